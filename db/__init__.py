@@ -1,0 +1,4 @@
+"""Persistence: the only package that touches SQLite (sqlite-utils ≥ 4, WAL, migrations)."""
+from db.store import Store
+
+__all__ = ["Store"]

@@ -1,0 +1,51 @@
+"""Inbound event de-duplication: a platform retry (same update_id / MsgId) is seen once.
+
+The first delivery claims the key; the reply it produced is kept so a retry can be answered with
+exactly the same text without running the handler again (WeChat retries after 5 s, twice).
+"""
+from __future__ import annotations
+
+import json
+
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("events")
+
+
+@migrations()
+def m001_inbound_event(db) -> None:
+    db["inbound_event"].create(
+        {"id": int, "platform": str, "event_key": str, "received_at": str, "reply": str},
+        pk="id", not_null={"platform", "event_key"},
+    )
+    db["inbound_event"].create_index(["platform", "event_key"], unique=True)
+
+
+class EventsMixin:
+    migrations = migrations
+
+    def claim_event(self, platform: str, event_key: str, now: str = "") -> bool:
+        """True the first time a (platform, key) is seen; False for every retry."""
+        with self.lock:
+            cur = self.db.execute(
+                "INSERT INTO inbound_event (platform, event_key, received_at) VALUES (?, ?, ?) "
+                "ON CONFLICT(platform, event_key) DO NOTHING",
+                [platform, event_key, now],
+            )
+            self.db.conn.commit()
+            return cur.rowcount == 1
+
+    def save_event_reply(self, platform: str, event_key: str, reply: object) -> None:
+        with self.lock:
+            self.db.execute(
+                "UPDATE inbound_event SET reply = ? WHERE platform = ? AND event_key = ?",
+                [json.dumps(reply, ensure_ascii=False), platform, event_key],
+            )
+            self.db.conn.commit()
+
+    def event_reply(self, platform: str, event_key: str) -> object | None:
+        rows = list(self.db["inbound_event"].rows_where(
+            "platform = ? and event_key = ?", [platform, event_key], limit=1))
+        if rows and rows[0]["reply"] is not None:
+            return json.loads(rows[0]["reply"])
+        return None

@@ -1,0 +1,75 @@
+"""The Store: the only door to SQLite. Each feature's tables and verbs live in a mixin module of db/.
+
+A mixin declares its schema as a sqlite-utils `Migrations` set named after the feature; `Store`
+applies every set on open, so adding a feature never edits another feature's schema. The verbs are
+domain words (save_profile, record_event, search_passages …) so another backend can sit behind them.
+"""
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+from db.events import EventsMixin
+from db.knowledge import KnowledgeMixin
+from db.profiles import ProfilesMixin
+
+log = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+class Store(ProfilesMixin, EventsMixin, KnowledgeMixin):
+    """One SQLite database (a file in WAL mode, or memory for tests) with the domain verbs."""
+
+    def __init__(self, path: str | Path = ":memory:"):
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+            self.db = sqlite_utils.Database(conn)
+            self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            self.db.enable_wal()
+            self.db.execute("PRAGMA synchronous = NORMAL")
+        else:
+            self.db = sqlite_utils.Database(sqlite3.connect(":memory:", check_same_thread=False))
+        self.db.execute("PRAGMA foreign_keys = ON")
+        self.lock = threading.RLock()  # one connection shared by an adapter's threads
+        self._migrate()
+
+    @classmethod
+    def migration_sets(cls) -> list[Migrations]:
+        seen: list[Migrations] = []
+        for klass in reversed(cls.__mro__):
+            m = klass.__dict__.get("migrations")
+            if isinstance(m, Migrations) and m not in seen:
+                seen.append(m)
+        return seen
+
+    def _migrate(self) -> None:
+        for attempt in range(5):
+            try:
+                for migrations in self.migration_sets():
+                    migrations.apply(self.db)
+                return
+            except (sqlite3.OperationalError, sqlite3.IntegrityError) as err:
+                # Another process is migrating the same file: wait and re-read what it applied.
+                log.debug("migration race (%s), retrying", err)
+                self.db.conn.rollback()
+                time.sleep(0.05 * (attempt + 1))
+        for migrations in self.migration_sets():
+            migrations.apply(self.db)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

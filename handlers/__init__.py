@@ -1,0 +1,1 @@
+"""The conversation, platform-neutral: commands registered in router.py, one module per feature."""

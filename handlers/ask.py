@@ -1,0 +1,45 @@
+"""问: answer a question from the plans with sources; plain text in a private chat comes here too."""
+from __future__ import annotations
+
+import unicodedata
+
+from handlers.router import command
+from handlers.types import Choice, Context, Incoming, Reply
+
+MAX_QUESTION = 500
+
+
+def check_question(text: str) -> str | None:
+    """A specific message for input that is not a usable question, else None."""
+    if not text.strip():
+        return "请在“问”后面写上您的问题，例如：问 入团前需要参加多少学时的团课？"
+    if len(text) > MAX_QUESTION:
+        return f"问题太长了（{len(text)}字）。请精简到{MAX_QUESTION}字以内，一次只问一件事。"
+    if not any(unicodedata.category(ch)[0] in "LN" for ch in text):
+        return "没看懂这条消息。请用文字提问，例如：考核材料什么时候交？"
+    return None
+
+
+@command("问", "ask", extra=("提问",))
+def ask(ctx: Context, msg: Incoming, args: str) -> Reply:
+    """问一个关于工作要点和通知的问题（私聊里直接发问题也行），答案附出处。"""
+    problem = check_question(args)
+    if problem:
+        return Reply(problem)
+    region = ctx.store.region_of_user(msg.platform, msg.user_id)
+    answer = ctx.kb.ask(args, region)
+    return Reply(answer.text, choices=tuple(Choice(label, cmd) for label, cmd in answer.choices),
+                 data=answer.as_json())
+
+
+@command("选", "pick", hidden=True)
+def pick(ctx: Context, msg: Incoming, args: str) -> Reply:
+    """从“您是想问哪一条”的选项中选一条。"""
+    try:
+        pid = int(args.strip())
+    except ValueError:
+        return Reply("请选择一个选项的编号。")
+    answer = ctx.kb.answer_passage(pid)
+    if answer is None:
+        return Reply("这个选项已失效（文件可能已更新），请重新提问。")
+    return Reply(answer.text, data=answer.as_json())

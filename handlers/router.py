@@ -1,0 +1,145 @@
+"""The command registry and dispatch: one place to add a command, read by help, menus and tests.
+
+A feature module registers its handlers with `@command("打卡", "checkin", roles=ADMIN)`; the first
+line of the handler's docstring is its help text. `dispatch` turns one `Incoming` into replies and is
+the single error guard: a failing handler is logged and answered with a short apology.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+from handlers.types import Context, Incoming, Reply
+
+log = logging.getLogger(__name__)
+
+MEMBER = "member"
+ADMIN = "admin"
+
+Handler = Callable[[Context, Incoming, str], "Reply | str | Iterable[Reply] | None"]
+
+ASCII_ALIAS = re.compile(r"[a-z0-9_]{1,32}")
+# A Chinese alias must be followed by white space, a colon or the end: "通知文号是多少" is a question,
+# not the 通知 command.
+_SEPARATOR = re.compile(r"[\s:：]+")
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str  # the Chinese alias users type
+    alias: str  # the ASCII alias (Telegram CommandHandler accepts only [a-z0-9_]{1,32})
+    handler: Handler
+    roles: tuple[str, ...]
+    hidden: bool = False  # reachable (buttons send it) but not listed in help or menus
+    extra: tuple[str, ...] = ()  # further aliases
+
+    @property
+    def help(self) -> str:
+        doc = (self.handler.__doc__ or "").strip()
+        return doc.splitlines()[0] if doc else ""
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.name, self.alias, *self.extra)
+
+
+REGISTRY: dict[str, Command] = {}  # every alias -> its command
+_ORDER: list[Command] = []
+
+
+def command(name: str, alias: str, *, roles: tuple[str, ...] = (MEMBER, ADMIN), hidden: bool = False,
+            extra: tuple[str, ...] = ()) -> Callable[[Handler], Handler]:
+    """Register a handler under a Chinese name and an ASCII alias."""
+    if not ASCII_ALIAS.fullmatch(alias):
+        raise ValueError(f"ASCII alias {alias!r} must match [a-z0-9_]{{1,32}}")
+
+    def register(fn: Handler) -> Handler:
+        cmd = Command(name, alias, fn, roles, hidden, extra)
+        for key in cmd.names:
+            if key.lower() in REGISTRY and REGISTRY[key.lower()].handler is not fn:
+                raise ValueError(f"command alias {key!r} registered twice")
+            REGISTRY[key.lower()] = cmd
+        _ORDER.append(cmd)
+        return fn
+
+    return register
+
+
+def commands(include_hidden: bool = False) -> list[Command]:
+    """Registered commands in registration order (help text and menus read this)."""
+    load_features()
+    return [c for c in _ORDER if include_hidden or not c.hidden]
+
+
+# The feature modules, listed explicitly (one line per feature) so nothing registers by accident.
+FEATURES: tuple[str, ...] = (
+    "handlers.help",
+    "handlers.profile",
+    "handlers.ask",
+)
+
+_loaded = False
+
+
+def load_features() -> None:
+    global _loaded
+    if not _loaded:
+        import importlib
+
+        for module in FEATURES:
+            importlib.import_module(module)
+        _loaded = True
+
+
+def parse(text: str) -> tuple[Command | None, str]:
+    """Split a message into (command, arguments); (None, text) when it is not a command."""
+    load_features()
+    stripped = text.strip()
+    slash = stripped.startswith(("/", "／"))
+    body = stripped[1:] if slash else stripped
+    head, sep, rest = _split_head(body)
+    cmd = REGISTRY.get(head.lower().split("@", 1)[0])  # Telegram appends @botname in groups
+    if cmd is None:
+        return None, text.strip()
+    if not slash and not sep and rest:
+        return None, text.strip()
+    return cmd, rest.strip()
+
+
+def _split_head(body: str) -> tuple[str, str, str]:
+    m = _SEPARATOR.search(body)
+    if m:
+        return body[: m.start()], m.group(), body[m.end():]
+    # "/打卡内容" — a slash command glued to its argument: take the longest registered alias prefix
+    for cmd_name in sorted(REGISTRY, key=len, reverse=True):
+        if body.lower().startswith(cmd_name) and len(body) > len(cmd_name) and not cmd_name.isascii():
+            return body[: len(cmd_name)], "", body[len(cmd_name):]
+    return body, "", ""
+
+
+def dispatch(ctx: Context, msg: Incoming) -> list[Reply]:
+    """Route one message to its handler and return the replies (never raises)."""
+    try:
+        cmd, args = parse(msg.text)
+        if cmd is None:
+            if not msg.addressed:
+                return []  # group chatter that is not for the bot
+            cmd, args = REGISTRY["ask"], msg.text.strip()
+        if ADMIN in cmd.roles and MEMBER not in cmd.roles and not ctx.is_admin(msg):
+            return [Reply(f"“{cmd.name}”只有管理员可以使用。")]
+        return _as_replies(cmd.handler(ctx, msg, args))
+    except Exception:
+        log.exception("handler failed for %s message from %s", msg.platform, msg.user_id)
+        return [Reply("抱歉，处理这条消息时出错了，已记录。请稍后再试，或换个说法。")]
+
+
+def _as_replies(result: "Reply | str | Iterable[Reply] | None") -> list[Reply]:
+    if result is None:
+        return []
+    if isinstance(result, str):
+        return [Reply(result)]
+    if isinstance(result, Reply):
+        return [result]
+    return list(result)

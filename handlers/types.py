@@ -1,0 +1,156 @@
+"""The platform-neutral conversation types: what comes in, what goes out, and what a handler may use.
+
+Adapters turn platform updates into `Incoming` and `Reply` objects into platform calls; handlers only
+ever see these types, so every feature is testable without a platform.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+from zoneinfo import ZoneInfo
+
+PRIVATE = "private"
+GROUP = "group"
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One message from a user, as any platform delivers it."""
+
+    platform: str  # "console", "telegram", "wechat", "wecom"
+    user_id: str
+    text: str
+    chat_id: str = ""  # the private chat is the user's own id when empty
+    chat_type: str = PRIVATE
+    user_name: str = ""
+    chat_title: str = ""
+    addressed: bool = True  # private chats, @mentions and replies to the bot; False: group chatter
+    is_admin: bool = False  # the platform says this user administers the chat (group admin)
+    event_key: str | None = None  # update_id / MsgId, for de-duplication by the adapter
+
+    @property
+    def chat(self) -> str:
+        return self.chat_id or self.user_id
+
+    @property
+    def in_group(self) -> bool:
+        return self.chat_type == GROUP
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A button: `label` is shown, `command` is sent back as if the user had typed it."""
+
+    label: str
+    command: str
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file to send: a chart (kind "photo") or an export (kind "document")."""
+
+    kind: str
+    filename: str
+    data: bytes
+    mime: str = "application/octet-stream"
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What a handler answers. With `platform`/`chat_id` set it is a push to that chat instead."""
+
+    text: str
+    choices: tuple[Choice, ...] = ()
+    attachment: Attachment | None = None
+    platform: str | None = None
+    chat_id: str | None = None
+    data: Mapping[str, Any] = field(default_factory=dict)  # structured payload (answers: matched, sources)
+
+    @property
+    def is_push(self) -> bool:
+        return self.chat_id is not None
+
+
+def _env_list(value: str | None) -> tuple[str, ...]:
+    return tuple(v.strip() for v in (value or "").replace(";", ",").split(",") if v.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable, read once from the environment in bot.py (secrets never logged)."""
+
+    db_path: str = "data/tuanwu.db"
+    plans_dir: str = ""
+    data_dir: str = "data"
+    timezone: str = "Asia/Shanghai"
+    admins: tuple[str, ...] = ()  # "platform:user_id" entries, e.g. "telegram:12345"
+    env: Mapping[str, str] = field(default_factory=dict, repr=False)  # adapter-specific variables
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> "Settings":
+        environ = dict(os.environ if environ is None else environ)
+        data_dir = environ.get("TUANWU_DATA_DIR", "data")
+        values: dict[str, Any] = dict(
+            db_path=environ.get("TUANWU_DB", os.path.join(data_dir, "tuanwu.db")),
+            plans_dir=environ.get("TUANWU_PLANS", ""),
+            data_dir=data_dir,
+            timezone=environ.get("TUANWU_TZ", "Asia/Shanghai"),
+            admins=_env_list(environ.get("TUANWU_ADMINS")),
+            env={k: v for k, v in environ.items() if k.startswith(("TUANWU_", "TELEGRAM_", "WECHAT_", "WECOM_"))},
+        )
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+def system_clock() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+@dataclass
+class Context:
+    """What handlers may use: the store, the knowledge base, the settings and the clock (injectable)."""
+
+    store: Any
+    kb: Any
+    settings: Settings = field(default_factory=Settings)
+    clock: Callable[[], dt.datetime] = system_clock
+
+    def now(self) -> dt.datetime:
+        """The current instant, timezone-aware (UTC unless the injected clock says otherwise)."""
+        return self.clock()
+
+    def local_now(self) -> dt.datetime:
+        return self.clock().astimezone(self.settings.tz)
+
+    def is_admin(self, msg: Incoming) -> bool:
+        """Console operators, group admins and the configured admins may use admin commands."""
+        return (
+            msg.platform == "console"
+            or msg.is_admin
+            or f"{msg.platform}:{msg.user_id}" in self.settings.admins
+            or self.store.is_admin(msg.platform, msg.user_id)
+        )
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """What a platform said to one delivery: sent, failed (final), uncertain (timed out), or retry later."""
+
+    status: str  # "sent" | "failed" | "uncertain" | "retry"
+    retry_after: float = 0.0  # seconds, for "retry" (Telegram 429 retry_after, WeCom 45009)
+    detail: str = ""
+
+
+class Sender:
+    """A platform's outbound side, implemented by each adapter and used by the scheduler's tick."""
+
+    platform: str = ""
+
+    async def send(self, reply: Reply) -> SendResult:  # pragma: no cover - interface
+        raise NotImplementedError

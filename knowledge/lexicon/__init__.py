@@ -1,0 +1,142 @@
+"""The lexicon: jieba user dictionary, synonyms, stopwords, English glossary and place names.
+
+All of it is data in this folder (one file each, formats in their headers); this module only loads
+it, once, and answers lookups.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from knowledge.normalize import normalize
+
+HERE = Path(__file__).parent
+log = logging.getLogger(__name__)
+
+# Abbreviations that stand for a city in document numbers (甬团〔2019〕1号 is Ningbo's).
+ABBREVIATIONS = {"甬": "宁波", "东团": "东莞", "莞": "东莞", "枣团": "枣庄"}
+# The regions the corpus may name that are not prefecture-level places: the county committee plan.
+ORG_REGIONS = ("团县委", "团区委")
+
+
+def _lines(name: str) -> list[str]:
+    path = HERE / name
+    if not path.exists():
+        log.warning("lexicon file %s is missing", path)
+        return []
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            out.append(line)
+    return out
+
+
+@lru_cache(maxsize=1)
+def stopwords() -> frozenset[str]:
+    return frozenset(normalize(w) or w for w in _lines("stopwords.txt"))
+
+
+def userdict_path() -> Path:
+    return HERE / "userdict.txt"
+
+
+@lru_cache(maxsize=1)
+def user_terms() -> tuple[str, ...]:
+    return tuple(line.split()[0] for line in _lines("userdict.txt"))
+
+
+@dataclass(frozen=True)
+class Place:
+    name: str
+    kind: str
+    province: str
+
+
+@lru_cache(maxsize=1)
+def places() -> dict[str, Place]:
+    out: dict[str, Place] = {}
+    for line in _lines("places.txt"):
+        parts = line.split("\t")
+        if len(parts) >= 2 and len(parts[0]) >= 2:
+            out[parts[0]] = Place(parts[0], parts[1], parts[2] if len(parts) > 2 else "")
+    for city in ("东莞", "宁波", "枣庄"):  # the corpus's own cities, even without the gazetteer file
+        out.setdefault(city, Place(city, "city", ""))
+    return out
+
+
+@lru_cache(maxsize=1)
+def _place_pattern() -> re.Pattern:
+    names = sorted(places(), key=len, reverse=True)
+    return re.compile("|".join(re.escape(n) for n in names))
+
+
+def find_places(text: str) -> list[str]:
+    """Place names in a text, longest match first, in order of appearance."""
+    return [m.group(0) for m in _place_pattern().finditer(text)]
+
+
+def region_of(text: str) -> str:
+    """The city (or county committee) a title, issuer or document number belongs to; "" if none."""
+    if not text:
+        return ""
+    for found in find_places(text):
+        place = places()[found]
+        if place.kind in ("city", "county", "district", "sar"):
+            return found
+    for org in ORG_REGIONS:
+        if text.startswith(org):
+            return org
+    for abbr, city in ABBREVIATIONS.items():
+        if text.startswith(abbr):
+            return city
+    return ""
+
+
+@lru_cache(maxsize=1)
+def synonym_groups() -> dict[str, frozenset[str]]:
+    """Each word (canonical or variant) → the set of words it may stand for (itself included)."""
+    groups: dict[str, set[str]] = {}
+    for line in _lines("synonyms.txt"):
+        if ":" not in line and "：" not in line:
+            continue
+        canonical, _, variants = line.replace("：", ":").partition(":")
+        words = [normalize(canonical)] + [normalize(v) for v in variants.split()]
+        words = [w for w in words if w]
+        for w in words:
+            groups.setdefault(w, set()).update(words)
+    return {w: frozenset(g) for w, g in groups.items()}
+
+
+@lru_cache(maxsize=1)
+def synonym_pattern() -> re.Pattern | None:
+    """Multi-character words of the synonym groups, longest first, for phrase spotting in a question."""
+    words = sorted((w for w in synonym_groups() if len(w) >= 2), key=len, reverse=True)
+    return re.compile("|".join(re.escape(w) for w in words)) if words else None
+
+
+@lru_cache(maxsize=1)
+def glossary() -> dict[str, tuple[str, ...]]:
+    """English phrase (lower case, singular) → Chinese renderings."""
+    out: dict[str, tuple[str, ...]] = {}
+    for line in _lines("en_zh.tsv"):
+        if "\t" not in line:
+            continue
+        en, zh = line.split("\t", 1)
+        en = " ".join(singular(w) for w in en.lower().split())
+        renderings = tuple(normalize(z) for z in zh.split() if z.strip())
+        if en and renderings:
+            out[en] = tuple(dict.fromkeys(out.get(en, ()) + renderings))
+    return out
+
+
+def singular(word: str) -> str:
+    """A crude English singular, enough to look plural nouns up in the glossary."""
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word

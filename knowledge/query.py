@@ -1,0 +1,200 @@
+"""Understand a question: its language, the regions and years it names, its intent and its terms.
+
+Terms carry the forms a passage may use for them (synonyms, glossary renderings) and a weight from
+the index's document frequencies, so a rare league term counts for more than 工作 or 青年.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+from knowledge import lexicon, segment
+from knowledge.lexicon import singular
+from knowledge.normalize import normalize
+
+YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*(?:年|年度)?")
+DOC_YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年?度?的?(?:全市|全县|共青团|团委|团市委|团县委)*(?:工作要点|工作计划|要点|文件|计划|通知)")
+QUOTED = re.compile(r'"([^"]{2,20})"|《([^》]{2,40})》')
+ASCII_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")
+
+INTENT_CUES = {
+    "date": ("什么时候", "哪天", "何时", "几号", "日期", "时间", "截止", "期限", "多久", "几月", "when", "date", "deadline"),
+    "number": ("多少", "几", "比例", "占比", "百分之", "how many", "how much", "percent", "number"),
+    "contact": ("电话", "地址", "邮编", "邮箱", "联系", "手机", "举报", "phone", "address", "postcode", "email", "contact"),
+    "docnumber": ("文号", "发文字号", "几号文", "document number"),
+}
+SELF_CUES = ("我们", "我市", "本市", "我县", "本县", "咱们", "咱市", "我区", "本区", "本地", "our city", "our county")
+EN_STOP = frozenset("""a an the of in on at to for from by with and or is are was were be been being do does did
+what which who whom whose when where why how many much that this these those it its as into about there their
+they them will would should shall can could may might must has have had any some all each every his her our your
+my we you i me us than then so such not no yes also just only very more most other one under over per via
+league's plan plans document documents say says said mention mentions mentioned according""".split())
+
+
+@dataclass(frozen=True)
+class Term:
+    text: str
+    alts: tuple[str, ...]  # forms that count as this term in a passage (compact, normalised)
+    weight: float
+    fuzzy: bool = False  # unknown to the index: a near match (typo, homophone) counts partly
+
+
+@dataclass
+class Query:
+    raw: str
+    norm: str
+    lang: str = "zh"
+    terms: list[Term] = field(default_factory=list)
+    regions: list[str] = field(default_factory=list)  # corpus regions named in the question
+    years: list[int] = field(default_factory=list)
+    doc_years: list[int] = field(default_factory=list)  # "2019年工作要点": a document's year
+    unknown_places: list[str] = field(default_factory=list)
+    intents: frozenset[str] = frozenset()
+
+    @property
+    def total_weight(self) -> float:
+        return sum(t.weight for t in self.terms)
+
+
+class Analyzer:
+    """Turns question text into a Query against one knowledge base's statistics."""
+
+    def __init__(self, df: dict[str, int], n_passages: int, regions: list[str], places_in_corpus: set[str]):
+        self.df = df
+        self.n = max(n_passages, 1)
+        self.regions = regions
+        self.places_in_corpus = places_in_corpus
+        self.idf_max = math.log((self.n + 1) / 0.5)
+
+    def idf(self, token: str) -> float:
+        df = self.df.get(token)
+        if df is None:
+            return self.idf_max
+        return math.log((self.n + 1) / (df + 0.5))
+
+    def term_weight(self, word: str) -> tuple[float, bool]:
+        """(weight, known): a word's idf, or that of its best-known sub-words when jieba split it."""
+        if word.lower() in self.df:
+            w = self.idf(word.lower())
+            return (w * 0.5 if len(word) == 1 else w), True
+        parts = [p for p in segment.search_tokens(word) if p != word.lower() and len(p) > 1 and p in self.df]
+        if parts:
+            return max(self.idf(p) for p in parts), True
+        return self.idf_max * (0.5 if len(word) == 1 else 1.0), False
+
+    def analyze(self, question: str, asker_region: str | None = None) -> Query:
+        raw = question.strip()
+        if is_english(raw):
+            q = self._analyze_english(raw)
+        else:
+            norm = normalize(raw)
+            q = Query(raw=raw, norm=norm, intents=intents_of(norm))
+            q.terms = self._terms(self._take_places_and_years(q, norm))
+        if asker_region in self.regions and not q.regions and any(c in q.norm for c in SELF_CUES):
+            q.regions.append(asker_region)  # "我们市…": the asker's own region, not every region
+        return q
+
+    def _take_places_and_years(self, q: Query, text: str) -> str:
+        """Record the regions, places and years named, and blank them out of the text."""
+        for m in DOC_YEAR_RE.finditer(text):
+            q.doc_years.append(int(m.group(1)))
+        for m in YEAR_RE.finditer(text):
+            q.years.append(int(m.group(1)))
+        text = YEAR_RE.sub(" ", text)
+        for org in lexicon.ORG_REGIONS:
+            if org in text and org in self.regions:
+                q.regions.append(org)
+                text = text.replace(org, " ")
+        for place in lexicon.find_places(text):
+            region = self._region_for(place)
+            if region:
+                if region not in q.regions:
+                    q.regions.append(region)
+                text = text.replace(place, " ")
+            elif place not in self.places_in_corpus and not self._province_of_region(place):
+                q.unknown_places.append(place)
+                text = text.replace(place, " ")
+        return text
+
+    def _region_for(self, place: str) -> str | None:
+        for region in self.regions:
+            if place == region or place.startswith(region) or region.startswith(place):
+                return region
+        return None
+
+    def _province_of_region(self, place: str) -> bool:
+        places = lexicon.places()
+        return any(places.get(r) and places[r].province.startswith(place) for r in self.regions)
+
+    def _terms(self, text: str) -> list[Term]:
+        terms: dict[str, Term] = {}
+        stop = lexicon.stopwords()
+        groups = lexicon.synonym_groups()
+        spans: list[str] = []
+        # Quoted names and synonym phrases first, so jieba cannot split them.
+        for m in QUOTED.finditer(text):
+            name = (m.group(1) or m.group(2)).replace(" ", "")
+            spans.append(name)
+            text = text.replace(m.group(0), " ")
+        pattern = lexicon.synonym_pattern()
+        if pattern is not None:
+            for m in pattern.finditer(text):
+                spans.append(m.group(0))
+            text = pattern.sub(" ", text)
+        words = spans + [w for w in segment.cut(text)]
+        for word in words:
+            word = word.strip().lower()
+            if not word or word in stop or word in terms:
+                continue
+            if re.fullmatch(r"[\d.]+", word) and len(word) < 2:
+                continue
+            alts = tuple(sorted(groups.get(word, frozenset((word,))), key=lambda a: a != word))
+            weight, known = self.term_weight(word)
+            if not known and len(alts) > 1:
+                weight = max(self.term_weight(a)[0] for a in alts[1:])
+                known = True
+            terms[word] = Term(word, alts, weight, fuzzy=not known and len(word) >= 3)
+        return list(terms.values())
+
+    def _analyze_english(self, raw: str) -> Query:
+        low = " ".join(raw.lower().replace("’", "'").split())
+        q = Query(raw=raw, norm=low, lang="en", intents=intents_of(low))
+        for m in YEAR_RE.finditer(low):
+            q.years.append(int(m.group(1)))
+        gloss = lexicon.glossary()
+        words = [singular(w) for w in ASCII_WORD.findall(low)]
+        i, terms = 0, {}
+        longest = max((len(k.split()) for k in gloss), default=1)
+        while i < len(words):
+            for size in range(min(longest, len(words) - i), 0, -1):
+                phrase = " ".join(words[i:i + size])
+                if phrase in gloss:
+                    renderings = gloss[phrase]
+                    region = next((self._region_for(r) for r in renderings if self._region_for(r)), None)
+                    if region:
+                        if region not in q.regions:
+                            q.regions.append(region)
+                    else:
+                        weight = max(self.term_weight(r)[0] for r in renderings)
+                        terms[phrase] = Term(phrase, renderings, weight)
+                    i += size
+                    break
+            else:
+                word = words[i]
+                if word not in EN_STOP and not word.isdigit() and len(word) > 2:
+                    # An English word the glossary lacks: it counts, but for less than a known term.
+                    terms.setdefault(word, Term(word, (word,), self.idf_max * 0.35))
+                i += 1
+        q.terms = list(terms.values())
+        return q
+
+
+def is_english(text: str) -> bool:
+    letters = sum(ch.isalpha() for ch in text)
+    ascii_letters = sum(ch.isascii() and ch.isalpha() for ch in text)
+    return letters > 0 and ascii_letters / letters > 0.7
+
+
+def intents_of(text: str) -> frozenset[str]:
+    return frozenset(name for name, cues in INTENT_CUES.items() if any(c in text for c in cues))

@@ -1,0 +1,79 @@
+"""Shared fixtures: an in-memory store with the bundled plans indexed once per session, and a
+Context with an injectable clock (tests move time instead of sleeping)."""
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from db import Store  # noqa: E402
+from handlers.types import Context, Incoming, Settings  # noqa: E402
+from knowledge.base import KnowledgeBase  # noqa: E402
+from knowledge.index import index_plans  # noqa: E402
+
+SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+
+
+class FakeClock:
+    """A clock tests can set and move: `clock.now = …`, `clock.advance(minutes=5)`."""
+
+    def __init__(self, now: dt.datetime | None = None):
+        self.now = now or dt.datetime(2026, 11, 23, 9, 0, tzinfo=SHANGHAI)
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, **delta) -> None:
+        self.now += dt.timedelta(**delta)
+
+
+@pytest.fixture(scope="session")
+def data_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("data")
+
+
+@pytest.fixture(scope="session")
+def indexed_db(tmp_path_factory) -> Path:
+    """A database file with the bundled plans indexed (built once; copied per test when written)."""
+    path = tmp_path_factory.mktemp("db") / "plans.db"
+    store = Store(path)
+    index_plans(store)
+    store.close()
+    return path
+
+
+@pytest.fixture(scope="session")
+def kb(indexed_db, data_dir) -> KnowledgeBase:
+    return KnowledgeBase(Store(indexed_db), str(data_dir))
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def store(indexed_db, tmp_path) -> Store:
+    """A writable store of its own per test, with the plans already indexed."""
+    import shutil
+
+    path = tmp_path / "test.db"
+    shutil.copy(indexed_db, path)
+    s = Store(path)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def ctx(store, data_dir, clock) -> Context:
+    return Context(store=store, kb=KnowledgeBase(store, str(data_dir)),
+                   settings=Settings(db_path=store.path, data_dir=str(data_dir)), clock=clock)
+
+
+def message(text: str, user: str = "u1", platform: str = "console", **kw) -> Incoming:
+    return Incoming(platform=platform, user_id=user, text=text, **kw)

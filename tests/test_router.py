@@ -1,0 +1,47 @@
+"""The command registry: every command has help, aliases never collide, both spellings route."""
+from handlers import router
+from handlers.router import commands, dispatch, parse
+from conftest import message
+
+
+def test_every_command_has_help_and_a_valid_ascii_alias():
+    for cmd in commands(include_hidden=True):
+        assert cmd.help, f"{cmd.name} has no docstring help"
+        assert router.ASCII_ALIAS.fullmatch(cmd.alias)
+
+
+def test_no_two_commands_share_an_alias():
+    seen = {}
+    for cmd in commands(include_hidden=True):
+        for name in cmd.names:
+            assert seen.setdefault(name.lower(), cmd.name) == cmd.name, f"{name} used twice"
+
+
+def test_chinese_and_ascii_aliases_with_or_without_slash():
+    for text in ("帮助", "/帮助", "help", "/help", "/help@tuanwu_bot", "／帮助"):
+        cmd, _ = parse(text)
+        assert cmd is not None and cmd.alias == "help", text
+
+
+def test_a_question_that_starts_like_a_command_is_still_a_question():
+    cmd, rest = parse("问题是入团要多久")
+    assert cmd is None and rest == "问题是入团要多久"
+
+
+def test_group_chatter_not_addressed_to_the_bot_gets_no_reply(ctx):
+    assert dispatch(ctx, message("今天天气不错", chat_type="group", addressed=False)) == []
+
+
+def test_a_failing_handler_is_answered_with_an_apology(ctx, monkeypatch):
+    def boom(*a):
+        raise RuntimeError("kaput")
+
+    monkeypatch.setattr(ctx.kb, "ask", boom)
+    replies = dispatch(ctx, message("入团前需要参加多少学时的团课？"))
+    assert len(replies) == 1 and "出错" in replies[0].text
+
+
+def test_help_lists_commands_from_the_registry(ctx):
+    text = dispatch(ctx, message("帮助"))[0].text
+    for cmd in commands():
+        assert cmd.name in text and cmd.alias in text
