@@ -1,0 +1,71 @@
+"""Rolling-window rate limits for outbound messages, shared by the scheduler and the adapters.
+
+A limit is "at most N sends per W seconds" for each key (the whole bot, one chat, one group robot).
+Unlike a leaky bucket, a rolling window never lets a burst after a quiet spell exceed N within any
+W-second span — which is what WeCom's group robot (20 per rolling minute) actually enforces. Time is
+passed in, never read, so tests and the scheduler's injected clock drive it.
+"""
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from typing import Callable, Hashable, Iterable
+
+
+@dataclass(frozen=True)
+class Limit:
+    """At most `count` sends per `window` seconds for each key that `key` derives from a target."""
+
+    name: str
+    count: int
+    window: float
+    key: Callable[[object], Hashable | None] = lambda target: "all"
+
+
+class RollingWindow:
+    """One limit's send log: timestamps of recent sends, per key."""
+
+    def __init__(self, limit: Limit):
+        self.limit = limit
+        self._sent: dict[Hashable, deque[float]] = {}
+
+    def _log(self, key: Hashable, now: float) -> deque[float]:
+        log = self._sent.setdefault(key, deque())
+        while log and log[0] <= now - self.limit.window:
+            log.popleft()
+        return log
+
+    def wait(self, key: Hashable, now: float) -> float:
+        """Seconds until one more send to `key` stays within the limit (0.0: send now)."""
+        log = self._log(key, now)
+        if len(log) < self.limit.count:
+            return 0.0
+        return log[len(log) - self.limit.count] + self.limit.window - now
+
+    def record(self, key: Hashable, at: float) -> None:
+        self._log(key, at).append(at)
+
+
+class RateLimiter:
+    """Several limits at once (Telegram: 30/s overall, 1/s per chat, 20/min per group)."""
+
+    def __init__(self, limits: Iterable[Limit]):
+        self.windows = [RollingWindow(limit) for limit in limits]
+
+    def wait(self, target: object, now: float) -> float:
+        """Seconds to wait before sending to `target`; 0.0 when every limit allows it now."""
+        waits = [w.wait(k, now) for w in self.windows if (k := w.limit.key(target)) is not None]
+        return max(waits, default=0.0)
+
+    def record(self, target: object, at: float) -> None:
+        for w in self.windows:
+            k = w.limit.key(target)
+            if k is not None:
+                w.record(k, at)
+
+    def try_acquire(self, target: object, now: float) -> float:
+        """Record a send and return 0.0 if allowed now; else return the wait and record nothing."""
+        delay = self.wait(target, now)
+        if delay <= 0:
+            self.record(target, now)
+        return delay
