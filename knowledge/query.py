@@ -14,7 +14,7 @@ from knowledge.lexicon import singular
 from knowledge.normalize import normalize
 
 YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*(?:年|年度)?")
-DOC_YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年?度?的?(?:全市|全县|共青团|团委|团市委|团县委)*(?:工作要点|工作计划|要点|文件|计划|通知)")
+DOC_YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年?度?(?![底前内初末中])[^，。,?？!！\d底前]{0,6}?(?:工作要点|工作计划|要点|计划|文件|通知)")
 QUOTED = re.compile(r'"([^"]{2,20})"|《([^》]{2,40})》')
 ASCII_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")
 
@@ -24,6 +24,8 @@ INTENT_CUES = {
     "contact": ("电话", "地址", "邮编", "邮箱", "联系", "手机", "举报", "phone", "address", "postcode", "email", "contact"),
     "docnumber": ("文号", "发文字号", "几号文", "document number"),
 }
+OOV_FACTOR = 0.6
+GENERIC_FACTOR = 0.35
 SELF_CUES = ("我们", "我市", "本市", "我县", "本县", "咱们", "咱市", "我区", "本区", "本地", "our city", "our county")
 EN_STOP = frozenset("""a an the of in on at to for from by with and or is are was were be been being do does did
 what which who whom whose when where why how many much that this these those it its as into about there their
@@ -64,6 +66,9 @@ class Analyzer:
         self.df = df
         self.n = max(n_passages, 1)
         self.regions = regions
+        self.region_set = frozenset(regions)
+        places = lexicon.places()
+        self.region_provinces = frozenset(places[r].province for r in regions if r in places and places[r].province)
         self.places_in_corpus = places_in_corpus
         self.idf_max = math.log((self.n + 1) / 0.5)
 
@@ -78,10 +83,11 @@ class Analyzer:
         if word.lower() in self.df:
             w = self.idf(word.lower())
             return (w * 0.5 if len(word) == 1 else w), True
-        parts = [p for p in segment.search_tokens(word) if p != word.lower() and len(p) > 1 and p in self.df]
+        parts = [p for p in segment.word_tokens(word) if p != word.lower() and len(p) > 1 and p in self.df]
         if parts:
             return max(self.idf(p) for p in parts), True
-        return self.idf_max * (0.5 if len(word) == 1 else 1.0), False
+        # Unknown to every passage: off-topic content or colloquial phrasing; it weighs like a rare word.
+        return self.idf_max * (0.3 if len(word) == 1 else OOV_FACTOR), False
 
     def analyze(self, question: str, asker_region: str | None = None) -> Query:
         raw = question.strip()
@@ -118,24 +124,28 @@ class Analyzer:
         return text
 
     def _region_for(self, place: str) -> str | None:
-        for region in self.regions:
-            if place == region or place.startswith(region) or region.startswith(place):
+        if place in self.region_set:
+            return place
+        for region in self.regions if len(self.regions) < 50 else ():
+            if place.startswith(region) or region.startswith(place):
                 return region
         return None
 
     def _province_of_region(self, place: str) -> bool:
-        places = lexicon.places()
-        return any(places.get(r) and places[r].province.startswith(place) for r in self.regions)
+        return any(p.startswith(place) for p in self.region_provinces)
 
     def _terms(self, text: str) -> list[Term]:
         terms: dict[str, Term] = {}
         stop = lexicon.stopwords()
         groups = lexicon.synonym_groups()
+        generic = lexicon.generic_words()
         spans: list[str] = []
+        quoted: set[str] = set()
         # Quoted names and synonym phrases first, so jieba cannot split them.
         for m in QUOTED.finditer(text):
             name = (m.group(1) or m.group(2)).replace(" ", "")
             spans.append(name)
+            quoted.add(name.lower())
             text = text.replace(m.group(0), " ")
         pattern = lexicon.synonym_pattern()
         if pattern is not None:
@@ -154,7 +164,11 @@ class Analyzer:
             if not known and len(alts) > 1:
                 weight = max(self.term_weight(a)[0] for a in alts[1:])
                 known = True
-            terms[word] = Term(word, alts, weight, fuzzy=not known and len(word) >= 3)
+            if word in generic:
+                weight *= GENERIC_FACTOR
+            whole_unknown = word not in self.df and len(alts) == 1
+            fuzzy = len(word) >= 3 and (word in quoted or not known or (whole_unknown and len(word) >= 4))
+            terms[word] = Term(word, alts, weight, fuzzy=fuzzy)
         return list(terms.values())
 
     def _analyze_english(self, raw: str) -> Query:
