@@ -43,7 +43,7 @@ def chinese_to_int(numeral: str) -> int | None:
         elif ch in _SCALES:
             scale = _SCALES[ch]
             if scale == 10000:
-                total += (section + current) * scale
+                total += ((section + current) or 1) * scale
                 section, current = 0, 0
             else:
                 section += (current or 1) * scale

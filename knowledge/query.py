@@ -16,7 +16,7 @@ from knowledge.normalize import normalize
 YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*(?:年|年度)?")
 DOC_YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年?度?(?![底前内初末中])[^，。,?？!！\d底前]{0,6}?(?:工作要点|工作计划|要点|计划|文件|通知)")
 QUOTED = re.compile(r'"([^"]{2,20})"|《([^》]{2,40})》')
-ASCII_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")
+ASCII_WORD = re.compile(r"[A-Za-z][A-Za-z\-]*(?:'[A-Za-z]+)?")
 
 INTENT_CUES = {
     "date": ("什么时候", "哪天", "何时", "几号", "日期", "时间", "截止", "期限", "多久", "几月", "when", "date", "deadline"),
@@ -25,6 +25,7 @@ INTENT_CUES = {
     "docnumber": ("文号", "发文字号", "几号文", "document number"),
 }
 OOV_FACTOR = 0.6
+EN_UNKNOWN_FACTOR = 0.2  # an English word the glossary lacks: counted, lightly
 GENERIC_FACTOR = 0.35
 SELF_CUES = ("我们", "我市", "本市", "我县", "本县", "咱们", "咱市", "我区", "本区", "本地", "our city", "our county")
 EN_STOP = frozenset("""a an the of in on at to for from by with and or is are was were be been being do does did
@@ -177,12 +178,14 @@ class Analyzer:
         for m in YEAR_RE.finditer(low):
             q.years.append(int(m.group(1)))
         gloss = lexicon.glossary()
-        words = [singular(w) for w in ASCII_WORD.findall(low)]
+        words = [singular(re.sub(r"'s?$", "", w)) for w in ASCII_WORD.findall(low)]
         i, terms = 0, {}
         longest = max((len(k.split()) for k in gloss), default=1)
         while i < len(words):
             for size in range(min(longest, len(words) - i), 0, -1):
                 phrase = " ".join(words[i:i + size])
+                if size == 1:
+                    phrase = next((v for v in english_variants(phrase) if v in gloss), phrase)
                 if phrase in gloss:
                     renderings = gloss[phrase]
                     region = next((self._region_for(r) for r in renderings if self._region_for(r)), None)
@@ -198,10 +201,20 @@ class Analyzer:
                 word = words[i]
                 if word not in EN_STOP and not word.isdigit() and len(word) > 2:
                     # An English word the glossary lacks: it counts, but for less than a known term.
-                    terms.setdefault(word, Term(word, (word,), self.idf_max * 0.35))
+                    terms.setdefault(word, Term(word, (word,), self.idf_max * EN_UNKNOWN_FACTOR))
                 i += 1
         q.terms = list(terms.values())
         return q
+
+
+def english_variants(word: str) -> list[str]:
+    """helping → help, educating → educate, organised → organise, studies → study: glossary look-ups."""
+    out = [word]
+    for suffix, repl in (("ing", ""), ("ing", "e"), ("ed", ""), ("ed", "e"), ("d", ""), ("es", ""), ("ies", "y"),
+                         ("ation", "e"), ("ation", ""), ("al", ""), ("ly", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            out.append(word[: -len(suffix)] + repl)
+    return out
 
 
 def is_english(text: str) -> bool:
