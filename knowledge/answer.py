@@ -30,8 +30,13 @@ class Answer:
                 "score": round(self.score, 4)}
 
 
+FOLLOW_MAX = 220  # characters of following sentences added to a "how" answer
+
+
 def compose(kb, result: Result, asker_region: str | None = None) -> Answer:
     en = result.query.lang == "en"
+    for h in result.hits:
+        _add_following(kb, h, "how" in result.query.intents)
     if result.decision == "decline":
         return Answer(decline_text(kb, result.reason, en), False, score=result.best, decision="decline")
     if result.decision == "choices":
@@ -53,6 +58,19 @@ def compose(kb, result: Result, asker_region: str | None = None) -> Answer:
             lines.append(_quote_block(h, multi=len(regions) > 1))
     sources = [source(h) for h in hits]
     return Answer("\n".join(x for x in lines if x), True, sources, result.best, "answer")
+
+
+def _add_following(kb, h: Hit, how: bool) -> None:
+    """A "how" question, or a sentence too short to stand alone, gets the item's next sentences too."""
+    if h.follow or not (how or len(h.passage["text"]) < 40) or h.passage["kind"] not in ("item", "paragraph"):
+        return
+    pos, added = h.passage["position"], []
+    for p, text in kb.item_sentences(h.item_id):
+        if p > pos and sum(map(len, added)) + len(text) <= FOLLOW_MAX:
+            added.append(text)
+        elif p > pos:
+            break
+    h.follow = "".join(added)
 
 
 def source(h: Hit) -> dict:
@@ -87,7 +105,7 @@ def quote(h: Hit) -> str:
     """The fact-bearing sentence; a long one is cut to the clauses that hold the matched terms."""
     text = h.passage["text"].strip()
     if len(text) <= QUOTE_MAX:
-        return text
+        return text + h.follow
     clauses = re.split(r"(?<=[，,；;：:])", text)
     present = [{t for t, _ in h.matched if compact(t) in compact(c)} for c in clauses]
     weight = dict(h.matched)

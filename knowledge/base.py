@@ -47,6 +47,7 @@ class KnowledgeBase:
         self._coverage = self._describe_coverage()
         self.mentions_year.cache_clear()
         self.document_tokens.cache_clear()
+        self.item_sentences.cache_clear()
 
     def passages(self, ids: list[int]) -> dict[int, dict]:
         """Passage rows (with their item's labels) by id; rows are immutable until the next ingest."""
@@ -75,6 +76,11 @@ class KnowledgeBase:
     def document_tokens(self, doc_key: str) -> tuple[tuple[int, frozenset[str]], ...]:
         """Each passage of a document with its token set (for questions restricted to a few documents)."""
         return tuple((pid, frozenset(tokens.split())) for pid, tokens in self.store.document_tokens(doc_key))
+
+    @lru_cache(maxsize=4096)
+    def item_sentences(self, item_id: int) -> tuple[tuple[int, str], ...]:
+        """(position, sentence) of every passage of an item, in order."""
+        return tuple((p["position"], p["text"]) for p in self.store.item_passages(item_id))
 
     def passages_of_kind(self, kind: str, doc_keys: list[str] | None) -> list[int]:
         key = (kind, tuple(doc_keys) if doc_keys else None)

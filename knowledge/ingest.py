@@ -34,7 +34,7 @@ DEBRIS = (
     re.compile(r"^（此页无正文）$"),
     re.compile(r"ICP备|公网安备|技术支持"),
 )
-SENTENCE_END = "。！？；!?;"
+SENTENCE_END = "。！？!?"  # not ；: the clauses of a list ("比忠诚…；比担当…") belong together
 CONTINUED = "\x01"  # marks a table cell's continuation line
 
 

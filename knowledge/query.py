@@ -21,10 +21,14 @@ ASCII_WORD = re.compile(r"[A-Za-z][A-Za-z\-]*(?:'[A-Za-z]+)?")
 INTENT_CUES = {
     "date": ("什么时候", "哪天", "何时", "几号", "日期", "时间", "截止", "期限", "多久", "几月", "when", "date", "deadline"),
     "number": ("多少", "几", "比例", "占比", "百分之", "how many", "how much", "percent", "number"),
-    "contact": ("电话", "地址", "邮编", "邮箱", "联系", "手机", "举报", "phone", "address", "postcode", "email", "contact"),
+    "contact": ("电话", "地址", "邮编", "邮箱", "联系方式", "联系人", "怎么联系", "找谁", "手机", "举报", "phone",
+                "address", "postcode", "email", "contact"),
     "docnumber": ("文号", "发文字号", "几号文", "document number"),
+    "how": ("怎么做", "如何", "怎样", "怎么搞", "怎么开展", "做法", "措施", "什么要求", "哪些要求", "具体", "怎么安排",
+            "how do", "how does", "how is", "how are", "how will", "what measures"),
 }
 OOV_FACTOR = 0.6
+COUNTING = re.compile(r"[哪几第\d一二两三四五六七八九十]+[个项样类种条件次批届名位点些大]")
 EN_UNKNOWN_FACTOR = 0.2  # an English word the glossary lacks: counted, lightly
 GENERIC_FACTOR = 0.35
 SELF_CUES = ("我们", "我市", "本市", "我县", "本县", "咱们", "咱市", "我区", "本区", "本地", "our city", "our county")
@@ -32,7 +36,8 @@ EN_STOP = frozenset("""a an the of in on at to for from by with and or is are wa
 what which who whom whose when where why how many much that this these those it its as into about there their
 they them will would should shall can could may might must has have had any some all each every his her our your
 my we you i me us than then so such not no yes also just only very more most other one under over per via
-league's plan plans document documents say says said mention mentions mentioned according""".split())
+league's plan plans document documents say says said mention mentions mentioned according name named called
+call kind type sort""".split())
 
 
 @dataclass(frozen=True)
@@ -87,8 +92,25 @@ class Analyzer:
         parts = [p for p in segment.word_tokens(word) if p != word.lower() and len(p) > 1 and p in self.df]
         if parts:
             return max(self.idf(p) for p in parts), True
-        # Unknown to every passage: off-topic content or colloquial phrasing; it weighs like a rare word.
-        return self.idf_max * (0.3 if len(word) == 1 else OOV_FACTOR), False
+        return self.idf_max * self.unknown_factor(word), False
+
+    @staticmethod
+    def unknown_factor(word: str) -> float:
+        """How much a word no passage contains should count against a passage.
+
+        Content that the documents lack (番茄, 汇率, 范文) must push a question towards a decline, but
+        colloquial glue that jieba's HMM invents (组了, 提了, 办些) or everyday function words (来, 走)
+        must not sink a good answer. jieba's own general-language dictionary tells them apart well
+        enough: real content words are in it with a modest frequency.
+        """
+        if COUNTING.fullmatch(word):
+            return 0.15  # 三个, 哪几项: the shape of the answer, not its content
+        freq = segment.general_frequency(word)
+        if freq == 0:
+            return 0.15 if len(word) <= 2 else OOV_FACTOR
+        if len(word) == 1:
+            return 0.3
+        return 0.2 if freq >= 20000 else OOV_FACTOR
 
     def analyze(self, question: str, asker_region: str | None = None) -> Query:
         raw = question.strip()
@@ -167,6 +189,8 @@ class Analyzer:
                 known = True
             if word in generic:
                 weight *= GENERIC_FACTOR
+            elif COUNTING.fullmatch(word):
+                weight *= 0.3  # 三个, 哪两项: the shape of the answer, not its content
             whole_unknown = word not in self.df and len(alts) == 1
             fuzzy = len(word) >= 3 and (word in quoted or not known or (whole_unknown and len(word) >= 4))
             terms[word] = Term(word, alts, weight, fuzzy=fuzzy)
@@ -178,7 +202,7 @@ class Analyzer:
         for m in YEAR_RE.finditer(low):
             q.years.append(int(m.group(1)))
         gloss = lexicon.glossary()
-        words = [singular(re.sub(r"'s?$", "", w)) for w in ASCII_WORD.findall(low)]
+        words = [w if w in EN_STOP else singular(w) for w in (re.sub(r"'s?$", "", x) for x in ASCII_WORD.findall(low))]
         i, terms = 0, {}
         longest = max((len(k.split()) for k in gloss), default=1)
         while i < len(words):
@@ -193,7 +217,9 @@ class Analyzer:
                         if region not in q.regions:
                             q.regions.append(region)
                     else:
-                        weight = max(self.term_weight(r)[0] for r in renderings)
+                        weight = self.term_weight(renderings[0])[0]
+                        if renderings[0] in lexicon.generic_words():
+                            weight *= GENERIC_FACTOR
                         terms[phrase] = Term(phrase, renderings, weight)
                     i += size
                     break

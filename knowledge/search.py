@@ -17,7 +17,7 @@ from rapidfuzz import fuzz
 from knowledge import segment
 from knowledge.query import Query, Term
 
-FLOOR = 0.5  # below this nothing is offered: the documents do not answer it
+FLOOR = 0.45  # below this nothing is offered: the documents do not answer it
 ANSWER = 0.66  # at or above this the best passage is an answer on its own
 GAP = 0.06  # closer than this to a different item of the same region, below ANSWER: offer choices
 REGION_RATIO = 0.8  # other regions are shown when their best is within this ratio of the best
@@ -28,6 +28,8 @@ MIN_TOKENS = 2  # always read the two rarest tokens' doclists, whatever their le
 SCAN_DOCUMENTS = 12  # restricted to at most this many documents: scan them instead
 POSTINGS_BUDGET = 4000  # passage ids read per question (more when restricted to a few documents)
 HARD_BUDGET = 30000  # never read more, even to reach MIN_TOKENS (青年 is in 60 % of passages)
+NUMBER_IN_TEXT = re.compile(r"\d|[一二两三四五六七八九十百千万]+[个项类种条名级批届次场]|首届|双|半")
+CONTACT_IN_TEXT = re.compile(r"电话|邮箱|地址|邮编|@|\d{7,}")
 DATE_IN_TEXT = re.compile(r"\d{4}年\d{1,2}月|\d{1,2}月(?:底|份|\d{1,2}日)|年底|年内|月底")
 
 
@@ -38,6 +40,7 @@ class Hit:
     doc: dict
     score: float
     matched: tuple[tuple[str, float], ...] = ()  # (term form found, term weight)
+    follow: str = ""  # the next sentence(s) of the same item, when the answer needs them
 
     @property
     def region(self) -> str:
@@ -73,7 +76,7 @@ def search(kb, q: Query, asker_region: str | None = None) -> Result:
     hits = [_score(kb, q, terms, parts, p) for p in passages.values()]
     hits.sort(key=lambda h: (-h.score, h.pid))
     best = hits[0].score if hits else 0.0
-    if best < FLOOR:
+    if not hits or best < FLOOR:
         return Result(q, "decline", hits=hits[:3], reason="no-match", best=best)
     chosen, ambiguous = _choose(hits, q, asker_region)
     return Result(q, "choices" if ambiguous else "answer", chosen, best=best)
@@ -121,7 +124,7 @@ def _candidates(kb, q: Query, terms: list[Term], doc_keys: list[str] | None) -> 
     weights: dict[str, float] = {}
     for term in terms:
         for alt in term.alts:
-            for tok in segment.word_tokens(alt) if not alt.isascii() or alt.isdigit() else [alt]:
+            for tok in segment.fts_tokens(alt) if not alt.isascii() or alt.isdigit() else [alt]:
                 if tok in kb.df and (len(tok) > 1 or tok.isdigit()):
                     w = kb.analyzer.idf(tok) * (1.0 if alt == term.alts[0] else 0.9)
                     weights[tok] = max(weights.get(tok, 0.0), w)
@@ -210,15 +213,17 @@ def _term_match(term: Term, text: str, context: str, sub_words: dict[str, list[s
 
 
 def _intent_bonus(q: Query, p: dict) -> float:
+    """Reward a passage holding the kind of fact asked for; penalise one that cannot hold it."""
+    text = p["norm"]
     bonus = 0.0
-    if "date" in q.intents and (p["kind"] == "meta" or DATE_IN_TEXT.search(p["norm"])):
-        bonus += 0.08
-    if "contact" in q.intents and p["kind"] == "contact":
-        bonus += 0.15
+    if "date" in q.intents:
+        bonus += 0.08 if p["kind"] == "meta" or DATE_IN_TEXT.search(text) else -0.06
+    if "contact" in q.intents:
+        bonus += 0.15 if p["kind"] == "contact" else (0.0 if CONTACT_IN_TEXT.search(text) else -0.06)
     if "docnumber" in q.intents and p["kind"] == "meta":
         bonus += 0.15
-    if "number" in q.intents and re.search(r"\d", p["norm"]):
-        bonus += 0.03
+    if "number" in q.intents:
+        bonus += 0.03 if NUMBER_IN_TEXT.search(text) else -0.06
     return bonus
 
 

@@ -26,6 +26,7 @@ MIN_FREQ = 20
 _lock = threading.Lock()
 _ready = False
 _WORD = re.compile(r"[\w%]")  # a token must hold a letter, digit or CJK character
+_FTS_PART = re.compile(r"[^\W_]+")  # what unicode61 keeps of a token: letters and digits
 
 
 def _trimmed_dictionary(cache_dir: Path) -> Path:
@@ -64,6 +65,12 @@ def setup(cache_dir: str | Path = "data") -> None:
         _ready = True
 
 
+def general_frequency(word: str) -> int:
+    """The word's frequency in jieba's general-language dictionary (0: not a dictionary word)."""
+    setup()
+    return jieba.dt.FREQ.get(word, 0)
+
+
 def is_token(token: str) -> bool:
     return bool(token.strip()) and bool(_WORD.search(token))
 
@@ -84,6 +91,12 @@ def search_tokens(text: str) -> list[str]:
 def word_tokens(word: str) -> tuple[str, ...]:
     """search_tokens() of one short word or phrase, cached: questions reuse the same terms."""
     return tuple(search_tokens(word))
+
+
+@lru_cache(maxsize=65536)
+def fts_tokens(word: str) -> tuple[str, ...]:
+    """word_tokens() as FTS5's unicode61 tokenizer will have stored them ("30%" is indexed as "30")."""
+    return tuple(dict.fromkeys(part for tok in word_tokens(word) for part in _FTS_PART.findall(tok)))
 
 
 def index_text(text: str) -> str:
