@@ -13,6 +13,7 @@ from knowledge.normalize import compact
 from knowledge.search import Hit, Result
 
 QUOTE_MAX = 160
+MAX_SIBLINGS = 2
 NUMBER_FACT = re.compile(r"(不少于|不低于|不超过|至少|超过|达到|控制在)?(\d+(?:\.\d+)?)\s*(%|学时|小时|场|人|个|名|家|次|岁|天)(以内|以上|以下)?")
 
 
@@ -102,9 +103,24 @@ def _quote_block(h: Hit, multi: bool) -> str:
 
 
 def quote(h: Hit) -> str:
-    """The fact-bearing sentence; a long one is cut to the clauses that hold the matched terms."""
+    """The fact-bearing sentence, with matching sentences of the same item in document order."""
+    parts = sorted([h] + h.siblings[:MAX_SIBLINGS], key=lambda x: x.passage["position"])
+    if len(parts) == 1:
+        return _sentence(h)
+    out, last = "", None
+    for part in parts:
+        pos = part.passage["position"]
+        if last is not None and pos != last + 1:
+            out += "……"
+        out += _sentence(part, QUOTE_MAX // 2 + 20)
+        last = pos
+    return out
+
+
+def _sentence(h: Hit, limit: int = QUOTE_MAX) -> str:
+    """One sentence; a long one is cut to the clauses that hold the matched terms."""
     text = h.passage["text"].strip()
-    if len(text) <= QUOTE_MAX:
+    if len(text) <= limit:
         return text + h.follow
     clauses = re.split(r"(?<=[，,；;：:])", text)
     present = [{t for t, _ in h.matched if compact(t) in compact(c)} for c in clauses]
@@ -114,14 +130,14 @@ def quote(h: Hit) -> str:
         length, found = 0, set()
         for j in range(i, len(clauses)):
             length += len(clauses[j])
-            if length > QUOTE_MAX and j > i:
+            if length > limit and j > i:
                 break
             found |= present[j]
             score = sum(weight[t] for t in found)
             if score > best_score + 1e-9:
                 best_span, best_score = (i, j), score
     if best_score == 0:
-        return text[:QUOTE_MAX] + "…"
+        return text[:limit] + "…"
     i, j = best_span
     out = "".join(clauses[i:j + 1]).rstrip("，,；;：:")
     return ("…" if i > 0 else "") + out + ("…" if j < len(clauses) - 1 else "")

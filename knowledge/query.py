@@ -13,7 +13,7 @@ from knowledge import lexicon, segment
 from knowledge.lexicon import singular
 from knowledge.normalize import normalize
 
-YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*(?:年|年度)?")
+YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*(?:年度|年)?")
 DOC_YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年?度?(?![底前内初末中])[^，。,?？!！\d底前]{0,6}?(?:工作要点|工作计划|要点|计划|文件|通知)")
 QUOTED = re.compile(r'"([^"]{2,20})"|《([^》]{2,40})》')
 ASCII_WORD = re.compile(r"[A-Za-z][A-Za-z\-]*(?:'[A-Za-z]+)?")
@@ -21,7 +21,8 @@ ASCII_WORD = re.compile(r"[A-Za-z][A-Za-z\-]*(?:'[A-Za-z]+)?")
 INTENT_CUES = {
     "date": ("什么时候", "哪天", "何时", "几号", "日期", "时间", "截止", "期限", "多久", "几月", "when", "date", "deadline"),
     "number": ("多少", "几", "比例", "占比", "百分之", "how many", "how much", "percent", "number"),
-    "contact": ("电话", "地址", "邮编", "邮箱", "联系方式", "联系人", "怎么联系", "找谁", "手机", "举报", "phone",
+    "contact": ("电话", "地址", "邮编", "邮箱", "联系方式", "联系人", "怎么联系", "找谁", "手机", "举报", "办公", "在哪里",
+                "哪个区", "在哪儿", "phone",
                 "address", "postcode", "email", "contact"),
     "docnumber": ("文号", "发文字号", "几号文", "document number"),
     "how": ("怎么做", "如何", "怎样", "怎么搞", "怎么开展", "做法", "措施", "什么要求", "哪些要求", "具体", "怎么安排",

@@ -8,6 +8,7 @@ the gap to the runner-up; per-region variants of the same rule are kept together
 from __future__ import annotations
 
 import heapq
+import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -23,6 +24,8 @@ GAP = 0.06  # closer than this to a different item of the same region, below ANS
 REGION_RATIO = 0.8  # other regions are shown when their best is within this ratio of the best
 ASKER_RATIO = 0.6  # the asker's own region is shown down to this ratio
 CANDIDATES = 30
+LENGTH_PENALTY = 0.06
+SIBLING_RATIO = 0.85  # other sentences of the answer's item this close to it are quoted with it
 MAX_FTS_TOKENS = 12
 MIN_TOKENS = 2  # always read the two rarest tokens' doclists, whatever their length
 SCAN_DOCUMENTS = 12  # restricted to at most this many documents: scan them instead
@@ -41,6 +44,7 @@ class Hit:
     score: float
     matched: tuple[tuple[str, float], ...] = ()  # (term form found, term weight)
     follow: str = ""  # the next sentence(s) of the same item, when the answer needs them
+    siblings: list["Hit"] = field(default_factory=list)  # other sentences of the same item that match too
 
     @property
     def region(self) -> str:
@@ -124,7 +128,7 @@ def _candidates(kb, q: Query, terms: list[Term], doc_keys: list[str] | None) -> 
     weights: dict[str, float] = {}
     for term in terms:
         for alt in term.alts:
-            for tok in segment.fts_tokens(alt) if not alt.isascii() or alt.isdigit() else [alt]:
+            for tok in segment.fts_tokens(alt):
                 if tok in kb.df and (len(tok) > 1 or tok.isdigit()):
                     w = kb.analyzer.idf(tok) * (1.0 if alt == term.alts[0] else 0.9)
                     weights[tok] = max(weights.get(tok, 0.0), w)
@@ -186,7 +190,7 @@ def _score(kb, q: Query, terms: list[Term], parts: dict[str, list[str]], p: dict
         if m >= 0.6:
             matched.append((next((a for a in term.alts if a in text), term.text), term.weight))
     score = gained / total if total else 0.0
-    score += _intent_bonus(q, p)
+    score = score * _length_factor(len(p["text"])) + _intent_bonus(q, p)
     return Hit(p["id"], p, kb.docs[p["doc_key"]], min(score, 1.0), tuple(matched))
 
 
@@ -210,6 +214,11 @@ def _term_match(term: Term, text: str, context: str, sub_words: dict[str, list[s
         if ratio >= 100 * (1 - 1.2 / len(term.text)):
             best = max(best, 0.85)
     return best
+
+
+def _length_factor(length: int) -> float:
+    """Long sentences match generic words by sheer size; a mild penalty per doubling past 80 chars."""
+    return 1.0 if length <= 80 else 1.0 / (1.0 + LENGTH_PENALTY * math.log2(length / 80))
 
 
 def _intent_bonus(q: Query, p: dict) -> float:
@@ -247,7 +256,9 @@ def _choose(hits: list[Hit], q: Query, asker_region: str | None) -> tuple[list[H
     chosen = []
     for region in regions[:4]:
         rhits = by_region[region]
-        chosen.append(rhits[0])
+        lead = rhits[0]
+        lead.siblings = [h for h in rhits[1:] if h.item_id == lead.item_id and h.score >= lead.score * SIBLING_RATIO]
+        chosen.append(lead)
         second = next((h for h in rhits[1:] if h.item_id != rhits[0].item_id), None)
         if second and second.score >= rhits[0].score * 0.97 and second.score >= ANSWER:
             chosen.append(second)
