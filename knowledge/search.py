@@ -184,36 +184,49 @@ def _score(kb, q: Query, terms: list[Term], parts: dict[str, list[str]], p: dict
     matched = []
     tokens = f" {p['tokens']} "
     for term in terms:
-        m = _term_match(term, text, context, parts, tokens)
+        m, form = _term_match(term, text, context, parts, tokens)
         total += term.weight
         gained += term.weight * m
         if m >= 0.6:
-            matched.append((next((a for a in term.alts if a in text), term.text), term.weight))
+            matched.append((form, term.weight))
     score = gained / total if total else 0.0
     score = score * _length_factor(len(p["text"])) + _intent_bonus(q, p)
     return Hit(p["id"], p, kb.docs[p["doc_key"]], min(score, 1.0), tuple(matched))
 
 
-def _term_match(term: Term, text: str, context: str, sub_words: dict[str, list[str]], tokens: str) -> float:
+def _term_match(term: Term, text: str, context: str, sub_words: dict[str, list[str]],
+                tokens: str) -> tuple[float, str]:
+    """How well a passage holds a term (0–1), and the form it holds it in."""
+    alts = term.alts
     if len(term.text) == 1:
         # One character matches only as a word of its own: 系 (to tie) is not the 系 of 联系.
-        return 1.0 if any(f" {alt} " in tokens for alt in term.alts) else 0.0
-    if any(alt in text for alt in term.alts):
-        return 1.0 if term.alts[0] in text or len(term.alts) == 1 else 0.95
-    if any(alt in context for alt in term.alts):
-        return 0.6
+        for alt in alts:
+            if f" {alt} " in tokens:
+                return 1.0, alt
+        return 0.0, term.text
+    for i, alt in enumerate(alts):
+        if alt in text:
+            return (1.0 if i == 0 else 0.95), alt
+    if context:
+        for alt in alts:
+            if alt in context:
+                return 0.6, alt
     best = 0.0
-    for alt in term.alts:
+    for alt in alts:
         parts = sub_words[alt]
         if parts:
-            found = sum(1 for t in parts if t in text)
-            best = max(best, 0.7 * found / len(parts))
-    if term.fuzzy and len(term.text) >= 3 and best < 0.8:
+            found = 0
+            for t in parts:
+                if t in text:
+                    found += 1
+            if found:
+                best = max(best, 0.7 * found / len(parts))
+    if term.fuzzy and best < 0.8:
         # A typo or homophone in a name (中国青创版 → 中国青创板): one character off in the best window.
         ratio = fuzz.partial_ratio(term.text, text, score_cutoff=70)
         if ratio >= 100 * (1 - 1.2 / len(term.text)):
-            best = max(best, 0.85)
-    return best
+            best = 0.85
+    return best, term.text
 
 
 def _length_factor(length: int) -> float:
