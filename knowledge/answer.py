@@ -149,7 +149,7 @@ def _summary(hits: list[Hit], regions: list[str], asker: str | None, en: bool) -
     units = set()
     for h in hits:
         for m in NUMBER_FACT.finditer(quote(h)):
-            facts.setdefault(h.region, []).append(m.group(0))
+            facts.setdefault(h.region, []).append(m.group(0).replace(" ", ""))
             units.add(m.group(3))
     shared = [u for u in units if sum(any(u in f for f in fs) for fs in facts.values()) >= 2]
     if shared and len(facts) >= 2:
