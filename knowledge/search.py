@@ -18,7 +18,8 @@ from rapidfuzz import fuzz
 from knowledge import segment
 from knowledge.query import Query, Term
 
-FLOOR = 0.45  # below this nothing is offered: the documents do not answer it
+FLOOR = 0.45  # below this nothing is offered: the documents do not answer it …
+CLEAR_FLOOR, CLEAR_RATIO = 0.4, 1.3  # … unless the best item stands this clearly above the runner-up
 ANSWER = 0.66  # at or above this the best passage is an answer on its own
 GAP = 0.06  # closer than this to a different item of the same region, below ANSWER: offer choices
 REGION_RATIO = 0.8  # other regions are shown when their best is within this ratio of the best
@@ -80,10 +81,19 @@ def search(kb, q: Query, asker_region: str | None = None) -> Result:
     hits = [_score(kb, q, terms, parts, p) for p in passages.values()]
     hits.sort(key=lambda h: (-h.score, h.pid))
     best = hits[0].score if hits else 0.0
-    if not hits or best < FLOOR:
+    if not hits or not _confident(hits):
         return Result(q, "decline", hits=hits[:3], reason="no-match", best=best)
     chosen, ambiguous = _choose(hits, q, asker_region)
     return Result(q, "choices" if ambiguous else "answer", chosen, best=best)
+
+
+def _confident(hits: list[Hit]) -> bool:
+    """Enough of the question is covered — or a little less, when one item clearly stands out."""
+    best = hits[0].score
+    if best >= FLOOR:
+        return True
+    runner_up = next((h.score for h in hits[1:] if h.item_id != hits[0].item_id), 0.0)
+    return best >= CLEAR_FLOOR and best >= runner_up * CLEAR_RATIO
 
 
 def _out_of_scope(kb, q: Query) -> str:
@@ -262,7 +272,7 @@ def _choose(hits: list[Hit], q: Query, asker_region: str | None) -> tuple[list[H
         return options[:3], True
     regions = []
     for region, rhits in by_region.items():
-        floor = max(FLOOR, best * (ASKER_RATIO if region == asker_region else REGION_RATIO))
+        floor = max(min(FLOOR, best), best * (ASKER_RATIO if region == asker_region else REGION_RATIO))
         if rhits[0].score >= floor:
             regions.append(region)
     regions.sort(key=lambda r: (r != asker_region, -by_region[r][0].score))
