@@ -32,7 +32,7 @@ DEBRIS = (
     re.compile(r"^[—\-]\s*\d+\s*[—\-]$"),
     re.compile(r"^[★☆]$"),
     re.compile(r"^（此页无正文）$"),
-    re.compile(r"ICP备|公网安备|技术支持"),
+    re.compile(r"技术支持"),
 )
 SENTENCE_END = "。！？!?"  # not ；: the clauses of a list ("比忠诚…；比担当…") belong together
 CONTINUED = "\x01"  # marks a table cell's continuation line
@@ -170,7 +170,7 @@ def _split_regions(lines: list[str], doc: Document) -> tuple[list[str], list[str
         in_table = False
         if any(p.search(line) for p in DEBRIS):
             continue
-        if "版权所有" in line or ("地址" in line and "邮编" in line):
+        if "版权所有" in line or ("地址" in line and "邮编" in line) or "ICP备" in line:
             _footer(line, doc, contacts)
             continue
         if "点击" in line and DATE_SLASH.search(line):  # "2020/3/13 15:21:14 来源:admin 点击:2710"
@@ -235,6 +235,8 @@ def _footer(line: str, doc: Document, contacts: list[str]) -> None:
     if m:
         doc.issuer = doc.issuer or m.group(1)
     facts = re.findall(r"((?:地址|邮编|电话|举报电话|违法和不良信息举报电话|邮箱|传真)[:：]?\s*[^\s]+)", line)
+    facts += [f"网站备案号：{m}" for m in re.findall(r"\S{0,2}ICP备\d+号(?:-\d+)?", line)]
+    facts += [f"公安备案号：{m}" for m in re.findall(r"\S{0,2}公网安备\s*\d+号", line)]
     if facts:
         owner = m.group(1) if m else doc.issuer
         contacts.append(f"{owner}联系方式：" + "，".join(f.strip() for f in facts))
@@ -322,6 +324,7 @@ def _contacts(lines: list[str]) -> list[Item]:
 
 
 RESPONSIBLE = re.compile(r"负责部门[:：]\s*([^）)]+)")
+RESPONSIBLE_NOTE = re.compile(r"[（(]负责部门[:：][^）)]*[）)]")
 
 
 def _responsibility_contacts(items: list[Item], contacts: list[Item]) -> list[Item]:
@@ -339,8 +342,10 @@ def _responsibility_contacts(items: list[Item], contacts: list[Item]) -> list[It
         depts = [d.strip("“”\" ") for d in re.split(r"[、，,]", m.group(1))]
         lines = [by_dept[k] for d in depts for k in by_dept if d and (d in k or k in d)]
         if lines:
-            name = it.heading or split_sentences(it.body)[0][:30]
-            body = f"“{name}”的负责部门是{m.group(1)}，材料报送和联系：" + "；".join(dict.fromkeys(lines)) + "。"
+            name = it.heading or RESPONSIBLE_NOTE.sub("", split_sentences(it.body)[0]).rstrip("。")
+            what = RESPONSIBLE_NOTE.sub("", it.body).split("\n")[0][:60].rstrip("。；;") if it.heading else ""
+            body = (f"“{name}”" + (f"（{what}）" if what else "") + f"考核材料的负责部门是{m.group(1)}，联系："
+                    + "；".join(dict.fromkeys(lines)) + "。")
             out.append(Item("contact", it.section_no, it.section, it.sub_no, it.sub, "", f"{name}（联系）", body))
     return out
 

@@ -19,15 +19,16 @@ QUOTED = re.compile(r'"([^"]{2,20})"|《([^》]{2,40})》')
 ASCII_WORD = re.compile(r"[A-Za-z][A-Za-z\-]*(?:'[A-Za-z]+)?")
 
 INTENT_CUES = {
-    "date": ("什么时候", "哪天", "何时", "几号", "日期", "时间", "截止", "期限", "多久", "几月", "when", "date", "deadline"),
-    "number": ("多少", "几", "比例", "占比", "百分之", "how many", "how much", "percent", "number"),
-    "contact": ("电话", "地址", "邮编", "邮箱", "联系方式", "联系人", "怎么联系", "找谁", "手机", "举报", "办公", "在哪里",
-                "哪个区", "在哪儿", "phone",
-                "address", "postcode", "email", "contact"),
-    "docnumber": ("文号", "发文字号", "几号文", "document number"),
-    "how": ("怎么做", "如何", "怎样", "怎么搞", "怎么开展", "做法", "措施", "什么要求", "哪些要求", "具体", "怎么安排",
-            "how do", "how does", "how is", "how are", "how will", "what measures"),
+    "date": r"什么时候|哪天|何时|几号|日期|时间|截止|期限|多久|几月|\bwhen\b|\bdate\b|deadline",
+    "number": r"多少|几|比例|占比|百分之|how many|how much|percent|number",
+    "money": r"多少钱|多少经费|多少资金|金额|资助多少|补贴多少|how much money|amount of money",
+    "contact": r"电话|地址|邮编|邮箱|联系方式|联系人(?!数)|怎么联系|找谁|手机|举报|办公(?!室)|在哪里|哪个区|在哪儿|备案|"
+               r"phone|address|postcode|e-?mail|contact",
+    "docnumber": r"文号|发文字号|几号文|document number",
+    "how": r"怎么做|如何|怎样|怎么搞|怎么开展|做法|措施|什么要求|哪些要求|具体|怎么安排|怎么帮|"
+           r"how do|how does|how is|how are|how will|what measures",
 }
+INTENT_RE = {name: re.compile(pattern) for name, pattern in INTENT_CUES.items()}
 OOV_FACTOR = 0.6
 COUNTING = re.compile(r"[哪几第\d一二两三四五六七八九十]+[个项样类种条件次批届名位点些大]")
 EN_UNKNOWN_FACTOR = 0.2  # an English word the glossary lacks: counted, lightly
@@ -251,4 +252,4 @@ def is_english(text: str) -> bool:
 
 
 def intents_of(text: str) -> frozenset[str]:
-    return frozenset(name for name, cues in INTENT_CUES.items() if any(c in text for c in cues))
+    return frozenset(name for name, pattern in INTENT_RE.items() if pattern.search(text))

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
 
-from knowledge import segment
+from knowledge import pinyin, segment
 from knowledge.query import Query, Term
 
 FLOOR = 0.45  # below this nothing is offered: the documents do not answer it …
@@ -24,14 +24,17 @@ ANSWER = 0.66  # at or above this the best passage is an answer on its own
 GAP = 0.06  # closer than this to a different item of the same region, below ANSWER: offer choices
 REGION_RATIO = 0.8  # other regions are shown when their best is within this ratio of the best
 ASKER_RATIO = 0.6  # the asker's own region is shown down to this ratio
+NAMED_RATIO = 0.5  # a region the question names (with others) is shown down to this ratio
 CANDIDATES = 30
 LENGTH_PENALTY = 0.06
+SECOND_RATIO = 0.93  # a second item of the same region this close to its first is shown too
 SIBLING_RATIO = 0.85  # other sentences of the answer's item this close to it are quoted with it
 MAX_FTS_TOKENS = 12
 MIN_TOKENS = 2  # always read the two rarest tokens' doclists, whatever their length
 SCAN_DOCUMENTS = 12  # restricted to at most this many documents: scan them instead
 POSTINGS_BUDGET = 4000  # passage ids read per question (more when restricted to a few documents)
 HARD_BUDGET = 30000  # never read more, even to reach MIN_TOKENS (青年 is in 60 % of passages)
+MONEY_IN_TEXT = re.compile(r"\d+(?:\.\d+)?\s*(?:万|亿)?元")
 NUMBER_IN_TEXT = re.compile(r"\d|[一二两三四五六七八九十百千万]+[个项类种条名级批届次场]|首届|双|半")
 CONTACT_IN_TEXT = re.compile(r"电话|邮箱|地址|邮编|@|\d{7,}")
 DATE_IN_TEXT = re.compile(r"\d{4}年\d{1,2}月|\d{1,2}月(?:底|份|\d{1,2}日)|年底|年内|月底")
@@ -232,11 +235,23 @@ def _term_match(term: Term, text: str, context: str, sub_words: dict[str, list[s
             if found:
                 best = max(best, 0.7 * found / len(parts))
     if term.fuzzy and best < 0.8:
-        # A typo or homophone in a name (中国青创版 → 中国青创板): one character off in the best window.
-        ratio = fuzz.partial_ratio(term.text, text, score_cutoff=70)
-        if ratio >= 100 * (1 - 1.2 / len(term.text)):
-            best = 0.85
+        # A typo or homophone in a name (中国青创版 → 中国青创板, 亲青愁 → 亲青筹).
+        best = max(best, near_match(term.text, text))
     return best, term.text
+
+
+def near_match(term: str, text: str) -> float:
+    """0.9 when a window of `text` differs from `term` by one homophone, less for other near misses."""
+    n, best = len(term), 0.0
+    for i in range(len(text) - n + 1):
+        diff = [(a, b) for a, b in zip(term, text[i:i + n]) if a != b]
+        if not diff:
+            return 1.0
+        if len(diff) == 1:
+            best = max(best, 0.9 if pinyin.homophones(*diff[0]) else (0.75 if n >= 4 else 0.6))
+    if best == 0.0 and n >= 5 and fuzz.partial_ratio(term, text, score_cutoff=70) >= 100 * (1 - 1.2 / n):
+        best = 0.75  # one character missing or added in a long name
+    return best
 
 
 def _length_factor(length: int) -> float:
@@ -252,8 +267,12 @@ def _intent_bonus(q: Query, p: dict) -> float:
         bonus += 0.08 if p["kind"] == "meta" or DATE_IN_TEXT.search(text) else -0.06
     if "contact" in q.intents:
         bonus += 0.15 if p["kind"] == "contact" else (0.0 if CONTACT_IN_TEXT.search(text) else -0.06)
+    elif p["kind"] == "contact":
+        bonus -= 0.1  # a contact line answers "who/how to reach", not what the item is about
     if "docnumber" in q.intents and p["kind"] == "meta":
         bonus += 0.15
+    if "money" in q.intents and not MONEY_IN_TEXT.search(text):
+        bonus -= 0.15  # "资助多少钱" is not answered by a sentence that names no amount
     if "number" in q.intents:
         bonus += 0.03 if NUMBER_IN_TEXT.search(text) else -0.06
     return bonus
@@ -272,8 +291,11 @@ def _choose(hits: list[Hit], q: Query, asker_region: str | None) -> tuple[list[H
         return options[:3], True
     regions = []
     for region, rhits in by_region.items():
-        floor = max(min(FLOOR, best), best * (ASKER_RATIO if region == asker_region else REGION_RATIO))
-        if rhits[0].score >= floor:
+        if region in q.regions and len(q.regions) > 1:
+            ratio = NAMED_RATIO  # "东莞和枣庄分别…": each region named gets its best answer
+        else:
+            ratio = ASKER_RATIO if region == asker_region else REGION_RATIO
+        if rhits[0].score >= max(min(FLOOR, best) * (ratio / REGION_RATIO if ratio < REGION_RATIO else 1), best * ratio):
             regions.append(region)
     regions.sort(key=lambda r: (r != asker_region, -by_region[r][0].score))
     chosen = []
@@ -283,7 +305,7 @@ def _choose(hits: list[Hit], q: Query, asker_region: str | None) -> tuple[list[H
         lead.siblings = [h for h in rhits[1:] if h.item_id == lead.item_id and h.score >= lead.score * SIBLING_RATIO]
         chosen.append(lead)
         second = next((h for h in rhits[1:] if h.item_id != rhits[0].item_id), None)
-        if second and second.score >= rhits[0].score * 0.97 and second.score >= ANSWER:
+        if second and second.score >= rhits[0].score * SECOND_RATIO and second.score >= min(ANSWER, best):
             chosen.append(second)
     return chosen, False
 
