@@ -78,6 +78,8 @@ FEATURES: tuple[str, ...] = (
     "handlers.help",
     "handlers.profile",
     "handlers.ask",
+    "handlers.deadlines",
+    "handlers.broadcast",
 )
 
 _loaded = False
