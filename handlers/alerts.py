@@ -19,6 +19,7 @@ from knowledge.facts import find_deadlines
 DEFAULT_LEADS = (7, 3, 1, 0)
 DEFAULT_ALERT_AT = "09:00"
 END_OF_DAY = dt.time(23, 59, 59)
+FINDER_VERSION = "1"  # bump when the finder changes, so the plans' deadlines are read again
 
 
 def default_leads(ctx: Context) -> str:
@@ -34,9 +35,7 @@ def parse_leads(text: str) -> tuple[int, ...] | None:
     parts = [p for p in re.split(r"[,，、\s]+", text.strip()) if p]
     out = []
     for p in parts:
-        p = p.removesuffix("天").removesuffix("d")
-        if p in ("当天", "当日"):
-            p = "0"
+        p = "0" if p in ("当天", "当日") else p.removesuffix("天").removesuffix("d")
         if not p.isdigit() or int(p) > 365:
             return None
         out.append(int(p))
@@ -145,7 +144,7 @@ def alert_text(ctx: Context, d: dict, lead, now: dt.datetime) -> str:
 def sync_plan_deadlines(ctx: Context, now: dt.datetime) -> int:
     """Re-read the plans' deadlines when the documents changed since the last sync."""
     store = ctx.store
-    fingerprint = hashlib.sha1(store.plans_fingerprint().encode()).hexdigest()
+    fingerprint = hashlib.sha1(f"{FINDER_VERSION}|{store.plans_fingerprint()}".encode()).hexdigest()
     if store.mark("plan_deadlines") == fingerprint:
         return 0
     rows = []

@@ -100,6 +100,7 @@ def add(ctx: Context, msg: Incoming, args: str) -> str:
     if isinstance(leads, str):
         return leads
     now = ctx.now()
+    ctx.store.ensure_identity(msg.platform, msg.user_id, msg.user_name, now.isoformat(timespec="seconds"))
     row = dict(title=title, due_at=due_at, due_date=when.date.isoformat(),
                due_time=when.time.strftime("%H:%M") if when.time else None, due_text="",
                leads=leads[0] or alerts.default_leads(ctx), alert_time=leads[1] or alerts.default_alert_at(ctx),

@@ -140,7 +140,7 @@ class Scheduler:
                 break
             for occ in due:
                 if occ["expires_at"] and dt.datetime.fromisoformat(occ["expires_at"]) <= now:
-                    if ctx.store.expand_occurrence(occ["id"], [], now, state="expired", detail="过期未发"):
+                    if ctx.store.expand_occurrence(occ["id"], [], now, state="expired", detail="过期未发") is not None:
                         expired.append(occ)
                     continue
                 k = KINDS.get(occ["kind"])

@@ -70,7 +70,7 @@ def _inside_date(norm: str, start: int, end: int) -> bool:
 
 # ---------------------------------------------------------------- dates and deadlines
 
-_Y = r"(?P<y>(?:19|20)\d{2})\s*年"
+_Y = r"(?:(?P<y>(?:19|20)\d{2})\s*年|(?P<rel>今年|本年|明年|次年))"
 _TIME = (r"(?P<part>上午|中午|下午|晚上)?\s*(?:(?P<hh>\d{1,2})\s*(?:[:：](?P<mm>\d{2})|[时点](?:(?P<mm2>\d{1,2})分?)?))?"
          r"\s*(?P<offwork>下班前)?")
 DATE_PATTERNS = [  # (precision, regex); tried in order at each position, longest forms first
@@ -78,7 +78,7 @@ DATE_PATTERNS = [  # (precision, regex); tried in order at each position, longes
     ("day", re.compile(r"(?P<y>(?:19|20)\d{2})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})(?!\d)"
                        r"(?:\s+(?P<hh>\d{1,2}):(?P<mm>\d{2}))?")),
     ("month", re.compile(rf"(?:{_Y})?\s*(?P<m>\d{{1,2}})\s*(?P<mword>月底|月末|月份|月中旬|月上旬|月下旬|月中|月初|月)")),
-    ("year", re.compile(rf"(?:{_Y}|(?P<rel>今年|本年|明年|次年))\s*(?P<yword>年底|年末|底|末|上半年|下半年|年内|内)?")),
+    ("year", re.compile(rf"{_Y}\s*(?P<yword>年底|年末|底|末|上半年|下半年|年内|内)?")),
     ("year", re.compile(r"(?P<yword>年底|年末|年内|上半年|下半年)")),
 ]
 _MONTH_DAY = {"月初": 10, "月上旬": 10, "月中": 15, "月中旬": 20}
