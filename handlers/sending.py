@@ -110,10 +110,12 @@ class PlatformDrain:
                     self.store.skip_delivery(row["id"], now, reason)
                     self.counts["skipped"] += 1
                     continue
+                await slots.acquire()  # before the claim: a claimed delivery is always one being sent
+                now = self.now()
                 if not self.store.claim_delivery(row["id"], self.holder, now, CLAIM_LEASE):
+                    slots.release()
                     continue  # another process claimed it between our read and our claim
                 self.limiter.record(row, now.timestamp())
-                await slots.acquire()
                 task = asyncio.create_task(self._deliver(row, slots))
                 tasks.add(task)
                 task.add_done_callback(tasks.discard)
