@@ -47,6 +47,7 @@ def m001_occurrence_outbox(db) -> None:
     )
     db["occurrence"].create_index(["kind", "subject", "occurrence_key"], unique=True)
     db["occurrence"].create_index(["state", "fire_at"])
+    db["occurrence"].create_index(["kind", "state"])
     db["outbox"].create(
         {"id": int, "dedupe_key": str, "occurrence_id": int, "kind": str, "platform": str, "chat_id": str,
          "chat_type": str, "subject": str, "text": str, "priority": int, "state": str, "attempts": int,
@@ -111,6 +112,11 @@ class OutboxMixin:
                 [state, utc(now), detail, occurrence_id])
             if cur.rowcount != 1:
                 return None
+            return self._insert_deliveries(occurrence_id, deliveries, now)
+
+    def queue_deliveries(self, deliveries: Iterable[dict], now: dt.datetime, occurrence_id: int | None = None) -> int:
+        """Queue deliveries outside any occurrence (an adapter's own push); known dedupe keys are ignored."""
+        with immediate(self):
             return self._insert_deliveries(occurrence_id, deliveries, now)
 
     def _insert_deliveries(self, occurrence_id: int | None, deliveries: Iterable[dict], now: dt.datetime) -> int:

@@ -22,7 +22,9 @@ SEND_LEASE = dt.timedelta(seconds=90)
 SEND_TIMEOUT = 30.0  # seconds; past it the outcome is unknown: uncertain
 MAX_ATTEMPTS = 5
 IN_FLIGHT = 8  # concurrent sends per platform; the limiter counts each at its start
-BATCH = 200
+BATCH = 500
+REFETCH = dt.timedelta(seconds=2)
+SAFETY = 0.002  # seconds added to each rate-limit wait: clocks and the platform's own counting differ a little
 
 
 def _group(target: dict) -> str | None:
@@ -91,38 +93,47 @@ class PlatformDrain:
         return self.store.acquire_send_lease(self.platform, self.holder, now, self.lease_until)
 
     async def _loop(self, slots: asyncio.Semaphore, tasks: set) -> None:
-        while True:
-            rows = self.store.sendable(self.platform, self.now(), BATCH)
-            if not rows:
-                return
-            soonest, progressed = None, False
-            for row in rows:
-                now = self.now()
-                wait = max(self.limiter.wait(row, now.timestamp()), self.paused_until - now.timestamp())
-                if wait > 0:
-                    soonest = wait if soonest is None else min(soonest, wait)
-                    continue
-                if not self._lease():
-                    return  # the lease was lost (we stalled past it): stop, another process has the queue
-                reason = self.wanted(row, now)
-                progressed = True
-                if reason:
-                    self.store.skip_delivery(row["id"], now, reason)
-                    self.counts["skipped"] += 1
-                    continue
-                await slots.acquire()  # before the claim: a claimed delivery is always one being sent
-                now = self.now()
-                if not self.store.claim_delivery(row["id"], self.holder, now, CLAIM_LEASE):
-                    slots.release()
-                    continue  # another process claimed it between our read and our claim
-                self.limiter.record(row, now.timestamp())
-                task = asyncio.create_task(self._deliver(row, slots))
-                tasks.add(task)
-                task.add_done_callback(tasks.discard)
-            if soonest is not None and not progressed:
-                if self.stop_at and self.now() + dt.timedelta(seconds=soonest) > self.stop_at:
-                    return  # out of budget: what is left waits for the next tick
-                await self.sleep(soonest)
+        while rows := self.store.sendable(self.platform, self.now(), BATCH):
+            fetched = self.now()
+            # Work through this batch in memory (re-reading it every pass would cost a query per
+            # second of rate-limit waiting); fetch again when it is done or REFETCH has passed.
+            while rows and self.now() - fetched < REFETCH:
+                rows, soonest = await self._pass(rows, slots, tasks)
+                if rows is None:
+                    return
+                if soonest is not None:
+                    if self.stop_at and self.now() + dt.timedelta(seconds=soonest) > self.stop_at:
+                        return  # out of budget: what is left waits for the next tick
+                    await self.sleep(soonest + SAFETY)
+
+    async def _pass(self, rows: list[dict], slots: asyncio.Semaphore, tasks: set):
+        """Send every row the limits allow now; return the rows left and, if none went, how long to wait."""
+        left, soonest, progressed = [], None, False
+        for row in rows:
+            now = self.now()
+            wait = max(self.limiter.wait(row, now.timestamp()), self.paused_until - now.timestamp())
+            if wait > 0:
+                left.append(row)
+                soonest = wait if soonest is None else min(soonest, wait)
+                continue
+            if not self._lease():
+                return None, None  # the lease was lost (we stalled past it): another process has the queue
+            progressed = True
+            reason = self.wanted(row, now)
+            if reason:
+                self.store.skip_delivery(row["id"], now, reason)
+                self.counts["skipped"] += 1
+                continue
+            await slots.acquire()  # before the claim: a claimed delivery is always one being sent
+            now = self.now()
+            if not self.store.claim_delivery(row["id"], self.holder, now, CLAIM_LEASE):
+                slots.release()
+                continue  # another process claimed it between our read and our claim
+            self.limiter.record(row, now.timestamp())
+            task = asyncio.create_task(self._deliver(row, slots))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+        return left, (None if progressed else soonest)
 
     async def _deliver(self, row: dict, slots: asyncio.Semaphore) -> None:
         reply = Reply(row["text"], platform=row["platform"], chat_id=row["chat_id"])
