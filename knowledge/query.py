@@ -14,9 +14,9 @@ from knowledge.lexicon import singular
 from knowledge.normalize import normalize
 
 YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*(?:年|年度)?")
-DOC_YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年?度?的?(?:全市|全县|共青团|团委|团市委|团县委)*(?:工作要点|工作计划|要点|文件|计划|通知)")
+DOC_YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年?度?(?![底前内初末中])[^，。,?？!！\d底前]{0,6}?(?:工作要点|工作计划|要点|计划|文件|通知)")
 QUOTED = re.compile(r'"([^"]{2,20})"|《([^》]{2,40})》')
-ASCII_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")
+ASCII_WORD = re.compile(r"[A-Za-z][A-Za-z\-]*(?:'[A-Za-z]+)?")
 
 INTENT_CUES = {
     "date": ("什么时候", "哪天", "何时", "几号", "日期", "时间", "截止", "期限", "多久", "几月", "when", "date", "deadline"),
@@ -24,6 +24,9 @@ INTENT_CUES = {
     "contact": ("电话", "地址", "邮编", "邮箱", "联系", "手机", "举报", "phone", "address", "postcode", "email", "contact"),
     "docnumber": ("文号", "发文字号", "几号文", "document number"),
 }
+OOV_FACTOR = 0.6
+EN_UNKNOWN_FACTOR = 0.2  # an English word the glossary lacks: counted, lightly
+GENERIC_FACTOR = 0.35
 SELF_CUES = ("我们", "我市", "本市", "我县", "本县", "咱们", "咱市", "我区", "本区", "本地", "our city", "our county")
 EN_STOP = frozenset("""a an the of in on at to for from by with and or is are was were be been being do does did
 what which who whom whose when where why how many much that this these those it its as into about there their
@@ -64,6 +67,9 @@ class Analyzer:
         self.df = df
         self.n = max(n_passages, 1)
         self.regions = regions
+        self.region_set = frozenset(regions)
+        places = lexicon.places()
+        self.region_provinces = frozenset(places[r].province for r in regions if r in places and places[r].province)
         self.places_in_corpus = places_in_corpus
         self.idf_max = math.log((self.n + 1) / 0.5)
 
@@ -78,10 +84,11 @@ class Analyzer:
         if word.lower() in self.df:
             w = self.idf(word.lower())
             return (w * 0.5 if len(word) == 1 else w), True
-        parts = [p for p in segment.search_tokens(word) if p != word.lower() and len(p) > 1 and p in self.df]
+        parts = [p for p in segment.word_tokens(word) if p != word.lower() and len(p) > 1 and p in self.df]
         if parts:
             return max(self.idf(p) for p in parts), True
-        return self.idf_max * (0.5 if len(word) == 1 else 1.0), False
+        # Unknown to every passage: off-topic content or colloquial phrasing; it weighs like a rare word.
+        return self.idf_max * (0.3 if len(word) == 1 else OOV_FACTOR), False
 
     def analyze(self, question: str, asker_region: str | None = None) -> Query:
         raw = question.strip()
@@ -118,24 +125,28 @@ class Analyzer:
         return text
 
     def _region_for(self, place: str) -> str | None:
-        for region in self.regions:
-            if place == region or place.startswith(region) or region.startswith(place):
+        if place in self.region_set:
+            return place
+        for region in self.regions if len(self.regions) < 50 else ():
+            if place.startswith(region) or region.startswith(place):
                 return region
         return None
 
     def _province_of_region(self, place: str) -> bool:
-        places = lexicon.places()
-        return any(places.get(r) and places[r].province.startswith(place) for r in self.regions)
+        return any(p.startswith(place) for p in self.region_provinces)
 
     def _terms(self, text: str) -> list[Term]:
         terms: dict[str, Term] = {}
         stop = lexicon.stopwords()
         groups = lexicon.synonym_groups()
+        generic = lexicon.generic_words()
         spans: list[str] = []
+        quoted: set[str] = set()
         # Quoted names and synonym phrases first, so jieba cannot split them.
         for m in QUOTED.finditer(text):
             name = (m.group(1) or m.group(2)).replace(" ", "")
             spans.append(name)
+            quoted.add(name.lower())
             text = text.replace(m.group(0), " ")
         pattern = lexicon.synonym_pattern()
         if pattern is not None:
@@ -154,7 +165,11 @@ class Analyzer:
             if not known and len(alts) > 1:
                 weight = max(self.term_weight(a)[0] for a in alts[1:])
                 known = True
-            terms[word] = Term(word, alts, weight, fuzzy=not known and len(word) >= 3)
+            if word in generic:
+                weight *= GENERIC_FACTOR
+            whole_unknown = word not in self.df and len(alts) == 1
+            fuzzy = len(word) >= 3 and (word in quoted or not known or (whole_unknown and len(word) >= 4))
+            terms[word] = Term(word, alts, weight, fuzzy=fuzzy)
         return list(terms.values())
 
     def _analyze_english(self, raw: str) -> Query:
@@ -163,12 +178,14 @@ class Analyzer:
         for m in YEAR_RE.finditer(low):
             q.years.append(int(m.group(1)))
         gloss = lexicon.glossary()
-        words = [singular(w) for w in ASCII_WORD.findall(low)]
+        words = [singular(re.sub(r"'s?$", "", w)) for w in ASCII_WORD.findall(low)]
         i, terms = 0, {}
         longest = max((len(k.split()) for k in gloss), default=1)
         while i < len(words):
             for size in range(min(longest, len(words) - i), 0, -1):
                 phrase = " ".join(words[i:i + size])
+                if size == 1:
+                    phrase = next((v for v in english_variants(phrase) if v in gloss), phrase)
                 if phrase in gloss:
                     renderings = gloss[phrase]
                     region = next((self._region_for(r) for r in renderings if self._region_for(r)), None)
@@ -184,10 +201,20 @@ class Analyzer:
                 word = words[i]
                 if word not in EN_STOP and not word.isdigit() and len(word) > 2:
                     # An English word the glossary lacks: it counts, but for less than a known term.
-                    terms.setdefault(word, Term(word, (word,), self.idf_max * 0.35))
+                    terms.setdefault(word, Term(word, (word,), self.idf_max * EN_UNKNOWN_FACTOR))
                 i += 1
         q.terms = list(terms.values())
         return q
+
+
+def english_variants(word: str) -> list[str]:
+    """helping → help, educating → educate, organised → organise, studies → study: glossary look-ups."""
+    out = [word]
+    for suffix, repl in (("ing", ""), ("ing", "e"), ("ed", ""), ("ed", "e"), ("d", ""), ("es", ""), ("ies", "y"),
+                         ("ation", "e"), ("ation", ""), ("al", ""), ("ly", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            out.append(word[: -len(suffix)] + repl)
+    return out
 
 
 def is_english(text: str) -> bool:

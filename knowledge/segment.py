@@ -11,6 +11,7 @@ import logging
 import os
 import re
 import threading
+from functools import lru_cache
 from pathlib import Path
 
 import jieba
@@ -77,6 +78,12 @@ def search_tokens(text: str) -> list[str]:
     """Search-mode tokens (words plus their dictionary sub-words), lower-cased: what FTS indexes."""
     setup()
     return [t.lower() for t in jieba.cut_for_search(text, HMM=True) if is_token(t)]
+
+
+@lru_cache(maxsize=65536)
+def word_tokens(word: str) -> tuple[str, ...]:
+    """search_tokens() of one short word or phrase, cached: questions reuse the same terms."""
+    return tuple(search_tokens(word))
 
 
 def index_text(text: str) -> str:
