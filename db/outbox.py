@@ -99,6 +99,11 @@ class OutboxMixin:
         rows = list(self.db.query("SELECT * FROM occurrence WHERE id = ?", [occurrence_id]))
         return self._occurrence(rows[0]) if rows else None
 
+    def occurrence_by_key(self, kind: str, subject: str, key: str) -> dict | None:
+        rows = list(self.db.query("SELECT * FROM occurrence WHERE kind = ? AND subject = ? AND occurrence_key = ?",
+                                  [kind, str(subject), key]))
+        return self._occurrence(rows[0]) if rows else None
+
     @staticmethod
     def _occurrence(row: dict) -> dict:
         return dict(row, payload=json.loads(row["payload"] or "{}"))

@@ -80,6 +80,8 @@ FEATURES: tuple[str, ...] = (
     "handlers.ask",
     "handlers.deadlines",
     "handlers.broadcast",
+    "handlers.workdays",
+    "handlers.nudge",
 )
 
 _loaded = False

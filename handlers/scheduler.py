@@ -34,7 +34,7 @@ ADMIN_PRIORITY, REPORT_PRIORITY, NORMAL_PRIORITY = 1, 3, 5
 class Kind:
     """How one kind of occurrence becomes deliveries."""
 
-    expand: Callable[[Context, dict, dt.datetime, str], list[dict]]  # (ctx, occurrence, now, late note)
+    expand: Callable[[Context, dict, dt.datetime, str], list[dict] | None]  # (ctx, occ, now, late note); None: later
     describe: Callable[[Context, dict], str] = lambda ctx, occ: occ["kind"]  # for the admins' expiry count
     wanted: Callable[[Context, dict, dt.datetime], str | None] | None = None  # reason to skip at send time
 
@@ -132,13 +132,14 @@ class Scheduler:
         return report
 
     def _expand(self, report: TickReport) -> None:
-        ctx, expired = self.ctx, []
+        ctx, expired, seen = self.ctx, [], set()
         while True:
             now = ctx.now()
-            due = ctx.store.due_occurrences(now)
+            due = [o for o in ctx.store.due_occurrences(now) if o["id"] not in seen]
             if not due:
                 break
             for occ in due:
+                seen.add(occ["id"])
                 if occ["expires_at"] and dt.datetime.fromisoformat(occ["expires_at"]) <= now:
                     if ctx.store.expand_occurrence(occ["id"], [], now, state="expired", detail="过期未发") is not None:
                         expired.append(occ)
@@ -152,7 +153,10 @@ class Scheduler:
                 fire_at = dt.datetime.fromisoformat(occ["fire_at"])
                 if now - fire_at > LATE_AFTER:
                     late = f"（补发：原定 {local_text(fire_at, ctx)} 发送）"
-                queued = ctx.store.expand_occurrence(occ["id"], k.expand(ctx, occ, now, late), now)
+                deliveries = k.expand(ctx, occ, now, late)
+                if deliveries is None:
+                    continue  # not ready: it waits for something else to finish (a digest for its nudges)
+                queued = ctx.store.expand_occurrence(occ["id"], deliveries, now)
                 if queued is not None:
                     report.expanded += 1
                     report.queued += queued
