@@ -73,7 +73,7 @@ class CheckingPlatform(Sender):
 
 
 def scenarios(n: int):
-    groups, robots, members = 500, 50, 200
+    groups, robots, members = 500, 50, 20
     return [
         ("telegram: private chats", "telegram", [(f"{i}", "private") for i in range(n)], 30.0,
          [("overall", 30, 1.0, lambda c: "all"), ("chat", 1, 1.0, lambda c: c)]),
@@ -176,7 +176,7 @@ def main() -> None:
         print(f"— broadcast of {args.targets} deliveries through rate-limited fake platforms (simulated clock)")
         for scenario in scenarios(args.targets):
             run_broadcast(*scenario, folder=folder)
-        print(f"— scheduler tick cost (file database, WAL)")
+        print("— scheduler tick cost (file database, WAL)")
         tick_cost(args.deadlines, args.chats, folder)
 
 

@@ -125,17 +125,15 @@ class OutboxMixin:
             return self._insert_deliveries(occurrence_id, deliveries, now)
 
     def _insert_deliveries(self, occurrence_id: int | None, deliveries: Iterable[dict], now: dt.datetime) -> int:
-        added = 0
-        for d in deliveries:
-            cur = self.db.execute(
-                "INSERT INTO outbox (dedupe_key, occurrence_id, kind, platform, chat_id, chat_type, subject, text, "
-                "priority, state, attempts, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                "'pending', 0, ?, ?) ON CONFLICT(dedupe_key) DO NOTHING",
-                [d["dedupe_key"], occurrence_id, d.get("kind", ""), d["platform"], str(d["chat_id"]),
-                 d.get("chat_type") or "private", d.get("subject"), d["text"], d.get("priority", 5),
-                 utc(now), utc(now)])
-            added += cur.rowcount
-        return added
+        stamp = utc(now)
+        cur = self.db.conn.executemany(
+            "INSERT INTO outbox (dedupe_key, occurrence_id, kind, platform, chat_id, chat_type, subject, text, "
+            "priority, state, attempts, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, "
+            "'pending', 0, ?, ?) ON CONFLICT(dedupe_key) DO NOTHING",
+            [(d["dedupe_key"], occurrence_id, d.get("kind", ""), d["platform"], str(d["chat_id"]),
+              d.get("chat_type") or "private", d.get("subject"), d["text"], d.get("priority", 5), stamp, stamp)
+             for d in deliveries])
+        return max(cur.rowcount, 0)
 
     def set_occurrence_state(self, occurrence_id: int, old: str, new: str, detail: str | None = None) -> bool:
         with immediate(self):

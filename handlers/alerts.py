@@ -12,7 +12,7 @@ import datetime as dt
 import hashlib
 import re
 
-from handlers.scheduler import NORMAL_PRIORITY, kind, local_text, planner
+from handlers.scheduler import NORMAL_PRIORITY, kind, planner
 from handlers.types import Context
 from knowledge.facts import find_deadlines
 

@@ -13,8 +13,8 @@ import re
 from handlers import alerts
 from handlers.router import command
 from handlers.scheduler import local_text
-from handlers.types import Context, Incoming, Reply
-from knowledge.facts import parse_when
+from handlers.types import Context, Incoming
+from knowledge.when import parse_when
 
 ADD, CHANGE, DELETE, LIST = ("添加", "新增", "add"), ("修改", "更改", "change", "edit"), ("删除", "delete", "del"), \
     ("列表", "全部", "list")
@@ -127,7 +127,7 @@ def _plan_note(ctx: Context, d: dict) -> str:
 def _target(ctx: Context, args: str) -> tuple[dict | None, str, str]:
     head, _, rest = args.partition(" ")
     if not head.isdigit():
-        return None, rest, f"请写上截止事项的编号（发送“截止”可以看到），例如：截止 删除 3"
+        return None, rest, "请写上截止事项的编号（发送“截止”可以看到），例如：截止 删除 3"
     d = ctx.store.deadline(int(head))
     return d, rest.strip(), ("" if d else f"没有编号为 {head} 的截止事项。")
 

@@ -10,7 +10,7 @@ import datetime as dt
 
 from handlers.router import command
 from handlers.types import Context, Incoming
-from knowledge.facts import parse_when
+from knowledge.when import parse_when
 
 WORK, REST, CLEAR = ("上班", "工作日", "补班", "work"), ("休息", "放假", "假日", "rest", "off"), ("清除", "删除", "clear")
 

@@ -2,8 +2,8 @@
 
 Pure functions over text (no store, no clock), reused by the deadline finder and the FAQ builder.
 Text is normalised first (NFKC, numerals next to units → digits), so offsets refer to `normalize(text)`.
-Dates without a year ("12月底", "年内", "6月份") are resolved against the document's year; admins'
-own date words ("下周五", "月底", "12月31日") are resolved against today by `parse_when`.
+Dates without a year ("12月底", "年内", "6月份") are resolved against the document's year (admins'
+own date words, "下周五", "月底", are knowledge/when.py's).
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from knowledge.normalize import chinese_to_int, normalize
+from knowledge.normalize import normalize
 
 # ---------------------------------------------------------------- quantities, percentages
 
@@ -103,7 +103,7 @@ class DateFact:
     end: int
 
 
-def _last_day(year: int, month: int) -> int:
+def last_day(year: int, month: int) -> int:
     return calendar.monthrange(year, month)[1]
 
 
@@ -139,13 +139,13 @@ def _date_at(norm: str, pos: int, base_year: int | None, issued: dt.date | None)
         m = pattern.match(norm, pos)
         if not m or not m.group(0).strip():
             continue
-        fact = _resolve(norm, m, precision, base_year, issued)
+        fact = resolve_match(norm, m, precision, base_year, issued)
         if fact:
             return fact
     return None
 
 
-def _resolve(norm: str, m: re.Match, precision: str, base_year: int | None,
+def resolve_match(norm: str, m: re.Match, precision: str, base_year: int | None,
              issued: dt.date | None) -> DateFact | None:
     g = m.groupdict()
     relative = not g.get("y")
@@ -162,7 +162,7 @@ def _resolve(norm: str, m: re.Match, precision: str, base_year: int | None,
         if precision == "day":
             month, day = int(g["m"]), int(g["d"])
             date = dt.date(y, month, day)
-            when = _time_of(g)
+            when = time_of(g)
             deadline = True
         elif precision == "month":
             month, word = int(g["m"]), g["mword"]
@@ -170,7 +170,7 @@ def _resolve(norm: str, m: re.Match, precision: str, base_year: int | None,
                 return None
             if word == "月" and not marked:
                 return None  # "12月，团市委…" is when something happens, not a date that is due
-            day = _MONTH_DAY.get(word, _last_day(y, month))
+            day = _MONTH_DAY.get(word, last_day(y, month))
             date = dt.date(y, month, day)
             deadline = True
         else:
@@ -192,7 +192,7 @@ def _resolve(norm: str, m: re.Match, precision: str, base_year: int | None,
     return DateFact(text, date, when, precision, deadline, relative, m.start(), end)
 
 
-def _time_of(g: dict) -> dt.time | None:
+def time_of(g: dict) -> dt.time | None:
     if g.get("hh"):
         hour = int(g["hh"])
         if g.get("part") in ("下午", "晚上") and hour < 12:
@@ -225,80 +225,6 @@ def _drop_ranges(norm: str, facts: list[DateFact]) -> list[DateFact]:
 def find_deadlines(text: str, year: int | None = None, issued: dt.date | None = None) -> list[DateFact]:
     """The dates in `text` that read as something due (see `find_dates`)."""
     return [f for f in find_dates(text, year, issued) if f.deadline]
-
-
-# ---------------------------------------------------------------- admins' date words
-
-_WEEKDAYS = "一二三四五六日天"
-_RELATIVE_DAY = re.compile(r"(?P<word>今天|明天|后天|大后天)|(?P<n>\d{1,3})\s*天后")
-_WEEKDAY = re.compile(rf"(?P<which>下下|下|本|这)?(?:周|星期|礼拜)(?P<wd>[{_WEEKDAYS}1-7])")
-_MONTH_END = re.compile(r"(?P<which>本|这个|下个?)?月(?:底|末)|(?P<year>今年|本)?年(?:底|末)")
-_CLOCK = re.compile(r"\s*(?P<hh>\d{1,2})[:：](?P<mm>\d{2})(?!\d)")
-
-
-@dataclass(frozen=True)
-class When:
-    """A date an admin typed, resolved against today; `end` is where it stopped in the input."""
-
-    date: dt.date
-    time: dt.time | None
-    end: int
-
-
-def parse_when(text: str, today: dt.date) -> When | None:
-    """The date at the start of `text`: 2026-12-31, 2026年12月31日, 12月31日, 下周五, 月底, 明天, 3天后 …
-
-    A year-less date already past this year means next year. An optional "17:30" may follow.
-    """
-    norm = normalize(text)
-    m, date = _relative_date(norm, today)
-    if date is None:
-        for precision, pattern in DATE_PATTERNS[:3]:
-            m = pattern.match(norm)
-            if m and (precision == "day" or m.group("mword") in ("月底", "月末")):
-                fact = _resolve(norm, m, precision, today.year, None)
-                if fact is None:
-                    continue
-                date = fact.date
-                if fact.relative and date < today:
-                    date = _next_year(date)
-                break
-    if date is None or m is None:
-        return None
-    end, when = m.end(), None
-    clock = _CLOCK.match(norm, end)
-    if clock and int(clock["hh"]) < 24 and int(clock["mm"]) < 60:
-        when, end = dt.time(int(clock["hh"]), int(clock["mm"])), clock.end()
-    elif m.groupdict().get("hh") is not None:
-        when = _time_of(m.groupdict())
-    return When(date, when, end)
-
-
-def _next_year(date: dt.date) -> dt.date:
-    return date.replace(year=date.year + 1, day=min(date.day, _last_day(date.year + 1, date.month)))
-
-
-def _relative_date(norm: str, today: dt.date) -> tuple[re.Match | None, dt.date | None]:
-    if m := _RELATIVE_DAY.match(norm):
-        days = {"今天": 0, "明天": 1, "后天": 2, "大后天": 3}.get(m["word"] or "", int(m["n"] or 0))
-        return m, today + dt.timedelta(days=days)
-    if m := _WEEKDAY.match(norm):
-        wd = _WEEKDAYS.index(m["wd"]) if m["wd"] in _WEEKDAYS else int(m["wd"]) - 1
-        wd = min(wd, 6)
-        monday = today - dt.timedelta(days=today.weekday())
-        weeks = {"下": 1, "下下": 2, "本": 0, "这": 0}.get(m["which"] or "", None)
-        if weeks is None:  # "周五": the coming one (today included)
-            ahead = (wd - today.weekday()) % 7
-            return m, today + dt.timedelta(days=ahead)
-        return m, monday + dt.timedelta(weeks=weeks, days=wd)
-    if m := _MONTH_END.match(norm):
-        if m.group(0).startswith(("今年", "本年", "年")):
-            return m, dt.date(today.year, 12, 31)
-        year, month = today.year, today.month
-        if (m["which"] or "").startswith("下"):
-            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-        return m, dt.date(year, month, _last_day(year, month))
-    return None, None
 
 
 # ---------------------------------------------------------------- contacts

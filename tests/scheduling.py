@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from handlers.scheduler import Scheduler
 from handlers.types import Reply, SendResult, Sender

@@ -4,7 +4,8 @@ import datetime as dt
 
 import pytest
 
-from knowledge.facts import find_contacts, find_deadlines, find_percentages, find_quantities, parse_when
+from knowledge.facts import find_contacts, find_deadlines, find_percentages, find_quantities
+from knowledge.when import parse_when
 
 D = dt.date
 
