@@ -15,8 +15,10 @@ from pathlib import Path
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
+from db.checkins import CheckinsMixin
 from db.events import EventsMixin
 from db.knowledge import KnowledgeMixin
+from db.orgs import OrgsMixin
 from db.profiles import ProfilesMixin
 
 log = logging.getLogger(__name__)
@@ -24,7 +26,8 @@ log = logging.getLogger(__name__)
 BUSY_TIMEOUT_MS = 10_000
 
 
-class Store(ProfilesMixin, EventsMixin, KnowledgeMixin):
+# Mixins whose tables reference others' come first: migration sets apply in reverse MRO order.
+class Store(CheckinsMixin, OrgsMixin, ProfilesMixin, EventsMixin, KnowledgeMixin):
     """One SQLite database (a file in WAL mode, or memory for tests) with the domain verbs."""
 
     def __init__(self, path: str | Path = ":memory:"):
