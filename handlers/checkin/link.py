@@ -4,7 +4,8 @@ Check-ins are short and full of programme names that jieba may not know (青年�
 matching is on character bigrams and trigrams of the normalised text, weighted by how rare each
 gram is among the plan items (IDF). An item's score is the weighted share of the check-in's grams it
 contains — in its heading (weight 1.0), body (0.5) or section title (0.3). A link needs both a share
-(≥ MIN_SHARE) and enough matched evidence (≥ MIN_MASS, so “学习” alone links nothing). Ties are broken
+(≥ MIN_SHARE, twice that when nothing matched the heading) and enough matched evidence (≥ MIN_MASS,
+so “学习” alone links nothing). Ties are broken
 by rapidfuzz's similarity of the check-in to the item heading; an explicit `#条目` is matched the same
 way against headings only, or by its number (#12 → item 12.).
 """
@@ -26,6 +27,8 @@ TAG_MIN = 0.5
 _RUNS = re.compile(r"[\u3400-\u9fff]+|[a-z0-9]+")
 _QUANTITY = re.compile(r"\d+(?:\.\d+)?\s*(?:%|名|位|人次|人|期|次|场|个)")
 _WEIGHTS = {"H": 1.0, "B": 0.5, "S": 0.3}
+# “（负责部门：办公室）” names who assesses an item, not what it is about: “整理办公室” is no link.
+_DEPARTMENT = re.compile(r"[（(]负责部门[:：][^）)]*[）)]")
 
 
 def grams(text: str) -> set[str]:
@@ -68,7 +71,7 @@ class ItemIndex:
 
     def __init__(self, items: list[dict]):
         self.items = items
-        self.grams = [{"H": grams(it.get("heading") or ""), "B": grams(it.get("body") or ""),
+        self.grams = [{"H": grams(_DEPARTMENT.sub("", it.get("heading") or "")), "B": grams(_DEPARTMENT.sub("", it.get("body") or "")),
                        "S": grams(it.get("sub") or it.get("section") or "")} for it in items]
         df: dict[str, int] = {}
         for g in self.grams:
@@ -77,32 +80,37 @@ class ItemIndex:
         n = len(items)
         self.idf = {gram: math.log((n + 1) / (count + 0.5)) for gram, count in df.items()}
 
-    def scores(self, text: str, parts: str = "HBS") -> list[tuple[float, float, int]]:
-        """(share, matched mass, index) of every item for this text, best first."""
+    def scores(self, text: str, parts: str = "HBS") -> list[tuple[float, float, bool, int]]:
+        """(share, matched mass, heading matched?, index) of every item for this text, best first."""
         query = grams(_QUANTITY.sub(" ", text))
         weights = {q: self.idf.get(q, 1.0) for q in query}  # unknown grams still count in the total
         total = sum(weights.values()) or 1.0
         out = []
         for n, g in enumerate(self.grams):
-            mass = 0.0
+            mass, in_heading = 0.0, False
             for q, w in weights.items():
-                hit = next((_WEIGHTS[p] for p in parts if q in g[p]), 0.0)
-                mass += w * hit
-            out.append((mass / total, mass, n))
+                part = next((p for p in parts if q in g[p]), None)
+                if part:
+                    mass += w * _WEIGHTS[part]
+                    in_heading = in_heading or part == "H"
+            out.append((mass / total, mass, in_heading, n))
         out.sort(key=lambda t: -t[0])
         return out
 
     def best(self, text: str, parts: str = "HBS", min_share: float = MIN_SHARE,
              min_mass: float = MIN_MASS) -> tuple[dict, float] | None:
         ranked = [r for r in self.scores(text, parts) if r[1] > 0]
-        if not ranked or ranked[0][0] < min_share or ranked[0][1] < min_mass:
+        if not ranked or ranked[0][1] < min_mass:
+            return None
+        # A match in the body alone (one word of a long paragraph) needs twice the share.
+        if ranked[0][0] < (min_share if ranked[0][2] else 2 * min_share):
             return None
         top = [r for r in ranked if r[0] >= ranked[0][0] - 1e-9]
         if len(top) > 1:  # equal shares: the heading most like the text wins
-            headings = {r[2]: compact(self.items[r[2]].get("heading") or "") for r in top}
+            headings = {r[3]: compact(self.items[r[3]].get("heading") or "") for r in top}
             choice = process.extractOne(compact(text), headings, scorer=fuzz.ratio)
             return self.items[choice[2]], top[0][0]
-        return self.items[ranked[0][2]], ranked[0][0]
+        return self.items[ranked[0][3]], ranked[0][0]
 
 
 class Linker:
@@ -114,7 +122,7 @@ class Linker:
 
     def index(self, store, regions: tuple[str, ...]) -> ItemIndex:
         version = tuple((d["key"], d.get("sha1")) for d in store.documents())
-        key = (id(store), regions, version)
+        key = (store.path, regions, version)
         with self._lock:
             if key not in self._cache:
                 if len(self._cache) > 32:

@@ -75,10 +75,10 @@ def today(ctx: Context, msg: Incoming, args: str) -> Reply:
     if not ctx.is_admin(msg):
         row = ctx.store.checkin_of(me.id, me.today)
         if row:
-            return Reply(f"您今天（{day_label(me.today)}）已打卡：{row['text']}")
+            return Reply(f"今天是{day_label(me.today)}，您已打卡：{row['text']}")
         if me.today.isoformat() in ctx.store.excused_days(me.id, me.today, me.today):
-            return Reply(f"您今天（{day_label(me.today)}）请假，不用打卡。")
-        return Reply(f"您今天（{day_label(me.today)}）还没有打卡。发送“打卡 今天做了什么”即可。")
+            return Reply(f"今天是{day_label(me.today)}，您请假了，不用打卡。")
+        return Reply(f"今天是{day_label(me.today)}，您还没有打卡。发送“打卡 今天做了什么”即可。")
     if me.org is None:
         return Reply(NO_ORG)
     status = ctx.store.checkin_status(me.org["id"], me.today)
