@@ -131,10 +131,11 @@ def test_export_holds_every_check_in_a_summary_and_the_assessment_form(ctx, cloc
     assert wb.sheetnames == ["打卡明细", "成员汇总", "工作开展情况表"]
     details = list(wb["打卡明细"].iter_rows(min_row=2, values_only=True))
     assert len(details) == 4
-    assert sorted((r[2], r[0].date().isoformat()) for r in details) == [
+    assert sorted((r[1], r[0].date().isoformat()) for r in details) == [
         ("张三", "2026-11-23"), ("张三", "2026-11-24"), ("王五", "2026-11-23"), ("王五", "2026-11-24")]
-    volunteer = next(r for r in details if r[6] == 30)
-    assert "志愿服务" in volunteer[7] and volunteer[8] == "服务大局" and volunteer[9] == 0
+    volunteer = next(r for r in details if r[4] == 30)
+    assert "志愿服务" in volunteer[5] and volunteer[6] == "服务大局" and volunteer[7] == 0
+    assert volunteer[8] == "2026-11-24 09:00"  # local time, stored as UTC
 
     summary = {r[0]: r for r in wb["成员汇总"].iter_rows(min_row=2, values_only=True)}
     assert set(summary) == {"张三", "王五", "李四"}
@@ -157,7 +158,7 @@ def test_export_holds_every_check_in_a_summary_and_the_assessment_form(ctx, cloc
 def test_a_members_export_holds_only_their_own_check_ins(ctx, clock):
     _group_of_three(ctx, clock)
     wb = _workbook(in_group(ctx, "export", "3", "王五"))
-    names = {r[2] for r in wb["打卡明细"].iter_rows(min_row=2, values_only=True)}
+    names = {r[1] for r in wb["打卡明细"].iter_rows(min_row=2, values_only=True)}
     assert names == {"王五"}
 
 

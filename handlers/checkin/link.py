@@ -71,30 +71,37 @@ class ItemIndex:
 
     def __init__(self, items: list[dict]):
         self.items = items
-        self.grams = [{"H": grams(_DEPARTMENT.sub("", it.get("heading") or "")), "B": grams(_DEPARTMENT.sub("", it.get("body") or "")),
-                       "S": grams(it.get("sub") or it.get("section") or "")} for it in items]
+        # gram → {item index: the best part it occurs in}, so scoring touches only matching items.
+        self.postings: dict[str, dict[int, str]] = {}
         df: dict[str, int] = {}
-        for g in self.grams:
-            for gram in g["H"] | g["B"]:
+        for n, it in enumerate(items):
+            parts = {"H": grams(_DEPARTMENT.sub("", it.get("heading") or "")),
+                     "B": grams(_DEPARTMENT.sub("", it.get("body") or "")),
+                     "S": grams(it.get("sub") or it.get("section") or "")}
+            for gram in parts["H"] | parts["B"]:
                 df[gram] = df.get(gram, 0) + 1
-        n = len(items)
-        self.idf = {gram: math.log((n + 1) / (count + 0.5)) for gram, count in df.items()}
+            for part in "SBH":  # later parts overwrite: the heading wins over the body
+                for gram in parts[part]:
+                    self.postings.setdefault(gram, {})[n] = part
+        total = len(items)
+        self.idf = {gram: math.log((total + 1) / (count + 0.5)) for gram, count in df.items()}
 
     def scores(self, text: str, parts: str = "HBS") -> list[tuple[float, float, bool, int]]:
-        """(share, matched mass, heading matched?, index) of every item for this text, best first."""
+        """(share, matched mass, heading matched?, index) of the items sharing a gram with the text,
+        best first."""
         query = grams(_QUANTITY.sub(" ", text))
         weights = {q: self.idf.get(q, 1.0) for q in query}  # unknown grams still count in the total
         total = sum(weights.values()) or 1.0
-        out = []
-        for n, g in enumerate(self.grams):
-            mass, in_heading = 0.0, False
-            for q, w in weights.items():
-                part = next((p for p in parts if q in g[p]), None)
-                if part:
-                    mass += w * _WEIGHTS[part]
-                    in_heading = in_heading or part == "H"
-            out.append((mass / total, mass, in_heading, n))
-        out.sort(key=lambda t: -t[0])
+        mass: dict[int, float] = {}
+        heading: set[int] = set()
+        for q, w in weights.items():
+            for n, part in self.postings.get(q, {}).items():
+                if part in parts:
+                    mass[n] = mass.get(n, 0.0) + w * _WEIGHTS[part]
+                    if part == "H":
+                        heading.add(n)
+        out = [(m / total, m, n in heading, n) for n, m in mass.items()]
+        out.sort(key=lambda t: (-t[0], t[3]))
         return out
 
     def best(self, text: str, parts: str = "HBS", min_share: float = MIN_SHARE,
