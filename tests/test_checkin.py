@@ -117,8 +117,9 @@ def test_times_are_stored_as_utc_instants(ctx, clock):
 
 def test_the_orgs_time_zone_decides_the_day(ctx, clock):
     say(ctx, "单位 伦敦青年联谊会", platform="telegram", user="7")
-    org = ctx.store.org_of_member("telegram", "7")
-    ctx.store.set_org_timezone(org["id"], "Europe/London")
+    assert "只有管理员" in say(ctx, "单位 时区 Europe/London", platform="telegram", user="7").text
+    assert "不认识时区" in say(ctx, "单位 时区 Mars/Olympus", platform="telegram", user="7", is_admin=True).text
+    assert "已设为" in say(ctx, "单位 时区 Europe/London", platform="telegram", user="7", is_admin=True).text
     clock.now = dt.datetime(2026, 11, 23, 7, 30, tzinfo=SHANGHAI)  # 23:30 on the 22nd in London
     assert "11月22日" in say(ctx, "打卡 组织青年大学习", platform="telegram", user="7").text
 

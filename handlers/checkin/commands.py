@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from handlers.checkin.common import Member, current_member, day_label, display_name, utc_now
 from handlers.checkin.link import LINKER, NO_LINK_FIELDS, Link
@@ -170,6 +171,9 @@ def leave(ctx: Context, msg: Incoming, args: str) -> Reply:
 def org(ctx: Context, msg: Incoming, args: str) -> Reply:
     """查看或设置我所在的单位（团组织），例如：单位 城东街道团工委；在群里打卡会自动归入本群。"""
     member = current_member(ctx, msg)
+    zone = _split_sub(args, ("时区", "timezone"))
+    if zone is not None:
+        return _set_timezone(ctx, msg, member, zone)
     store = ctx.store
     name = re.sub(r"\s+", " ", args).strip()
     if not name:
@@ -201,3 +205,19 @@ def org(ctx: Context, msg: Incoming, args: str) -> Reply:
     who = display_name(member.identity)
     return Reply(f"好的，{who}，您已加入单位“{target['name']}”。之后的打卡会计入该单位，管理员可查看单位的打卡情况。")
 
+
+
+def _set_timezone(ctx: Context, msg: Incoming, member: Member, zone: str) -> Reply:
+    """单位 时区 <IANA zone> — the org's local day (admins only)."""
+    if member.org is None:
+        return Reply("您还没有单位。请先在单位的群里打卡，或私聊发送“单位 名称”。")
+    if not zone:
+        return Reply(f"单位“{member.org['name']}”的时区：{member.org['timezone']}。管理员可发送“单位 时区 Asia/Urumqi”修改。")
+    if not ctx.is_admin(msg):
+        return Reply("只有管理员可以修改单位的时区。")
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return Reply(f"不认识时区“{zone[:40]}”。请写 IANA 时区名，例如 Asia/Shanghai、Asia/Urumqi。")
+    ctx.store.set_org_timezone(member.org["id"], zone)
+    return Reply(f"好的，单位“{member.org['name']}”的时区已设为 {zone}，打卡按该时区的日期计算。")
