@@ -64,6 +64,14 @@ def _iso(day: dt.date | str) -> str:
     return day.isoformat() if isinstance(day, dt.date) else day
 
 
+def _members(column: str, org_id: int | None, identity_ids: Iterable[int] | None) -> tuple[str, list]:
+    """An AND clause restricting `column` to the given members, else to the org's current members."""
+    if identity_ids is not None:
+        ids = list(identity_ids)
+        return f"AND {column} IN ({','.join('?' * len(ids))})", ids
+    return f"AND {column} IN (SELECT identity_id FROM org_member WHERE org_id = ?)", [org_id]
+
+
 class CheckinsMixin:
     migrations = migrations
 
@@ -191,30 +199,17 @@ class CheckinsMixin:
         sql = ("SELECT c.*, i.name AS member_name, i.platform AS member_platform, "
                "i.platform_user_id AS member_user_id FROM checkin c JOIN identity i ON i.id = c.identity_id "
                "WHERE c.schedule = ? AND c.work_date BETWEEN ? AND ? ")
-        params: list = [schedule, _iso(start), _iso(end)]
-        if identity_ids is not None:
-            ids = list(identity_ids)
-            sql += f"AND c.identity_id IN ({','.join('?' * len(ids))}) "
-            params += ids
-        else:
-            sql += "AND c.identity_id IN (SELECT identity_id FROM org_member WHERE org_id = ?) "
-            params.append(org_id)
-        sql += "ORDER BY c.work_date, c.identity_id"
-        return list(self.db.query(sql, params))
+        who, ids = _members("c.identity_id", org_id, identity_ids)
+        return list(self.db.query(sql + who + " ORDER BY c.work_date, c.identity_id",
+                                  [schedule, _iso(start), _iso(end), *ids]))
 
     def org_excused(self, org_id: int | None, start: dt.date, end: dt.date,
                     identity_ids: Iterable[int] | None = None) -> list[tuple[int, str]]:
         """(identity_id, ISO day) of excused days of the org's members (or the given members)."""
-        sql = "SELECT identity_id, work_date FROM excused_day WHERE work_date BETWEEN ? AND ? "
-        params: list = [_iso(start), _iso(end)]
-        if identity_ids is not None:
-            ids = list(identity_ids)
-            sql += f"AND identity_id IN ({','.join('?' * len(ids))})"
-            params += ids
-        else:
-            sql += "AND identity_id IN (SELECT identity_id FROM org_member WHERE org_id = ?)"
-            params.append(org_id)
-        return [(r[0], r[1]) for r in self.db.execute(sql, params)]
+        who, ids = _members("identity_id", org_id, identity_ids)
+        return [(r[0], r[1]) for r in self.db.execute(
+            "SELECT identity_id, work_date FROM excused_day WHERE work_date BETWEEN ? AND ? " + who,
+            [_iso(start), _iso(end), *ids])]
 
     def checkin_count(self) -> int:
         return self.db["checkin"].count
