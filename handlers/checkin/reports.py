@@ -11,7 +11,6 @@ import datetime as dt
 import re
 from collections import Counter, defaultdict
 
-from handlers.checkin import chart, export
 from handlers.checkin.common import (Member, current_member, day_label, days_between, display_name, mentions,
                                      short_day)
 from handlers.checkin.parse import InputError, parse_month
@@ -128,6 +127,8 @@ def report(ctx: Context, msg: Incoming, args: str) -> Reply:
     per_member = Counter(r["identity_id"] for r in rows)
     counts = [(display_name(m), per_member[m["identity_id"]]) for m in members]
     label = "近7天" if span == 7 else "近30天"
+    from handlers.checkin import chart  # matplotlib takes ~0.7 s to import: only when a chart is asked for
+
     png = chart.render(f"{name} · 打卡统计（{label}）", days, [checked_by_day[d.isoformat()] for d in days],
                        [excused_by_day[d.isoformat()] for d in days], len(members), counts)
     total = len(members) * len(days)
@@ -151,6 +152,8 @@ def export_(ctx: Context, msg: Incoming, args: str) -> Reply:
     rows, excused = _rows(ctx, me, members, whole, first, last)
     due = [d for d in days_between(first, min(last, me.today)) if not is_rest_day(d)]
     period = f"{first.year}年{first.month}月"
+    from handlers.checkin import export  # openpyxl: imported on first use, like the chart
+
     data = export.build(name, period, rows, members, excused, due, me.tz)
     safe = re.sub(r"[\\/:*?\"<>|\s]+", "_", name)[:30]
     text = f"📎 {name} {period}打卡导出：{len(rows)}条打卡，{len(members)}名成员。含打卡明细、成员汇总和工作开展情况表。"
