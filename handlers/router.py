@@ -78,6 +78,7 @@ FEATURES: tuple[str, ...] = (
     "handlers.help",
     "handlers.profile",
     "handlers.ask",
+    "handlers.checkin",
     "handlers.deadlines",
     "handlers.broadcast",
     "handlers.workdays",
