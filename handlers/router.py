@@ -78,6 +78,7 @@ FEATURES: tuple[str, ...] = (
     "handlers.help",
     "handlers.profile",
     "handlers.ask",
+    "handlers.faq",
     "handlers.checkin",
     "handlers.deadlines",
     "handlers.broadcast",

@@ -69,7 +69,7 @@ class Result:
 
 
 def search(kb, q: Query, asker_region: str | None = None) -> Result:
-    refusal = _out_of_scope(kb, q)
+    refusal = out_of_scope(kb, q)
     if refusal:
         return Result(q, "decline", reason=refusal)
     doc_keys = _documents_for(kb, q)
@@ -99,7 +99,8 @@ def _confident(hits: list[Hit]) -> bool:
     return best >= CLEAR_FLOOR and best >= runner_up * CLEAR_RATIO
 
 
-def _out_of_scope(kb, q: Query) -> str:
+def out_of_scope(kb, q: Query) -> str:
+    """Why a question is outside the documents (a place or year they do not cover), or ""."""
     if q.unknown_places and not q.regions:
         return "place:" + q.unknown_places[0]
     for year in q.years:
