@@ -149,7 +149,9 @@ class KnowledgeBase:
         if not leads:
             return None
         hits = sorted(leads.values(), key=lambda h: (h.region != region, h.pid))
-        return compose(self, Result(q, "answer", hits, best=match.similarity), region)
+        answer = compose(self, Result(q, "answer", hits, best=match.similarity), region)
+        answer.decision = "faq"
+        return answer
 
     def answer_passage(self, pid: int) -> Answer | None:
         """The answer for one chosen passage (a "did you mean" choice)."""

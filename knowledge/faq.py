@@ -40,12 +40,9 @@ class Draft:
                 "source_key": self.source_key, "sources": self.sources}
 
 
-def build(kb) -> list[dict]:
-    """Generate the FAQ entries from the indexed plans (the store's documents, items and passages)."""
-    rows = list(kb.store.db.query(
-        "SELECT p.id, p.doc_key, p.kind, p.text, p.position, i.id AS item_id, i.kind AS item_kind, "
-        "i.section_no, i.section, i.item_no, i.heading FROM passage p JOIN item i ON i.id = p.item_id "
-        "ORDER BY p.doc_key, i.position, p.position"))
+def build(kb, doc_keys: list[str] | None = None) -> list[dict]:
+    """Generate the FAQ entries from the indexed plans (all of them, or the given documents)."""
+    rows = kb.store.faq_source_rows(doc_keys)
     docs = kb.docs
     items = _item_drafts(rows, docs)
     fact_drafts = _fact_drafts(kb, rows, docs)
@@ -206,8 +203,8 @@ def _merged_question(d: Draft, shared: set[str]) -> str:
     return f"{subject}要多少{unit}？" if unit else f"{subject}的比例是多少？"
 
 
-def rebuild(kb, now: str = "") -> int:
+def rebuild(kb, now: str = "", doc_keys: list[str] | None = None) -> int:
     """Regenerate the plan-derived entries (curated ones stay) and reload the matcher."""
-    n = kb.store.replace_generated_faq(build(kb), now)
+    n = kb.store.replace_generated_faq(build(kb, doc_keys), now)
     kb.reload_faq()
     return n
