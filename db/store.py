@@ -17,6 +17,7 @@ from sqlite_utils.migrations import Migrations
 
 from db.events import EventsMixin
 from db.knowledge import KnowledgeMixin
+from db.pages import PagesMixin
 from db.profiles import ProfilesMixin
 
 log = logging.getLogger(__name__)
@@ -24,7 +25,7 @@ log = logging.getLogger(__name__)
 BUSY_TIMEOUT_MS = 10_000
 
 
-class Store(ProfilesMixin, EventsMixin, KnowledgeMixin):
+class Store(ProfilesMixin, EventsMixin, KnowledgeMixin, PagesMixin):
     """One SQLite database (a file in WAL mode, or memory for tests) with the domain verbs."""
 
     def __init__(self, path: str | Path = ":memory:"):
