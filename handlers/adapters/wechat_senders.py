@@ -15,6 +15,7 @@ import asyncio
 import hashlib
 import io
 import logging
+import re
 from typing import Any, Callable
 
 import requests
@@ -32,6 +33,19 @@ log = logging.getLogger(__name__)
 RETRY_LATER = {45009, -1, 45011, 45033}  # frequency limits and "system busy": the message was not taken
 REQUEST_TIMEOUT = 10.0
 Part = tuple[str, Any]  # ("text", str) | ("markdown", str) | ("photo" | "document", Attachment)
+
+
+class RedactSecrets(logging.Filter):
+    """urllib3 logs every request URL at DEBUG — with wechatpy's `secret=` / `access_token=` in it."""
+
+    PATTERN = re.compile(r"\b((?:corp)?secret|access_token|key)=[^&\s\"']+")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = self.PATTERN.sub(r"\1=***", record.getMessage()), None
+        return True
+
+
+logging.getLogger("urllib3.connectionpool").addFilter(RedactSecrets())
 
 
 def parts_of(reply: Reply, limit: int = TEXT_LIMIT) -> list[Part]:
