@@ -176,3 +176,30 @@ def test_a_reply_with_a_file_answers_at_once_and_pushes_the_file(ctx, product):
             assert sent["image"]["media_id"] == "stub-media-1"
 
     run(scenario())
+
+
+def export(c, msg):
+    return [Reply("11月打卡导出：", attachment=Attachment("document", "11月工作开展情况表.xlsx", b"PK\x03\x04 fake"))]
+
+
+def test_an_export_reaches_a_wecom_member_as_a_file_with_its_chinese_name(ctx):
+    async def scenario():
+        async with webhook(ctx, "wecom", dispatch=export) as h:
+            assert "11月工作开展情况表.xlsx 正在生成" in (await h.say("wangwu", "导出"))["Content"]
+            await h.server.pusher.drain()
+            assert h.stub.sent("/media/upload") == [{"filename": "11月工作开展情况表.xlsx", "size": 9}]
+            [sent] = h.stub.sent("/message/send")
+            assert sent["msgtype"] == "file" and sent["file"]["media_id"] == "stub-media-1"
+
+    run(scenario())
+
+
+def test_on_the_official_account_an_export_explains_that_files_cannot_be_sent_there(ctx):
+    async def scenario():
+        async with webhook(ctx, "wechat", dispatch=export) as h:
+            await h.say("oFan", "导出")
+            await h.server.pusher.drain()
+            [sent] = h.stub.sent("/message/custom/send")
+            assert "无法通过公众号发送" in sent["text"]["content"] and h.stub.sent("/media/upload") == []
+
+    run(scenario())

@@ -141,6 +141,7 @@ class StubAPI:
         app.router.add_get("/cgi-bin/gettoken", self.token)
         app.router.add_post("/cgi-bin/media/upload", self.upload)
         app.router.add_post("/cgi-bin/webhook/send", self.robot)
+        app.router.add_post("/cgi-bin/webhook/upload_media", self.robot_upload)
         app.router.add_post("/cgi-bin/{api:.*}", self.message)
         return app
 
@@ -157,6 +158,12 @@ class StubAPI:
     async def message(self, request: web.Request) -> web.Response:
         self.calls.append((request.path, dict(request.query), json.loads(await request.read())))
         return web.json_response({"errcode": 0, "errmsg": "ok", "invaliduser": ""})
+
+    async def robot_upload(self, request: web.Request) -> web.Response:
+        form = await request.post()
+        media = form["media"]
+        self.calls.append((request.path, dict(request.query), {"filename": media.filename, "size": len(media.file.read())}))
+        return web.json_response({"errcode": 0, "errmsg": "ok", "type": "file", "media_id": "stub-robot-media"})
 
     def preload_robot(self, key: str, count: int) -> None:
         """Messages some other program sent through the same robot just now."""

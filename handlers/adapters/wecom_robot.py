@@ -74,7 +74,7 @@ class WeComRobotSender(PagedSender):
         return result
 
     async def _upload(self, url: str, attachment) -> tuple[SendResult, str]:
-        form = aiohttp.FormData()
+        form = aiohttp.FormData(quote_fields=False)  # else a Chinese file name arrives as %E8%80%83…
         form.add_field("media", attachment.data, filename=attachment.filename, content_type=attachment.mime)
         result, answer = await self._post("upload", upload_url(url), data=form)
         return result, (answer or {}).get("media_id", "")
