@@ -203,3 +203,23 @@ def test_on_the_official_account_an_export_explains_that_files_cannot_be_sent_th
             assert "无法通过公众号发送" in sent["text"]["content"] and h.stub.sent("/media/upload") == []
 
     run(scenario())
+
+
+def test_many_messages_at_once_are_all_answered_each_exactly_once(ctx):
+    """Handlers run in several threads at once; each has its own SQLite connection (a shared one breaks)."""
+    calls = []
+
+    def counting(c, msg):
+        calls.append(msg.event_key)
+        return router.dispatch(c, msg)
+
+    async def scenario():
+        async with webhook(ctx, "wecom", dispatch=counting) as h:
+            xmls = [h.wechat.text(f"user{n % 5}", QUESTION) for n in range(40)]
+            results = await asyncio.gather(*(h.wechat.post(h.session, x) for x in xmls + xmls[:10]))
+            for status, reply, _ in results:
+                assert status == 200
+                assert_cited(reply["Content"])
+
+    run(scenario())
+    assert len(calls) == len(set(calls)) == 40

@@ -10,13 +10,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Callable
 
 from aiohttp import web
 
 from handlers import router
+from handlers.adapters.context_pool import ContextPool
 from handlers.adapters.wechat_codec import Inbound, OfficialAccountCodec, Rejected, WeComCodec
 from handlers.adapters.wechat_config import WeChatConfig
 from handlers.adapters.wechat_push import Pusher, build_senders
@@ -46,7 +46,7 @@ class WeChatServer:
         self.pusher = Pusher(senders)
         self.robots = robots
         self.tick, self.tick_every = tick, tick_every
-        self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"{self.platform}-dispatch")
+        self.pool = ContextPool(ctx, workers, name=f"{self.platform}-worker")
         self._inflight: dict[str, asyncio.Future] = {}
 
     # -- HTTP -------------------------------------------------------------------------------------
@@ -94,8 +94,8 @@ class WeChatServer:
         msg = inbound.incoming
         if inbound.kind == "ignore" or msg is None:
             return ""
-        store, key = self.ctx.store, msg.event_key or ""
-        if not store.claim_event(self.platform, key, self.ctx.now().isoformat(timespec="seconds")):
+        key, now = msg.event_key or "", self.ctx.now().isoformat(timespec="seconds")
+        if not await self.pool.run(lambda c: c.store.claim_event(self.platform, key, now)):
             return await self._cached(key)
         done = self._inflight[key] = asyncio.get_running_loop().create_future()
         text = ""
@@ -105,8 +105,8 @@ class WeChatServer:
             log.exception("%s message %s could not be answered", self.platform, key)
             text = "抱歉，处理这条消息时出错了，已记录。请稍后再试。"
         finally:
-            store.save_event_reply(self.platform, key, {"text": text})
             done.set_result(text)
+            await self.pool.run(lambda c: c.store.save_event_reply(self.platform, key, {"text": text}))
             self._inflight.pop(key, None)
         return text
 
@@ -120,7 +120,7 @@ class WeChatServer:
                 return ""
         give_up = time.monotonic() + self.deadline
         while True:
-            saved = self.ctx.store.event_reply(self.platform, key)
+            saved = await self.pool.run(lambda c: c.store.event_reply(self.platform, key))
             if saved is not None or time.monotonic() > give_up:
                 return (saved or {}).get("text", "")
             await asyncio.sleep(0.05)
@@ -128,24 +128,25 @@ class WeChatServer:
     async def _first_answer(self, kind: str, msg: Incoming) -> str:
         if kind == "unsupported":
             return NOT_TEXT
-        page = self.ctx.store.pending_page(self.platform, msg.user_id) or {"more": "", "choices": []}
+        page = await self.pool.run(lambda c: c.store.pending_page(self.platform, msg.user_id))
+        page = page or {"more": "", "choices": []}
         if kind == "subscribe":
             msg = replace(msg, text="城市")  # the welcome offers the region choice
         elif msg.text.strip().lower() in MORE_WORDS and page["more"]:
             head, rest = fit(page["more"])
-            self._save_page(msg.user_id, rest, page["choices"])
+            await self._save_page(msg.user_id, rest, page["choices"])
             return head
         elif chosen := pick(msg.text, page["choices"]):
             msg = replace(msg, text=chosen)  # "2" picks the second offered choice
-        work = asyncio.get_running_loop().run_in_executor(self.executor, self.dispatch, self.ctx, msg)
+        work = self.pool.run(self.dispatch, msg)
         try:
             replies = await asyncio.wait_for(asyncio.shield(work), self.deadline)
         except asyncio.TimeoutError:
             return self._finish_late(msg, work)
-        text = self._passive(msg, replies, page)
+        text = await self._passive(msg, replies, page)
         return f"{WELCOME}\n\n{text}\n\n发送“帮助”查看全部命令。" if kind == "subscribe" else text
 
-    def _passive(self, msg: Incoming, replies: list[Reply], page: dict) -> str:
+    async def _passive(self, msg: Incoming, replies: list[Reply], page: dict) -> str:
         """Render the replies for the 5 s answer; files and pushes to other chats go out afterwards."""
         own = [r for r in replies if not r.is_push]
         for r in replies:
@@ -163,7 +164,7 @@ class WeChatServer:
         head, rest = fit(text)
         choices = choices_of(own)
         if rest or choices or page["more"] or page["choices"]:
-            self._save_page(msg.user_id, rest, choices)
+            await self._save_page(msg.user_id, rest, choices)
         return head
 
     def _finish_late(self, msg: Incoming, work: asyncio.Future) -> str:
@@ -179,27 +180,27 @@ class WeChatServer:
                 for r in replies:
                     self.pusher.later(r)
             else:
-                self._save_page(msg.user_id, render_all([r for r in replies if r.chat_id == msg.user_id]),
-                                choices_of(replies))
+                mine = render_all([r for r in replies if r.chat_id == msg.user_id])
+                self.pusher.track(self._save_page(msg.user_id, mine, choices_of(replies)))
 
         work.add_done_callback(finished)
         return WORKING if can_push else WORKING_NO_PUSH
 
-    def _save_page(self, user_id: str, more: str, choices: list) -> None:
-        self.ctx.store.save_pending_page(self.platform, user_id, more, choices,
-                                         self.ctx.now().isoformat(timespec="seconds"))
+    async def _save_page(self, user_id: str, more: str, choices: list) -> None:
+        now = self.ctx.now().isoformat(timespec="seconds")
+        await self.pool.run(lambda c: c.store.save_pending_page(self.platform, user_id, more, choices, now))
 
     # -- lifecycle --------------------------------------------------------------------------------
     async def _startup(self, app: web.Application) -> None:
         now = self.ctx.now().isoformat(timespec="seconds")
         for name in self.robots:  # groups reachable through a robot, so broadcasts can find them
-            self.ctx.store.ensure_chat("wecom", f"robot:{name}", "group", title=name, now=now)
+            await self.pool.run(lambda c, n=name: c.store.ensure_chat("wecom", f"robot:{n}", "group", title=n, now=now))
         if self.tick is not None:
             self.pusher.start_timer(self.tick, self.tick_every)
 
     async def _cleanup(self, app: web.Application) -> None:
         await self.pusher.close()
-        self.executor.shutdown(wait=False, cancel_futures=True)
+        await asyncio.get_running_loop().run_in_executor(None, self.pool.close)
 
 
 def build_server(ctx: Context, product: str, config: WeChatConfig | None = None, **kwargs) -> WeChatServer:

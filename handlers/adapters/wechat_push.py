@@ -46,7 +46,11 @@ class Pusher:
         return platform in self.senders
 
     def later(self, reply: Reply) -> None:
-        task = asyncio.get_running_loop().create_task(self.deliver(reply))
+        self.track(self.deliver(reply))
+
+    def track(self, work) -> None:
+        """Run a coroutine in the background, awaited (or cancelled) when the server stops."""
+        task = asyncio.get_running_loop().create_task(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
