@@ -6,7 +6,7 @@ boundary and, where the text allows it, at the end of a line or a sentence.
 """
 from __future__ import annotations
 
-from handlers.types import Choice, Reply
+from handlers.types import Reply
 
 TEXT_LIMIT = 2048  # bytes
 MORE_NOTE = "\n…（回复“更多”查看全文）"
@@ -79,10 +79,6 @@ def pick(text: str, choices: list[tuple[str, str]]) -> str | None:
     if stripped.isdigit() and 1 <= int(stripped) <= len(choices):
         return choices[int(stripped) - 1][1]
     return None
-
-
-def as_choices(pairs: list[tuple[str, str]]) -> tuple[Choice, ...]:
-    return tuple(Choice(label, command) for label, command in pairs)
 
 
 def cdata_safe(text: str) -> str:
