@@ -6,6 +6,7 @@
     python bot.py ask "问题" [--city 东莞] [--json]
     python bot.py ask --jsonl          JSON lines in ({"q", "city"}), JSON lines out
     python bot.py ingest [PATH …]      (re)index plan documents
+    python bot.py tick [--at ISO-TIME]  run the scheduler once (cron; console chats get pushes printed)
     python bot.py wechat | wecom       WeChat official account / WeCom app webhook server
 """
 from __future__ import annotations
@@ -34,9 +35,41 @@ def build_context(settings: Settings, index: bool = True) -> Context:
 
 
 def cmd_console(args, settings: Settings) -> int:
-    from handlers.adapters.console_adapter import ConsoleChat
+    from handlers.adapters.console_adapter import ConsoleChat, ConsoleSender
 
-    return ConsoleChat(build_context(settings), user=args.user).run()
+    ctx = build_context(settings)
+    chat = ConsoleChat(ctx, user=args.user)
+    chat.after = lambda: _tick(ctx, {"console": ConsoleSender(chat.out)}, budget=5.0)  # pushes show up at once
+    return chat.run()
+
+
+def _tick(ctx: Context, senders: dict, budget: float | None = None):
+    import asyncio
+
+    from handlers.scheduler import Scheduler
+
+    return asyncio.run(Scheduler(ctx, senders).tick(budget))
+
+
+def cmd_tick(args, settings: Settings) -> int:
+    import datetime as dt
+    import time
+
+    from handlers.adapters.console_adapter import ConsoleSender
+
+    ctx = build_context(settings)
+    if args.at:
+        try:
+            at = dt.datetime.fromisoformat(args.at)
+        except ValueError:
+            print(f"--at 需要 ISO 时间，例如 2030-12-24T09:00:00+08:00（收到：{args.at}）", file=sys.stderr)
+            return 2
+        at = at if at.tzinfo else at.replace(tzinfo=settings.tz)
+        started = time.monotonic()
+        ctx.clock = lambda: at + dt.timedelta(seconds=time.monotonic() - started)  # time still moves
+    report = _tick(ctx, {"console": ConsoleSender()}, budget=args.budget)
+    log.info("tick: %s", report)
+    return 0
 
 
 def cmd_ask(args, settings: Settings) -> int:
@@ -123,6 +156,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="re-index unchanged files too")
     p.add_argument("--db", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("tick", help="run the scheduler once: plan, expand and send what is due")
+    p.add_argument("--at", help="pretend the time is this ISO instant, e.g. 2030-12-24T09:00:00+08:00")
+    p.add_argument("--budget", type=float, help="stop sending after this many seconds (default: drain)")
+    p.add_argument("--db", help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_tick)
 
     for name, what in (("wechat", "WeChat official account (公众号) webhook: WECHAT_TOKEN, WECHAT_AES_KEY …"),
                        ("wecom", "WeCom (企业微信) app callback: WECOM_TOKEN, WECOM_AES_KEY, WECOM_CORPID …")):

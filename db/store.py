@@ -17,15 +17,17 @@ from sqlite_utils.migrations import Migrations
 
 from db.events import EventsMixin
 from db.knowledge import KnowledgeMixin
+from db.outbox import OutboxMixin
 from db.pages import PagesMixin
 from db.profiles import ProfilesMixin
+from db.reminders import RemindersMixin
 
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 10_000
 
 
-class Store(ProfilesMixin, EventsMixin, KnowledgeMixin, PagesMixin):
+class Store(ProfilesMixin, EventsMixin, KnowledgeMixin, OutboxMixin, RemindersMixin, PagesMixin):
     """One SQLite database (a file in WAL mode, or memory for tests) with the domain verbs."""
 
     def __init__(self, path: str | Path = ":memory:"):

@@ -78,6 +78,10 @@ FEATURES: tuple[str, ...] = (
     "handlers.help",
     "handlers.profile",
     "handlers.ask",
+    "handlers.deadlines",
+    "handlers.broadcast",
+    "handlers.workdays",
+    "handlers.nudge",
 )
 
 _loaded = False

@@ -40,6 +40,12 @@ def stopwords() -> frozenset[str]:
     return frozenset(normalize(w) or w for w in _lines("stopwords.txt"))
 
 
+@lru_cache(maxsize=1)
+def generic_words() -> frozenset[str]:
+    """Words that count for a third: used everywhere in plans and in the framing of questions."""
+    return frozenset(normalize(w) or w for w in _lines("generic.txt"))
+
+
 def userdict_path() -> Path:
     return HERE / "userdict.txt"
 
