@@ -11,7 +11,7 @@ import asyncio
 import logging
 import time
 from dataclasses import replace
-from typing import Callable
+from typing import Awaitable, Callable
 
 from aiohttp import web
 
@@ -31,6 +31,7 @@ DEADLINE = 4.0  # seconds for the handler, inside WeChat's 5 s including the net
 WORKING = "正在生成，完成后会发送给您，请稍候…"
 WORKING_NO_PUSH = "处理时间较长，请稍后回复“更多”查看结果。"
 NOT_TEXT = "目前只能处理文字消息。请直接输入问题，或发送“帮助”查看命令。"
+TICK_EVERY, TICK_BUDGET = 30.0, 20.0  # seconds: the scheduler's timer, and how long one tick may send
 ACCESS_LOG = '%a %t "%{User-Agent}i" %s %b %Tf'  # no request line: the query holds users' OpenIDs
 
 
@@ -40,7 +41,7 @@ class WeChatServer:
     def __init__(self, ctx: Context, codec: OfficialAccountCodec | WeComCodec, senders: dict[str, Sender],
                  *, dispatch: Callable[[Context, Incoming], list[Reply]] = router.dispatch,
                  deadline: float = DEADLINE, workers: int = 4, robots: tuple[str, ...] = (),
-                 tick: Callable | None = None, tick_every: float = 30.0):
+                 tick: Callable | None = None, tick_every: float = TICK_EVERY):
         self.ctx, self.codec, self.platform = ctx, codec, codec.platform
         self.dispatch, self.deadline = dispatch, deadline
         self.pusher = Pusher(senders)
@@ -192,9 +193,8 @@ class WeChatServer:
 
     # -- lifecycle --------------------------------------------------------------------------------
     async def _startup(self, app: web.Application) -> None:
-        now = self.ctx.now().isoformat(timespec="seconds")
-        for name in self.robots:  # groups reachable through a robot, so broadcasts can find them
-            await self.pool.run(lambda c, n=name: c.store.ensure_chat("wecom", f"robot:{n}", "group", title=n, now=now))
+        if self.robots:
+            await self.pool.run(subscribe_robots, self.robots)
         if self.tick is not None:
             self.pusher.start_timer(self.tick, self.tick_every)
 
@@ -203,14 +203,34 @@ class WeChatServer:
         await asyncio.get_running_loop().run_in_executor(None, self.pool.close)
 
 
-def build_server(ctx: Context, product: str, config: WeChatConfig | None = None, **kwargs) -> WeChatServer:
-    """The server for "wechat" or "wecom", configured from `ctx.settings.env`."""
+def subscribe_robots(ctx: Context, names: tuple[str, ...]) -> None:
+    """A robot's group cannot send "订阅", so configuring the robot subscribes its group (all regions);
+    a robot taken out of WECOM_ROBOT_URLS is unsubscribed, so broadcasts stop failing on it."""
+    now = ctx.now()
+    for name in names:
+        if ctx.store.subscription("wecom", f"robot:{name}") is None:
+            ctx.store.subscribe("wecom", f"robot:{name}", "group", name, None, "WECOM_ROBOT_URLS", now)
+    for sub in ctx.store.subscribers():
+        if sub["platform"] == "wecom" and sub["chat_id"].startswith("robot:") and sub["chat_id"][6:] not in names:
+            log.warning("robot %s is no longer configured: its group is unsubscribed", sub["chat_id"][6:])
+            ctx.store.unsubscribe("wecom", sub["chat_id"])
+
+
+def build_server(ctx: Context, product: str, config: WeChatConfig | None = None, *,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep, **kwargs) -> WeChatServer:
+    """The server for "wechat" or "wecom", configured from `ctx.settings.env`, with the scheduler's
+    tick on its timer sending through this server's senders (`sleep` lets tests move a fake clock)."""
+    from handlers.scheduler import Scheduler
+
     config = config or WeChatConfig.from_env(ctx.settings.env, product)
     if product == "wechat":
         codec: OfficialAccountCodec | WeComCodec = OfficialAccountCodec(config.token, config.aes_key, config.app_id)
     else:
         codec = WeComCodec(config.token, config.aes_key, config.app_id)
     senders = build_senders(ctx, config)
+    # The tick runs on the event loop with ctx's own connection; request workers have theirs (ContextPool).
+    scheduler = Scheduler(ctx, senders, sleep=sleep)
+    kwargs.setdefault("tick", lambda: scheduler.tick(budget=TICK_BUDGET))
     return WeChatServer(ctx, codec, senders, robots=tuple(r.name for r in config.robots), **kwargs)
 
 
