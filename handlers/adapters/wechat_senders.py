@@ -104,8 +104,14 @@ class _TimeoutSession(requests.Session):
         return super().request(*args, **kwargs)
 
 
-class _OfficialClient(wechatpy.WeChatClient):
-    """wechatpy's client with the base URL overridable (tests point it at a local stub)."""
+class _Rebased:
+    """wechatpy's client with a timeout on every request and an overridable base URL (tests use a stub).
+
+    wechatpy hard-codes the host of the access-token request; this sends the same request to
+    API_BASE_URL + TOKEN_PATH instead, so one setting moves every call.
+    """
+
+    TOKEN_PATH = ""
 
     def __init__(self, config: WeChatConfig, timeout: float):
         super().__init__(config.app_id, config.secret, timeout=timeout)
@@ -113,22 +119,25 @@ class _OfficialClient(wechatpy.WeChatClient):
         if config.api_base:
             self.API_BASE_URL = config.api_base
 
-    def fetch_access_token(self):
-        # Same request as wechatpy's, but following API_BASE_URL instead of a hard-coded host.
-        return self._fetch_access_token(url=self.API_BASE_URL + "token", params={
-            "grant_type": "client_credential", "appid": self.appid, "secret": self.secret})
-
-
-class _WeComClient(wecom_api.WeChatClient):
-    def __init__(self, config: WeChatConfig, timeout: float):
-        super().__init__(config.app_id, config.secret, timeout=timeout)
-        self._http = _TimeoutSession(timeout)
-        if config.api_base:
-            self.API_BASE_URL = config.api_base
+    def token_params(self) -> dict:  # pragma: no cover - interface
+        raise NotImplementedError
 
     def fetch_access_token(self):
-        return self._fetch_access_token(url=self.API_BASE_URL + "gettoken", params={
-            "corpid": self.corp_id, "corpsecret": self.secret})
+        return self._fetch_access_token(url=self.API_BASE_URL + self.TOKEN_PATH, params=self.token_params())
+
+
+class _OfficialClient(_Rebased, wechatpy.WeChatClient):
+    TOKEN_PATH = "token"
+
+    def token_params(self) -> dict:
+        return {"grant_type": "client_credential", "appid": self.appid, "secret": self.secret}
+
+
+class _WeComClient(_Rebased, wecom_api.WeChatClient):
+    TOKEN_PATH = "gettoken"
+
+    def token_params(self) -> dict:
+        return {"corpid": self.corp_id, "corpsecret": self.secret}
 
 
 async def call_api(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[SendResult, Any]:
