@@ -20,7 +20,7 @@ from handlers.adapters.context_pool import ContextPool
 from handlers.adapters.wechat_codec import Inbound, OfficialAccountCodec, Rejected, WeComCodec
 from handlers.adapters.wechat_config import WeChatConfig
 from handlers.adapters.wechat_push import Pusher, build_senders
-from handlers.adapters.wechat_text import MORE_WORDS, choices_of, fit, pick, render, render_all
+from handlers.adapters.wechat_text import MORE_WORDS, choices_of, fit, pick, render_all
 from handlers.help import WELCOME
 from handlers.types import Context, Incoming, Reply, Sender
 
