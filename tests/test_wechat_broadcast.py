@@ -3,16 +3,8 @@ app reaches the WeCom group through its robot within 20 per rolling minute, and 
 from __future__ import annotations
 
 import asyncio
-import time
 
-from wechat_harness import ROBOT_KEY, webhook
-
-
-async def until(predicate, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out waiting"
-        await asyncio.sleep(0.02)
+from wechat_harness import ROBOT_KEY, until, webhook
 
 
 def test_an_admins_broadcast_reaches_the_robot_group_through_the_outbox_within_its_limit(ctx):

@@ -13,7 +13,7 @@ from handlers.adapters.wechat_text import MORE_NOTE, TEXT_LIMIT
 from handlers.help import WELCOME
 from handlers.types import Attachment, Reply
 from conftest import message
-from wechat_harness import webhook
+from wechat_harness import until, webhook
 
 QUESTION = "入团前需要参加多少学时的团课？"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -146,8 +146,7 @@ def test_an_answer_past_the_deadline_is_acknowledged_then_pushed(ctx, product, p
             t0 = time.monotonic()
             assert (await h.say("u-slow", QUESTION))["Content"] == WORKING
             assert time.monotonic() - t0 < 0.5
-            await asyncio.sleep(0.7)
-            await h.server.pusher.drain()
+            await until(lambda: h.stub.sent(path))
             [sent] = h.stub.sent(path)
             assert sent["touser"] == "u-slow" and sent["msgtype"] == "text"
             assert_cited(sent["text"]["content"])
@@ -162,7 +161,7 @@ def test_without_push_credentials_a_late_answer_waits_for_more(ctx):
     async def scenario():
         async with webhook(ctx, "wechat", dispatch=slow(0.4), deadline=0.1, push=False) as h:
             assert (await h.say("u-nopush", QUESTION))["Content"] == WORKING_NO_PUSH
-            await asyncio.sleep(0.6)
+            await until(lambda: (ctx.store.pending_page("wechat", "u-nopush") or {}).get("more"))
             assert_cited((await h.say("u-nopush", "更多"))["Content"])
             assert h.stub.calls == []
 

@@ -1,7 +1,9 @@
 """Start the real webhook server and the stub Tencent API on 127.0.0.1 for one test, then stop both."""
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +21,14 @@ WECOM_ENV = {"WECOM_TOKEN": "wecom-token-2c71d0", "WECOM_AES_KEY": "VHVhbld1V2VD
 ROBOT_KEY = "robot-key-3b7e2d91"
 SECRETS = [*OA_ENV.values(), *WECOM_ENV.values(), ROBOT_KEY, "stub-access-token"]
 SECRETS = [s for s in SECRETS if s not in ("1000002",) and not s.startswith(("wx", "ww"))]
+
+
+async def until(predicate, timeout: float = 10.0) -> None:
+    """Wait (in real time, polling) for something the server does in the background."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out waiting"
+        await asyncio.sleep(0.02)
 
 
 @dataclass
