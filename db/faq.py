@@ -30,7 +30,7 @@ def m001_faq_and_ask_log(db) -> None:
     # No user id: the admin view needs the question, its region and how it was handled, not who asked.
     db["ask_log"].create(
         {"id": int, "at": str, "platform": str, "region": str, "question": str, "norm": str,
-         "decision": str, "score": float, "candidates": str},
+         "decision": str, "score": float, "candidates": str, "resolved_by": int},
         pk="id",
     )
     db["ask_log"].create_index(["at"])
@@ -95,6 +95,25 @@ class FaqMixin:
             self._delete_entries([entry_id])
         return True
 
+    def import_curated_faq(self, records, now: str = "") -> tuple[int, int]:
+        """Add or update curated entries from checked records, all in one transaction."""
+        added = updated = 0
+        with self.lock, self.db.atomic():
+            for rec in records:
+                existing = self.faq_entry(rec.id) if rec.id is not None else None
+                if existing and existing["kind"] == CURATED:
+                    self.db["faq_entry"].update(rec.id, {"question": rec.question, "answer": rec.answer,
+                                                         "updated_at": now})
+                    self.db.execute("DELETE FROM faq_phrasing WHERE entry_id = ?", [rec.id])
+                    self.db["faq_phrasing"].insert_all(
+                        {"entry_id": rec.id, "text": t} for t in dict.fromkeys([rec.question, *rec.phrasings]))
+                    updated += 1
+                else:
+                    self._insert_entry(CURATED, {"question": rec.question, "answer": rec.answer,
+                                                 "phrasings": rec.phrasings, "section": "管理员整理"}, now)
+                    added += 1
+        return added, updated
+
     def faq_entry(self, entry_id: int) -> dict | None:
         rows = list(self.db["faq_entry"].rows_where("id = ?", [entry_id]))
         if not rows:
@@ -128,5 +147,13 @@ class FaqMixin:
                                        "candidates": json.dumps(candidates, ensure_ascii=False)})
             self.db.conn.commit()
 
-    def logged_questions(self, since: str = "") -> list[dict]:
-        return list(self.db["ask_log"].rows_where("at >= ?", [since], order_by="id"))
+    def logged_questions(self, since: str = "", unresolved: bool = True) -> list[dict]:
+        where = "at >= ?" + (" AND resolved_by IS NULL" if unresolved else "")
+        return list(self.db["ask_log"].rows_where(where, [since], order_by="id"))
+
+    def resolve_questions(self, log_ids: list[int], entry_id: int) -> None:
+        """Mark logged questions as answered by a (new) curated entry."""
+        with self.lock:
+            self.db.execute(f"UPDATE ask_log SET resolved_by = ? WHERE id IN ({','.join('?' * len(log_ids))})",
+                            [entry_id, *log_ids])
+            self.db.conn.commit()

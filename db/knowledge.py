@@ -129,5 +129,15 @@ class KnowledgeMixin:
             f"FROM passage p JOIN item i ON i.id = p.item_id WHERE p.id IN ({marks})", list(ids))
         return {r["id"]: r for r in rows}
 
+    def faq_source_rows(self, doc_keys: Sequence[str] | None = None) -> list[dict]:
+        """Every passage with its item's place, in document order (what the FAQ is generated from)."""
+        where, params = "", []
+        if doc_keys:
+            where, params = f"WHERE p.doc_key IN ({','.join('?' * len(doc_keys))})", list(doc_keys)
+        return list(self.db.query(
+            "SELECT p.id, p.doc_key, p.kind, p.text, p.position, i.id AS item_id, i.kind AS item_kind, "
+            "i.section_no, i.section, i.item_no, i.heading FROM passage p JOIN item i ON i.id = p.item_id "
+            f"{where} ORDER BY p.doc_key, i.position, p.position", params))
+
     def item_passages(self, item_id: int) -> list[dict]:
         return list(self.db["passage"].rows_where("item_id = ?", [item_id], order_by="position"))

@@ -78,6 +78,8 @@ FEATURES: tuple[str, ...] = (
     "handlers.help",
     "handlers.profile",
     "handlers.ask",
+    "handlers.faq",
+    "handlers.checkin",
     "handlers.deadlines",
     "handlers.broadcast",
     "handlers.workdays",

@@ -25,6 +25,8 @@ class Answer:
     score: float = 0.0
     decision: str = "answer"
     choices: list[tuple[str, str]] = field(default_factory=list)  # (label, command to send back)
+    norm: str = ""  # the question as matched (for the misses log)
+    candidates: list = field(default_factory=list)  # [(where, score)] of the best passages considered
 
     def as_json(self) -> dict:
         return {"answer": self.text, "matched": self.matched, "sources": self.sources,
@@ -35,6 +37,13 @@ FOLLOW_MAX = 220  # characters of following sentences added to a "how" answer
 
 
 def compose(kb, result: Result, asker_region: str | None = None) -> Answer:
+    answer = _compose(kb, result, asker_region)
+    answer.norm = result.query.norm
+    answer.candidates = [(where(h), round(h.score, 3)) for h in result.hits[:3]]
+    return answer
+
+
+def _compose(kb, result: Result, asker_region: str | None) -> Answer:
     en = result.query.lang == "en"
     for h in result.hits:
         _add_following(kb, h, "how" in result.query.intents)
@@ -72,6 +81,14 @@ def _add_following(kb, h: Hit, how: bool) -> None:
         elif p > pos:
             break
     h.follow = "".join(added)
+
+
+def curated_answer(entry: dict, similarity: float) -> Answer:
+    """An admin's own answer from the FAQ, cited as such."""
+    text = f"{entry['answer'].strip()}\n  —— 常见问题 #{entry['id']}（管理员整理）：{entry['question']}"
+    src = {"title": "常见问题（管理员整理）", "issuer": "管理员", "city": "", "year": None, "section": "常见问题",
+           "item": f"#{entry['id']} {entry['question']}", "excerpt": entry["answer"].strip()[:120]}
+    return Answer(text, True, [src], similarity, "faq")
 
 
 def source(h: Hit) -> dict:

@@ -14,10 +14,11 @@ ROW_CACHE = 50_000  # passage rows kept in memory (~40 MB at most)
 POSTINGS_CACHE = 2_000_000  # passage ids of recently used tokens' posting lists (8 MB)
 
 from knowledge import lexicon, segment
-from knowledge.answer import Answer, compose
+from knowledge.answer import Answer, compose, curated_answer
+from knowledge.faq_index import FAQ_ANSWER, FaqIndex, FaqMatch
 from knowledge.query import Analyzer
 from knowledge.query import Query
-from knowledge.search import Hit, Result, search
+from knowledge.search import Hit, Result, out_of_scope, search
 
 
 class KnowledgeBase:
@@ -45,6 +46,11 @@ class KnowledgeBase:
         for pid, key in pairs:
             self.doc_of[pid] = self.doc_index[key]
         self._coverage = self._describe_coverage()
+        self.reload_faq()
+
+    def reload_faq(self) -> None:
+        """Re-read the FAQ entries (after a build, an import or an admin's edit)."""
+        self.faq = FaqIndex(self.store)
         self.mentions_year.cache_clear()
         self.document_tokens.cache_clear()
         self.item_sentences.cache_clear()
@@ -117,7 +123,35 @@ class KnowledgeBase:
         return search(self, self.analyzer.analyze(question, region), region)
 
     def ask(self, question: str, region: str | None = None) -> Answer:
-        return compose(self, self.search(question, region), region)
+        """FAQ first (question-to-question), then the passages; the same decline rules for both."""
+        q = self.analyzer.analyze(question, region)
+        if q.lang == "zh" and not out_of_scope(self, q):
+            match = self.faq.match(question)
+            if match and match.similarity >= FAQ_ANSWER:
+                answer = self._faq_answer(match, q, region)
+                if answer is not None:
+                    return answer
+        return compose(self, search(self, q, region), region)
+
+    def _faq_answer(self, match: FaqMatch, q: Query, region: str | None) -> Answer | None:
+        entry = self.faq.entries[match.entry_id]
+        if entry["kind"] == "curated" or entry.get("answer"):
+            return curated_answer(entry, match.similarity)
+        sources = [s for s in self.faq.sources.get(match.entry_id, []) if not q.regions or s["region"] in q.regions]
+        rows = self.passages([s["passage_id"] for s in sources if s["passage_id"]])
+        leads: dict[int, Hit] = {}
+        for pid, row in rows.items():
+            hit = Hit(pid, row, self.docs[row["doc_key"]], match.similarity)
+            if row["item_id"] in leads:
+                leads[row["item_id"]].siblings.append(hit)
+            else:
+                leads[row["item_id"]] = hit
+        if not leads:
+            return None
+        hits = sorted(leads.values(), key=lambda h: (h.region != region, h.pid))
+        answer = compose(self, Result(q, "answer", hits, best=match.similarity), region)
+        answer.decision = "faq"
+        return answer
 
     def answer_passage(self, pid: int) -> Answer | None:
         """The answer for one chosen passage (a "did you mean" choice)."""

@@ -69,7 +69,7 @@ class Result:
 
 
 def search(kb, q: Query, asker_region: str | None = None) -> Result:
-    refusal = _out_of_scope(kb, q)
+    refusal = out_of_scope(kb, q)
     if refusal:
         return Result(q, "decline", reason=refusal)
     doc_keys = _documents_for(kb, q)
@@ -99,7 +99,8 @@ def _confident(hits: list[Hit]) -> bool:
     return best >= CLEAR_FLOOR and best >= runner_up * CLEAR_RATIO
 
 
-def _out_of_scope(kb, q: Query) -> str:
+def out_of_scope(kb, q: Query) -> str:
+    """Why a question is outside the documents (a place or year they do not cover), or ""."""
     if q.unknown_places and not q.regions:
         return "place:" + q.unknown_places[0]
     for year in q.years:
@@ -242,13 +243,26 @@ def _term_match(term: Term, text: str, context: str, sub_words: dict[str, list[s
 
 def near_match(term: str, text: str) -> float:
     """0.9 when a window of `text` differs from `term` by one homophone, less for other near misses."""
-    n, best = len(term), 0.0
-    for i in range(len(text) - n + 1):
-        diff = [(a, b) for a, b in zip(term, text[i:i + n]) if a != b]
-        if not diff:
-            return 1.0
-        if len(diff) == 1:
-            best = max(best, 0.9 if pinyin.homophones(*diff[0]) else (0.75 if n >= 4 else 0.6))
+    n = len(term)
+    if term in text:
+        return 1.0
+    chars = set(term)
+    missing = sum(1 for ch in chars if ch not in text)
+    if missing > 2:
+        return 0.0  # cheap rejection: most passages share few of the name's characters
+    best = 0.0
+    if missing <= 1:
+        starts = set()
+        for k in (0, 1):  # a one-character slip leaves the first or the second character in place
+            i = text.find(term[k])
+            while i != -1:
+                if 0 <= i - k <= len(text) - n:
+                    starts.add(i - k)
+                i = text.find(term[k], i + 1)
+        for i in starts:
+            diff = [(a, b) for a, b in zip(term, text[i:i + n]) if a != b]
+            if len(diff) == 1:
+                best = max(best, 0.9 if pinyin.homophones(*diff[0]) else (0.75 if n >= 4 else 0.6))
     if best == 0.0 and n >= 5 and fuzz.partial_ratio(term, text, score_cutoff=70) >= 100 * (1 - 1.2 / n):
         best = 0.75  # one character missing or added in a long name
     return best

@@ -118,6 +118,25 @@ def synonym_groups() -> dict[str, frozenset[str]]:
 
 
 @lru_cache(maxsize=1)
+def synonym_canonical() -> dict[str, str]:
+    """Each word → one representative of all the words it is (transitively) synonymous with."""
+    parent: dict[str, str] = {}
+
+    def find(w: str) -> str:
+        while parent.setdefault(w, w) != w:
+            parent[w] = parent[parent[w]]
+            w = parent[w]
+        return w
+
+    for word, group in synonym_groups().items():
+        for other in group:
+            a, b = find(word), find(other)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+    return {w: find(w) for w in parent}
+
+
+@lru_cache(maxsize=1)
 def synonym_pattern() -> re.Pattern | None:
     """Multi-character words of the synonym groups, longest first, for phrase spotting in a question."""
     words = sorted((w for w in synonym_groups() if len(w) >= 2), key=len, reverse=True)
