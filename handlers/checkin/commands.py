@@ -13,12 +13,19 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from handlers.checkin.common import Member, current_member, day_label, display_name, utc_now
 from handlers.checkin.link import LINKER, NO_LINK_FIELDS, Link
 from handlers.checkin.parse import CheckinText, InputError, leading_range, parse_checkin, parse_leave
-from handlers.router import command
+from handlers.router import command, observe
 from handlers.types import Choice, Context, Incoming, Reply
 
 EDIT = ("修改", "edit", "更正")
 HISTORY = ("历史", "history", "记录")
 HOW_TO_FIX = "关联不对？发送“打卡 修改 #条目关键词”更正，或“打卡 修改 #无”取消关联。"
+
+
+@observe
+def learn_group_roster(ctx: Context, msg: Incoming) -> None:
+    """Whoever speaks in a group belongs to its org, so 今日 and the nudge know who has not checked in."""
+    if msg.in_group and msg.user_id:
+        current_member(ctx, msg, join_group=True)
 
 
 def _split_sub(args: str, words: tuple[str, ...]) -> str | None:
