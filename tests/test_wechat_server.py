@@ -233,3 +233,19 @@ def test_many_messages_at_once_are_all_answered_each_exactly_once(ctx):
 
     run(scenario())
     assert len(calls) == len(set(calls)) == 40
+
+
+def test_a_real_check_in_chart_and_export_reach_a_wecom_member(ctx):
+    """The check-in feature's own 周报 (PNG chart) and 导出 (xlsx), not stand-ins: text at once, files pushed."""
+    async def scenario():
+        async with webhook(ctx, "wecom") as h:
+            assert "打卡" in (await h.say("zhaoliu", "打卡 组织青年大学习第12期学习，参与率92%"))["Content"]
+            for command, kind in (("周报", "image"), ("导出", "file")):
+                content = (await h.say("zhaoliu", command))["Content"]
+                assert "正在生成" in content, content
+                await until(lambda: any(s["msgtype"] == kind for s in h.stub.sent("/message/send")))
+            (png_name, png), (xlsx_name, xlsx) = h.stub.files
+            assert png_name.endswith(".png") and png.startswith(b"\x89PNG")
+            assert xlsx_name.endswith(".xlsx") and xlsx.startswith(b"PK")  # a zip: an xlsx workbook
+
+    run(scenario())

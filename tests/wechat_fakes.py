@@ -128,6 +128,7 @@ class StubAPI:
     def __init__(self, clock):
         self.clock = clock
         self.calls: list[tuple[str, dict, object]] = []  # (path, query, JSON body or form fields)
+        self.files: list[tuple[str, bytes]] = []  # uploaded media: (file name, content)
         self.robot_sent: dict[str, deque] = {}
         self.robot_refused = 0
         self.robot_max_in_window = 0
@@ -152,7 +153,9 @@ class StubAPI:
     async def upload(self, request: web.Request) -> web.Response:
         form = await request.post()
         media = form["media"]
-        self.calls.append((request.path, dict(request.query), {"filename": media.filename, "size": len(media.file.read())}))
+        data = media.file.read()
+        self.files.append((media.filename, data))
+        self.calls.append((request.path, dict(request.query), {"filename": media.filename, "size": len(data)}))
         return web.json_response({"type": request.query.get("type"), "media_id": "stub-media-1", "created_at": 1})
 
     async def message(self, request: web.Request) -> web.Response:
