@@ -16,7 +16,7 @@ migrations = Migrations("knowledge")
 @migrations()
 def m001_documents_items_passages(db) -> None:
     db["document"].create(
-        {"key": str, "title": str, "issuer": str, "region": str, "year": int, "date": str, "date_text": str,
+        {"key": str, "title": str, "issuer": str, "region": str, "year": int, "date": str, "date_text": str, "printed_by": str,
          "doc_number": str, "recipients": str, "path": str, "sha1": str, "indexed_at": str},
         pk="key",
     )
