@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
+
+from knowledge import lexicon
 
 from knowledge.normalize import compact
 from knowledge.search import Hit, Result
@@ -203,11 +206,27 @@ def _summary(hits: list[Hit], regions: list[str], asker: str | None, en: bool) -
 
 
 def _english_lead(h: Hit, n_regions: int) -> str:
-    s = source(h)
-    loc = ", ".join(x for x in (s["section"][:12], s["item"]) if x)
+    """An English line over the Chinese quote: which document, which section and item."""
     if n_regions > 1:
-        return f"{n_regions} documents answer this; quotes in Chinese with their sources below."
-    return f"According to {s['city']}'s {s['year'] or ''} document “{s['title']}” ({loc}), it says:".replace("  ", " ")
+        return f"{n_regions} regions' documents answer this; the Chinese quotes and their sources follow."
+    p, d = h.passage, h.doc
+    where = [f"section {p['section_no']}"] if p.get("section_no") else []
+    if p.get("sub_no"):
+        where.append(f"part ({p['sub_no']})")
+    if p.get("item_no"):
+        where.append(f"item {p['item_no']}")
+    loc = f" ({', '.join(where)})" if where else ""
+    year = f" {d['year']}" if d.get("year") else ""
+    return f"From {english_name(d['region'])}'s{year} document “{d['title']}”{loc}:"
+
+
+@lru_cache(maxsize=64)
+def english_name(region: str) -> str:
+    """东莞 → Dongguan (from the glossary); the county committee's plan → the county league committee."""
+    if region in lexicon.ORG_REGIONS:
+        return "the county league committee"
+    names = [en for en, zh in lexicon.glossary().items() if zh and zh[0] == region and " " not in en]
+    return names[0].title() if names else region
 
 
 def _choices(result: Result, en: bool) -> Answer:
@@ -225,6 +244,10 @@ def decline_text(kb, reason: str, en: bool = False) -> str:
     cover = kb.coverage()
     kind, _, what = reason.partition(":")
     if en:
+        years: dict[str, set] = {}
+        for d in kb.docs.values():
+            years.setdefault(english_name(d["region"]), set()).add(str(d["year"] or ""))
+        cover = "; ".join(f"{name} ({', '.join(sorted(y for y in ys if y))})" for name, ys in sorted(years.items()))
         if kind in ("place", "year", "scope"):
             return f"No document here covers {what}. The documents cover: {cover}."
         return f"Sorry, none of the documents answers that. They cover: {cover}."
