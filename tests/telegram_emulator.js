@@ -6,7 +6,7 @@
  *   NODE_PATH=<repo>/.cache/npm/node_modules node tests/telegram_emulator.js [PORT]
  *
  * Listens on 127.0.0.1 (PORT 0 or absent: a free port) and prints one line {"port": N} when ready.
- * SIGTERM/SIGINT stop it. Each patch below exists because of a measured mismatch with PTB 22:
+ * SIGTERM/SIGINT, or the end of its stdin (the parent died), stop it. Each patch below exists because of a measured mismatch with PTB 22:
  *
  *  1. getMe lacks `is_bot`: PTB's User requires it, so Bot.initialize() fails. -> added.
  *  2. sendMessage answers `date` in milliseconds: PTB turns it into a datetime and overflows the year.
@@ -29,6 +29,9 @@
  * 10. test controls: POST /_compat/admins {chat_id, user_ids}; POST /_compat/fail {method, count,
  *     error_code, retry_after} (the next `count` calls of `method` fail, e.g. an injected 429);
  *     GET /_compat/calls (Bot API calls and failures served, per method).
+ * 11. the client's POST /getUpdates (the bot's messages to one chat) can only be polled; with a
+ *     `timeout` (seconds) in the body it now waits for the next bot message in that chat instead,
+ *     so tests and the latency benchmark see a reply the moment it is sent.
  */
 'use strict';
 
@@ -228,7 +231,30 @@ const botApi = (server) => [
   }),
 ];
 
-const controls = () => [
+function clientUpdates(server) { // 11
+  return (app) => app.post('/getUpdates', (req, res) => {
+    const { token, chatId } = req.body;
+    const unread = () => server.storage.botMessages.filter((u) => u.botToken === token
+      && String(u.message.chat_id) === String(chatId) && !u.isRead);
+    let timer = null;
+    const answer = () => {
+      clearTimeout(timer);
+      server.off('AddedBotMessage', answer);
+      if (res.headersSent) return;
+      const messages = unread();
+      messages.forEach((u) => { u.isRead = true; });
+      res.json({ ok: true, result: messages });
+    };
+    const timeout = Math.min(Number(req.body.timeout || 0), 60);
+    if (unread().length || !timeout) { answer(); return; }
+    timer = setTimeout(answer, timeout * 1000);
+    server.on('AddedBotMessage', answer);
+    res.on('close', () => { clearTimeout(timer); server.off('AddedBotMessage', answer); });
+  });
+}
+
+const controls = (server) => [
+  clientUpdates(server),
   (app) => app.post('/_compat/admins', (req, res) => {
     admins.set(String(req.body.chat_id), new Set((req.body.user_ids || []).map(String)));
     res.json({ ok: true, result: true });
@@ -248,7 +274,7 @@ const controls = () => [
 
 async function main() {
   // The package registers its routes from this array in its constructor: ours go first, so they win.
-  routes.unshift((app, server) => [...controls(), ...botApi(server)].forEach((route) => route(app)));
+  routes.unshift((app, server) => [...controls(server), ...botApi(server)].forEach((route) => route(app)));
   const server = new TelegramServer({ host: '127.0.0.1', storeTimeout: 3600 });
   server.config.port = Number(process.argv[2] || 0); // normalizeConfig turns 0 into 9000
   await server.start();
@@ -256,6 +282,8 @@ async function main() {
   const stop = () => server.stop().then(() => process.exit(0));
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  // The parent holds our stdin open; when it dies without stopping us, stdin ends and we stop too.
+  process.stdin.on('end', stop).resume();
 }
 
 main().catch((err) => { log(err.stack || String(err)); process.exit(1); });

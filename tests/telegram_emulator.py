@@ -57,7 +57,8 @@ class Emulator:
 
     def __init__(self):
         env = dict(os.environ, NODE_PATH=str(install()))
-        self.proc = subprocess.Popen(["node", str(WRAPPER), "0"], stdout=subprocess.PIPE, env=env, text=True)
+        self.proc = subprocess.Popen(["node", str(WRAPPER), "0"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     env=env, text=True)  # it exits when our end of stdin closes
         line = self.proc.stdout.readline()  # {"port": N} once listening
         if not line:
             raise RuntimeError(f"telegram emulator exited with {self.proc.wait()}")
@@ -101,20 +102,19 @@ class Emulator:
 
     def replies(self, token: str, chat_id: int, count: int = 1, timeout: float = 15.0, quiet: float = 0.0) -> list[dict]:
         """The bot's next `count` messages in a chat (each with its message_id); waits up to `timeout`,
-        then `quiet` seconds more to catch any extra (unexpected) message."""
+        then up to `quiet` seconds more for any extra (unexpected) message."""
         got: list[dict] = []
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and (len(got) < count):
-            got += self._fetch(token, chat_id)
-            if len(got) < count:
-                time.sleep(0.02)
+        while len(got) < count and (left := deadline - time.monotonic()) > 0:
+            got += self._fetch(token, chat_id, left)
         if quiet:
-            time.sleep(quiet)
-            got += self._fetch(token, chat_id)
+            got += self._fetch(token, chat_id, quiet)
         return got
 
-    def _fetch(self, token: str, chat_id: int) -> list[dict]:
-        result = self.http.post("/getUpdates", json={"token": token, "chatId": chat_id}).json()["result"]
+    def _fetch(self, token: str, chat_id: int, wait: float = 0.0) -> list[dict]:
+        """Long-polls the emulator for the bot's unread messages in a chat (wrapper patch 11)."""
+        result = self.http.post("/getUpdates", json={"token": token, "chatId": chat_id, "timeout": wait},
+                                timeout=wait + 10).json()["result"]
         return [dict(item["message"], message_id=item["messageId"]) for item in result]
 
     # --- test controls (tests/telegram_emulator.js, patch 10) ----------------------------------------

@@ -119,7 +119,9 @@ class TelegramAdapter:
     async def claim(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Stop a redelivered update (same update_id) before any handler sees it."""
         now = self.ctx.now().isoformat(timespec="seconds")
-        fresh = await asyncio.to_thread(self.ctx.store.claim_event, PLATFORM, str(update.update_id), now)
+        # update_ids are per bot (and restart at random after a quiet week): key them by the bot too.
+        key = f"{context.bot.id}:{update.update_id}"
+        fresh = await asyncio.to_thread(self.ctx.store.claim_event, PLATFORM, key, now)
         if not fresh:
             log.info("update %s already handled; skipped", update.update_id)
             raise ApplicationHandlerStop
