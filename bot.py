@@ -7,6 +7,7 @@
     python bot.py ask --jsonl          JSON lines in ({"q", "city"}), JSON lines out
     python bot.py ingest [PATH …]      (re)index plan documents
     python bot.py telegram             Telegram bot (long polling, or a webhook with TELEGRAM_WEBHOOK_URL)
+    python bot.py tick [--at ISO-TIME]  run the scheduler once (cron; console chats get pushes printed)
 """
 from __future__ import annotations
 
@@ -28,15 +29,51 @@ def build_context(settings: Settings, index: bool = True) -> Context:
     from knowledge.index import ensure_indexed
 
     store = Store(settings.db_path)
-    if index:
-        ensure_indexed(store, settings.plans_dir or None)
-    return Context(store=store, kb=KnowledgeBase(store, settings.data_dir), settings=settings)
+    report = ensure_indexed(store, settings.plans_dir or None) if index else None
+    kb = KnowledgeBase(store, settings.data_dir)
+    if (report and report.indexed) or (index and not store.faq_entries("generated")):
+        from knowledge import faq
+
+        faq.rebuild(kb)
+    return Context(store=store, kb=kb, settings=settings)
 
 
 def cmd_console(args, settings: Settings) -> int:
-    from handlers.adapters.console_adapter import ConsoleChat
+    from handlers.adapters.console_adapter import ConsoleChat, ConsoleSender
 
-    return ConsoleChat(build_context(settings), user=args.user).run()
+    ctx = build_context(settings)
+    chat = ConsoleChat(ctx, user=args.user)
+    chat.after = lambda: _tick(ctx, {"console": ConsoleSender(chat.out)}, budget=5.0)  # pushes show up at once
+    return chat.run()
+
+
+def _tick(ctx: Context, senders: dict, budget: float | None = None):
+    import asyncio
+
+    from handlers.scheduler import Scheduler
+
+    return asyncio.run(Scheduler(ctx, senders).tick(budget))
+
+
+def cmd_tick(args, settings: Settings) -> int:
+    import datetime as dt
+    import time
+
+    from handlers.adapters.console_adapter import ConsoleSender
+
+    ctx = build_context(settings)
+    if args.at:
+        try:
+            at = dt.datetime.fromisoformat(args.at)
+        except ValueError:
+            print(f"--at 需要 ISO 时间，例如 2030-12-24T09:00:00+08:00（收到：{args.at}）", file=sys.stderr)
+            return 2
+        at = at if at.tzinfo else at.replace(tzinfo=settings.tz)
+        started = time.monotonic()
+        ctx.clock = lambda: at + dt.timedelta(seconds=time.monotonic() - started)  # time still moves
+    report = _tick(ctx, {"console": ConsoleSender()}, budget=args.budget)
+    log.info("tick: %s", report)
+    return 0
 
 
 def cmd_telegram(args, settings: Settings) -> int:
@@ -95,7 +132,46 @@ def cmd_ingest(args, settings: Settings) -> int:
         print(f"错误：{line}", file=sys.stderr)
     print(f"已索引 {len(report.indexed)} 个文件（{report.passages} 段），未变 {len(report.unchanged)} 个，"
           f"失败 {len(report.failed)} 个。")
+    if report.indexed:
+        from knowledge import faq
+        from knowledge.base import KnowledgeBase
+
+        print(f"常见问题已按新文件重建：{faq.rebuild(KnowledgeBase(store, settings.data_dir))} 条。")
     return 1 if report.failed else 0
+
+
+def cmd_faq(args, settings: Settings) -> int:
+    from knowledge import faq, faq_io
+
+    ctx = build_context(settings)
+    if args.action == "build":
+        print(f"已生成 {faq.rebuild(ctx.kb)} 条常见问题（管理员整理的条目保持不变）。")
+    elif args.action in ("export", "import") and not args.file:
+        print(f"请给出文件：python bot.py faq {args.action} FILE.yaml", file=sys.stderr)
+        return 2
+    elif args.action == "export":
+        n = faq_io.export(ctx.store, args.file, include_generated=args.all)
+        print(f"已导出 {n} 条到 {args.file}。")
+    elif args.action == "import":
+        try:
+            added, updated = faq_io.import_file(ctx.store, args.file)
+        except faq_io.FaqFileError as err:
+            print(f"未导入（文件有误，什么都没有改）：{err}", file=sys.stderr)
+            return 1
+        print(f"已导入：新增 {added} 条，更新 {updated} 条。")
+    else:
+        for e in ctx.store.faq_entries():
+            print(f"#{e['id']}\t{e['kind']}\t{e['question']}")
+    return 0
+
+
+def _faq_parser(sub) -> None:
+    p = sub.add_parser("faq", help="the FAQ: build from the plans, export / import curated entries (YAML)")
+    p.add_argument("action", choices=("build", "export", "import", "list"))
+    p.add_argument("file", nargs="?", help="YAML file for export / import")
+    p.add_argument("--all", action="store_true", help="export generated entries too (for review)")
+    p.add_argument("--db", help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_faq)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -126,6 +202,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="re-index unchanged files too")
     p.add_argument("--db", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_ingest)
+    _faq_parser(sub)
+
+    p = sub.add_parser("tick", help="run the scheduler once: plan, expand and send what is due")
+    p.add_argument("--at", help="pretend the time is this ISO instant, e.g. 2030-12-24T09:00:00+08:00")
+    p.add_argument("--budget", type=float, help="stop sending after this many seconds (default: drain)")
+    p.add_argument("--db", help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_tick)
     return ap
 
 

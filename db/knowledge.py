@@ -16,7 +16,7 @@ migrations = Migrations("knowledge")
 @migrations()
 def m001_documents_items_passages(db) -> None:
     db["document"].create(
-        {"key": str, "title": str, "issuer": str, "region": str, "year": int, "date": str,
+        {"key": str, "title": str, "issuer": str, "region": str, "year": int, "date": str, "date_text": str,
          "doc_number": str, "recipients": str, "path": str, "sha1": str, "indexed_at": str},
         pk="key",
     )
@@ -88,27 +88,56 @@ class KnowledgeMixin:
         match = fts_query(tokens)
         if not match:
             return []
-        sql = "SELECT rowid, rank FROM passage_fts WHERE passage_fts MATCH ?"
-        params: list = [match]
+        sql = "SELECT f.rowid, f.rank FROM passage_fts f"
+        params: list = []
         if doc_keys:
-            sql += f" AND rowid IN (SELECT id FROM passage WHERE doc_key IN ({','.join('?' * len(doc_keys))}))"
+            # A join, not "rowid IN (subquery)": the latter makes SQLite re-run FTS per row (185 ms vs 1 ms).
+            sql += f" JOIN passage p ON p.id = f.rowid AND p.doc_key IN ({','.join('?' * len(doc_keys))})"
             params += list(doc_keys)
-        sql += " ORDER BY rank LIMIT ?"
+        sql += " WHERE passage_fts MATCH ?"
+        params.append(match)
+        sql += " ORDER BY f.rank LIMIT ?"
         params.append(limit)
         try:
             return [(r[0], r[1]) for r in self.db.execute(sql, params)]
         except sqlite3.OperationalError:  # an FTS expression SQLite still refuses: no candidates
             return []
 
+    def token_postings(self, token: str) -> list[int]:
+        """Ids of the passages whose tokens include `token` (FTS5's doclist, unranked: ~1 µs a row)."""
+        try:
+            return [r[0] for r in self.db.execute(
+                "SELECT rowid FROM passage_fts WHERE passage_fts MATCH ?", [fts_query([token])])]
+        except sqlite3.OperationalError:
+            return []
+
+    def document_tokens(self, doc_key: str) -> list[tuple[int, str]]:
+        """(passage id, space-joined tokens) of one document's passages."""
+        return [(r[0], r[1]) for r in self.db.execute("SELECT id, tokens FROM passage WHERE doc_key = ?", [doc_key])]
+
+    def passage_documents(self) -> Iterable[tuple[int, str]]:
+        """(passage id, document key) for every passage."""
+        return self.db.execute("SELECT id, doc_key FROM passage")
+
     def passages_by_id(self, ids: Sequence[int]) -> dict[int, dict]:
         if not ids:
             return {}
         marks = ",".join("?" * len(ids))
         rows = self.db.query(
-            "SELECT p.id, p.doc_key, p.item_id, p.kind, p.text, p.norm, p.position, "
+            "SELECT p.id, p.doc_key, p.item_id, p.kind, p.text, p.norm, p.tokens, p.position, "
             "i.section_no, i.section, i.sub_no, i.sub, i.item_no, i.heading, i.label, i.body "
             f"FROM passage p JOIN item i ON i.id = p.item_id WHERE p.id IN ({marks})", list(ids))
         return {r["id"]: r for r in rows}
+
+    def faq_source_rows(self, doc_keys: Sequence[str] | None = None) -> list[dict]:
+        """Every passage with its item's place, in document order (what the FAQ is generated from)."""
+        where, params = "", []
+        if doc_keys:
+            where, params = f"WHERE p.doc_key IN ({','.join('?' * len(doc_keys))})", list(doc_keys)
+        return list(self.db.query(
+            "SELECT p.id, p.doc_key, p.kind, p.text, p.position, i.id AS item_id, i.kind AS item_kind, "
+            "i.section_no, i.section, i.item_no, i.heading FROM passage p JOIN item i ON i.id = p.item_id "
+            f"{where} ORDER BY p.doc_key, i.position, p.position", params))
 
     def item_passages(self, item_id: int) -> list[dict]:
         return list(self.db["passage"].rows_where("item_id = ?", [item_id], order_by="position"))

@@ -15,16 +15,23 @@ from pathlib import Path
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
+from db.checkins import CheckinsMixin
 from db.events import EventsMixin
+from db.faq import FaqMixin
 from db.knowledge import KnowledgeMixin
+from db.orgs import OrgsMixin
+from db.outbox import OutboxMixin
 from db.profiles import ProfilesMixin
+from db.reminders import RemindersMixin
 
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 10_000
 
 
-class Store(ProfilesMixin, EventsMixin, KnowledgeMixin):
+# Listed in dependency order: migration sets are applied in this order (checkins reference identity).
+class Store(ProfilesMixin, EventsMixin, KnowledgeMixin, OrgsMixin, CheckinsMixin, OutboxMixin, RemindersMixin,
+            FaqMixin):
     """One SQLite database (a file in WAL mode, or memory for tests) with the domain verbs."""
 
     def __init__(self, path: str | Path = ":memory:"):
@@ -45,7 +52,7 @@ class Store(ProfilesMixin, EventsMixin, KnowledgeMixin):
     @classmethod
     def migration_sets(cls) -> list[Migrations]:
         seen: list[Migrations] = []
-        for klass in reversed(cls.__mro__):
+        for klass in cls.__mro__:
             m = klass.__dict__.get("migrations")
             if isinstance(m, Migrations) and m not in seen:
                 seen.append(m)

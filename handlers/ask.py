@@ -7,6 +7,7 @@ from handlers.router import command
 from handlers.types import Choice, Context, Incoming, Reply
 
 MAX_QUESTION = 500
+CONFIDENT = 0.66  # answers scoring less are logged for the admins' 未答 list
 
 
 def check_question(text: str) -> str | None:
@@ -28,6 +29,10 @@ def ask(ctx: Context, msg: Incoming, args: str) -> Reply:
         return Reply(problem)
     region = ctx.store.region_of_user(msg.platform, msg.user_id)
     answer = ctx.kb.ask(args, region)
+    if not answer.matched or answer.decision == "choices" or answer.score < CONFIDENT:
+        # Learning from misses: what was asked and how it went, not who asked it.
+        ctx.store.log_question(ctx.now().isoformat(timespec="seconds"), msg.platform, region, args.strip(),
+                               answer.norm, answer.decision, answer.score, answer.candidates)
     return Reply(answer.text, choices=tuple(Choice(label, cmd) for label, cmd in answer.choices),
                  data=answer.as_json())
 

@@ -47,6 +47,13 @@ class Command:
 
 REGISTRY: dict[str, Command] = {}  # every alias -> its command
 _ORDER: list[Command] = []
+OBSERVERS: list[Callable[[Context, Incoming], None]] = []  # see every message, addressed or not
+
+
+def observe(fn: Callable[[Context, Incoming], None]) -> Callable[[Context, Incoming], None]:
+    """Register a function that sees every incoming message (e.g. to learn a group's roster)."""
+    OBSERVERS.append(fn)
+    return fn
 
 
 def command(name: str, alias: str, *, roles: tuple[str, ...] = (MEMBER, ADMIN), hidden: bool = False,
@@ -78,6 +85,12 @@ FEATURES: tuple[str, ...] = (
     "handlers.help",
     "handlers.profile",
     "handlers.ask",
+    "handlers.faq",
+    "handlers.checkin",
+    "handlers.deadlines",
+    "handlers.broadcast",
+    "handlers.workdays",
+    "handlers.nudge",
 )
 
 _loaded = False
@@ -123,6 +136,8 @@ def dispatch(ctx: Context, msg: Incoming) -> list[Reply]:
     """Route one message to its handler and return the replies (never raises)."""
     try:
         cmd, args = parse(msg.text)
+        for observer in OBSERVERS:
+            observer(ctx, msg)
         if cmd is None:
             if not msg.addressed:
                 return []  # group chatter that is not for the bot

@@ -13,6 +13,7 @@ from knowledge.normalize import compact
 from knowledge.search import Hit, Result
 
 QUOTE_MAX = 160
+MAX_SIBLINGS = 2
 NUMBER_FACT = re.compile(r"(不少于|不低于|不超过|至少|超过|达到|控制在)?(\d+(?:\.\d+)?)\s*(%|学时|小时|场|人|个|名|家|次|岁|天)(以内|以上|以下)?")
 
 
@@ -24,14 +25,28 @@ class Answer:
     score: float = 0.0
     decision: str = "answer"
     choices: list[tuple[str, str]] = field(default_factory=list)  # (label, command to send back)
+    norm: str = ""  # the question as matched (for the misses log)
+    candidates: list = field(default_factory=list)  # [(where, score)] of the best passages considered
 
     def as_json(self) -> dict:
         return {"answer": self.text, "matched": self.matched, "sources": self.sources,
                 "score": round(self.score, 4)}
 
 
+FOLLOW_MAX = 220  # characters of following sentences added to a "how" answer
+
+
 def compose(kb, result: Result, asker_region: str | None = None) -> Answer:
+    answer = _compose(kb, result, asker_region)
+    answer.norm = result.query.norm
+    answer.candidates = [(where(h), round(h.score, 3)) for h in result.hits[:3]]
+    return answer
+
+
+def _compose(kb, result: Result, asker_region: str | None) -> Answer:
     en = result.query.lang == "en"
+    for h in result.hits:
+        _add_following(kb, h, "how" in result.query.intents)
     if result.decision == "decline":
         return Answer(decline_text(kb, result.reason, en), False, score=result.best, decision="decline")
     if result.decision == "choices":
@@ -53,6 +68,27 @@ def compose(kb, result: Result, asker_region: str | None = None) -> Answer:
             lines.append(_quote_block(h, multi=len(regions) > 1))
     sources = [source(h) for h in hits]
     return Answer("\n".join(x for x in lines if x), True, sources, result.best, "answer")
+
+
+def _add_following(kb, h: Hit, how: bool) -> None:
+    """A "how" question, or a sentence too short to stand alone, gets the item's next sentences too."""
+    if h.follow or not (how or len(h.passage["text"]) < 40) or h.passage["kind"] not in ("item", "paragraph"):
+        return
+    pos, added = h.passage["position"], []
+    for p, text in kb.item_sentences(h.item_id):
+        if p > pos and sum(map(len, added)) + len(text) <= FOLLOW_MAX:
+            added.append(text)
+        elif p > pos:
+            break
+    h.follow = "".join(added)
+
+
+def curated_answer(entry: dict, similarity: float) -> Answer:
+    """An admin's own answer from the FAQ, cited as such."""
+    text = f"{entry['answer'].strip()}\n  —— 常见问题 #{entry['id']}（管理员整理）：{entry['question']}"
+    src = {"title": "常见问题（管理员整理）", "issuer": "管理员", "city": "", "year": None, "section": "常见问题",
+           "item": f"#{entry['id']} {entry['question']}", "excerpt": entry["answer"].strip()[:120]}
+    return Answer(text, True, [src], similarity, "faq")
 
 
 def source(h: Hit) -> dict:
@@ -84,10 +120,25 @@ def _quote_block(h: Hit, multi: bool) -> str:
 
 
 def quote(h: Hit) -> str:
-    """The fact-bearing sentence; a long one is cut to the clauses that hold the matched terms."""
+    """The fact-bearing sentence, with matching sentences of the same item in document order."""
+    parts = sorted([h] + h.siblings[:MAX_SIBLINGS], key=lambda x: x.passage["position"])
+    if len(parts) == 1:
+        return _sentence(h)
+    out, last = "", None
+    for part in parts:
+        pos = part.passage["position"]
+        if last is not None and pos != last + 1:
+            out += "……"
+        out += _sentence(part, QUOTE_MAX // 2 + 20)
+        last = pos
+    return out
+
+
+def _sentence(h: Hit, limit: int = QUOTE_MAX) -> str:
+    """One sentence; a long one is cut to the clauses that hold the matched terms."""
     text = h.passage["text"].strip()
-    if len(text) <= QUOTE_MAX:
-        return text
+    if len(text) <= limit:
+        return text + h.follow
     clauses = re.split(r"(?<=[，,；;：:])", text)
     present = [{t for t, _ in h.matched if compact(t) in compact(c)} for c in clauses]
     weight = dict(h.matched)
@@ -96,14 +147,14 @@ def quote(h: Hit) -> str:
         length, found = 0, set()
         for j in range(i, len(clauses)):
             length += len(clauses[j])
-            if length > QUOTE_MAX and j > i:
+            if length > limit and j > i:
                 break
             found |= present[j]
             score = sum(weight[t] for t in found)
             if score > best_score + 1e-9:
                 best_span, best_score = (i, j), score
     if best_score == 0:
-        return text[:QUOTE_MAX] + "…"
+        return text[:limit] + "…"
     i, j = best_span
     out = "".join(clauses[i:j + 1]).rstrip("，,；;：:")
     return ("…" if i > 0 else "") + out + ("…" if j < len(clauses) - 1 else "")
@@ -115,7 +166,7 @@ def _summary(hits: list[Hit], regions: list[str], asker: str | None, en: bool) -
     units = set()
     for h in hits:
         for m in NUMBER_FACT.finditer(quote(h)):
-            facts.setdefault(h.region, []).append(m.group(0))
+            facts.setdefault(h.region, []).append(m.group(0).replace(" ", ""))
             units.add(m.group(3))
     shared = [u for u in units if sum(any(u in f for f in fs) for fs in facts.values()) >= 2]
     if shared and len(facts) >= 2:

@@ -6,13 +6,19 @@ ingest. `ask()` is the whole path: analyse → search → compose.
 from __future__ import annotations
 
 import re
+from array import array
+from collections import OrderedDict
 from functools import lru_cache
 
+ROW_CACHE = 50_000  # passage rows kept in memory (~40 MB at most)
+POSTINGS_CACHE = 2_000_000  # passage ids of recently used tokens' posting lists (8 MB)
+
 from knowledge import lexicon, segment
-from knowledge.answer import Answer, compose
+from knowledge.answer import Answer, compose, curated_answer
+from knowledge.faq_index import FAQ_ANSWER, FaqIndex, FaqMatch
 from knowledge.query import Analyzer
 from knowledge.query import Query
-from knowledge.search import Hit, Result, search
+from knowledge.search import Hit, Result, out_of_scope, search
 
 
 class KnowledgeBase:
@@ -31,7 +37,56 @@ class KnowledgeBase:
         places_in_corpus = {p for p in lexicon.places() if p in self.df}
         self.analyzer = Analyzer(self.df, self.store.passage_count(), self.regions, places_in_corpus)
         self._kind_ids: dict[tuple[str, tuple[str, ...] | None], list[int]] = {}
+        self._rows: dict[int, dict] = {}
+        self._postings: OrderedDict[str, array] = OrderedDict()
+        self._postings_size = 0
+        self.doc_index = {key: i for i, key in enumerate(self.docs)}
+        pairs = list(self.store.passage_documents())
+        self.doc_of = array("i", [-1]) * (max((pid for pid, _ in pairs), default=0) + 1)
+        for pid, key in pairs:
+            self.doc_of[pid] = self.doc_index[key]
+        self._coverage = self._describe_coverage()
+        self.reload_faq()
+
+    def reload_faq(self) -> None:
+        """Re-read the FAQ entries (after a build, an import or an admin's edit)."""
+        self.faq = FaqIndex(self.store)
         self.mentions_year.cache_clear()
+        self.document_tokens.cache_clear()
+        self.item_sentences.cache_clear()
+
+    def passages(self, ids: list[int]) -> dict[int, dict]:
+        """Passage rows (with their item's labels) by id; rows are immutable until the next ingest."""
+        missing = [i for i in ids if i not in self._rows]
+        if missing:
+            if len(self._rows) > ROW_CACHE:
+                self._rows.clear()
+            self._rows.update(self.store.passages_by_id(missing))
+        return {i: self._rows[i] for i in ids if i in self._rows}
+
+    def postings(self, token: str) -> array:
+        """The passage ids holding a token, from FTS5, kept in a bounded LRU (questions reuse terms)."""
+        ids = self._postings.get(token)
+        if ids is not None:
+            self._postings.move_to_end(token)
+            return ids
+        ids = array("i", self.store.token_postings(token))
+        self._postings[token] = ids
+        self._postings_size += len(ids)
+        while self._postings_size > POSTINGS_CACHE and len(self._postings) > 1:
+            _, old = self._postings.popitem(last=False)
+            self._postings_size -= len(old)
+        return ids
+
+    @lru_cache(maxsize=512)
+    def document_tokens(self, doc_key: str) -> tuple[tuple[int, frozenset[str]], ...]:
+        """Each passage of a document with its token set (for questions restricted to a few documents)."""
+        return tuple((pid, frozenset(tokens.split())) for pid, tokens in self.store.document_tokens(doc_key))
+
+    @lru_cache(maxsize=4096)
+    def item_sentences(self, item_id: int) -> tuple[tuple[int, str], ...]:
+        """(position, sentence) of every passage of an item, in order."""
+        return tuple((p["position"], p["text"]) for p in self.store.item_passages(item_id))
 
     def passages_of_kind(self, kind: str, doc_keys: list[str] | None) -> list[int]:
         key = (kind, tuple(doc_keys) if doc_keys else None)
@@ -55,16 +110,48 @@ class KnowledgeBase:
 
     def coverage(self) -> str:
         """What the documents cover, for a decline: 东莞（2017）、宁波（2019）…"""
+        return self._coverage
+
+    def _describe_coverage(self, most: int = 12) -> str:
         seen: dict[str, set[int]] = {}
         for d in self.docs.values():
             seen.setdefault(d["region"], set()).add(d["year"])
-        return "、".join(f"{r}（{'、'.join(str(y) for y in sorted(ys) if y)}）" for r, ys in sorted(seen.items()))
+        parts = [f"{r}（{'、'.join(str(y) for y in sorted(ys) if y)}）" for r, ys in sorted(seen.items())]
+        return "、".join(parts[:most]) + (f" 等{len(parts)}个地区" if len(parts) > most else "")
 
     def search(self, question: str, region: str | None = None) -> Result:
         return search(self, self.analyzer.analyze(question, region), region)
 
     def ask(self, question: str, region: str | None = None) -> Answer:
-        return compose(self, self.search(question, region), region)
+        """FAQ first (question-to-question), then the passages; the same decline rules for both."""
+        q = self.analyzer.analyze(question, region)
+        if q.lang == "zh" and not out_of_scope(self, q):
+            match = self.faq.match(question)
+            if match and match.similarity >= FAQ_ANSWER:
+                answer = self._faq_answer(match, q, region)
+                if answer is not None:
+                    return answer
+        return compose(self, search(self, q, region), region)
+
+    def _faq_answer(self, match: FaqMatch, q: Query, region: str | None) -> Answer | None:
+        entry = self.faq.entries[match.entry_id]
+        if entry["kind"] == "curated" or entry.get("answer"):
+            return curated_answer(entry, match.similarity)
+        sources = [s for s in self.faq.sources.get(match.entry_id, []) if not q.regions or s["region"] in q.regions]
+        rows = self.passages([s["passage_id"] for s in sources if s["passage_id"]])
+        leads: dict[int, Hit] = {}
+        for pid, row in rows.items():
+            hit = Hit(pid, row, self.docs[row["doc_key"]], match.similarity)
+            if row["item_id"] in leads:
+                leads[row["item_id"]].siblings.append(hit)
+            else:
+                leads[row["item_id"]] = hit
+        if not leads:
+            return None
+        hits = sorted(leads.values(), key=lambda h: (h.region != region, h.pid))
+        answer = compose(self, Result(q, "answer", hits, best=match.similarity), region)
+        answer.decision = "faq"
+        return answer
 
     def answer_passage(self, pid: int) -> Answer | None:
         """The answer for one chosen passage (a "did you mean" choice)."""

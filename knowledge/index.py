@@ -49,8 +49,10 @@ def rows_for(doc: Document, items: list[Item]) -> tuple[dict, list[dict], list[l
                               body=it.body, label=it.label))
         context = " ".join(x for x in (it.section, it.sub, it.heading) if x)
         sentences = it.sentences or [it.heading]
+        # A paragraph straight under a (sub)section heading belongs to that heading ("二、考核时段").
+        heading = it.heading or (it.sub if it.kind == "paragraph" else "") or (it.section if it.kind == "paragraph" else "")
         passage_rows.append([
-            dict(position=i, kind=it.kind, text=s, norm=compact(f"{it.heading} {s}"),
+            dict(position=i, kind=it.kind, text=s, norm=compact(f"{heading} {s}"),
                  tokens=index_text(f"{context} {s}"))
             for i, s in enumerate(sentences) if s.strip()
         ])

@@ -32,9 +32,10 @@ DEBRIS = (
     re.compile(r"^[—\-]\s*\d+\s*[—\-]$"),
     re.compile(r"^[★☆]$"),
     re.compile(r"^（此页无正文）$"),
-    re.compile(r"ICP备|公网安备|技术支持"),
+    re.compile(r"技术支持"),
 )
-SENTENCE_END = "。！？；!?;"
+SENTENCE_END = "。！？!?"  # not ；: the clauses of a list ("比忠诚…；比担当…") belong together
+CONTINUED = "\x01"  # marks a table cell's continuation line
 
 
 @dataclass
@@ -45,6 +46,7 @@ class Document:
     region: str = ""
     year: int | None = None
     date: str | None = None  # ISO date of issue
+    date_text: str = ""  # the date as the document writes it (2020/3/13)
     doc_number: str = ""
     recipients: str = ""
     path: str = ""
@@ -95,6 +97,8 @@ def read_text(path: Path) -> str:
         raise IngestError(f"unsupported file type {suffix!r} (use .txt or .docx)")
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         return raw.decode("utf-16")
+    if b"\x00" in raw:
+        raise IngestError("binary content (NUL bytes); not a text document")
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return raw.decode(encoding)
@@ -134,7 +138,8 @@ def parse_text(text: str, key: str = "doc") -> tuple[Document, list[Item]]:
     lines = [ln.rstrip() for ln in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
     body_lines, table_lines, contact_lines = _split_regions(lines, doc)
     items = _structure(body_lines, doc)
-    items += _contacts(contact_lines)
+    contacts = _contacts(contact_lines)
+    items += contacts + _responsibility_contacts(items, contacts)
     items += _table(table_lines)
     _finish_metadata(doc, items)
     if not any(it.kind in ("item", "overview", "paragraph") for it in items):
@@ -148,25 +153,30 @@ def parse_text(text: str, key: str = "doc") -> tuple[Document, list[Item]]:
 def _split_regions(lines: list[str], doc: Document) -> tuple[list[str], list[str], list[str]]:
     """Drop debris, pull metadata lines out, and separate table rows and contact lines."""
     body, table, contacts = [], [], []
-    in_contacts = False
+    in_contacts = in_table = False
     pending_title: str | None = None
     for raw in lines:
         line = raw.strip().replace("\u3000", " ")
         if not line:
             continue
         if raw.startswith("\t") and not SECTION.match(line) and not ITEM.match(line):
-            table.append(line)
-            if _header_metadata(line, doc):
-                table.pop()
+            if not _header_metadata(line, doc):
+                table.append(line)
+                in_table = True
             continue
+        if in_table and len(line) <= 12 and not any(p.search(line) for p in DEBRIS):
+            table.append(CONTINUED + line)  # a cell broken over two lines: "“网上共青团”建设" / "工作"
+            continue
+        in_table = False
         if any(p.search(line) for p in DEBRIS):
             continue
-        if "版权所有" in line or ("地址" in line and "邮编" in line):
+        if "版权所有" in line or ("地址" in line and "邮编" in line) or "ICP备" in line:
             _footer(line, doc, contacts)
             continue
         if "点击" in line and DATE_SLASH.search(line):  # "2020/3/13 15:21:14 来源:admin 点击:2710"
             m = DATE_SLASH.search(line)
             doc.date = doc.date or _iso(m.group(1), m.group(2), m.group(3))
+            doc.date_text = doc.date_text or m.group(0)
             continue
         if _header_metadata(line, doc):
             continue
@@ -225,6 +235,8 @@ def _footer(line: str, doc: Document, contacts: list[str]) -> None:
     if m:
         doc.issuer = doc.issuer or m.group(1)
     facts = re.findall(r"((?:地址|邮编|电话|举报电话|违法和不良信息举报电话|邮箱|传真)[:：]?\s*[^\s]+)", line)
+    facts += [f"网站备案号：{m}" for m in re.findall(r"\S{0,2}ICP备\d+号(?:-\d+)?", line)]
+    facts += [f"公安备案号：{m}" for m in re.findall(r"\S{0,2}公网安备\s*\d+号", line)]
     if facts:
         owner = m.group(1) if m else doc.issuer
         contacts.append(f"{owner}联系方式：" + "，".join(f.strip() for f in facts))
@@ -311,6 +323,33 @@ def _contacts(lines: list[str]) -> list[Item]:
     return [Item("contact", heading="联系方式", body=line) for line in lines]
 
 
+RESPONSIBLE = re.compile(r"负责部门[:：]\s*([^）)]+)")
+RESPONSIBLE_NOTE = re.compile(r"[（(]负责部门[:：][^）)]*[）)]")
+
+
+def _responsibility_contacts(items: list[Item], contacts: list[Item]) -> list[Item]:
+    """Link "（负责部门：宣传部）" to that department's contact line, so "X 的材料交给谁" is answerable."""
+    by_dept: dict[str, str] = {}
+    for c in contacts:
+        dept, sep, _ = c.body.partition("：")
+        if sep and len(dept) <= 12:
+            by_dept[dept.strip("“”\"")] = c.body
+    out = []
+    for it in items:
+        m = RESPONSIBLE.search(it.body) or RESPONSIBLE.search(it.heading)
+        if not m or not by_dept:
+            continue
+        depts = [d.strip("“”\" ") for d in re.split(r"[、，,]", m.group(1))]
+        lines = [by_dept[k] for d in depts for k in by_dept if d and (d in k or k in d)]
+        if lines:
+            name = it.heading or RESPONSIBLE_NOTE.sub("", split_sentences(it.body)[0]).rstrip("。")
+            what = RESPONSIBLE_NOTE.sub("", it.body).split("\n")[0][:60].rstrip("。；;") if it.heading else ""
+            body = (f"“{name}”" + (f"（{what}）" if what else "") + f"考核材料的负责部门是{m.group(1)}，联系："
+                    + "；".join(dict.fromkeys(lines)) + "。")
+            out.append(Item("contact", it.section_no, it.section, it.sub_no, it.sub, "", f"{name}（联系）", body))
+    return out
+
+
 def _table(cells: list[str]) -> list[Item]:
     """Rebuild a tab-separated form (e.g. 工作开展情况表) into readable rows: "（一） 考核项目 …"."""
     cells = [c for c in cells if c and not c.startswith(("共青团", "东团")) and c != "★"]
@@ -320,6 +359,10 @@ def _table(cells: list[str]) -> list[Item]:
     header: list[str] = []
     row: list[str] = []
     for cell in cells:
+        if cell.startswith(CONTINUED):
+            if row:
+                row[-1] += cell[1:]
+            continue
         if not header and cell in ("序号",):
             header.append(cell)
             continue
@@ -366,7 +409,10 @@ def _meta_item(doc: Document) -> Item:
         parts.append(f"发文单位为{doc.issuer}")
     if doc.date:
         y, mo, d = (int(x) for x in doc.date.split("-"))
-        parts.append(f"于{y}年{mo}月{d}日发布（印发）")
+        shown = f"{y}年{mo}月{d}日"
+        if doc.date_text and doc.date_text != shown:
+            shown += f"（{doc.date_text}）"
+        parts.append(f"于{shown}发布（印发）")
     if doc.recipients:
         parts.append(f"印发给{doc.recipients}")
     text = "，".join(parts) + "。"

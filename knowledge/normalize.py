@@ -21,8 +21,11 @@ UNITS = (
 _NUMERAL = "[零〇一二两三四五六七八九十百千万]+"
 _NUM_UNIT = re.compile(f"(第?)({_NUMERAL})(?=(?:{UNITS}))")
 _PERCENT = re.compile(f"百分之({_NUMERAL}|\\d+(?:\\.\\d+)?)")
-_PUNCT = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "〔": "[", "〕": "]", "【": "[", "】": "]",
-                        "—": "-", "－": "-", "～": "~", "·": "·"})
+_PUNCT = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "「": '"', "」": '"', "『": '"', "』": '"',
+                        "〔": "[", "〕": "]", "【": "[", "】": "]", "—": "-", "－": "-", "～": "~",
+                        # Characters OpenCC's t2s leaves as they are because both forms are Simplified in
+                        # some words; mapped one way on both sides, so matching is unaffected.
+                        "著": "着", "裡": "里", "於": "于", "隻": "只", "纔": "才"})
 
 
 def chinese_to_int(numeral: str) -> int | None:
@@ -40,7 +43,7 @@ def chinese_to_int(numeral: str) -> int | None:
         elif ch in _SCALES:
             scale = _SCALES[ch]
             if scale == 10000:
-                total += (section + current) * scale
+                total += ((section + current) or 1) * scale
                 section, current = 0, 0
             else:
                 section += (current or 1) * scale

@@ -13,23 +13,33 @@ from knowledge import lexicon, segment
 from knowledge.lexicon import singular
 from knowledge.normalize import normalize
 
-YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*(?:年|年度)?")
-DOC_YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年?度?的?(?:全市|全县|共青团|团委|团市委|团县委)*(?:工作要点|工作计划|要点|文件|计划|通知)")
+YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*(?:年度|年)?")
+DOC_YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年?度?(?![底前内初末中])[^，。,?？!！\d底前]{0,6}?(?:工作要点|工作计划|要点|计划|文件|通知)")
 QUOTED = re.compile(r'"([^"]{2,20})"|《([^》]{2,40})》')
-ASCII_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")
+ASCII_WORD = re.compile(r"[A-Za-z][A-Za-z\-]*(?:'[A-Za-z]+)?")
 
 INTENT_CUES = {
-    "date": ("什么时候", "哪天", "何时", "几号", "日期", "时间", "截止", "期限", "多久", "几月", "when", "date", "deadline"),
-    "number": ("多少", "几", "比例", "占比", "百分之", "how many", "how much", "percent", "number"),
-    "contact": ("电话", "地址", "邮编", "邮箱", "联系", "手机", "举报", "phone", "address", "postcode", "email", "contact"),
-    "docnumber": ("文号", "发文字号", "几号文", "document number"),
+    "date": r"什么时候|哪天|何时|几号|日期|时间|截止|期限|多久|几月|\bwhen\b|\bdate\b|deadline",
+    "number": r"多少|几|比例|占比|百分之|how many|how much|percent|number",
+    "money": r"多少钱|多少经费|多少资金|金额|资助多少|补贴多少|how much money|amount of money",
+    "contact": r"电话|地址|邮编|邮箱|联系方式|联系人(?!数)|怎么联系|找谁|手机|举报|办公(?!室)|在哪里|哪个区|在哪儿|备案|"
+               r"phone|address|postcode|e-?mail|contact",
+    "docnumber": r"文号|发文字号|几号文|document number",
+    "how": r"怎么做|如何|怎样|怎么搞|怎么开展|做法|措施|什么要求|哪些要求|具体|怎么安排|怎么帮|"
+           r"how do|how does|how is|how are|how will|what measures",
 }
+INTENT_RE = {name: re.compile(pattern) for name, pattern in INTENT_CUES.items()}
+OOV_FACTOR = 0.6
+COUNTING = re.compile(r"[哪几第\d一二两三四五六七八九十]+[个项样类种条件次批届名位点些大]")
+EN_UNKNOWN_FACTOR = 0.2  # an English word the glossary lacks: counted, lightly
+GENERIC_FACTOR = 0.35
 SELF_CUES = ("我们", "我市", "本市", "我县", "本县", "咱们", "咱市", "我区", "本区", "本地", "our city", "our county")
 EN_STOP = frozenset("""a an the of in on at to for from by with and or is are was were be been being do does did
 what which who whom whose when where why how many much that this these those it its as into about there their
 they them will would should shall can could may might must has have had any some all each every his her our your
 my we you i me us than then so such not no yes also just only very more most other one under over per via
-league's plan plans document documents say says said mention mentions mentioned according""".split())
+league's plan plans document documents say says said mention mentions mentioned according name named called
+call kind type sort""".split())
 
 
 @dataclass(frozen=True)
@@ -64,6 +74,9 @@ class Analyzer:
         self.df = df
         self.n = max(n_passages, 1)
         self.regions = regions
+        self.region_set = frozenset(regions)
+        places = lexicon.places()
+        self.region_provinces = frozenset(places[r].province for r in regions if r in places and places[r].province)
         self.places_in_corpus = places_in_corpus
         self.idf_max = math.log((self.n + 1) / 0.5)
 
@@ -78,10 +91,28 @@ class Analyzer:
         if word.lower() in self.df:
             w = self.idf(word.lower())
             return (w * 0.5 if len(word) == 1 else w), True
-        parts = [p for p in segment.search_tokens(word) if p != word.lower() and len(p) > 1 and p in self.df]
+        parts = [p for p in segment.word_tokens(word) if p != word.lower() and len(p) > 1 and p in self.df]
         if parts:
             return max(self.idf(p) for p in parts), True
-        return self.idf_max * (0.5 if len(word) == 1 else 1.0), False
+        return self.idf_max * self.unknown_factor(word), False
+
+    @staticmethod
+    def unknown_factor(word: str) -> float:
+        """How much a word no passage contains should count against a passage.
+
+        Content that the documents lack (番茄, 汇率, 范文) must push a question towards a decline, but
+        colloquial glue that jieba's HMM invents (组了, 提了, 办些) or everyday function words (来, 走)
+        must not sink a good answer. jieba's own general-language dictionary tells them apart well
+        enough: real content words are in it with a modest frequency.
+        """
+        if COUNTING.fullmatch(word):
+            return 0.15  # 三个, 哪几项: the shape of the answer, not its content
+        freq = segment.general_frequency(word)
+        if freq == 0:
+            return 0.15 if len(word) <= 2 else OOV_FACTOR
+        if len(word) == 1:
+            return 0.3
+        return 0.2 if freq >= 20000 else OOV_FACTOR
 
     def analyze(self, question: str, asker_region: str | None = None) -> Query:
         raw = question.strip()
@@ -118,24 +149,28 @@ class Analyzer:
         return text
 
     def _region_for(self, place: str) -> str | None:
-        for region in self.regions:
-            if place == region or place.startswith(region) or region.startswith(place):
+        if place in self.region_set:
+            return place
+        for region in self.regions if len(self.regions) < 50 else ():
+            if place.startswith(region) or region.startswith(place):
                 return region
         return None
 
     def _province_of_region(self, place: str) -> bool:
-        places = lexicon.places()
-        return any(places.get(r) and places[r].province.startswith(place) for r in self.regions)
+        return any(p.startswith(place) for p in self.region_provinces)
 
     def _terms(self, text: str) -> list[Term]:
         terms: dict[str, Term] = {}
         stop = lexicon.stopwords()
         groups = lexicon.synonym_groups()
+        generic = lexicon.generic_words()
         spans: list[str] = []
+        quoted: set[str] = set()
         # Quoted names and synonym phrases first, so jieba cannot split them.
         for m in QUOTED.finditer(text):
             name = (m.group(1) or m.group(2)).replace(" ", "")
             spans.append(name)
+            quoted.add(name.lower())
             text = text.replace(m.group(0), " ")
         pattern = lexicon.synonym_pattern()
         if pattern is not None:
@@ -154,7 +189,13 @@ class Analyzer:
             if not known and len(alts) > 1:
                 weight = max(self.term_weight(a)[0] for a in alts[1:])
                 known = True
-            terms[word] = Term(word, alts, weight, fuzzy=not known and len(word) >= 3)
+            if word in generic:
+                weight *= GENERIC_FACTOR
+            elif COUNTING.fullmatch(word):
+                weight *= 0.3  # 三个, 哪两项: the shape of the answer, not its content
+            whole_unknown = word not in self.df and len(alts) == 1
+            fuzzy = len(word) >= 3 and (word in quoted or not known or (whole_unknown and len(word) >= 4))
+            terms[word] = Term(word, alts, weight, fuzzy=fuzzy)
         return list(terms.values())
 
     def _analyze_english(self, raw: str) -> Query:
@@ -163,12 +204,14 @@ class Analyzer:
         for m in YEAR_RE.finditer(low):
             q.years.append(int(m.group(1)))
         gloss = lexicon.glossary()
-        words = [singular(w) for w in ASCII_WORD.findall(low)]
+        words = [w if w in EN_STOP else singular(w) for w in (re.sub(r"'s?$", "", x) for x in ASCII_WORD.findall(low))]
         i, terms = 0, {}
         longest = max((len(k.split()) for k in gloss), default=1)
         while i < len(words):
             for size in range(min(longest, len(words) - i), 0, -1):
                 phrase = " ".join(words[i:i + size])
+                if size == 1:
+                    phrase = next((v for v in english_variants(phrase) if v in gloss), phrase)
                 if phrase in gloss:
                     renderings = gloss[phrase]
                     region = next((self._region_for(r) for r in renderings if self._region_for(r)), None)
@@ -176,7 +219,9 @@ class Analyzer:
                         if region not in q.regions:
                             q.regions.append(region)
                     else:
-                        weight = max(self.term_weight(r)[0] for r in renderings)
+                        weight = self.term_weight(renderings[0])[0]
+                        if renderings[0] in lexicon.generic_words():
+                            weight *= GENERIC_FACTOR
                         terms[phrase] = Term(phrase, renderings, weight)
                     i += size
                     break
@@ -184,10 +229,20 @@ class Analyzer:
                 word = words[i]
                 if word not in EN_STOP and not word.isdigit() and len(word) > 2:
                     # An English word the glossary lacks: it counts, but for less than a known term.
-                    terms.setdefault(word, Term(word, (word,), self.idf_max * 0.35))
+                    terms.setdefault(word, Term(word, (word,), self.idf_max * EN_UNKNOWN_FACTOR))
                 i += 1
         q.terms = list(terms.values())
         return q
+
+
+def english_variants(word: str) -> list[str]:
+    """helping → help, educating → educate, organised → organise, studies → study: glossary look-ups."""
+    out = [word]
+    for suffix, repl in (("ing", ""), ("ing", "e"), ("ed", ""), ("ed", "e"), ("d", ""), ("es", ""), ("ies", "y"),
+                         ("ation", "e"), ("ation", ""), ("al", ""), ("ly", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            out.append(word[: -len(suffix)] + repl)
+    return out
 
 
 def is_english(text: str) -> bool:
@@ -197,4 +252,4 @@ def is_english(text: str) -> bool:
 
 
 def intents_of(text: str) -> frozenset[str]:
-    return frozenset(name for name, cues in INTENT_CUES.items() if any(c in text for c in cues))
+    return frozenset(name for name, pattern in INTENT_RE.items() if pattern.search(text))

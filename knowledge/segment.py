@@ -11,6 +11,7 @@ import logging
 import os
 import re
 import threading
+from functools import lru_cache
 from pathlib import Path
 
 import jieba
@@ -25,6 +26,7 @@ MIN_FREQ = 20
 _lock = threading.Lock()
 _ready = False
 _WORD = re.compile(r"[\w%]")  # a token must hold a letter, digit or CJK character
+_FTS_PART = re.compile(r"[^\W_]+")  # what unicode61 keeps of a token: letters and digits
 
 
 def _trimmed_dictionary(cache_dir: Path) -> Path:
@@ -63,6 +65,24 @@ def setup(cache_dir: str | Path = "data") -> None:
         _ready = True
 
 
+def general_frequency(word: str) -> int:
+    """The word's frequency in jieba's full general-language dictionary (0: not a dictionary word)."""
+    setup()
+    return jieba.dt.FREQ.get(word) or _rare_words().get(word, 0)
+
+
+@lru_cache(maxsize=1)
+def _rare_words() -> dict[str, int]:
+    """The dictionary words the trimmed dictionary left out (freq < MIN_FREQ), loaded on first need."""
+    out: dict[str, int] = {}
+    with (Path(jieba.__file__).parent / "dict.txt").open(encoding="utf-8") as src:
+        for line in src:
+            word, freq, *_ = line.split()
+            if int(freq) < MIN_FREQ:
+                out[word] = int(freq)
+    return out
+
+
 def is_token(token: str) -> bool:
     return bool(token.strip()) and bool(_WORD.search(token))
 
@@ -79,6 +99,28 @@ def search_tokens(text: str) -> list[str]:
     return [t.lower() for t in jieba.cut_for_search(text, HMM=True) if is_token(t)]
 
 
+@lru_cache(maxsize=65536)
+def word_tokens(word: str) -> tuple[str, ...]:
+    """search_tokens() of one short word or phrase, cached: questions reuse the same terms."""
+    return tuple(search_tokens(word))
+
+
+def with_chunks(tokens: list[str] | tuple[str, ...]) -> list[str]:
+    """Tokens plus the 2-character chunks of long ones jieba could not split (牵手关爱 → 牵手, 关爱):
+    most league compounds are two words of two characters, and a question may use just one."""
+    out = list(tokens)
+    for tok in tokens:
+        if len(tok) >= 4 and not tok.isascii():
+            out += [tok[i:i + 2] for i in range(0, len(tok) - 1, 2)] + [tok[-2:]]
+    return list(dict.fromkeys(out))
+
+
+@lru_cache(maxsize=65536)
+def fts_tokens(word: str) -> tuple[str, ...]:
+    """word_tokens() as FTS5's unicode61 tokenizer will have stored them ("30%" is indexed as "30")."""
+    return tuple(dict.fromkeys(part for tok in with_chunks(word_tokens(word)) for part in _FTS_PART.findall(tok)))
+
+
 def index_text(text: str) -> str:
-    """The FTS column for a passage: its search tokens joined by single spaces."""
-    return " ".join(search_tokens(normalize(text)))
+    """The FTS column for a passage: its search tokens (and chunks of long ones) joined by spaces."""
+    return " ".join(with_chunks(search_tokens(normalize(text))))

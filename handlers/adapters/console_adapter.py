@@ -6,10 +6,10 @@ is one message and the replies are printed, so the console can be scripted and t
 from __future__ import annotations
 
 import sys
-from typing import TextIO
+from typing import Callable, TextIO
 
 from handlers.router import dispatch
-from handlers.types import Context, Incoming, Reply
+from handlers.types import Context, Incoming, Reply, SendResult, Sender
 
 PLATFORM = "console"
 BANNER = "团务助手（终端）— 直接输入问题，输入“帮助”查看命令，Ctrl-D 或“退出”结束。"
@@ -22,6 +22,7 @@ class ConsoleChat:
         self.user = user
         self.out = out
         self.choices: tuple = ()
+        self.after: Callable[[], object] | None = None  # run after each message: the scheduler's tick
 
     def handle(self, line: str) -> list[Reply]:
         text = line.strip()
@@ -35,14 +36,7 @@ class ConsoleChat:
         return replies
 
     def show(self, reply: Reply) -> None:
-        if reply.is_push:
-            self.out.write(f"[推送 → {reply.chat_id}] ")
-        self.out.write(reply.text.rstrip() + "\n")
-        for n, choice in enumerate(reply.choices, 1):
-            self.out.write(f"  [{n}] {choice.label}\n")
-        if reply.attachment:
-            self.out.write(f"  （附件：{reply.attachment.filename}，{len(reply.attachment.data)} 字节）\n")
-        self.out.flush()
+        write_reply(reply, self.out)
 
     def run(self, stdin: TextIO = sys.stdin) -> int:
         interactive = stdin.isatty()
@@ -61,6 +55,32 @@ class ConsoleChat:
                 break
             for reply in self.handle(line):
                 self.show(reply)
+            if self.after:
+                self.after()
             if not interactive:
                 self.out.write("\n")
         return 0
+
+
+def write_reply(reply: Reply, out: TextIO) -> None:
+    if reply.is_push:
+        out.write(f"[推送 → {reply.chat_id}] ")
+    out.write(reply.text.rstrip() + "\n")
+    for n, choice in enumerate(reply.choices, 1):
+        out.write(f"  [{n}] {choice.label}\n")
+    if reply.attachment:
+        out.write(f"  （附件：{reply.attachment.filename}，{len(reply.attachment.data)} 字节）\n")
+    out.flush()
+
+
+class ConsoleSender(Sender):
+    """The console's outbound side for the scheduler: a push is printed as `[推送 → chat] …`."""
+
+    platform = PLATFORM
+
+    def __init__(self, out: TextIO = sys.stdout):
+        self.out = out
+
+    async def send(self, reply: Reply) -> SendResult:
+        write_reply(reply, self.out)
+        return SendResult("sent")

@@ -40,6 +40,12 @@ def stopwords() -> frozenset[str]:
     return frozenset(normalize(w) or w for w in _lines("stopwords.txt"))
 
 
+@lru_cache(maxsize=1)
+def generic_words() -> frozenset[str]:
+    """Words that count for a third: used everywhere in plans and in the framing of questions."""
+    return frozenset(normalize(w) or w for w in _lines("generic.txt"))
+
+
 def userdict_path() -> Path:
     return HERE / "userdict.txt"
 
@@ -109,6 +115,25 @@ def synonym_groups() -> dict[str, frozenset[str]]:
         for w in words:
             groups.setdefault(w, set()).update(words)
     return {w: frozenset(g) for w, g in groups.items()}
+
+
+@lru_cache(maxsize=1)
+def synonym_canonical() -> dict[str, str]:
+    """Each word → one representative of all the words it is (transitively) synonymous with."""
+    parent: dict[str, str] = {}
+
+    def find(w: str) -> str:
+        while parent.setdefault(w, w) != w:
+            parent[w] = parent[parent[w]]
+            w = parent[w]
+        return w
+
+    for word, group in synonym_groups().items():
+        for other in group:
+            a, b = find(word), find(other)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+    return {w: find(w) for w in parent}
 
 
 @lru_cache(maxsize=1)

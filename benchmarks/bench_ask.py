@@ -1,0 +1,177 @@
+#!/usr/bin/env python3
+"""Answer latency and index cost as the knowledge base grows; compared with a naive rapidfuzz scan.
+
+Synthetic corpora of ~1k, 10k and 100k passages: the five bundled plans plus copies whose city names,
+years and numbers are changed, so the index really grows. Each size runs in its own child process
+(peak RSS is per size). Prints a table; `--json FILE` writes
+{"<size>": {"p50_ms", "p99_ms", "build_s", "rss_mb", "baseline_p50_ms", "baseline_p99_ms", …}}.
+
+    python benchmarks/bench_ask.py [--sizes 1000 10000 100000] [--questions 240] [--json out.json]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SEED_QUESTIONS = [
+    "入团前需要参加多少学时的团课？", "考核材料什么时候交？", "团市委的办公地址和邮编是多少？",
+    "东莞共青团2017年要协调推进的四个维度工作是什么？", "宁波要不断充实市青年创业的哪三样资源？",
+    "枣庄对机关部室和下属单位实行什么制度？", "宁波团市委有没有帮单身青年找对象的项目？",
+    "团县委带着青少年护河、种树，深化的是哪个行动？", "寧波要構建幾級志願服務組織網絡？",
+    "东莞的“中国青创版”综合金融服务平台是干嘛的？", "今天人民币兑美元汇率是多少？",
+    "How many class hours of league lessons are required before joining?",
+    "考核方式包括哪几类，各占多少比例？", "智慧团建系统要录入哪些信息？", "青年之家要怎么建设？",
+    "团青比例要控制在多少？", "网络文明志愿者队伍怎么建？", "番茄炒蛋先放番茄还是先放蛋？",
+    "成都共青团2022年工作要点对团课有什么要求？", "志愿服务有哪些品牌项目？",
+]
+
+
+def quantile(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def questions(n: int) -> list[str]:
+    extra = []
+    for path in (ROOT.parent / "shared" / "eval" / "qa-dev.jsonl", ROOT / "tests" / "data" / "qa-extra.jsonl"):
+        if path.exists():
+            extra += [json.loads(line)["q"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    pool = SEED_QUESTIONS + extra
+    rng = random.Random(7)
+    return [pool[i % len(pool)] if i < len(pool) else rng.choice(pool) for i in range(n)]
+
+
+def synthetic_rows(target: int):
+    """Document rows: the real plans, then copies with other cities, years and numbers."""
+    from knowledge import lexicon
+    from knowledge.index import plan_files, rows_for
+    from knowledge.ingest import parse_file
+
+    parsed = [parse_file(p) for p in plan_files()]
+    cities = [p.name for p in lexicon.places().values() if p.kind == "city" and p.name not in ("东莞", "宁波", "枣庄")]
+    cities = cities or [f"城市{i}" for i in range(300)]
+    rng = random.Random(42)
+    total, copy = 0, 0
+    for doc, items in parsed:
+        rows = rows_for(doc, items)
+        total += sum(len(p) for p in rows[2])
+        yield rows
+    while total < target:
+        doc, items = parsed[copy % len(parsed)]
+        city = cities[copy % len(cities)] + ("" if copy < len(cities) else str(copy // len(cities)))
+        year = 2015 + copy % 10
+        copy += 1
+
+        def vary(text: str, src=doc.region) -> str:
+            text = text.replace(src, city).replace(str(doc.year), str(year)) if src else text
+            return re.sub(r"\d+", lambda m: str(rng.randint(1, 99)), text) if rng.random() < 0.5 else text
+
+        from copy import deepcopy
+
+        new_doc = deepcopy(doc)
+        new_doc.key = f"synthetic-{copy:06d}"
+        new_doc.title, new_doc.region, new_doc.year = vary(doc.title), city, year
+        new_items = deepcopy(items)
+        for it in new_items:
+            it.body = vary(it.body)
+            it.heading = vary(it.heading)
+            it.sentences = [vary(s) for s in it.sentences]
+        rows = rows_for(new_doc, new_items)
+        total += sum(len(p) for p in rows[2])
+        yield rows
+
+
+def run_size(size: int, n_questions: int) -> dict:
+    from rapidfuzz import process
+
+    from db import Store
+    from knowledge import faq
+    from knowledge.base import KnowledgeBase
+
+    tmp = Path(tempfile.mkdtemp())
+    store = Store(tmp / "bench.db")
+    t0 = time.perf_counter()
+    batch = []
+    for rows in synthetic_rows(size):
+        batch.append(rows)
+        if len(batch) >= 50:
+            store.replace_documents(batch)
+            batch = []
+    if batch:
+        store.replace_documents(batch)
+    build_s = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    kb = KnowledgeBase(store, str(ROOT / "data"))
+    load_s = time.perf_counter() - t1
+    # The FAQ-first path is part of every answer; its entries come from the five real plans.
+    faq_entries = faq.rebuild(kb, doc_keys=[d for d in kb.docs if not d.startswith("synthetic-")])
+    qs = questions(n_questions)
+    for q in qs[:20]:
+        kb.ask(q)  # warm caches, as in a long-running bot
+    lat = []
+    matched = via_faq = 0
+    for q in qs:
+        t = time.perf_counter()
+        a = kb.ask(q)
+        lat.append((time.perf_counter() - t) * 1000)
+        matched += a.matched
+        via_faq += a.decision == "faq"
+    passages = [row["norm"] for row in store.all_passages()]
+    base = []
+    for q in qs[: max(20, n_questions // 4)]:
+        t = time.perf_counter()
+        process.extract(q, passages, limit=5)
+        base.append((time.perf_counter() - t) * 1000)
+    return {
+        "passages": store.passage_count(), "build_s": round(build_s, 2), "load_s": round(load_s, 3),
+        "p50_ms": round(quantile(lat, 0.5), 3), "p99_ms": round(quantile(lat, 0.99), 3),
+        "rss_mb": round(rss_mb(), 1), "baseline_p50_ms": round(quantile(base, 0.5), 2),
+        "baseline_p99_ms": round(quantile(base, 0.99), 2), "questions": len(qs), "matched": matched,
+        "faq_entries": faq_entries, "answered_by_faq": via_faq,
+    }
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
+    ap.add_argument("--questions", type=int, default=240)
+    ap.add_argument("--json", help="write the results to this file")
+    ap.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        print(json.dumps(run_size(args.child, args.questions)))
+        return 0
+    results = {}
+    print(f"{'size':>7} {'passages':>8} {'build s':>8} {'load s':>7} {'p50 ms':>7} {'p99 ms':>7} "
+          f"{'RSS MB':>7} {'naive p50':>9} {'naive p99':>9} {'speed-up p99':>12}")
+    for size in args.sizes:
+        out = subprocess.run([sys.executable, __file__, "--child", str(size), "--questions", str(args.questions)],
+                             capture_output=True, text=True, check=True)
+        r = json.loads(out.stdout.strip().splitlines()[-1])
+        results[str(size)] = r
+        print(f"{size:>7} {r['passages']:>8} {r['build_s']:>8} {r['load_s']:>7} {r['p50_ms']:>7} {r['p99_ms']:>7} "
+              f"{r['rss_mb']:>7} {r['baseline_p50_ms']:>9} {r['baseline_p99_ms']:>9} "
+              f"{r['baseline_p99_ms'] / max(r['p99_ms'], 1e-6):>11.1f}x")
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

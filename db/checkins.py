@@ -1,0 +1,228 @@
+"""Daily check-ins (打卡), their revision history and excused days (请假), plus the org tables.
+
+One check-in per (member, schedule, work_date): UNIQUE keys carry the rule, so concurrent writers can
+never create a second row for the same day. Every write — first check-in, same-day update, edit —
+also appends a `checkin_revision` row inside the same `BEGIN IMMEDIATE` transaction, so the history
+is complete and nothing partial is ever stored. Instants are UTC ISO strings; `work_date` is the
+member's local day (ISO date) as computed by the caller from the org's time zone.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from contextlib import contextmanager
+from typing import Iterable, Iterator
+
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("checkins")
+
+DAILY = "daily"
+# The columns a check-in carries besides its keys; revisions copy them.
+FIELDS = ("text", "percent", "count", "item_id", "item_label", "item_region", "category")
+
+
+@migrations()
+def m001_orgs_checkins_leave(db) -> None:
+    db["org"].create(
+        {"id": int, "name": str, "platform": str, "platform_chat_id": str, "region": str,
+         "timezone": str, "created_at": str},
+        pk="id", not_null={"name"},
+    )
+    # A group chat is one org; a named org (set with 单位 in private) has no chat and a unique name.
+    db.execute("CREATE UNIQUE INDEX org_chat ON org(platform, platform_chat_id) "
+               "WHERE platform_chat_id IS NOT NULL")
+    db.execute("CREATE UNIQUE INDEX org_named ON org(name) WHERE platform_chat_id IS NULL")
+    db["org_member"].create(
+        {"identity_id": int, "org_id": int, "joined_at": str},
+        pk="identity_id", foreign_keys=[("identity_id", "identity", "id"), ("org_id", "org", "id")],
+    )
+    db["org_member"].create_index(["org_id"])
+    db["checkin"].create(
+        {"id": int, "identity_id": int, "org_id": int, "schedule": str, "work_date": str,
+         "text": str, "percent": float, "count": int, "item_id": int, "item_label": str,
+         "item_region": str, "category": str, "revision": int, "created_at": str, "updated_at": str},
+        pk="id", not_null={"identity_id", "schedule", "work_date", "text", "revision"},
+        foreign_keys=[("identity_id", "identity", "id")],
+    )
+    db["checkin"].create_index(["identity_id", "schedule", "work_date"], unique=True)
+    db["checkin"].create_index(["work_date"])
+    db["checkin_revision"].create(
+        {"id": int, "checkin_id": int, "revision": int, "kind": str, "text": str, "percent": float,
+         "count": int, "item_id": int, "item_label": str, "item_region": str, "category": str,
+         "changed_at": str},
+        pk="id", foreign_keys=[("checkin_id", "checkin", "id")],
+    )
+    db["checkin_revision"].create_index(["checkin_id", "revision"], unique=True)
+    db["excused_day"].create(
+        {"id": int, "identity_id": int, "work_date": str, "reason": str, "created_at": str},
+        pk="id", not_null={"identity_id", "work_date"}, foreign_keys=[("identity_id", "identity", "id")],
+    )
+    db["excused_day"].create_index(["identity_id", "work_date"], unique=True)
+
+
+def _iso(day: dt.date | str) -> str:
+    return day.isoformat() if isinstance(day, dt.date) else day
+
+
+def _members(column: str, org_id: int | None, identity_ids: Iterable[int] | None) -> tuple[str, list]:
+    """An AND clause restricting `column` to the given members, else to the org's current members."""
+    if identity_ids is not None:
+        ids = list(identity_ids)
+        return f"AND {column} IN ({','.join('?' * len(ids))})", ids
+    return f"AND {column} IN (SELECT identity_id FROM org_member WHERE org_id = ?)", [org_id]
+
+
+class CheckinsMixin:
+    migrations = migrations
+
+    @contextmanager
+    def immediate(self) -> Iterator:
+        """A write transaction that takes the write lock up front (BEGIN IMMEDIATE), so a
+        read-then-write never fails on lock upgrade; other writers wait out the busy timeout."""
+        with self.lock:
+            conn = self.db.conn
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.rollback()
+                raise
+            conn.commit()
+
+    def _checkin_row(self, conn, identity_id: int, work_date: str, schedule: str) -> dict | None:
+        cur = conn.execute("SELECT * FROM checkin WHERE identity_id = ? AND schedule = ? AND work_date = ?",
+                           [identity_id, schedule, work_date])
+        row = cur.fetchone()
+        return dict(zip([c[0] for c in cur.description], row)) if row else None
+
+    def record_checkin(self, identity_id: int, org_id: int | None, work_date: dt.date | str, fields: dict,
+                       now: str, schedule: str = DAILY) -> tuple[dict, dict | None]:
+        """Create the day's check-in, or replace its content when one exists (a new revision).
+
+        Returns (the stored row, the previous version or None)."""
+        day = _iso(work_date)
+        values = [fields.get(k) for k in FIELDS]
+        with self.immediate() as conn:
+            before = self._checkin_row(conn, identity_id, day, schedule)
+            conn.execute(
+                f"INSERT INTO checkin (identity_id, org_id, schedule, work_date, {', '.join(FIELDS)}, "
+                f"revision, created_at, updated_at) VALUES (?, ?, ?, ?, {', '.join('?' * len(FIELDS))}, 1, ?, ?) "
+                "ON CONFLICT(identity_id, schedule, work_date) DO UPDATE SET "
+                + ", ".join(f"{k} = excluded.{k}" for k in FIELDS)
+                + ", org_id = excluded.org_id, revision = checkin.revision + 1, updated_at = excluded.updated_at",
+                [identity_id, org_id, schedule, day, *values, now, now],
+            )
+            after = self._checkin_row(conn, identity_id, day, schedule)
+            self._add_revision(conn, after, "update" if before else "create", now)
+        return after, before
+
+    def edit_checkin(self, identity_id: int, work_date: dt.date | str, changes: dict, now: str,
+                     schedule: str = DAILY) -> tuple[dict, dict] | None:
+        """Change some fields of an existing check-in (打卡 修改); None when there is none that day."""
+        day = _iso(work_date)
+        changes = {k: v for k, v in changes.items() if k in FIELDS}
+        with self.immediate() as conn:
+            before = self._checkin_row(conn, identity_id, day, schedule)
+            if before is None:
+                return None
+            if changes:
+                conn.execute(
+                    "UPDATE checkin SET " + ", ".join(f"{k} = ?" for k in changes)
+                    + ", revision = revision + 1, updated_at = ? WHERE id = ?",
+                    [*changes.values(), now, before["id"]],
+                )
+            after = self._checkin_row(conn, identity_id, day, schedule)
+            if changes:
+                self._add_revision(conn, after, "edit", now)
+        return after, before
+
+    def _add_revision(self, conn, row: dict, kind: str, now: str) -> None:
+        conn.execute(
+            f"INSERT INTO checkin_revision (checkin_id, revision, kind, {', '.join(FIELDS)}, changed_at) "
+            f"VALUES (?, ?, ?, {', '.join('?' * len(FIELDS))}, ?)",
+            [row["id"], row["revision"], kind, *[row[k] for k in FIELDS], now],
+        )
+
+    def checkin_of(self, identity_id: int, work_date: dt.date | str, schedule: str = DAILY) -> dict | None:
+        return self._checkin_row(self.db.conn, identity_id, _iso(work_date), schedule)
+
+    def checkin_history(self, checkin_id: int) -> list[dict]:
+        """Every version of a check-in, oldest first."""
+        return list(self.db["checkin_revision"].rows_where("checkin_id = ?", [checkin_id], order_by="revision"))
+
+    def member_checkins(self, identity_id: int, start: dt.date, end: dt.date,
+                        schedule: str = DAILY) -> list[dict]:
+        """A member's check-ins between two local days (inclusive), oldest first."""
+        return list(self.db["checkin"].rows_where(
+            "identity_id = ? AND schedule = ? AND work_date BETWEEN ? AND ?",
+            [identity_id, schedule, _iso(start), _iso(end)], order_by="work_date"))
+
+    def checkin_days(self, identity_id: int, schedule: str = DAILY) -> set[str]:
+        """Every local day the member checked in (ISO dates) — for streaks."""
+        return {r[0] for r in self.db.execute(
+            "SELECT work_date FROM checkin WHERE identity_id = ? AND schedule = ?", [identity_id, schedule])}
+
+    def add_excused_days(self, identity_id: int, days: Iterable[dt.date], reason: str, now: str) -> int:
+        """Excuse the member on these days (请假), all or nothing; returns how many were new."""
+        with self.immediate() as conn:
+            added = 0
+            for day in days:
+                cur = conn.execute(
+                    "INSERT INTO excused_day (identity_id, work_date, reason, created_at) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT(identity_id, work_date) DO UPDATE SET reason = excluded.reason",
+                    [identity_id, _iso(day), reason, now])
+                added += cur.rowcount
+        return added
+
+    def excused_days(self, identity_id: int, start: dt.date, end: dt.date) -> dict[str, str]:
+        """ISO day → reason for the member's excused days in the range (inclusive)."""
+        return {r[0]: r[1] or "" for r in self.db.execute(
+            "SELECT work_date, reason FROM excused_day WHERE identity_id = ? AND work_date BETWEEN ? AND ?",
+            [identity_id, _iso(start), _iso(end)])}
+
+    def checkin_status(self, org_id: int, work_date: dt.date, schedule: str = DAILY) -> dict[int, str]:
+        """identity_id → "checked" | "excused" | "missing" for every member of the org on that day."""
+        day = _iso(work_date)
+        rows = self.db.execute(
+            "SELECT m.identity_id, "
+            "  EXISTS(SELECT 1 FROM checkin c WHERE c.identity_id = m.identity_id AND c.schedule = ? "
+            "         AND c.work_date = ?), "
+            "  EXISTS(SELECT 1 FROM excused_day e WHERE e.identity_id = m.identity_id AND e.work_date = ?) "
+            "FROM org_member m WHERE m.org_id = ?", [schedule, day, day, org_id])
+        return {ident: "checked" if checked else "excused" if excused else "missing"
+                for ident, checked, excused in rows}
+
+    def org_checkins(self, org_id: int, start: dt.date, end: dt.date, schedule: str = DAILY,
+                     identity_ids: Iterable[int] | None = None) -> list[dict]:
+        """Check-ins of the org's current members (or of the given members) in a range of local days,
+        with the member's name, ordered by day then member."""
+        sql = ("SELECT c.*, i.name AS member_name, i.platform AS member_platform, "
+               "i.platform_user_id AS member_user_id FROM checkin c JOIN identity i ON i.id = c.identity_id "
+               "WHERE c.schedule = ? AND c.work_date BETWEEN ? AND ? ")
+        who, ids = _members("c.identity_id", org_id, identity_ids)
+        return list(self.db.query(sql + who + " ORDER BY c.work_date, c.identity_id",
+                                  [schedule, _iso(start), _iso(end), *ids]))
+
+    def org_excused(self, org_id: int | None, start: dt.date, end: dt.date,
+                    identity_ids: Iterable[int] | None = None) -> list[tuple[int, str]]:
+        """(identity_id, ISO day) of excused days of the org's members (or the given members)."""
+        who, ids = _members("identity_id", org_id, identity_ids)
+        return [(r[0], r[1]) for r in self.db.execute(
+            "SELECT identity_id, work_date FROM excused_day WHERE work_date BETWEEN ? AND ? " + who,
+            [_iso(start), _iso(end), *ids])]
+
+    def checkin_count(self) -> int:
+        return self.db["checkin"].count
+
+    def plan_items(self, regions: Iterable[str] | None = None) -> list[dict]:
+        """The numbered plan items (kind "item") of the given regions' documents, or of all documents —
+        what a check-in can be linked to."""
+        sql = ("SELECT i.id, i.doc_key, i.section_no, i.section, i.sub_no, i.sub, i.item_no, i.heading, "
+               "i.body, i.label, d.region, d.year, d.title FROM item i JOIN document d ON d.key = i.doc_key "
+               "WHERE i.kind = 'item'")
+        params: list = []
+        if regions:
+            regions = list(regions)
+            sql += f" AND d.region IN ({','.join('?' * len(regions))})"
+            params += regions
+        return list(self.db.query(sql + " ORDER BY d.key, i.position", params))

@@ -1,0 +1,159 @@
+"""The FAQ: entries (generated from the plans, or curated by admins), their phrasings and regional
+answers; and the log of questions the assistant could not answer well, for admins to learn from."""
+from __future__ import annotations
+
+import json
+from typing import Iterable
+
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("faq")
+GENERATED, CURATED = "generated", "curated"
+
+
+@migrations()
+def m001_faq_and_ask_log(db) -> None:
+    db["faq_entry"].create(
+        {"id": int, "kind": str, "question": str, "answer": str, "section": str, "source_key": str,
+         "created_at": str, "updated_at": str},
+        pk="id", not_null={"kind", "question"},
+    )
+    db["faq_entry"].create_index(["kind"])
+    db["faq_phrasing"].create({"id": int, "entry_id": int, "text": str}, pk="id",
+                              foreign_keys=[("entry_id", "faq_entry", "id")])
+    db["faq_phrasing"].create_index(["entry_id"])
+    db["faq_source"].create(
+        {"id": int, "entry_id": int, "position": int, "region": str, "doc_key": str, "passage_id": int},
+        pk="id", foreign_keys=[("entry_id", "faq_entry", "id")],
+    )
+    db["faq_source"].create_index(["entry_id"])
+    # No user id: the admin view needs the question, its region and how it was handled, not who asked.
+    db["ask_log"].create(
+        {"id": int, "at": str, "platform": str, "region": str, "question": str, "norm": str,
+         "decision": str, "score": float, "candidates": str, "resolved_by": int},
+        pk="id",
+    )
+    db["ask_log"].create_index(["at"])
+
+
+class FaqMixin:
+    migrations = migrations
+
+    def replace_generated_faq(self, entries: Iterable[dict], now: str = "") -> int:
+        """Swap the generated entries for a new set (curated ones are untouched); returns the count."""
+        n = 0
+        with self.lock, self.db.atomic():
+            ids = [r[0] for r in self.db.execute("SELECT id FROM faq_entry WHERE kind = ?", [GENERATED])]
+            self._delete_entries(ids)
+            for entry in entries:
+                self._insert_entry(GENERATED, entry, now)
+                n += 1
+        return n
+
+    def _insert_entry(self, kind: str, entry: dict, now: str) -> int:
+        entry_id = self.db["faq_entry"].insert({
+            "kind": kind, "question": entry["question"], "answer": entry.get("answer"),
+            "section": entry.get("section", ""), "source_key": entry.get("source_key", ""),
+            "created_at": now, "updated_at": now,
+        }).last_pk
+        phrasings = list(dict.fromkeys([entry["question"], *entry.get("phrasings", [])]))
+        self.db["faq_phrasing"].insert_all({"entry_id": entry_id, "text": t} for t in phrasings)
+        self.db["faq_source"].insert_all(
+            {"entry_id": entry_id, "position": i, "region": s.get("region"), "doc_key": s.get("doc_key"),
+             "passage_id": s.get("passage_id")} for i, s in enumerate(entry.get("sources", [])))
+        return entry_id
+
+    def _delete_entries(self, ids: list[int]) -> None:
+        for table in ("faq_phrasing", "faq_source"):
+            self.db.execute(f"DELETE FROM {table} WHERE entry_id IN ({','.join('?' * len(ids))})", ids)
+        self.db.execute(f"DELETE FROM faq_entry WHERE id IN ({','.join('?' * len(ids))})", ids)
+
+    def add_faq(self, question: str, answer: str, phrasings: list[str] | None = None, now: str = "") -> int:
+        with self.lock, self.db.atomic():
+            return self._insert_entry(CURATED, {"question": question, "answer": answer,
+                                                "phrasings": phrasings or [], "section": "管理员整理"}, now)
+
+    def update_faq(self, entry_id: int, question: str | None, answer: str | None, now: str = "") -> bool:
+        """Change a curated entry's question and/or answer; editing a generated one makes it curated."""
+        entry = self.faq_entry(entry_id)
+        if entry is None:
+            return False
+        with self.lock, self.db.atomic():
+            changes = {"updated_at": now, "kind": CURATED}
+            if question:
+                changes["question"] = question
+                self.db["faq_phrasing"].insert({"entry_id": entry_id, "text": question})
+            if answer:
+                changes["answer"] = answer
+            self.db["faq_entry"].update(entry_id, changes)
+        return True
+
+    def delete_faq(self, entry_id: int) -> bool:
+        if self.faq_entry(entry_id) is None:
+            return False
+        with self.lock, self.db.atomic():
+            self._delete_entries([entry_id])
+        return True
+
+    def import_curated_faq(self, records, now: str = "") -> tuple[int, int]:
+        """Add or update curated entries from checked records, all in one transaction."""
+        added = updated = 0
+        with self.lock, self.db.atomic():
+            for rec in records:
+                existing = self.faq_entry(rec.id) if rec.id is not None else None
+                if existing and existing["kind"] == CURATED:
+                    self.db["faq_entry"].update(rec.id, {"question": rec.question, "answer": rec.answer,
+                                                         "updated_at": now})
+                    self.db.execute("DELETE FROM faq_phrasing WHERE entry_id = ?", [rec.id])
+                    self.db["faq_phrasing"].insert_all(
+                        {"entry_id": rec.id, "text": t} for t in dict.fromkeys([rec.question, *rec.phrasings]))
+                    updated += 1
+                else:
+                    self._insert_entry(CURATED, {"question": rec.question, "answer": rec.answer,
+                                                 "phrasings": rec.phrasings, "section": "管理员整理"}, now)
+                    added += 1
+        return added, updated
+
+    def faq_entry(self, entry_id: int) -> dict | None:
+        rows = list(self.db["faq_entry"].rows_where("id = ?", [entry_id]))
+        if not rows:
+            return None
+        entry = rows[0]
+        entry["phrasings"] = [r["text"] for r in self.db["faq_phrasing"].rows_where("entry_id = ?", [entry_id],
+                                                                                   order_by="id")]
+        entry["sources"] = list(self.db["faq_source"].rows_where("entry_id = ?", [entry_id], order_by="position"))
+        return entry
+
+    def faq_entries(self, kind: str | None = None) -> list[dict]:
+        where, params = ("kind = ?", [kind]) if kind else (None, [])
+        return list(self.db["faq_entry"].rows_where(where, params, order_by="id"))
+
+    def faq_phrasings(self) -> list[tuple[int, int, str, str]]:
+        """(phrasing id, entry id, entry kind, text) of every phrasing."""
+        return [tuple(r) for r in self.db.execute(
+            "SELECT p.id, p.entry_id, e.kind, p.text FROM faq_phrasing p JOIN faq_entry e ON e.id = p.entry_id")]
+
+    def faq_sources(self) -> dict[int, list[dict]]:
+        out: dict[int, list[dict]] = {}
+        for r in self.db["faq_source"].rows_where(order_by="entry_id, position"):
+            out.setdefault(r["entry_id"], []).append(r)
+        return out
+
+    def log_question(self, at: str, platform: str, region: str | None, question: str, norm: str,
+                     decision: str, score: float, candidates: list) -> None:
+        with self.lock:
+            self.db["ask_log"].insert({"at": at, "platform": platform, "region": region, "question": question[:500],
+                                       "norm": norm[:500], "decision": decision, "score": round(score, 4),
+                                       "candidates": json.dumps(candidates, ensure_ascii=False)})
+            self.db.conn.commit()
+
+    def logged_questions(self, since: str = "", unresolved: bool = True) -> list[dict]:
+        where = "at >= ?" + (" AND resolved_by IS NULL" if unresolved else "")
+        return list(self.db["ask_log"].rows_where(where, [since], order_by="id"))
+
+    def resolve_questions(self, log_ids: list[int], entry_id: int) -> None:
+        """Mark logged questions as answered by a (new) curated entry."""
+        with self.lock:
+            self.db.execute(f"UPDATE ask_log SET resolved_by = ? WHERE id IN ({','.join('?' * len(log_ids))})",
+                            [entry_id, *log_ids])
+            self.db.conn.commit()

@@ -1,0 +1,260 @@
+"""The scheduler's durable state: occurrences (alerts that fell due) and the outbox (one row per delivery).
+
+Unique keys carry the reliability: an occurrence is UNIQUE(kind, subject, occurrence_key) and a
+delivery UNIQUE(dedupe_key), so planning or expanding twice — in one process or two — inserts
+nothing new. A delivery moves pending → sending (claimed atomically, with a lease) → sent |
+uncertain | failed | dead (or skipped when no longer wanted); a claim whose lease ran out is
+`uncertain`, never resent blindly. Times are UTC instants as fixed-width text, so they sort.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from contextlib import contextmanager
+from typing import Iterable, Iterator
+
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("scheduler")
+
+FINAL = ("sent", "uncertain", "failed", "dead", "skipped")
+
+
+def utc(instant: dt.datetime) -> str:
+    """An aware datetime as sortable UTC text: 2030-12-24T01:00:00.000000Z."""
+    return instant.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@contextmanager
+def immediate(store) -> Iterator[None]:
+    """One write transaction taken up front (BEGIN IMMEDIATE): a read-then-write never loses a race."""
+    with store.lock:
+        store.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            store.db.conn.rollback()
+            raise
+        store.db.conn.commit()
+
+
+@migrations()
+def m001_occurrence_outbox(db) -> None:
+    db["occurrence"].create(
+        {"id": int, "kind": str, "subject": str, "occurrence_key": str, "fire_at": str, "expires_at": str,
+         "payload": str, "state": str, "created_at": str, "expanded_at": str, "detail": str},
+        pk="id", not_null={"kind", "subject", "occurrence_key", "fire_at"}, defaults={"state": "planned"},
+    )
+    db["occurrence"].create_index(["kind", "subject", "occurrence_key"], unique=True)
+    db["occurrence"].create_index(["state", "fire_at"])
+    db["occurrence"].create_index(["kind", "state"])
+    db["outbox"].create(
+        {"id": int, "dedupe_key": str, "occurrence_id": int, "kind": str, "platform": str, "chat_id": str,
+         "chat_type": str, "subject": str, "text": str, "priority": int, "state": str, "attempts": int,
+         "next_attempt_at": str, "lease_until": str, "claimed_by": str, "attempted_at": str,
+         "finished_at": str, "detail": str, "created_at": str},
+        pk="id", not_null={"dedupe_key", "platform", "chat_id", "text"},
+        defaults={"state": "pending", "attempts": 0, "priority": 5},
+        foreign_keys=[("occurrence_id", "occurrence", "id")],
+    )
+    db["outbox"].create_index(["dedupe_key"], unique=True)
+    db["outbox"].create_index(["platform", "state", "next_attempt_at"])
+    db["outbox"].create_index(["occurrence_id", "state"])
+    db["outbox"].create_index(["platform", "attempted_at"])
+    db["send_lease"].create({"platform": str, "holder": str, "lease_until": str}, pk="platform")
+    db["scheduler_mark"].create({"name": str, "value": str}, pk="name")
+
+
+class OutboxMixin:
+    migrations = migrations
+
+    # ------------------------------------------------------------ occurrences
+
+    def add_occurrences(self, rows: Iterable[dict], now: dt.datetime) -> int:
+        """Plan occurrences (kind, subject, occurrence_key, fire_at, [expires_at, payload, state]);
+        ones already planned are left alone. Returns how many were new."""
+        with immediate(self):
+            return self._insert_occurrences(rows, now)
+
+    def _insert_occurrences(self, rows: Iterable[dict], now: dt.datetime) -> int:
+        added = 0
+        for r in rows:
+            cur = self.db.execute(
+                "INSERT INTO occurrence (kind, subject, occurrence_key, fire_at, expires_at, payload, state, "
+                "created_at, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT(kind, subject, occurrence_key) DO NOTHING",
+                [r["kind"], str(r["subject"]), r["occurrence_key"], utc(r["fire_at"]),
+                 utc(r["expires_at"]) if r.get("expires_at") else None,
+                 json.dumps(r.get("payload") or {}, ensure_ascii=False), r.get("state", "planned"),
+                 utc(now), r.get("detail")])
+            added += cur.rowcount
+        return added
+
+    def due_occurrences(self, now: dt.datetime, limit: int = 500) -> list[dict]:
+        return [self._occurrence(r) for r in self.db.query(
+            "SELECT * FROM occurrence WHERE state = 'planned' AND fire_at <= ? ORDER BY fire_at, id LIMIT ?",
+            [utc(now), limit])]
+
+    def occurrence(self, occurrence_id: int) -> dict | None:
+        rows = list(self.db.query("SELECT * FROM occurrence WHERE id = ?", [occurrence_id]))
+        return self._occurrence(rows[0]) if rows else None
+
+    def occurrence_by_key(self, kind: str, subject: str, key: str) -> dict | None:
+        rows = list(self.db.query("SELECT * FROM occurrence WHERE kind = ? AND subject = ? AND occurrence_key = ?",
+                                  [kind, str(subject), key]))
+        return self._occurrence(rows[0]) if rows else None
+
+    @staticmethod
+    def _occurrence(row: dict) -> dict:
+        return dict(row, payload=json.loads(row["payload"] or "{}"))
+
+    def expand_occurrence(self, occurrence_id: int, deliveries: Iterable[dict], now: dt.datetime,
+                          state: str = "expanded", detail: str = "") -> int | None:
+        """Turn a planned occurrence into deliveries, once: None when another tick got there first."""
+        with immediate(self):
+            cur = self.db.execute(
+                "UPDATE occurrence SET state = ?, expanded_at = ?, detail = ? WHERE id = ? AND state = 'planned'",
+                [state, utc(now), detail, occurrence_id])
+            if cur.rowcount != 1:
+                return None
+            return self._insert_deliveries(occurrence_id, deliveries, now)
+
+    def queue_deliveries(self, deliveries: Iterable[dict], now: dt.datetime, occurrence_id: int | None = None) -> int:
+        """Queue deliveries outside any occurrence (an adapter's own push); known dedupe keys are ignored."""
+        with immediate(self):
+            return self._insert_deliveries(occurrence_id, deliveries, now)
+
+    def _insert_deliveries(self, occurrence_id: int | None, deliveries: Iterable[dict], now: dt.datetime) -> int:
+        stamp = utc(now)
+        cur = self.db.conn.executemany(
+            "INSERT INTO outbox (dedupe_key, occurrence_id, kind, platform, chat_id, chat_type, subject, text, "
+            "priority, state, attempts, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, "
+            "'pending', 0, ?, ?) ON CONFLICT(dedupe_key) DO NOTHING",
+            [(d["dedupe_key"], occurrence_id, d.get("kind", ""), d["platform"], str(d["chat_id"]),
+              d.get("chat_type") or "private", d.get("subject"), d["text"], d.get("priority", 5), stamp, stamp)
+             for d in deliveries])
+        return max(cur.rowcount, 0)
+
+    def set_occurrence_state(self, occurrence_id: int, old: str, new: str, detail: str | None = None) -> bool:
+        with immediate(self):
+            cur = self.db.execute(
+                "UPDATE occurrence SET state = ?, detail = COALESCE(?, detail) WHERE id = ? AND state = ?",
+                [new, detail, occurrence_id, old])
+            return cur.rowcount == 1
+
+    def finished_occurrences(self, kind: str) -> list[dict]:
+        """Expanded occurrences of `kind` none of whose deliveries is still pending or sending."""
+        return [self._occurrence(r) for r in self.db.query(
+            "SELECT * FROM occurrence o WHERE kind = ? AND state = 'expanded' AND NOT EXISTS ("
+            "SELECT 1 FROM outbox b WHERE b.occurrence_id = o.id AND b.state IN ('pending', 'sending'))",
+            [kind])]
+
+    def cancel_occurrences(self, kind: str, subject: str, reason: str) -> int:
+        """Drop what is planned or queued for a subject (a deleted or moved deadline)."""
+        with immediate(self):
+            ids = [r[0] for r in self.db.execute(
+                "SELECT id FROM occurrence WHERE kind = ? AND subject = ?", [kind, str(subject)])]
+            marks = ",".join("?" * len(ids))
+            if not ids:
+                return 0
+            self.db.execute(f"UPDATE occurrence SET state = 'skipped', detail = ? WHERE state = 'planned' "
+                            f"AND id IN ({marks})", [reason, *ids])
+            cur = self.db.execute(f"UPDATE outbox SET state = 'skipped', detail = ? WHERE state = 'pending' "
+                                  f"AND occurrence_id IN ({marks})", [reason, *ids])
+            return cur.rowcount
+
+    # ------------------------------------------------------------ deliveries
+
+    def sendable(self, platform: str, now: dt.datetime, limit: int = 200, per_chat: int = 2) -> list[dict]:
+        """Pending deliveries due now, at most `per_chat` per chat, so one busy chat that must wait for
+        its rate limit does not hide every other chat's deliveries behind it."""
+        return list(self.db.query(
+            "SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY chat_id ORDER BY priority, id) AS nth "
+            "FROM outbox WHERE platform = ? AND state = 'pending' AND next_attempt_at <= ?) "
+            "WHERE nth <= ? ORDER BY priority, id LIMIT ?", [platform, utc(now), per_chat, limit]))
+
+    def claim_delivery(self, delivery_id: int, holder: str, now: dt.datetime, lease: dt.timedelta) -> bool:
+        """Take one pending delivery for sending; False when another process already has it."""
+        with self.lock:
+            cur = self.db.execute(
+                "UPDATE outbox SET state = 'sending', claimed_by = ?, attempted_at = ?, lease_until = ?, "
+                "attempts = attempts + 1 WHERE id = ? AND state = 'pending'",
+                [holder, utc(now), utc(now + lease), delivery_id])
+            self.db.conn.commit()
+            return cur.rowcount == 1
+
+    def finish_delivery(self, delivery_id: int, holder: str, state: str, now: dt.datetime, detail: str = "",
+                        retry_at: dt.datetime | None = None) -> None:
+        """Record what the platform said; state "pending" with retry_at puts it back in the queue."""
+        with self.lock:
+            self.db.execute(
+                "UPDATE outbox SET state = ?, finished_at = ?, detail = ?, next_attempt_at = COALESCE(?, "
+                "next_attempt_at), lease_until = NULL WHERE id = ? AND claimed_by = ? AND state = 'sending'",
+                [state, utc(now), detail[:500], utc(retry_at) if retry_at else None, delivery_id, holder])
+            self.db.conn.commit()
+
+    def skip_delivery(self, delivery_id: int, now: dt.datetime, detail: str) -> None:
+        with self.lock:
+            self.db.execute("UPDATE outbox SET state = 'skipped', finished_at = ?, detail = ? "
+                            "WHERE id = ? AND state = 'pending'", [utc(now), detail, delivery_id])
+            self.db.conn.commit()
+
+    def expire_leases(self, now: dt.datetime) -> int:
+        """Deliveries whose sender vanished mid-send (crash, kill): uncertain, not resent."""
+        with self.lock:
+            cur = self.db.execute(
+                "UPDATE outbox SET state = 'uncertain', finished_at = ?, detail = '发送中断，无法确认是否送达' "
+                "WHERE state = 'sending' AND lease_until < ?", [utc(now), utc(now)])
+            self.db.conn.commit()
+            return cur.rowcount
+
+    def recent_attempts(self, platform: str, since: dt.datetime) -> list[dict]:
+        """Sends attempted since `since` (sent, uncertain or in flight), to seed the rate limits."""
+        return list(self.db.query(
+            "SELECT chat_id, chat_type, attempted_at FROM outbox WHERE platform = ? AND attempted_at >= ? "
+            "AND state IN ('sending', 'sent', 'uncertain', 'failed') ORDER BY attempted_at",
+            [platform, utc(since)]))
+
+    def deliveries(self, occurrence_id: int | None = None, state: str | None = None) -> list[dict]:
+        where, params = [], []
+        if occurrence_id is not None:
+            where.append("occurrence_id = ?")
+            params.append(occurrence_id)
+        if state:
+            where.append("state = ?")
+            params.append(state)
+        sql = "SELECT * FROM outbox" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY id"
+        return list(self.db.query(sql, params))
+
+    def delivery_counts(self, occurrence_id: int) -> dict[str, int]:
+        return {r[0]: r[1] for r in self.db.execute(
+            "SELECT state, count(*) FROM outbox WHERE occurrence_id = ? GROUP BY state", [occurrence_id])}
+
+    # ------------------------------------------------------------ leases and marks
+
+    def acquire_send_lease(self, platform: str, holder: str, now: dt.datetime, until: dt.datetime) -> bool:
+        """One sender per platform at a time, so two processes never add up past a rate limit."""
+        with self.lock:
+            cur = self.db.execute(
+                "INSERT INTO send_lease (platform, holder, lease_until) VALUES (?, ?, ?) "
+                "ON CONFLICT(platform) DO UPDATE SET holder = excluded.holder, lease_until = excluded.lease_until "
+                "WHERE send_lease.lease_until < ? OR send_lease.holder = excluded.holder",
+                [platform, holder, utc(until), utc(now)])
+            self.db.conn.commit()
+            return cur.rowcount == 1
+
+    def release_send_lease(self, platform: str, holder: str) -> None:
+        with self.lock:
+            self.db.execute("UPDATE send_lease SET lease_until = '' WHERE platform = ? AND holder = ?",
+                            [platform, holder])
+            self.db.conn.commit()
+
+    def mark(self, name: str) -> str | None:
+        rows = list(self.db.execute("SELECT value FROM scheduler_mark WHERE name = ?", [name]))
+        return rows[0][0] if rows else None
+
+    def set_mark(self, name: str, value: str) -> None:
+        with self.lock:
+            self.db.execute("INSERT INTO scheduler_mark (name, value) VALUES (?, ?) "
+                            "ON CONFLICT(name) DO UPDATE SET value = excluded.value", [name, value])
+            self.db.conn.commit()

@@ -1,0 +1,198 @@
+"""Deadlines (admins' own and those found in the plans), chat subscriptions, and workday overrides.
+
+A deadline keeps `next_alert_at`, the next alert instant not yet planned, so a tick reads only the
+deadlines that fell due (an index range) however many there are; planning an alert and moving that
+mark happen in one transaction that also checks nobody moved it first.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Iterable
+
+from sqlite_utils.migrations import Migrations
+
+from db.outbox import immediate, utc
+
+migrations = Migrations("reminders")
+
+
+@migrations()
+def m001_deadline_subscription_workday(db) -> None:
+    db["deadline"].create(
+        {"id": int, "title": str, "due_at": str, "due_date": str, "due_time": str, "due_text": str,
+         "leads": str, "alert_time": str, "region": str, "source": str, "source_key": str, "doc_key": str,
+         "doc_title": str, "doc_year": int, "section": str, "excerpt": str, "created_by": str,
+         "created_at": str, "updated_at": str, "deleted_at": str, "next_alert_at": str},
+        pk="id", not_null={"title", "due_at", "due_date", "source"},
+    )
+    db["deadline"].create_index(["source_key"], unique=True)
+    db["deadline"].create_index(["next_alert_at"])
+    db["deadline"].create_index(["due_at"])
+    db["subscription"].create(
+        {"id": int, "chat": int, "region": str, "subscribed_by": str, "created_at": str},
+        pk="id", not_null={"chat"},  # chat.id (profiles); no FK: migration sets apply in any order
+    )
+    db["subscription"].create_index(["chat"], unique=True)
+    db["workday_override"].create({"date": str, "workday": int, "note": str, "set_by": str}, pk="date")
+
+
+def _times(row: dict) -> dict:
+    """Instants in a row as the store's sortable UTC text."""
+    return {k: utc(v) if isinstance(v, dt.datetime) else v for k, v in row.items()}
+
+
+DEADLINE_FIELDS = ("title", "due_at", "due_date", "due_time", "due_text", "leads", "alert_time", "region",
+                   "next_alert_at", "updated_at")
+
+
+class RemindersMixin:
+    migrations = migrations
+
+    # ------------------------------------------------------------ deadlines
+
+    def add_deadline(self, row: dict) -> int:
+        with immediate(self):
+            return self.db["deadline"].insert(_times(row)).last_pk
+
+    def sync_plan_deadlines(self, rows: Iterable[dict], now: dt.datetime) -> int:
+        """Upsert deadlines found in the plans by source_key; a deleted one stays deleted."""
+        added = 0
+        with immediate(self):
+            keys = []
+            for r in rows:
+                keys.append(r["source_key"])
+                cur = self.db.execute(
+                    "INSERT INTO deadline (title, due_at, due_date, due_time, due_text, leads, alert_time, region, "
+                    "source, source_key, doc_key, doc_title, doc_year, section, excerpt, created_by, created_at, "
+                    "updated_at, next_alert_at) VALUES (:title, :due_at, :due_date, :due_time, :due_text, :leads, "
+                    ":alert_time, :region, 'plan', :source_key, :doc_key, :doc_title, :doc_year, :section, "
+                    ":excerpt, 'plans', :now, :now, :next_alert_at) ON CONFLICT(source_key) DO NOTHING",
+                    _times(dict(r, now=now)))
+                added += cur.rowcount
+            marks = ",".join("?" * len(keys))
+            # a plan taken out of the index takes its deadlines with it
+            self.db.execute(f"UPDATE deadline SET deleted_at = ? WHERE source = 'plan' AND deleted_at IS NULL "
+                            f"AND source_key NOT IN ({marks or 'NULL'})", [utc(now), *keys])
+        return added
+
+    def deadline(self, deadline_id: int) -> dict | None:
+        rows = list(self.db.query("SELECT * FROM deadline WHERE id = ? AND deleted_at IS NULL", [deadline_id]))
+        return rows[0] if rows else None
+
+    def deadlines(self, source: str | None = None, after: dt.datetime | None = None,
+                  before: dt.datetime | None = None) -> list[dict]:
+        where, params = ["deleted_at IS NULL"], []
+        if source:
+            where.append("source = ?")
+            params.append(source)
+        if after:
+            where.append("due_at >= ?")
+            params.append(utc(after))
+        if before:
+            where.append("due_at < ?")
+            params.append(utc(before))
+        return list(self.db.query(f"SELECT * FROM deadline WHERE {' AND '.join(where)} ORDER BY due_at, id",
+                                  params))
+
+    def update_deadline(self, deadline_id: int, changes: dict) -> bool:
+        unknown = set(changes) - set(DEADLINE_FIELDS)
+        if unknown:
+            raise ValueError(f"not deadline fields: {sorted(unknown)}")
+        sets = ", ".join(f"{k} = :{k}" for k in changes)
+        with immediate(self):
+            cur = self.db.execute(f"UPDATE deadline SET {sets} WHERE id = :id AND deleted_at IS NULL",
+                                  _times(dict(changes, id=deadline_id)))
+            return cur.rowcount == 1
+
+    def delete_deadline(self, deadline_id: int, now: dt.datetime) -> bool:
+        with immediate(self):
+            cur = self.db.execute("UPDATE deadline SET deleted_at = ?, next_alert_at = NULL "
+                                  "WHERE id = ? AND deleted_at IS NULL", [utc(now), deadline_id])
+            return cur.rowcount == 1
+
+    def deadlines_due_for_alert(self, now: dt.datetime, limit: int = 1000) -> list[dict]:
+        return list(self.db.query(
+            "SELECT * FROM deadline WHERE next_alert_at <= ? AND deleted_at IS NULL ORDER BY next_alert_at "
+            "LIMIT ?", [utc(now), limit]))
+
+    def plan_deadline_alerts(self, deadline_id: int, expected_next: str, occurrences: list[dict],
+                             next_alert_at: dt.datetime | None, now: dt.datetime) -> int | None:
+        """Plan a deadline's due alerts and move its mark, once: None when another tick did it first."""
+        with immediate(self):
+            cur = self.db.execute(
+                "UPDATE deadline SET next_alert_at = ? WHERE id = ? AND next_alert_at = ?",
+                [utc(next_alert_at) if next_alert_at else None, deadline_id, expected_next])
+            if cur.rowcount != 1:
+                return None
+            return self._insert_occurrences(occurrences, now)
+
+    # ------------------------------------------------------------ subscriptions
+
+    def subscribe(self, platform: str, chat_id: str, chat_type: str, title: str, region: str | None,
+                  by: str, now: dt.datetime) -> bool:
+        """Subscribe a chat (True) or update its region when it already was (False)."""
+        chat = self.ensure_chat(platform, chat_id, chat_type, title, utc(now))
+        with immediate(self):
+            existed = bool(list(self.db.execute("SELECT 1 FROM subscription WHERE chat = ?", [chat["id"]])))
+            self.db.execute(
+                "INSERT INTO subscription (chat, region, subscribed_by, created_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(chat) DO UPDATE SET region = excluded.region", [chat["id"], region, by, utc(now)])
+        return not existed
+
+    def unsubscribe(self, platform: str, chat_id: str) -> bool:
+        with immediate(self):
+            cur = self.db.execute(
+                "DELETE FROM subscription WHERE chat IN (SELECT id FROM chat WHERE platform = ? AND "
+                "platform_chat_id = ?)", [platform, chat_id])
+            return cur.rowcount == 1
+
+    def subscription(self, platform: str, chat_id: str) -> dict | None:
+        rows = list(self.db.query(
+            "SELECT s.*, c.platform, c.platform_chat_id AS chat_id, c.chat_type, c.title FROM subscription s "
+            "JOIN chat c ON c.id = s.chat WHERE c.platform = ? AND c.platform_chat_id = ?", [platform, chat_id]))
+        return rows[0] if rows else None
+
+    def subscribers(self, region: str | None = None) -> list[dict]:
+        """Subscribed chats; with a region, those of that region and those that take every region."""
+        sql = ("SELECT s.id, s.region, c.platform, c.platform_chat_id AS chat_id, c.chat_type, c.title "
+               "FROM subscription s JOIN chat c ON c.id = s.chat")
+        if region:
+            return list(self.db.query(sql + " WHERE s.region IS NULL OR s.region = ? ORDER BY s.id", [region]))
+        return list(self.db.query(sql + " ORDER BY s.id"))
+
+    def admin_identities(self) -> list[dict]:
+        """Promoted admins, and console operators (the console user is always an admin)."""
+        return list(self.db.query("SELECT platform, platform_user_id FROM identity WHERE role = 'admin' "
+                                  "OR platform = 'console' ORDER BY id"))
+
+    # ------------------------------------------------------------ plans
+
+    def plans_fingerprint(self) -> str:
+        """Changes whenever a plan document is added, changed or removed."""
+        return ",".join(f"{r[0]}:{r[1]}" for r in self.db.execute("SELECT key, sha1 FROM document ORDER BY key"))
+
+    def plan_passages(self) -> list[dict]:
+        """Body passages of every plan with their document and item, for the deadline finder."""
+        return list(self.db.query(
+            "SELECT p.id, p.text, d.key AS doc_key, d.title AS doc_title, d.year AS doc_year, d.date AS doc_date, "
+            "d.region, i.label AS section FROM passage p JOIN item i ON i.id = p.item_id "
+            "JOIN document d ON d.key = p.doc_key WHERE p.kind NOT IN ('meta', 'contact') ORDER BY p.id"))
+
+    # ------------------------------------------------------------ workdays
+
+    def set_workday(self, day: dt.date, workday: bool | None, note: str = "", by: str = "") -> None:
+        """Override the calendar for one day; workday=None removes the override."""
+        with immediate(self):
+            if workday is None:
+                self.db.execute("DELETE FROM workday_override WHERE date = ?", [day.isoformat()])
+            else:
+                self.db.execute("INSERT INTO workday_override (date, workday, note, set_by) VALUES (?, ?, ?, ?) "
+                                "ON CONFLICT(date) DO UPDATE SET workday = excluded.workday, note = excluded.note, "
+                                "set_by = excluded.set_by", [day.isoformat(), int(workday), note, by])
+
+    def workday_override(self, day: dt.date) -> bool | None:
+        rows = list(self.db.execute("SELECT workday FROM workday_override WHERE date = ?", [day.isoformat()]))
+        return bool(rows[0][0]) if rows else None
+
+    def workday_overrides(self) -> list[dict]:
+        return list(self.db.query("SELECT * FROM workday_override ORDER BY date"))

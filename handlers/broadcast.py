@@ -1,0 +1,120 @@
+"""订阅 / 退订 / 通知: which chats receive reminders, and admins' notices broadcast to all of them.
+
+A broadcast is an occurrence expanded into one delivery per subscribed chat (optionally of one
+region); when none of its deliveries is pending any more the sender gets one delivery report —
+sent, failed and uncertain (timed out: it may or may not have arrived, so it is not resent).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+
+from handlers.router import ADMIN, command
+from handlers.scheduler import REPORT_PRIORITY, followup, kind
+from handlers.types import Context, Incoming
+
+MAX_NOTICE = 1500  # WeCom text messages stop at 2048 bytes; leave room for the header
+REGION_TAG = re.compile(r"^[\[【［]\s*([^\]】］]{1,12}?)\s*[\]】］]\s*")
+
+
+def _region(ctx: Context, wanted: str) -> str | None:
+    known = set(ctx.kb.regions) | {s["region"] for s in ctx.store.subscribers() if s["region"]}
+    wanted = wanted.removesuffix("市")
+    return next((r for r in known if r == wanted or r.removesuffix("市") == wanted), None)
+
+
+@command("订阅", "subscribe")
+def subscribe(ctx: Context, msg: Incoming, args: str) -> str:
+    """让本群（或本会话）接收截止提醒和通知；“订阅 枣庄”只收该地区的截止提醒。"""
+    if msg.in_group and not ctx.is_admin(msg):
+        return "只有群管理员可以为本群订阅提醒。"
+    region = None
+    if args.strip():
+        region = _region(ctx, args.strip())
+        if region is None:
+            return f"没有找到地区“{args.strip()[:12]}”。可选：{'、'.join(ctx.kb.regions)}；不写地区则接收全部。"
+    ctx.store.ensure_identity(msg.platform, msg.user_id, msg.user_name, ctx.now().isoformat(timespec="seconds"))
+    new = ctx.store.subscribe(msg.platform, msg.chat, msg.chat_type, msg.chat_title, region,
+                              f"{msg.platform}:{msg.user_id}", ctx.now())
+    scope = f"{region}的截止提醒和全部通知" if region else "截止提醒和通知"
+    where = "本群" if msg.in_group else "您"
+    return (f"已订阅：{where}将收到{scope}。发送“退订”可取消。" if new
+            else f"{where}已经订阅过了，现在接收{scope}。")
+
+
+@command("退订", "unsubscribe")
+def unsubscribe(ctx: Context, msg: Incoming, args: str) -> str:
+    """取消本群（或本会话）的提醒和通知订阅。"""
+    if msg.in_group and not ctx.is_admin(msg):
+        return "只有群管理员可以取消本群的订阅。"
+    if ctx.store.unsubscribe(msg.platform, msg.chat):
+        return "已退订，不会再向这里发送截止提醒和通知。发送“订阅”可重新订阅。"
+    return "这里还没有订阅，无需退订。"
+
+
+@command("通知", "broadcast", roles=(ADMIN,))
+def broadcast(ctx: Context, msg: Incoming, args: str) -> str:
+    """向所有订阅的群发送通知，例如：通知 周五前提交考核材料；“通知 【枣庄】 …”只发该地区。"""
+    text, region = args.strip(), None
+    m = REGION_TAG.match(text)
+    if m and (found := _region(ctx, m[1])):
+        text, region = text[m.end():].strip(), found
+    if not text:
+        return "请写上通知内容，例如：通知 本周五下午三点召开团干部例会。"
+    if len(text) > MAX_NOTICE:
+        return f"通知太长了（{len(text)} 字），请控制在 {MAX_NOTICE} 字以内，或分几条发送。"
+    targets = ctx.store.subscribers(region)
+    if not targets:
+        return "还没有订阅的群" + (f"（{region}）" if region else "") + "，请先在要接收通知的群里发送“订阅”。"
+    now = ctx.now()
+    ctx.store.ensure_identity(msg.platform, msg.user_id, msg.user_name, now.isoformat(timespec="seconds"))
+    broadcast_id = f"{now:%Y%m%d%H%M%S}-{uuid.uuid4().hex[:8]}"
+    ctx.store.add_occurrences([dict(kind="broadcast", subject=broadcast_id, occurrence_key="send", fire_at=now,
+                                    payload=dict(text=text, region=region, by=msg.user_name or msg.user_id,
+                                                 platform=msg.platform, chat=msg.chat, chat_type=msg.chat_type))], now)
+    scope = f"{region}的 " if region else ""
+    return f"通知已排队，将发送给{scope}{len(targets)} 个订阅的群/会话；发送完毕后会把送达情况告诉您。"
+
+
+@kind("broadcast", describe=lambda ctx, occ: f"通知「{occ['payload']['text'][:20]}」")
+def expand_broadcast(ctx: Context, occ: dict, now: dt.datetime, late: str) -> list[dict]:
+    """One delivery per subscribed chat (of the region, when one was named), computed now."""
+    p = occ["payload"]
+    text = f"📢 通知：{p['text']}" + (f"\n{late}" if late else "")
+    return [dict(dedupe_key=f"broadcast:{occ['subject']}|{s['platform']}:{s['chat_id']}", platform=s["platform"],
+                 chat_id=s["chat_id"], chat_type=s["chat_type"], kind="broadcast", text=text, subject=s["title"])
+            for s in ctx.store.subscribers(p["region"])]
+
+
+@followup
+def report_finished_broadcasts(ctx: Context, now: dt.datetime) -> None:
+    """A broadcast none of whose deliveries is pending any more gets its delivery report, once."""
+    for occ in ctx.store.finished_occurrences("broadcast"):
+        if ctx.store.set_occurrence_state(occ["id"], "expanded", "done"):
+            ctx.store.add_occurrences([dict(kind="broadcast_report", subject=occ["subject"], occurrence_key="report",
+                                            fire_at=now, payload=dict(occ["payload"], occurrence=occ["id"]))], now)
+
+
+@kind("broadcast_report")
+def expand_report(ctx: Context, occ: dict, now: dt.datetime, late: str) -> list[dict]:
+    """The delivery report, to the chat the broadcast was sent from."""
+    p = occ["payload"]
+    rows = ctx.store.deliveries(p["occurrence"])
+    by_state: dict[str, list[dict]] = {}
+    for r in rows:
+        by_state.setdefault(r["state"], []).append(r)
+    sent, failed = len(by_state.get("sent", [])), by_state.get("failed", []) + by_state.get("dead", [])
+    uncertain = by_state.get("uncertain", [])
+    lines = [f"通知「{p['text'][:30]}」发送完毕：共 {len(rows)} 个，成功 {sent}，失败 {len(failed)}，"
+             f"不确定 {len(uncertain)}。"]
+    for label, group in (("失败", failed), ("不确定是否送达（超时或中断，未重发）", uncertain)):
+        if group:
+            names = "、".join(r["subject"] or f"{r['platform']}:{r['chat_id']}" for r in group[:10])
+            lines.append(f"{label}：{names}" + (f" 等 {len(group)} 个" if len(group) > 10 else ""))
+    if late:
+        lines.append(late)
+    return [dict(dedupe_key=f"broadcast_report:{occ['subject']}|{p['platform']}:{p['chat']}", platform=p["platform"],
+                 chat_id=p["chat"], chat_type=p.get("chat_type", "private"), kind="report", text="\n".join(lines),
+                 priority=REPORT_PRIORITY)]
+

@@ -1,0 +1,88 @@
+"""Who is checking in, in which org and on which local day — shared by the check-in commands and reports.
+
+The work day is the org's local date (its time zone, default Settings.timezone = Asia/Shanghai), so a
+check-in at 00:30 local time belongs to the new day even though it is still the previous UTC day.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from handlers.types import Context, Incoming
+
+WEEKDAYS = "一二三四五六日"
+
+
+@dataclass(frozen=True)
+class Member:
+    identity: dict
+    org: dict | None
+    tz: ZoneInfo
+    today: dt.date
+
+    @property
+    def id(self) -> int:
+        return self.identity["id"]
+
+    @property
+    def regions(self) -> tuple[str, ...]:
+        """The regions whose plan items a check-in links to: the member's, else the org's, else all."""
+        region = self.identity.get("region") or (self.org or {}).get("region")
+        return (region,) if region else ()
+
+
+def utc_now(ctx: Context) -> str:
+    return ctx.now().astimezone(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def current_member(ctx: Context, msg: Incoming, join_group: bool = False) -> Member:
+    """The member behind a message; in a group the group is their org (joined when join_group)."""
+    now = utc_now(ctx)
+    store = ctx.store
+    identity = store.ensure_identity(msg.platform, msg.user_id, msg.user_name, now)
+    if msg.in_group:
+        org = store.ensure_group_org(msg.platform, msg.chat, msg.chat_title, ctx.settings.timezone,
+                                     identity.get("region"), now)
+        if join_group:
+            store.join_org(identity["id"], org["id"], now)
+    else:
+        org = store.org_of_member(msg.platform, msg.user_id)
+    tz = ZoneInfo(org["timezone"]) if org and org.get("timezone") else ctx.settings.tz
+    return Member(identity, org, tz, ctx.now().astimezone(tz).date())
+
+
+def day_label(day: dt.date | str) -> str:
+    """11月23日（周一）"""
+    if isinstance(day, str):
+        day = dt.date.fromisoformat(day)
+    return f"{day.month}月{day.day}日（周{WEEKDAYS[day.weekday()]}）"
+
+
+def short_day(day: dt.date | str) -> str:
+    """11-23 周一"""
+    if isinstance(day, str):
+        day = dt.date.fromisoformat(day)
+    return f"{day:%m-%d} 周{WEEKDAYS[day.weekday()]}"
+
+
+def display_name(row: dict) -> str:
+    return row.get("name") or row.get("member_name") or row.get("platform_user_id") or row.get("member_user_id") or "?"
+
+
+def local_time(instant: str | None, tz: ZoneInfo) -> str:
+    if not instant:
+        return ""
+    return dt.datetime.fromisoformat(instant).astimezone(tz).strftime("%Y-%m-%d %H:%M")
+
+
+def days_between(start: dt.date, end: dt.date) -> list[dt.date]:
+    return [start + dt.timedelta(days=n) for n in range((end - start).days + 1)]
+
+
+def mentions(names: list[str], limit: int = 60) -> str:
+    """A name list that stays readable for a 1,000-member org."""
+    if not names:
+        return "无"
+    shown = "、".join(names[:limit])
+    return shown + (f" 等{len(names)}人" if len(names) > limit else "")

@@ -1,0 +1,164 @@
+"""Draining the outbox for one platform: claim a delivery, respect the rate limits, send, record.
+
+Each platform's limits are rolling windows (handlers/ratelimit.py) seeded from the deliveries the
+database says were attempted within the last window, so a restart — or another process that sent a
+moment ago — cannot burst past a limit. A send lease lets only one process drain a platform at a time;
+within it each delivery is still claimed atomically (pending → sending), so no send is ever doubled.
+"""
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from typing import Awaitable, Callable
+
+from handlers.ratelimit import Limit, RateLimiter
+from handlers.types import Reply, SendResult, Sender
+
+log = logging.getLogger(__name__)
+
+CLAIM_LEASE = dt.timedelta(minutes=2)  # a claim older than this with no outcome: the sender died
+SEND_LEASE = dt.timedelta(seconds=90)
+SEND_TIMEOUT = 30.0  # seconds; past it the outcome is unknown: uncertain
+MAX_ATTEMPTS = 5
+IN_FLIGHT = 8  # concurrent sends per platform; the limiter counts each at its start
+BATCH = 500
+REFETCH = dt.timedelta(seconds=2)
+SAFETY = 0.002  # seconds added to each rate-limit wait: clocks and the platform's own counting differ a little
+
+
+def _group(target: dict) -> str | None:
+    return target["chat_id"] if target["chat_type"] == "group" else None
+
+
+def _private(target: dict) -> str | None:
+    return target["chat_id"] if target["chat_type"] != "group" else None
+
+
+# Sources in issue 4: Telegram ~30/s overall, 20/min per group, ~1/s per chat; WeCom group robot
+# 20 per rolling minute per robot; WeCom app messages ≤ 30/min per member.
+PLATFORM_LIMITS: dict[str, tuple[Limit, ...]] = {
+    "telegram": (Limit("telegram-overall", 30, 1.0), Limit("telegram-chat", 1, 1.0, key=lambda t: t["chat_id"]),
+                 Limit("telegram-group", 20, 60.0, key=_group)),
+    "wecom": (Limit("wecom-robot", 20, 60.0, key=_group), Limit("wecom-member", 30, 60.0, key=_private)),
+}
+
+
+def limits_for(platform: str, sender: Sender) -> tuple[Limit, ...]:
+    """A sender may declare its own `limits`; otherwise the table above (none for the console)."""
+    return tuple(getattr(sender, "limits", None) or PLATFORM_LIMITS.get(platform, ()))
+
+
+def _ts(text: str) -> float:
+    return dt.datetime.fromisoformat(text).timestamp()
+
+
+class PlatformDrain:
+    """Send what is due for one platform until the queue is empty or the time budget is spent."""
+
+    def __init__(self, store, platform: str, sender: Sender, holder: str, now: Callable[[], dt.datetime],
+                 sleep: Callable[[float], Awaitable[None]], stop_at: dt.datetime | None, exclusive: bool,
+                 wanted: Callable[[dict, dt.datetime], str | None], counts: dict[str, int]):
+        self.store, self.platform, self.sender, self.holder = store, platform, sender, holder
+        self.now, self.sleep, self.stop_at, self.exclusive = now, sleep, stop_at, exclusive
+        self.wanted, self.counts = wanted, counts
+        self.limiter = RateLimiter(limits_for(platform, sender))
+        self.window = max((w.limit.window for w in self.limiter.windows), default=0.0)
+        self.paused_until = 0.0
+        self.lease_until: dt.datetime | None = None
+
+    async def run(self) -> None:
+        if not self._lease():
+            log.debug("%s: another process is sending, skipping", self.platform)
+            return
+        for row in self.store.recent_attempts(self.platform, self.now() - dt.timedelta(seconds=self.window)):
+            self.limiter.record(row, _ts(row["attempted_at"]))
+        slots = asyncio.Semaphore(IN_FLIGHT)
+        tasks: set[asyncio.Task] = set()
+        try:
+            await self._loop(slots, tasks)
+        finally:
+            if tasks:
+                await asyncio.gather(*tasks)
+            if self.exclusive:
+                self.store.release_send_lease(self.platform, self.holder)
+
+    def _lease(self) -> bool:
+        if not self.exclusive:
+            return True
+        now = self.now()
+        if self.lease_until and now < self.lease_until - SEND_LEASE / 2:
+            return True
+        self.lease_until = now + SEND_LEASE
+        return self.store.acquire_send_lease(self.platform, self.holder, now, self.lease_until)
+
+    async def _loop(self, slots: asyncio.Semaphore, tasks: set) -> None:
+        while rows := self.store.sendable(self.platform, self.now(), BATCH):
+            fetched = self.now()
+            # Work through this batch in memory (re-reading it every pass would cost a query per
+            # second of rate-limit waiting); fetch again when it is done or REFETCH has passed.
+            while rows and self.now() - fetched < REFETCH:
+                rows, soonest = await self._pass(rows, slots, tasks)
+                if rows is None:
+                    return
+                if soonest is not None:
+                    if self.stop_at and self.now() + dt.timedelta(seconds=soonest) > self.stop_at:
+                        return  # out of budget: what is left waits for the next tick
+                    await self.sleep(soonest + SAFETY)
+
+    async def _pass(self, rows: list[dict], slots: asyncio.Semaphore, tasks: set):
+        """Send every row the limits allow now; return the rows left and, if none went, how long to wait."""
+        left, soonest, progressed = [], None, False
+        for row in rows:
+            now = self.now()
+            wait = max(self.limiter.wait(row, now.timestamp()), self.paused_until - now.timestamp())
+            if wait > 0:
+                left.append(row)
+                soonest = wait if soonest is None else min(soonest, wait)
+                continue
+            if not self._lease():
+                return None, None  # the lease was lost (we stalled past it): another process has the queue
+            progressed = True
+            reason = self.wanted(row, now)
+            if reason:
+                self.store.skip_delivery(row["id"], now, reason)
+                self.counts["skipped"] += 1
+                continue
+            await slots.acquire()  # before the claim: a claimed delivery is always one being sent
+            now = self.now()
+            if not self.store.claim_delivery(row["id"], self.holder, now, CLAIM_LEASE):
+                slots.release()
+                continue  # another process claimed it between our read and our claim
+            self.limiter.record(row, now.timestamp())
+            task = asyncio.create_task(self._deliver(row, slots))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+        return left, (None if progressed else soonest)
+
+    async def _deliver(self, row: dict, slots: asyncio.Semaphore) -> None:
+        reply = Reply(row["text"], platform=row["platform"], chat_id=row["chat_id"])
+        try:
+            result = await asyncio.wait_for(self.sender.send(reply), SEND_TIMEOUT)
+        except asyncio.TimeoutError:
+            result = SendResult("uncertain", detail="发送超时")
+        except Exception as err:  # noqa: BLE001 - a sender bug: the message may or may not have left
+            log.exception("%s sender raised for delivery %s", self.platform, row["id"])
+            result = SendResult("uncertain", detail=f"发送出错：{type(err).__name__}")
+        finally:
+            slots.release()
+        self._record(row, result)
+
+    def _record(self, row: dict, result: SendResult) -> None:
+        now = self.now()
+        status, retry_at = result.status, None
+        if status == "retry":
+            self.paused_until = max(self.paused_until, now.timestamp() + result.retry_after)
+            if row["attempts"] + 1 >= MAX_ATTEMPTS:
+                status = "dead"
+            else:
+                status, retry_at = "pending", now + dt.timedelta(seconds=max(result.retry_after, 1.0))
+        elif status not in ("sent", "failed", "uncertain"):
+            log.error("%s sender returned unknown status %r", self.platform, status)
+            status = "uncertain"
+        self.store.finish_delivery(row["id"], self.holder, status, now, result.detail, retry_at)
+        self.counts["retried" if status == "pending" else status] += 1

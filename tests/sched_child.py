@@ -1,0 +1,58 @@
+"""A scheduler process for the crash and race tests (run as a script, not collected by pytest).
+
+It ticks a database file at a fixed instant and "delivers" by appending one JSON line per send to a
+log file — the fake platform's own record, which survives the process being killed.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from db import Store  # noqa: E402
+from handlers.scheduler import Scheduler  # noqa: E402
+from handlers.types import Context, Reply, SendResult, Sender, Settings  # noqa: E402
+
+
+class LogPlatform(Sender):
+    def __init__(self, platform: str, path: str, delay: float):
+        self.platform, self.path, self.delay = platform, path, delay
+
+    async def send(self, reply: Reply) -> SendResult:
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        line = json.dumps({"platform": self.platform, "chat": reply.chat_id, "text": reply.text}, ensure_ascii=False)
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+        try:
+            os.write(fd, (line + "\n").encode())  # one write(2) per line: whole lines even if killed
+        finally:
+            os.close(fd)
+        return SendResult("sent")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--db", required=True)
+    ap.add_argument("--at", required=True)
+    ap.add_argument("--log", required=True)
+    ap.add_argument("--platform", action="append", default=[])
+    ap.add_argument("--delay", type=float, default=0.0)
+    ap.add_argument("--loops", type=int, default=1)
+    ap.add_argument("--no-exclusive", action="store_true")
+    args = ap.parse_args()
+    at = dt.datetime.fromisoformat(args.at)
+    store = Store(args.db)
+    ctx = Context(store=store, kb=None, settings=Settings(db_path=args.db), clock=lambda: at)
+    senders = {p: LogPlatform(p, args.log, args.delay) for p in args.platform or ["fake"]}
+    for _ in range(args.loops):
+        asyncio.run(Scheduler(ctx, senders, exclusive=not args.no_exclusive).tick())
+
+
+if __name__ == "__main__":
+    main()

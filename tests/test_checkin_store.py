@@ -1,0 +1,114 @@
+"""Check-in storage under concurrency and restarts, and the verbs the reminder scheduler relies on."""
+import datetime as dt
+import multiprocessing
+import shutil
+import threading
+from concurrent.futures import ProcessPoolExecutor
+
+from conftest import FakeClock
+from db import Store
+from handlers.router import dispatch
+from handlers.types import Context, Incoming, Settings
+
+DAY = dt.date(2026, 11, 23)
+
+
+def _check_in(path: str, user: str, text: str = "组织青年大学习第12期学习") -> str:
+    """One member checking in through the real handler, on a Store of its own (as another process would)."""
+    store = Store(path)
+    try:
+        ctx = Context(store=store, kb=None, settings=Settings(db_path=path), clock=FakeClock())
+        msg = Incoming(platform="telegram", user_id=user, user_name=f"成员{user}", text=f"打卡 {text}",
+                       chat_id="-100", chat_type="group", chat_title="城东街道团工委")
+        return dispatch(ctx, msg)[0].text
+    finally:
+        store.close()
+
+
+def _threads(n: int, target) -> None:
+    start = threading.Barrier(n)
+
+    def run(i):
+        start.wait()
+        target(i)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
+def test_fifty_concurrent_check_ins_from_threads_are_fifty_rows(indexed_db, tmp_path):
+    path = str(tmp_path / "c.db")
+    shutil.copy(indexed_db, path)
+    replies = []
+    _threads(50, lambda i: replies.append(_check_in(path, str(i))))
+    assert len(replies) == 50 and all("已打卡" in r for r in replies)
+    with Store(path) as store:
+        assert store.checkin_count() == 50
+        org = store.org_of_member("telegram", "7")
+        assert len(store.org_members(org["id"])) == 50
+        assert set(store.checkin_status(org["id"], DAY).values()) == {"checked"}
+
+
+def test_fifty_concurrent_check_ins_from_processes_are_fifty_rows(indexed_db, tmp_path):
+    path = str(tmp_path / "p.db")
+    shutil.copy(indexed_db, path)
+    with ProcessPoolExecutor(max_workers=5, mp_context=multiprocessing.get_context("spawn")) as pool:
+        replies = list(pool.map(_check_in, [path] * 50, [str(i) for i in range(50)]))
+    assert all("已打卡" in r for r in replies)
+    with Store(path) as store:
+        assert store.checkin_count() == 50
+        assert store.db["checkin_revision"].count == 50
+
+
+def test_one_member_checking_in_from_many_threads_keeps_one_row_and_every_version(indexed_db, tmp_path):
+    path = str(tmp_path / "same.db")
+    shutil.copy(indexed_db, path)
+    _check_in(path, "1")
+    _threads(20, lambda i: _check_in(path, "1", f"第{i}次更新：开展志愿服务"))
+    with Store(path) as store:
+        assert store.checkin_count() == 1
+        row = store.checkin_of(store.profile("telegram", "1")["id"], DAY)
+        assert row["revision"] == 21
+        assert [r["revision"] for r in store.checkin_history(row["id"])] == list(range(1, 22))
+
+
+def test_check_ins_survive_a_restart(indexed_db, tmp_path):
+    path = str(tmp_path / "r.db")
+    shutil.copy(indexed_db, path)
+    _check_in(path, "5")
+    with Store(path) as store:
+        row = store.checkin_of(store.profile("telegram", "5")["id"], DAY)
+        assert row["text"] == "组织青年大学习第12期学习" and "青年大学习" in row["item_label"]
+
+
+def test_scheduler_verbs_have_the_agreed_shape(store):
+    now = "2026-11-23T01:00:00+00:00"
+    a = store.ensure_identity("telegram", "1", "张三", now)
+    b = store.ensure_identity("wecom", "lisi", "李四", now)
+    c = store.ensure_identity("telegram", "3", "王五", now)
+    group = store.ensure_group_org("telegram", "-100", "城东团工委", "Asia/Shanghai", None, now)
+    named = store.ensure_named_org("西区团委", "wecom", "Asia/Shanghai", "东莞", now)
+    for ident in (a, c):
+        store.join_org(ident["id"], group["id"], now)
+    store.join_org(b["id"], named["id"], now)
+
+    orgs = {o["name"]: o for o in store.orgs()}
+    assert orgs["城东团工委"] == {"id": group["id"], "name": "城东团工委", "platform": "telegram",
+                              "platform_chat_id": "-100", "region": None, "timezone": "Asia/Shanghai"}
+    assert orgs["西区团委"]["platform_chat_id"] is None and orgs["西区团委"]["region"] == "东莞"
+    assert store.org_members(group["id"]) == [
+        {"identity_id": a["id"], "platform": "telegram", "platform_user_id": "1", "name": "张三"},
+        {"identity_id": c["id"], "platform": "telegram", "platform_user_id": "3", "name": "王五"}]
+    assert store.org_of_member("wecom", "lisi")["id"] == named["id"]
+    assert store.org_of_member("telegram", "nobody") is None
+
+    store.record_checkin(a["id"], group["id"], DAY, {"text": "组织学习"}, now)
+    store.add_excused_days(c["id"], [DAY], "培训", now)
+    assert store.checkin_status(group["id"], DAY) == {a["id"]: "checked", c["id"]: "excused"}
+    assert store.checkin_status(group["id"], DAY + dt.timedelta(days=1)) == {a["id"]: "missing", c["id"]: "missing"}
+
+    store.join_org(a["id"], named["id"], now)  # a member belongs to one org at a time
+    assert [m["identity_id"] for m in store.org_members(group["id"])] == [c["id"]]

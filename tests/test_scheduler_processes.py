@@ -1,0 +1,96 @@
+"""The scheduler across processes: killed with SIGKILL mid-broadcast then restarted, every target
+gets exactly one delivery (or one reported `uncertain`); two processes ticking at once double
+nothing; and the scripted console + `bot.py tick` prints an alert once."""
+import collections
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from handlers.router import dispatch
+from conftest import ROOT, message
+
+CHILD = str(Path(__file__).with_name("sched_child.py"))
+
+
+def child(db, at, log, *extra):
+    return [sys.executable, CHILD, "--db", str(db), "--at", at.isoformat(), "--log", str(log), *extra]
+
+
+def read_log(path):
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def test_sigkill_mid_broadcast_then_restart_loses_and_doubles_nothing(ctx, clock, tmp_path):
+    chats = [f"c{n}" for n in range(1000)]
+    for chat in chats:
+        ctx.store.subscribe("fake", chat, "group", f"群{chat}", None, "test", clock.now)
+    dispatch(ctx, message("通知 全体团干部周五前提交考核材料"))
+    log = tmp_path / "platform.log"
+    proc = subprocess.Popen(child(ctx.store.path, clock.now, log, "--platform", "fake", "--platform", "console",
+                                  "--delay", "0.003"))
+    deadline = time.monotonic() + 60
+    while len(read_log(log)) < 300 and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    states = collections.Counter(r["state"] for r in ctx.store.deliveries())
+    assert states["pending"] > 0 and states["sending"] > 0, states  # killed in the middle, sends in flight
+
+    clock.advance(minutes=5)  # the dead process's claims have run out
+    subprocess.run(child(ctx.store.path, clock.now, log, "--platform", "fake", "--platform", "console"),
+                   check=True, timeout=120)
+
+    delivered = collections.Counter(e["chat"] for e in read_log(log) if e["platform"] == "fake")
+    assert max(delivered.values()) == 1  # nobody got it twice
+    rows = {r["chat_id"]: r["state"] for r in ctx.store.deliveries() if r["platform"] == "fake"}
+    assert sorted(rows) == sorted(chats)  # one delivery row per target
+    assert set(rows.values()) <= {"sent", "uncertain"}  # none missing
+    assert all(chat in delivered for chat, state in rows.items() if state == "sent")
+    uncertain = [c for c, s in rows.items() if s == "uncertain"]
+    assert 0 < len(uncertain) <= 8  # only the sends in flight at the kill
+    report = [e["text"] for e in read_log(log) if e["platform"] == "console"]
+    assert len(report) == 1
+    assert f"共 1000 个，成功 {1000 - len(uncertain)}，失败 0，不确定 {len(uncertain)}" in report[0]
+
+
+@pytest.mark.parametrize("exclusive", [True, False], ids=["send-lease", "row-claims-only"])
+def test_two_processes_ticking_at_once_double_nothing(ctx, clock, tmp_path, exclusive):
+    for n in range(300):
+        ctx.store.subscribe("fake", f"c{n}", "group", f"群{n}", None, "test", clock.now)
+    dispatch(ctx, message("截止 添加 2026-11-30 报送团员统计表"))
+    dispatch(ctx, message("通知 开会"))
+    log = tmp_path / "platform.log"
+    extra = ["--loops", "4", "--delay", "0.001"] + ([] if exclusive else ["--no-exclusive"])
+    clock.now = clock.now.replace(day=29)  # the 1-day alert is due
+    procs = [subprocess.Popen(child(ctx.store.path, clock.now, log, *extra)) for _ in range(2)]
+    for p in procs:
+        assert p.wait(timeout=120) == 0
+    sent = collections.Counter((e["chat"], e["text"]) for e in read_log(log))
+    assert max(sent.values()) == 1
+    assert len(sent) == 600  # every chat: the notice and the alert
+
+
+def test_scripted_console_then_cli_tick_prints_the_alert_once(indexed_db, tmp_path):
+    db = tmp_path / "bot.db"
+    shutil.copy(indexed_db, db)
+    env = dict(os.environ, TUANWU_DATA_DIR=str(tmp_path), PYTHONWARNINGS="ignore")
+
+    def bot(*args, stdin=""):
+        return subprocess.run([sys.executable, str(ROOT / "bot.py"), *args, "--db", str(db)], input=stdin,
+                              capture_output=True, text=True, env=env, timeout=120, check=True).stdout
+
+    out = bot("console", stdin="截止 添加 2030-12-31 提交年度考核材料\n订阅\n")
+    assert "已添加截止事项" in out and "已订阅" in out
+    first = bot("tick", "--at", "2030-12-24T09:00:00+08:00")
+    assert first.count("[推送 → console] ⏰ 截止提醒：提交年度考核材料") == 1
+    assert "还有 7 天" in first
+    assert bot("tick", "--at", "2030-12-24T09:00:00+08:00") == ""
