@@ -23,8 +23,9 @@ HOW_TO_FIX = "关联不对？发送“打卡 修改 #条目关键词”更正，
 
 @observe
 def learn_group_roster(ctx: Context, msg: Incoming) -> None:
-    """Whoever speaks in a group belongs to its org, so 今日 and the nudge know who has not checked in."""
-    if msg.in_group and msg.user_id:
+    """Whoever speaks in a group belongs to its org, so 今日 and the nudge know who has not checked in.
+    Admins are not enrolled by speaking (they supervise); they join like anyone by checking in."""
+    if msg.in_group and msg.user_id and not ctx.is_admin(msg):
         current_member(ctx, msg, join_group=True)
 
 
