@@ -24,8 +24,8 @@
  *     -> ids are taken synchronously; delivery runs in the background with retries and never throws.
  *  8. webhook POSTs lack X-Telegram-Bot-Api-Secret-Token, so PTB answers 403 when a secret is set.
  *     -> sent from setWebhook's secret_token.
- *  9. setMyCommands / getMyCommands / getChatMember are unsupported (HTTP 500). -> menus are stored
- *     per scope; chat members are "member" unless a test made them "administrator" (see 10).
+ *  9. setMyCommands / getMyCommands / getChatAdministrators are unsupported (HTTP 500). -> menus are
+ *     stored per scope; a chat's administrators are the users a test named (see 10).
  * 10. test controls: POST /_compat/admins {chat_id, user_ids}; POST /_compat/fail {method, count,
  *     error_code, retry_after} (the next `count` calls of `method` fail, e.g. an injected 429);
  *     GET /_compat/calls (Bot API calls and failures served, per method).
@@ -218,16 +218,13 @@ const botApi = (server) => [
     const key = `${req.params.token} ${JSON.stringify(parse(p.scope) || { type: 'default' })}`;
     res.json({ ok: true, result: commands.get(key) || [] });
   }),
-  (app) => app.all('/bot:token/getChatMember', (req, res) => {
-    const p = params(req);
-    const admin = (admins.get(String(p.chat_id)) || new Set()).has(String(p.user_id));
-    const user = { id: Number(p.user_id), is_bot: false, first_name: `user${p.user_id}` };
-    res.json({ ok: true, result: admin
-      ? { status: 'administrator', user, can_be_edited: false, is_anonymous: false, can_manage_chat: true,
-        can_delete_messages: true, can_manage_video_chats: true, can_restrict_members: true,
-        can_promote_members: false, can_change_info: true, can_invite_users: true, can_post_stories: false,
-        can_edit_stories: false, can_delete_stories: false }
-      : { status: 'member', user } });
+  (app) => app.all('/bot:token/getChatAdministrators', (req, res) => {
+    const ids = [...(admins.get(String(params(req).chat_id)) || [])];
+    res.json({ ok: true, result: ids.map((id) => ({ status: 'administrator',
+      user: { id: Number(id), is_bot: false, first_name: `user${id}` }, can_be_edited: false,
+      is_anonymous: false, can_manage_chat: true, can_delete_messages: true, can_manage_video_chats: true,
+      can_restrict_members: true, can_promote_members: false, can_change_info: true, can_invite_users: true,
+      can_post_stories: false, can_edit_stories: false, can_delete_stories: false })) });
   }),
 ];
 

@@ -7,6 +7,7 @@ and runs the real adapter against it in a background thread.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import itertools
 import json
 import os
@@ -140,7 +141,7 @@ def new_token() -> str:
 class RunningBot:
     """The real adapter serving in a background thread (its own event loop) until `close()`."""
 
-    def __init__(self, ctx, config, tick=None):
+    def __init__(self, ctx, config, tick: bool = False):
         from handlers.adapters.telegram_adapter import TelegramAdapter
         from handlers.adapters.telegram_run import serve
 
@@ -167,6 +168,15 @@ class RunningBot:
         if not self.adapter.app.running:
             raise RuntimeError(f"bot did not start: {self.error!r}")
 
+    def start_ticks(self, seconds: float) -> None:
+        """Start the scheduler tick on the bot's JobQueue now (tests choose when pushes may begin)."""
+        from handlers.adapters.telegram_run import schedule_tick
+
+        async def start() -> None:
+            schedule_tick(self.adapter, seconds)
+
+        self.call(start())
+
     def call(self, coro, timeout: float = 30.0):
         """Run a coroutine on the bot's loop (e.g. a TelegramSender.send) and return its result."""
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
@@ -175,6 +185,12 @@ class RunningBot:
         self.loop.call_soon_threadsafe(self.stop_event.set)
         self.thread.join(timeout=30)
         self.loop.close()
+
+
+def moving_clock(start):
+    """A clock that starts at `start` and runs in real time (the scheduler waits in real time here)."""
+    began = time.monotonic()
+    return lambda: start + dt.timedelta(seconds=time.monotonic() - began)
 
 
 if __name__ == "__main__":

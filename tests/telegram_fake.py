@@ -29,7 +29,7 @@ class FakeBotAPI(BaseRequest):
 
     def __init__(self):
         self.calls: list[Call] = []
-        self.admins: set[tuple[int, int]] = set()  # (chat_id, user_id) that getChatMember reports as admin
+        self.admins: set[tuple[int, int]] = set()  # (chat_id, user_id) listed by getChatAdministrators
         self._failures: dict[str, list[dict | Exception]] = {}
         self._ids = itertools.count(5000)
 
@@ -85,14 +85,14 @@ class FakeBotAPI(BaseRequest):
             else:
                 msg["document"] = {"file_id": "d1", "file_unique_id": "d1"}
             return msg
-        if name == "getChatMember":
-            admin = (int(params["chat_id"]), int(params["user_id"])) in self.admins
-            user = {"id": int(params["user_id"]), "is_bot": False, "first_name": "x"}
-            return {"status": "administrator", "user": user, "can_be_edited": False, "is_anonymous": False,
-                    "can_manage_chat": True, "can_delete_messages": True, "can_manage_video_chats": True,
-                    "can_restrict_members": True, "can_promote_members": False, "can_change_info": True,
-                    "can_invite_users": True, "can_post_stories": False, "can_edit_stories": False,
-                    "can_delete_stories": False} if admin else {"status": "member", "user": user}
+        if name == "getChatAdministrators":
+            chat_id = int(params["chat_id"])
+            return [{"status": "administrator", "user": {"id": uid, "is_bot": False, "first_name": "管理员"},
+                     "can_be_edited": False, "is_anonymous": False, "can_manage_chat": True,
+                     "can_delete_messages": True, "can_manage_video_chats": True, "can_restrict_members": True,
+                     "can_promote_members": False, "can_change_info": True, "can_invite_users": True,
+                     "can_post_stories": False, "can_edit_stories": False, "can_delete_stories": False}
+                    for chat, uid in sorted(self.admins) if chat == chat_id]
         return True
 
 

@@ -31,7 +31,7 @@ class Harness:
 @pytest.fixture
 def tg(ctx):
     api = FakeBotAPI()
-    adapter = TelegramAdapter.build(ctx, "123456:TEST-TOKEN", request=api, max_retries=0)
+    adapter = TelegramAdapter.build(ctx, "123456:TEST-TOKEN", request=api)  # retries on 429 as in production
     loop = asyncio.new_event_loop()
     loop.run_until_complete(adapter.app.initialize())
     yield Harness(adapter, api, loop)
@@ -58,10 +58,17 @@ def test_first_private_contact_offers_the_region_buttons_once(tg, ctx):
     assert len(tg.api.sent()) == 3  # the second question: its answer only
 
 
-def test_group_chatter_is_ignored(tg):
+def test_group_chatter_gets_no_reply_but_enrols_the_speaker_in_the_group_org(tg, ctx):
     tg.feed(message_update("大家今天下午三点开会", uid=50, chat=group_chat()))
     tg.feed(message_update("/help@other_bot", uid=50, chat=group_chat()))
-    assert tg.api.sent() == [] and tg.api.sent("getChatMember") == []
+    assert tg.api.sent() == []
+    assert ctx.store.org_of_member("telegram", "50")["name"] == "某某镇团委工作群"  # 今日 will list them
+
+
+def test_group_admins_speaking_are_not_enrolled(tg, ctx):
+    tg.api.admins.add((-100123, 59))
+    tg.feed(message_update("大家今天下午三点开会", uid=59, chat=group_chat()))
+    assert ctx.store.org_of_member("telegram", "59") is None
 
 
 def test_a_mention_in_a_group_is_answered_as_a_reply_without_the_mention(tg, ctx):
@@ -87,16 +94,18 @@ def test_group_commands_work_in_chinese_and_ascii(tg):
     assert len(tg.api.texts()) == 2 and all("命令" in t for t in tg.api.texts())
 
 
-def test_group_admin_status_comes_from_get_chat_member_and_is_cached(tg, monkeypatch):
+def test_group_admins_come_from_the_chat_administrators_asked_once_per_group(tg, monkeypatch):
     seen = []
     real = router.dispatch
     monkeypatch.setattr(telegram_adapter.router, "dispatch", lambda ctx, msg: seen.append(msg) or real(ctx, msg))
     tg.api.admins.add((-100123, 60))
     tg.feed(message_update("帮助", uid=60, chat=group_chat()))
-    tg.feed(message_update("帮助", uid=60, chat=group_chat()))
     tg.feed(message_update("帮助", uid=61, chat=group_chat()))
-    assert [m.is_admin for m in seen] == [True, True, False]
-    assert len(tg.api.sent("getChatMember")) == 2  # the second message from 60 used the cache
+    tg.feed(message_update("帮助", uid=60, chat=group_chat(-100999, "另一个群")))
+    assert [m.is_admin for m in seen] == [True, False, False]
+    assert len(tg.api.sent("getChatAdministrators")) == 2  # one per group, then cached
+    help_for_admin, help_for_member = tg.api.texts()[:2]
+    assert "（管理员）" in help_for_admin and "（管理员）" not in help_for_member
 
 
 def test_choices_become_an_inline_keyboard(tg):
@@ -176,4 +185,6 @@ def test_a_failed_send_is_logged_and_apologised_for(tg, ctx, caplog):
 def test_the_sender_reports_what_telegram_said(tg, arrange, status, retry_after):
     arrange(tg.api)
     result = tg.run(TelegramSender(tg.adapter.app.bot).send(Reply("明天截止", platform="telegram", chat_id="-100123")))
+    # One attempt even though interactive replies retry 429s: the scheduler retries from the outbox.
     assert (result.status, result.retry_after) == (status, retry_after)
+    assert len(tg.api.sent()) == (status == "sent")

@@ -12,37 +12,17 @@ import sys
 import time
 
 import httpx
-import pytest
 
 from handlers import router
 from handlers.adapters.telegram_run import TelegramConfig
 from handlers.adapters.telegram_send import TelegramSender
 from handlers.types import Attachment, Reply
 import telegram_emulator
-from telegram_emulator import Emulator, RunningBot, free_port, new_token
+from telegram_emulator import RunningBot, free_port, new_token
+from telegram_fixtures import bot, emulator  # noqa: F401 - fixtures
 
 QUESTION = "入团前需要参加多少学时的团课？"
 GROUP = {"id": -1001234, "type": "supergroup", "title": "某某镇团委工作群"}
-
-
-@pytest.fixture(scope="module")
-def emulator():
-    reason = telegram_emulator.missing_reason()
-    if reason:
-        pytest.skip(reason)
-    emu = Emulator()
-    yield emu
-    emu.stop()
-
-
-@pytest.fixture
-def bot(emulator, ctx):
-    """A bot on its own token, long polling the emulator; `bot.token`, `bot.ctx`."""
-    config = TelegramConfig(token=new_token(), api_base=emulator.url)
-    running = RunningBot(ctx, config)
-    running.token, running.ctx = config.token, ctx
-    yield running
-    running.close()
 
 
 def compact(text: str) -> str:

@@ -35,31 +35,36 @@ ADMIN_STATUSES = {ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER}
 
 
 class AdminCache:
-    """getChatMember answers, kept briefly: admins rarely change and every lookup is an API call."""
+    """Each group's admins (getChatAdministrators), kept briefly: one call per group, not per message.
+
+    One list per group rather than getChatMember per user, because every group message needs the
+    answer (the check-in roster enrols members who speak, but not admins).
+    """
 
     def __init__(self, ttl: float = 120.0, clock=time.monotonic):
         self.ttl = ttl
         self.clock = clock
-        self._seen: dict[tuple[int, int], tuple[bool, float]] = {}
+        self._seen: dict[int, tuple[frozenset[int], float]] = {}
 
     async def is_admin(self, bot, chat_id: int, user_id: int) -> bool:
         now = self.clock()
-        hit = self._seen.get((chat_id, user_id))
-        if hit and hit[1] > now:
-            return hit[0]
-        try:
-            member = await bot.get_chat_member(chat_id, user_id)
-        except TelegramError as err:  # not cached: the next message asks again
-            log.warning("getChatMember failed for chat %s: %s", chat_id, err)
-            return False
-        if len(self._seen) > 10_000:
-            self._seen = {k: v for k, v in self._seen.items() if v[1] > now}
-        self._seen[(chat_id, user_id)] = (member.status in ADMIN_STATUSES, now + self.ttl)
-        return member.status in ADMIN_STATUSES
+        hit = self._seen.get(chat_id)
+        if hit is None or hit[1] <= now:
+            try:
+                members = await bot.get_chat_administrators(chat_id)
+            except TelegramError as err:  # not cached: the next message asks again
+                log.warning("getChatAdministrators failed for chat %s: %s", chat_id, err)
+                return False
+            if len(self._seen) > 10_000:
+                self._seen = {k: v for k, v in self._seen.items() if v[1] > now}
+            hit = self._seen[chat_id] = (frozenset(m.user.id for m in members if m.status in ADMIN_STATUSES),
+                                         now + self.ttl)
+        return user_id in hit[0]
 
 
 def to_incoming(message: Message, bot_username: str, bot_id: int, event_key: str | None = None) -> Incoming | None:
-    """The neutral message for a Telegram message, or None when it is not for the bot."""
+    """The neutral message for a Telegram message, or None when there is nothing to hear (no text,
+    a channel post, a command for another bot)."""
     text = message.text or ""
     user = message.from_user
     if not text.strip() or user is None or message.chat.type == ChatType.CHANNEL:
@@ -76,8 +81,8 @@ def to_incoming(message: Message, bot_username: str, bot_id: int, event_key: str
     reply_to = message.reply_to_message
     if in_group and reply_to is not None and reply_to.from_user is not None and reply_to.from_user.id == bot_id:
         addressed = True
-    if in_group and not addressed and router.parse(text)[0] is None:
-        return None  # group chatter
+    # Group chatter (addressed=False) still goes to dispatch: observers learn who is in the group,
+    # and dispatch answers it with nothing.
     return Incoming(platform=PLATFORM, user_id=str(user.id), text=text, chat_id=str(message.chat.id),
                     chat_type=GROUP if in_group else PRIVATE, user_name=user.full_name,
                     chat_title=message.chat.title or "", addressed=addressed, event_key=event_key)
@@ -130,9 +135,8 @@ class TelegramAdapter:
         message = update.message
         bot = context.bot
         msg = to_incoming(message, bot.username, bot.id, str(update.update_id))
-        if msg is None:
-            return
-        await self.answer(msg, message.message_id if msg.in_group else None)
+        if msg is not None:
+            await self.answer(msg, message.message_id if msg.in_group else None)
 
     async def on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query

@@ -14,10 +14,10 @@ import asyncio
 import logging
 import re
 from dataclasses import dataclass
-from typing import Awaitable, Callable, Mapping
+from typing import Mapping
 from urllib.parse import urlparse
 
-from handlers.adapters.telegram_adapter import ALLOWED_UPDATES, TelegramAdapter
+from handlers.adapters.telegram_adapter import ALLOWED_UPDATES, PLATFORM, TelegramAdapter
 from handlers.adapters.telegram_send import TelegramSender
 from handlers.types import Context
 
@@ -25,9 +25,6 @@ log = logging.getLogger(__name__)
 
 SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")  # the Bot API's rule for secret_token
 TICK_SECONDS = 30.0
-
-Tick = Callable[[Context, TelegramSender], Awaitable[object]]
-
 
 class ConfigError(ValueError):
     """A TELEGRAM_* variable is missing or malformed; the message says which and how to fix it."""
@@ -71,21 +68,23 @@ class TelegramConfig:
         return f"TelegramConfig(api_base={self.api_base!r}, webhook_url={self.webhook_url!r}, port={self.port})"
 
 
-def schedule_tick(adapter: TelegramAdapter, tick: Tick, seconds: float = TICK_SECONDS) -> None:
+def schedule_tick(adapter: TelegramAdapter, seconds: float = TICK_SECONDS):
     """Run the scheduler's tick on the JobQueue, sending its pushes through a TelegramSender."""
-    sender = TelegramSender(adapter.app.bot)
+    from handlers.scheduler import Scheduler
+
+    scheduler = Scheduler(adapter.ctx, {PLATFORM: TelegramSender(adapter.app.bot)})
 
     async def run_tick(context) -> None:
-        try:
-            await tick(adapter.ctx, sender)
+        try:  # the budget ends a tick before the next is due (APScheduler skips an overlapping run)
+            await scheduler.tick(budget=seconds * 0.8)
         except Exception:  # one failed tick must not stop the next ones
             log.exception("scheduler tick failed")
 
-    adapter.app.job_queue.run_repeating(run_tick, interval=seconds, first=1.0, name="scheduler-tick")
+    adapter.app.job_queue.run_repeating(run_tick, interval=seconds, first=min(seconds, 1.0), name="scheduler-tick")
+    return scheduler
 
 
-async def serve(adapter: TelegramAdapter, config: TelegramConfig, stop: asyncio.Event,
-                tick: Tick | None = None) -> None:
+async def serve(adapter: TelegramAdapter, config: TelegramConfig, stop: asyncio.Event, tick: bool = True) -> None:
     """Run until `stop` is set: publish the menu, take updates by webhook or long polling, tick."""
     app = adapter.app
     async with app:  # initialize (getMe) … shutdown
@@ -93,8 +92,8 @@ async def serve(adapter: TelegramAdapter, config: TelegramConfig, stop: asyncio.
             await adapter.publish_commands()
         except Exception as err:  # a missing menu is no reason not to answer
             log.warning("set_my_commands failed: %s", err)
-        if tick is not None:
-            schedule_tick(adapter, tick, config.tick_seconds)
+        if tick:
+            schedule_tick(adapter, config.tick_seconds)
         if config.webhook_url:
             await app.updater.start_webhook(
                 listen=config.listen, port=config.port, url_path=urlparse(config.webhook_url).path.lstrip("/"),
@@ -112,7 +111,7 @@ async def serve(adapter: TelegramAdapter, config: TelegramConfig, stop: asyncio.
             await app.stop()
 
 
-def run(ctx: Context, config: TelegramConfig, tick: Tick | None = None) -> int:
+def run(ctx: Context, config: TelegramConfig) -> int:
     """Blocking entry for bot.py: serve until SIGINT/SIGTERM."""
     import signal
 
@@ -125,7 +124,7 @@ def run(ctx: Context, config: TelegramConfig, tick: Tick | None = None) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        await serve(adapter, config, stop, tick)
+        await serve(adapter, config, stop)
 
     asyncio.run(main())
     return 0

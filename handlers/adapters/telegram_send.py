@@ -48,6 +48,25 @@ def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
     return parts
 
 
+class _SendOnce(int):
+    """`rate_limit_args` for one attempt: AIORateLimiter reads `rate_limit_args or max_retries`, so a
+    plain 0 would mean "the default retries"; this 0 is truthy and still counts as zero retries."""
+
+    def __bool__(self) -> bool:
+        return True
+
+
+SEND_ONCE = _SendOnce(0)
+
+
+def chat_ref(chat_id: int | str) -> int | str:
+    """Numeric ids as int: AIORateLimiter takes any *string* chat id for a group (20 per minute)."""
+    try:
+        return int(chat_id)
+    except (TypeError, ValueError):
+        return chat_id  # "@channelname"
+
+
 def keyboard(choices: tuple[Choice, ...]) -> InlineKeyboardMarkup | None:
     """Inline buttons whose callback_data is the command the choice stands for."""
     buttons = []
@@ -63,8 +82,10 @@ def keyboard(choices: tuple[Choice, ...]) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup([buttons[i:i + width] for i in range(0, len(buttons), width)])
 
 
-async def send_reply(bot: Bot, chat_id: int | str, reply: Reply, reply_to: int | None = None) -> list[Message]:
+async def send_reply(bot: Bot, chat_id: int | str, reply: Reply, reply_to: int | None = None,
+                     rate_limit_args: int | None = None) -> list[Message]:
     """Send one Reply to a chat; the keyboard goes on the last message, a quote on the first."""
+    chat_id = chat_ref(chat_id)
     markup = keyboard(reply.choices)
     quote = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
     sent: list[Message] = []
@@ -76,13 +97,14 @@ async def send_reply(bot: Bot, chat_id: int | str, reply: Reply, reply_to: int |
     for n, part in enumerate(texts):
         last = n == len(texts) - 1 and att is None
         sent.append(await bot.send_message(chat_id, part, reply_markup=markup if last else None,
-                                           reply_parameters=quote if not sent else None))
+                                           reply_parameters=quote if not sent else None,
+                                           rate_limit_args=rate_limit_args))
     if att:
         send = bot.send_photo if att.kind == "photo" else bot.send_document
         field = "photo" if att.kind == "photo" else "document"
         sent.append(await send(chat_id, **{field: InputFile(att.data, filename=att.filename)},
                                caption=caption or None, reply_markup=markup,
-                               reply_parameters=quote if not sent else None))
+                               reply_parameters=quote if not sent else None, rate_limit_args=rate_limit_args))
     return sent
 
 
@@ -95,7 +117,11 @@ def retry_seconds(err: RetryAfter) -> float:
 
 
 class TelegramSender(Sender):
-    """The scheduler's outbound door to Telegram: push a Reply to `reply.chat_id` and say what happened."""
+    """The scheduler's outbound door to Telegram: push a Reply to `reply.chat_id` and say what happened.
+
+    It sends once: a 429 comes back as "retry" so the scheduler pauses the whole platform and retries
+    from the outbox, instead of PTB sleeping inside a send the scheduler times out after 30 s.
+    """
 
     platform = "telegram"
 
@@ -106,7 +132,7 @@ class TelegramSender(Sender):
         if not reply.chat_id:
             return SendResult("failed", detail="no chat_id")
         try:
-            sent = await send_reply(self.bot, reply.chat_id, reply)
+            sent = await send_reply(self.bot, reply.chat_id, reply, rate_limit_args=SEND_ONCE)
         except RetryAfter as err:
             return SendResult("retry", retry_after=retry_seconds(err), detail=str(err))
         except TimedOut as err:
