@@ -15,8 +15,6 @@ import httpx
 
 from handlers import router
 from handlers.adapters.telegram_run import TelegramConfig
-from handlers.adapters.telegram_send import TelegramSender
-from handlers.types import Attachment, Reply
 import telegram_emulator
 from telegram_emulator import RunningBot, free_port, new_token
 from telegram_fixtures import bot, emulator  # noqa: F401 - fixtures
@@ -73,19 +71,6 @@ def test_an_injected_429_is_absorbed_and_every_reply_arrives_once(emulator, bot)
         replies = emulator.replies(bot.token, uid, timeout=20, quiet=0.3)
         assert len(replies) == 1 and "命令" in replies[0]["text"], uid
     assert emulator.calls()["sendMessage:failed"] - before == 2  # both 429s were really served
-
-
-def test_charts_and_exports_arrive_as_photo_and_document(emulator, bot):
-    sender = TelegramSender(bot.adapter.app.bot)
-    png = b"\x89PNG\r\n\x1a\n" + bytes(2048)
-    photo = bot.call(sender.send(Reply("本周打卡统计", platform="telegram", chat_id="2301",
-                                       attachment=Attachment("photo", "week.png", png, "image/png"))))
-    doc = bot.call(sender.send(Reply("工作开展情况表", platform="telegram", chat_id="2301",
-                                     attachment=Attachment("document", "工作开展情况表.xlsx", b"PK\x03\x04" + bytes(500)))))
-    assert photo.status == doc.status == "sent"
-    got_photo, got_doc = emulator.replies(bot.token, 2301, count=2)
-    assert got_photo["caption"] == "本周打卡统计" and got_photo["photo"][0]["file_size"] == len(png)
-    assert got_doc["document"]["file_name"] == "工作开展情况表.xlsx" and got_doc["document"]["file_size"] == 504
 
 
 def test_webhook_mode_takes_updates_only_with_the_secret(emulator, ctx):

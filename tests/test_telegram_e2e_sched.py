@@ -1,4 +1,5 @@
-"""End to end through the emulator: check-ins in a group, and what the scheduler tick pushes from the
+"""End to end through the emulator: check-ins in a group (the chart arrives as a photo, the export as
+a document), and what the scheduler tick pushes from the
 bot's JobQueue — a broadcast to three groups (surviving an injected 429) and a deadline reminder.
 
 The clock starts at a chosen moment and then runs in real time, because the tick waits in real time.
@@ -30,6 +31,13 @@ def test_a_group_check_in_is_recorded_and_shows_in_todays_list(emulator, bot):
     assert done["text"].startswith("✅ 已打卡：11月23日（周一）") and "完成度 92%" in done["text"]
     assert "已打卡1人" in today["text"] and "王五" in today["text"]
     assert "未打卡：李四" in today["text"]  # who spoke in the group belongs to its org
+
+    emulator.say(bot.token, "周报", user=ADMIN, chat=g, name="书记")
+    emulator.say(bot.token, "导出", user=ADMIN, chat=g, name="书记")
+    chart, export = emulator.replies(bot.token, g["id"], count=2, timeout=60)
+    assert chart["file_name"].endswith(".png") and chart["photo"][0]["file_size"] > 5000
+    assert "近7天" in chart["caption"]
+    assert export["document"]["file_name"] == "打卡_第1团支部_2026-11.xlsx" and export["document"]["file_size"] > 3000
 
 
 def test_a_broadcast_reaches_three_groups_once_despite_a_429(emulator, bot):
