@@ -4,7 +4,8 @@ sustained messages per second.
 
     .venv/bin/python benchmarks/bench_telegram.py [--rounds 200] [--burst 300]
 
-Round trip: a user sends a message; the clock stops when the bot's reply reaches the user's side.
+Round trip: a user sends a message; the clock stops when the bot's reply reaches the user's side
+(one at a time, at most 20 a second, below the rate limit).
 Sustained: `--burst` messages from 20 users at once, until every reply has arrived — once with the
 production rate limiter (AIORateLimiter: Telegram's 30 messages/s overall), once without it to show
 what the adapter itself can carry. Needs Node.js and npm (the emulator is installed on first use).
@@ -30,6 +31,7 @@ from knowledge.index import ensure_indexed  # noqa: E402
 from telegram_emulator import Emulator, RunningBot, free_port, missing_reason, new_token  # noqa: E402
 
 QUESTION = "入团前需要参加多少学时的团课？"
+PACE = 0.05  # seconds between the starts of two round trips
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -38,8 +40,11 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def round_trips(emu: Emulator, token: str, text: str, rounds: int, user: int) -> list[float]:
+    """Paced at 20 a second: back to back they would exceed Telegram's 30/s and time the limiter."""
     times = []
     for _ in range(rounds):
+        if times:
+            time.sleep(max(0.0, PACE - times[-1] / 1000))
         start = time.perf_counter()
         emu.say(token, text, user=user)
         if not emu.replies(token, user, count=1, timeout=30):
