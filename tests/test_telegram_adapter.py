@@ -82,6 +82,21 @@ def test_a_mention_in_a_group_is_answered_as_a_reply_without_the_mention(tg, ctx
     assert call.params["reply_parameters"]["message_id"] == update["message"]["message_id"]
 
 
+@pytest.mark.parametrize("text,addressed", [
+    ("@tuanwu_bot入团前需要参加多少学时的团课？", True),
+    ("问问 @TUANWU_BOT 吧", True),
+    ("@tuanwu_bot_fan 你好", False),
+    ("发邮件到 x@tuanwu_bot.cn", False),
+])
+def test_mentions_are_found_without_spaces_and_not_inside_other_names(text, addressed):
+    from telegram import Message
+
+    msg = Message.de_json(message_update(text, uid=54, chat=group_chat())["message"], None)
+    incoming = telegram_adapter.to_incoming(msg, BOT["username"], BOT["id"])
+    assert incoming.addressed is addressed
+    assert ("tuanwu_bot" in incoming.text.lower()) is not addressed
+
+
 def test_a_reply_to_the_bot_in_a_group_is_answered(tg):
     bot_message = {"message_id": 7, "date": 1, "from": BOT, "chat": group_chat(), "text": "…"}
     tg.feed(message_update(QUESTION, uid=52, chat=group_chat(), reply_to=bot_message))

@@ -75,7 +75,8 @@ def to_incoming(message: Message, bot_username: str, bot_id: int, event_key: str
         return None  # "/help@other_bot": a command for another bot in the same group
     addressed = not in_group
     if in_group and bot_username:
-        mention = re.compile(rf"@{re.escape(bot_username)}\b", re.IGNORECASE)
+        # Not \b: Chinese characters are word characters too, and "@tuanwu_bot入团要多久" is a mention.
+        mention = re.compile(rf"(?<![A-Za-z0-9_.])@{re.escape(bot_username)}(?![A-Za-z0-9_])", re.IGNORECASE)
         if mention.search(text):
             text, addressed = mention.sub(" ", text).strip(), True
     reply_to = message.reply_to_message
