@@ -8,6 +8,7 @@
     python bot.py ingest [PATH …]      (re)index plan documents
     python bot.py telegram             Telegram bot (long polling, or a webhook with TELEGRAM_WEBHOOK_URL)
     python bot.py tick [--at ISO-TIME]  run the scheduler once (cron; console chats get pushes printed)
+    python bot.py wechat | wecom       WeChat official account / WeCom app webhook server
 """
 from __future__ import annotations
 
@@ -174,6 +175,18 @@ def _faq_parser(sub) -> None:
     p.set_defaults(func=cmd_faq)
 
 
+def cmd_webhook(args, settings: Settings) -> int:
+    from handlers.adapters.wechat_adapter import serve
+    from handlers.adapters.wechat_config import ConfigError, WeChatConfig
+
+    try:
+        WeChatConfig.from_env(settings.env, args.command)  # fail before indexing, with the variable named
+    except ConfigError as err:
+        print(f"错误：{err}", file=sys.stderr)
+        return 2
+    return serve(build_context(settings), args.command, host=args.host, port=args.port)
+
+
 def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="bot.py", description="团务助手 League Cadre Assistant")
     ap.add_argument("--db", help="SQLite database file (default: $TUANWU_DB or data/tuanwu.db)")
@@ -209,6 +222,14 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--budget", type=float, help="stop sending after this many seconds (default: drain)")
     p.add_argument("--db", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_tick)
+
+    for name, what in (("wechat", "WeChat official account (公众号) webhook: WECHAT_TOKEN, WECHAT_AES_KEY …"),
+                       ("wecom", "WeCom (企业微信) app callback: WECOM_TOKEN, WECOM_AES_KEY, WECOM_CORPID …")):
+        p = sub.add_parser(name, help=what)
+        p.add_argument("--host", help="listen address (default $%s_HOST or 127.0.0.1)" % name.upper())
+        p.add_argument("--port", type=int, help="listen port (default $%s_PORT)" % name.upper())
+        p.add_argument("--db", help=argparse.SUPPRESS)
+        p.set_defaults(func=cmd_webhook)
     return ap
 
 

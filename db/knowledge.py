@@ -16,7 +16,7 @@ migrations = Migrations("knowledge")
 @migrations()
 def m001_documents_items_passages(db) -> None:
     db["document"].create(
-        {"key": str, "title": str, "issuer": str, "region": str, "year": int, "date": str, "date_text": str,
+        {"key": str, "title": str, "issuer": str, "region": str, "year": int, "date": str, "date_text": str, "printed_by": str,
          "doc_number": str, "recipients": str, "path": str, "sha1": str, "indexed_at": str},
         pk="key",
     )
@@ -68,6 +68,13 @@ class KnowledgeMixin:
         with self.lock, self.db.atomic():
             for key in keys:
                 self._delete_document(key)
+
+    def knowledge_version(self) -> tuple:
+        """Changes whenever documents are (re)indexed or FAQ entries change (for other processes)."""
+        return tuple(self.db.execute(
+            "SELECT (SELECT count(*) FROM document), (SELECT max(indexed_at) FROM document), "
+            "(SELECT count(*) FROM faq_entry), (SELECT max(id) FROM faq_entry), "
+            "(SELECT max(updated_at) FROM faq_entry)").fetchone())
 
     def documents(self) -> list[dict]:
         return list(self.db["document"].rows_where(order_by="key"))

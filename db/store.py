@@ -21,6 +21,7 @@ from db.faq import FaqMixin
 from db.knowledge import KnowledgeMixin
 from db.orgs import OrgsMixin
 from db.outbox import OutboxMixin
+from db.pages import PagesMixin
 from db.profiles import ProfilesMixin
 from db.reminders import RemindersMixin
 
@@ -31,7 +32,7 @@ BUSY_TIMEOUT_MS = 10_000
 
 # Listed in dependency order: migration sets are applied in this order (checkins reference identity).
 class Store(ProfilesMixin, EventsMixin, KnowledgeMixin, OrgsMixin, CheckinsMixin, OutboxMixin, RemindersMixin,
-            FaqMixin):
+            FaqMixin, PagesMixin):
     """One SQLite database (a file in WAL mode, or memory for tests) with the domain verbs."""
 
     def __init__(self, path: str | Path = ":memory:"):

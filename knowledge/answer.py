@@ -47,6 +47,8 @@ def _compose(kb, result: Result, asker_region: str | None) -> Answer:
     en = result.query.lang == "en"
     for h in result.hits:
         _add_following(kb, h, "how" in result.query.intents)
+        if "contact" in result.query.intents:
+            _add_contacts(kb, h)
     if result.decision == "decline":
         return Answer(decline_text(kb, result.reason, en), False, score=result.best, decision="decline")
     if result.decision == "choices":
@@ -91,6 +93,18 @@ def curated_answer(entry: dict, similarity: float) -> Answer:
     return Answer(text, True, [src], similarity, "faq")
 
 
+def _add_contacts(kb, h: Hit) -> None:
+    """"…及时反馈团市委组织部" + "电话是多少": add the contact line of each department the passage names."""
+    if h.passage["kind"] == "contact":
+        return
+    text = h.passage["text"]
+    rows = kb.passages(kb.passages_of_kind("contact", [h.doc["key"]]))
+    for row in rows.values():
+        dept = re.split(r"[:：]", row["text"], 1)[0].strip('"“” ')
+        if 1 < len(dept) <= 8 and dept in text and all(s.pid != row["id"] for s in h.siblings):
+            h.siblings.append(Hit(row["id"], row, h.doc, h.score))
+
+
 def source(h: Hit) -> dict:
     p, d = h.passage, h.doc
     section = f"{p['section_no']}、{p['section']}" if p.get("section_no") else (p.get("heading") or "")
@@ -121,7 +135,9 @@ def _quote_block(h: Hit, multi: bool) -> str:
 
 def quote(h: Hit) -> str:
     """The fact-bearing sentence, with matching sentences of the same item in document order."""
-    parts = sorted([h] + h.siblings[:MAX_SIBLINGS], key=lambda x: x.passage["position"])
+    extra = [x for x in h.siblings if x.passage["kind"] == "contact" and x.passage["item_id"] != h.item_id]
+    same_item = [x for x in h.siblings if x not in extra][:MAX_SIBLINGS]
+    parts = sorted([h] + same_item, key=lambda x: x.passage["position"]) + extra
     if len(parts) == 1:
         return _sentence(h)
     out, last = "", None
@@ -137,6 +153,8 @@ def quote(h: Hit) -> str:
 def _sentence(h: Hit, limit: int = QUOTE_MAX) -> str:
     """One sentence; a long one is cut to the clauses that hold the matched terms."""
     text = h.passage["text"].strip()
+    if h.passage["kind"] in ("contact", "meta"):
+        return text  # every part of a contact line or the document's data may be the answer
     if len(text) <= limit:
         return text + h.follow
     clauses = re.split(r"(?<=[，,；;：:])", text)

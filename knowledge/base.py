@@ -6,11 +6,13 @@ ingest. `ask()` is the whole path: analyse → search → compose.
 from __future__ import annotations
 
 import re
+import time
 from array import array
 from collections import OrderedDict
 from functools import lru_cache
 
 ROW_CACHE = 50_000  # passage rows kept in memory (~40 MB at most)
+REFRESH_EVERY = 2.0  # seconds between checks for another process's re-index or FAQ edit
 POSTINGS_CACHE = 2_000_000  # passage ids of recently used tokens' posting lists (8 MB)
 
 from knowledge import lexicon, segment
@@ -26,6 +28,19 @@ class KnowledgeBase:
         segment.setup(data_dir)
         self.store = store
         self.reload()
+
+    def refresh(self) -> None:
+        """Reload when another process or worker re-indexed the plans or edited the FAQ (checked at
+        most every few seconds, so the common path costs nothing)."""
+        now = time.monotonic()
+        if now - self._checked < REFRESH_EVERY:
+            return
+        self._checked = now
+        version = self.store.knowledge_version()
+        if version[:2] != self._version[:2]:
+            self.reload()
+        elif version != self._version:
+            self.reload_faq()
 
     def reload(self) -> None:
         """Re-read documents and statistics from the store (after an ingest)."""
@@ -51,6 +66,8 @@ class KnowledgeBase:
     def reload_faq(self) -> None:
         """Re-read the FAQ entries (after a build, an import or an admin's edit)."""
         self.faq = FaqIndex(self.store)
+        self._version = self.store.knowledge_version()
+        self._checked = time.monotonic()
         self.mentions_year.cache_clear()
         self.document_tokens.cache_clear()
         self.item_sentences.cache_clear()
@@ -124,6 +141,7 @@ class KnowledgeBase:
 
     def ask(self, question: str, region: str | None = None) -> Answer:
         """FAQ first (question-to-question), then the passages; the same decline rules for both."""
+        self.refresh()
         q = self.analyzer.analyze(question, region)
         if q.lang == "zh" and not out_of_scope(self, q):
             match = self.faq.match(question)

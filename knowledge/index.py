@@ -16,6 +16,7 @@ from knowledge.normalize import compact
 from knowledge.segment import index_text
 
 PLANS_DIR = Path(__file__).parent / "plans"
+HEAD_MARK = "|"  # separates a passage's heading from its sentence in the match text
 SUFFIXES = (".txt", ".docx")
 
 
@@ -52,7 +53,7 @@ def rows_for(doc: Document, items: list[Item]) -> tuple[dict, list[dict], list[l
         # A paragraph straight under a (sub)section heading belongs to that heading ("二、考核时段").
         heading = it.heading or (it.sub if it.kind == "paragraph" else "") or (it.section if it.kind == "paragraph" else "")
         passage_rows.append([
-            dict(position=i, kind=it.kind, text=s, norm=compact(f"{heading} {s}"),
+            dict(position=i, kind=it.kind, text=s, norm=f"{compact(heading)}{HEAD_MARK}{compact(s)}",
                  tokens=index_text(f"{context} {s}"))
             for i, s in enumerate(sentences) if s.strip()
         ])

@@ -36,6 +36,7 @@ DEBRIS = (
 )
 SENTENCE_END = "。！？!?"  # not ；: the clauses of a list ("比忠诚…；比担当…") belong together
 CONTINUED = "\x01"  # marks a table cell's continuation line
+LONG_SENTENCE = 200  # longer sentences are indexed as runs of clauses
 
 
 @dataclass
@@ -47,6 +48,7 @@ class Document:
     year: int | None = None
     date: str | None = None  # ISO date of issue
     date_text: str = ""  # the date as the document writes it (2020/3/13)
+    printed_by: str = ""  # the office that printed it (共青团东莞市委办公室)
     doc_number: str = ""
     recipients: str = ""
     path: str = ""
@@ -168,10 +170,10 @@ def _split_regions(lines: list[str], doc: Document) -> tuple[list[str], list[str
             table.append(CONTINUED + line)  # a cell broken over two lines: "“网上共青团”建设" / "工作"
             continue
         in_table = False
-        if any(p.search(line) for p in DEBRIS):
-            continue
         if "版权所有" in line or ("地址" in line and "邮编" in line) or "ICP备" in line:
-            _footer(line, doc, contacts)
+            _footer(line, doc, contacts)  # before the debris rules: a footer line holds contacts too
+            continue
+        if any(p.search(line) for p in DEBRIS):
             continue
         if "点击" in line and DATE_SLASH.search(line):  # "2020/3/13 15:21:14 来源:admin 点击:2710"
             m = DATE_SLASH.search(line)
@@ -217,8 +219,10 @@ def _header_metadata(line: str, doc: Document) -> bool:
     if compact_line.endswith("文件") and ISSUER.match(compact_line[:-2]):
         doc.issuer = doc.issuer or compact_line[:-2]
         return True
-    m = DATE_CN.fullmatch(compact_line) or re.fullmatch(r"(.{2,20}?)(\d{4}年\d{1,2}月\d{1,2}日)印发", compact_line)
-    if m:
+    printed = re.fullmatch(r"(.{2,20}?)(\d{4}年\d{1,2}月\d{1,2}日)印发", compact_line)
+    if printed:
+        doc.printed_by = doc.printed_by or printed.group(1)
+    if DATE_CN.fullmatch(compact_line) or printed:
         d = DATE_CN.search(compact_line)
         doc.date = doc.date or _iso(d.group(1), d.group(2), d.group(3))
         return True
@@ -413,6 +417,8 @@ def _meta_item(doc: Document) -> Item:
         if doc.date_text and doc.date_text != shown:
             shown += f"（{doc.date_text}）"
         parts.append(f"于{shown}发布（印发）")
+    if doc.printed_by:
+        parts.append(f"由{doc.printed_by}印发")
     if doc.recipients:
         parts.append(f"印发给{doc.recipients}")
     text = "，".join(parts) + "。"
@@ -423,7 +429,8 @@ _SPLIT = re.compile(rf"(?<=[{SENTENCE_END}])")
 
 
 def split_sentences(text: str) -> list[str]:
-    """Sentences of a passage; fragments under 8 characters are joined to their neighbour."""
+    """Sentences of a passage; fragments under 8 characters are joined to their neighbour, and a
+    sentence too long to be one answer (an overview's 400 characters) is cut into clause runs."""
     out: list[str] = []
     for para in text.split("\n"):
         for piece in _SPLIT.split(para):
@@ -434,4 +441,23 @@ def split_sentences(text: str) -> list[str]:
                 out[-1] += piece
             else:
                 out.append(piece)
-    return out
+    return [chunk for sentence in out for chunk in _clause_runs(sentence)]
+
+
+_CLAUSE_END = re.compile(r"(?<=[，,；;])")
+
+
+def _clause_runs(sentence: str) -> list[str]:
+    """Runs of whole clauses of at most LONG_SENTENCE // 2 characters; a cut is marked with "…"."""
+    if len(sentence) <= LONG_SENTENCE:
+        return [sentence]
+    runs: list[str] = []
+    for clause in _CLAUSE_END.split(sentence):
+        if runs and len(runs[-1]) + len(clause) <= LONG_SENTENCE // 2:
+            runs[-1] += clause
+        elif clause:
+            runs.append(clause)
+    if len(runs) > 1 and len(runs[-1]) < 20:
+        runs[-2] += runs.pop()
+    return [("" if i == 0 else "…") + r.rstrip("，,；;") + ("" if i == len(runs) - 1 else "…")
+            for i, r in enumerate(runs)]

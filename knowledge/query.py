@@ -121,7 +121,9 @@ class Analyzer:
         else:
             norm = normalize(raw)
             q = Query(raw=raw, norm=norm, intents=intents_of(norm))
-            q.terms = self._terms(self._take_places_and_years(q, norm))
+            fillers = lexicon.filler_pattern()
+            text = fillers.sub(" ", norm) if fillers else norm
+            q.terms = self._terms(self._take_places_and_years(q, text))
         if asker_region in self.regions and not q.regions and any(c in q.norm for c in SELF_CUES):
             q.regions.append(asker_region)  # "我们市…": the asker's own region, not every region
         return q

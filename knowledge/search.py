@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz
 
 from knowledge import pinyin, segment
+from knowledge.index import HEAD_MARK
 from knowledge.query import Query, Term
 
 FLOOR = 0.45  # below this nothing is offered: the documents do not answer it …
@@ -28,6 +29,7 @@ NAMED_RATIO = 0.5  # a region the question names (with others) is shown down to 
 CANDIDATES = 30
 LENGTH_PENALTY = 0.06
 SECOND_RATIO = 0.93  # a second item of the same region this close to its first is shown too
+HEADING_CREDIT = 0.9  # a term found only in the passage's heading
 SIBLING_RATIO = 0.85  # other sentences of the answer's item this close to it are quoted with it
 MAX_FTS_TOKENS = 12
 MIN_TOKENS = 2  # always read the two rarest tokens' doclists, whatever their length
@@ -220,7 +222,9 @@ def _term_match(term: Term, text: str, context: str, sub_words: dict[str, list[s
         return 0.0, term.text
     for i, alt in enumerate(alts):
         if alt in text:
-            return (1.0 if i == 0 else 0.95), alt
+            # the sentence itself beats its heading: every item of 宁波's plan is a "专项行动"
+            in_body = alt in text[text.find(HEAD_MARK) + 1:]
+            return (1.0 if i == 0 else 0.95) * (1.0 if in_body else HEADING_CREDIT), alt
     if context:
         for alt in alts:
             if alt in context:

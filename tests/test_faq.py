@@ -112,3 +112,13 @@ def test_cli_build_export_import(tmp_path):
     bad = run("import", str(out))
     assert bad.returncode == 1 and "line 1" in bad.stderr
     assert run("export", str(out)).returncode == 0 and "问题一" in out.read_text(encoding="utf-8")
+
+
+def test_an_edit_made_by_another_process_is_seen(built, monkeypatch):
+    from db import Store
+    from knowledge import base
+
+    other = Store(built.store.path)  # another worker or process on the same database
+    other.add_faq("团员证丢了怎么补办？", "向所在团支部申请，经团委审核后补办。")
+    monkeypatch.setattr(base, "REFRESH_EVERY", 0.0)
+    assert "向所在团支部申请" in built.kb.ask("团员证丢了怎么补办？").text

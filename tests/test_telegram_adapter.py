@@ -36,6 +36,7 @@ def tg(ctx):
     loop.run_until_complete(adapter.app.initialize())
     yield Harness(adapter, api, loop)
     loop.run_until_complete(adapter.app.shutdown())
+    loop.run_until_complete(adapter.close())
     loop.close()
 
 

@@ -2,18 +2,30 @@
 a document), and what the scheduler tick pushes from the
 bot's JobQueue — a broadcast to three groups (surviving an injected 429) and a deadline reminder.
 
-The clock starts at a chosen moment and then runs in real time, because the tick waits in real time.
+The clock starts a few seconds before Monday 09:00 and then runs in real time, because the tick waits
+in real time; it is set before the bot starts, so the bot's worker sees the same clock.
 """
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
 
+import pytest
+
 from telegram_emulator import moving_clock
 from telegram_fixtures import bot, emulator  # noqa: F401 - fixtures
 
 MONDAY_9AM = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
 ADMIN = 3100
+LEAD = dt.timedelta(seconds=5)  # time to start the bot and add a deadline before its 09:00 alert
+
+
+@pytest.fixture
+def ctx(ctx):
+    """The shared test context with the moving clock and one configured admin, before the bot starts."""
+    ctx.clock = moving_clock(MONDAY_9AM - LEAD)
+    ctx.settings = dataclasses.replace(ctx.settings, admins=(f"telegram:{ADMIN}",))
+    return ctx
 
 
 def group(n: int) -> dict:
@@ -21,7 +33,6 @@ def group(n: int) -> dict:
 
 
 def test_a_group_check_in_is_recorded_and_shows_in_todays_list(emulator, bot):
-    bot.ctx.clock = moving_clock(MONDAY_9AM)
     g = group(1)
     emulator.set_admins(g["id"], [ADMIN])
     emulator.say(bot.token, "打卡 组织青年大学习第12期，参与率92%", user=3001, chat=g, name="王五")
@@ -41,8 +52,6 @@ def test_a_group_check_in_is_recorded_and_shows_in_todays_list(emulator, bot):
 
 
 def test_a_broadcast_reaches_three_groups_once_despite_a_429(emulator, bot):
-    bot.ctx.clock = moving_clock(MONDAY_9AM)
-    bot.ctx.settings = dataclasses.replace(bot.ctx.settings, admins=(f"telegram:{ADMIN}",))
     groups = [group(n) for n in (11, 12, 13)]
     for g in groups:
         emulator.set_admins(g["id"], [ADMIN])
@@ -65,7 +74,6 @@ def test_a_broadcast_reaches_three_groups_once_despite_a_429(emulator, bot):
 
 
 def test_a_deadline_reminder_is_pushed_by_the_tick_when_it_falls_due(emulator, bot):
-    bot.ctx.clock = moving_clock(MONDAY_9AM - dt.timedelta(seconds=3))
     g = group(21)
     emulator.set_admins(g["id"], [ADMIN])
     emulator.say(bot.token, "订阅", user=ADMIN, chat=g, name="书记")
@@ -73,6 +81,7 @@ def test_a_deadline_reminder_is_pushed_by_the_tick_when_it_falls_due(emulator, b
     subscribed, added = emulator.replies(bot.token, g["id"], count=2)
     assert "已订阅" in subscribed["text"] and "提交年度考核材料" in added["text"]
 
+    assert bot.ctx.now() < MONDAY_9AM, "the bot took too long to start"
     bot.start_ticks(0.5)  # the 7-days-ahead alert is due at 09:00 today, a few seconds from now
     [alert] = emulator.replies(bot.token, g["id"], timeout=20, quiet=1.5)  # once, though ticks go on
     assert alert["text"].startswith("⏰ 截止提醒：提交年度考核材料") and "还有 7 天" in alert["text"]

@@ -23,6 +23,7 @@ from telegram.ext import (AIORateLimiter, Application, ApplicationHandlerStop, C
                           ContextTypes, Defaults, MessageHandler, TypeHandler, filters)
 
 from handlers import router
+from handlers.adapters.context_pool import ContextPool
 from handlers.adapters.telegram_send import send_reply
 from handlers.types import GROUP, PRIVATE, Context, Incoming, Reply
 
@@ -93,7 +94,10 @@ class TelegramAdapter:
     """Owns the PTB Application: its handlers call the router and send what it returns."""
 
     def __init__(self, ctx: Context, application: Application):
-        self.ctx = ctx
+        self.ctx = ctx  # the event loop's: the scheduler tick uses it
+        # Handlers run in a worker thread with its own connection (sqlite-utils savepoints break when
+        # two threads share one); one worker, because PTB hands over updates one at a time anyway.
+        self.pool = ContextPool(ctx, workers=1, name="telegram-worker")
         self.app = application
         self.admins = AdminCache()
         application.add_handler(TypeHandler(Update, self.claim), group=-1)
@@ -127,7 +131,7 @@ class TelegramAdapter:
         now = self.ctx.now().isoformat(timespec="seconds")
         # update_ids are per bot (and restart at random after a quiet week): key them by the bot too.
         key = f"{context.bot.id}:{update.update_id}"
-        fresh = await asyncio.to_thread(self.ctx.store.claim_event, PLATFORM, key, now)
+        fresh = await self.pool.run(lambda c: c.store.claim_event(PLATFORM, key, now))
         if not fresh:
             log.info("update %s already handled; skipped", update.update_id)
             raise ApplicationHandlerStop
@@ -157,24 +161,24 @@ class TelegramAdapter:
         await self.answer(msg)
 
     async def answer(self, msg: Incoming, reply_to: int | None = None) -> None:
-        """Dispatch one message (off the event loop: the core is synchronous) and send the replies."""
+        """Dispatch one message (in the worker: the core is synchronous) and send the replies."""
         if msg.in_group:
             admin = await self.admins.is_admin(self.app.bot, int(msg.chat_id), int(msg.user_id))
             msg = dataclasses.replace(msg, is_admin=admin)
-        for reply in await asyncio.to_thread(self.handle, msg):
+        for reply in await self.pool.run(self.handle, msg):
             await self.deliver(reply, int(msg.chat_id), reply_to)
 
-    def handle(self, msg: Incoming) -> list[Reply]:
+    def handle(self, ctx: Context, msg: Incoming) -> list[Reply]:
         """Record who is talking, dispatch, and offer the region buttons on a private first contact."""
-        store = self.ctx.store
-        now = self.ctx.now().isoformat(timespec="seconds")
+        store = ctx.store
+        now = ctx.now().isoformat(timespec="seconds")
         first_contact = store.profile(PLATFORM, msg.user_id) is None
         store.ensure_identity(PLATFORM, msg.user_id, msg.user_name, now)
         if msg.in_group:
             store.ensure_chat(PLATFORM, msg.chat_id, GROUP, msg.chat_title, now)
-        replies = router.dispatch(self.ctx, msg)
+        replies = router.dispatch(ctx, msg)
         if first_contact and not msg.in_group and not store.region_of_user(PLATFORM, msg.user_id):
-            replies += router.dispatch(self.ctx, dataclasses.replace(msg, text="city"))
+            replies += router.dispatch(ctx, dataclasses.replace(msg, text="city"))
         return replies
 
     async def deliver(self, reply: Reply, chat_id: int, reply_to: int | None = None) -> None:
@@ -185,6 +189,10 @@ class TelegramAdapter:
             await send_reply(self.app.bot, reply.chat_id, reply)
         else:
             await send_reply(self.app.bot, chat_id, reply, reply_to)
+
+    async def close(self) -> None:
+        """Close the worker and its connection (after the Application has stopped)."""
+        await asyncio.get_running_loop().run_in_executor(None, self.pool.close)
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log the failure and apologise in the chat it happened in (if there is one)."""

@@ -109,6 +109,7 @@ async def serve(adapter: TelegramAdapter, config: TelegramConfig, stop: asyncio.
         finally:
             await app.updater.stop()
             await app.stop()
+            await adapter.close()
 
 
 def run(ctx: Context, config: TelegramConfig) -> int:

@@ -41,6 +41,13 @@ def stopwords() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
+def filler_pattern() -> re.Pattern | None:
+    """Small talk and hedges to cut from a question before it is analysed."""
+    phrases = sorted((normalize(p) for p in _lines("fillers.txt")), key=len, reverse=True)
+    return re.compile("|".join(re.escape(p) for p in phrases if p)) if phrases else None
+
+
+@lru_cache(maxsize=1)
 def generic_words() -> frozenset[str]:
     """Words that count for a third: used everywhere in plans and in the framing of questions."""
     return frozenset(normalize(w) or w for w in _lines("generic.txt"))
