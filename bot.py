@@ -6,6 +6,7 @@
     python bot.py ask "问题" [--city 东莞] [--json]
     python bot.py ask --jsonl          JSON lines in ({"q", "city"}), JSON lines out
     python bot.py ingest [PATH …]      (re)index plan documents
+    python bot.py telegram             Telegram bot (long polling, or a webhook with TELEGRAM_WEBHOOK_URL)
     python bot.py tick [--at ISO-TIME]  run the scheduler once (cron; console chats get pushes printed)
     python bot.py wechat | wecom       WeChat official account / WeCom app webhook server
 """
@@ -74,6 +75,17 @@ def cmd_tick(args, settings: Settings) -> int:
     report = _tick(ctx, {"console": ConsoleSender()}, budget=args.budget)
     log.info("tick: %s", report)
     return 0
+
+
+def cmd_telegram(args, settings: Settings) -> int:
+    from handlers.adapters.telegram_run import ConfigError, TelegramConfig, run
+
+    try:
+        config = TelegramConfig.from_env(settings.env)
+    except ConfigError as err:
+        print(f"错误：{err}", file=sys.stderr)
+        return 2
+    return run(build_context(settings), config)
 
 
 def cmd_ask(args, settings: Settings) -> int:
@@ -194,6 +206,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--db", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_ask)
 
+    p = sub.add_parser("telegram", help="run the Telegram bot (TELEGRAM_BOT_TOKEN; see README)")
+    p.add_argument("--db", help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_telegram)
+
     p = sub.add_parser("ingest", help="(re)index plan documents (.txt, .docx)")
     p.add_argument("paths", nargs="*", help="files or folders (default: knowledge/plans)")
     p.add_argument("--force", action="store_true", help="re-index unchanged files too")
@@ -223,6 +239,8 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings.from_env(db_path=getattr(args, "db", None))
     if args.command is None:
+        if settings.env.get("TELEGRAM_BOT_TOKEN", "").strip():
+            return cmd_telegram(args, settings)
         args.user = "console"
         return cmd_console(args, settings)
     return args.func(args, settings)

@@ -1,0 +1,206 @@
+"""The Telegram adapter on a fake Bot API: real Update JSON in, real Bot API calls out (no network)."""
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from telegram import Update
+
+from handlers import router
+from handlers.adapters import telegram_adapter
+from handlers.adapters.telegram_adapter import TelegramAdapter
+from handlers.adapters.telegram_send import TelegramSender, send_reply, split_text
+from handlers.types import Attachment, Choice, Reply
+from telegram_fake import BOT, FakeBotAPI, callback_update, group_chat, message_update
+
+QUESTION = "入团前需要参加多少学时的团课？"
+
+
+class Harness:
+    def __init__(self, adapter: TelegramAdapter, api: FakeBotAPI, loop: asyncio.AbstractEventLoop):
+        self.adapter, self.api, self.loop = adapter, api, loop
+
+    def feed(self, payload: dict) -> None:
+        app = self.adapter.app
+        self.loop.run_until_complete(app.process_update(Update.de_json(payload, app.bot)))
+
+    def run(self, coro):
+        return self.loop.run_until_complete(coro)
+
+
+@pytest.fixture
+def tg(ctx):
+    api = FakeBotAPI()
+    adapter = TelegramAdapter.build(ctx, "123456:TEST-TOKEN", request=api)  # retries on 429 as in production
+    loop = asyncio.new_event_loop()
+    loop.run_until_complete(adapter.app.initialize())
+    yield Harness(adapter, api, loop)
+    loop.run_until_complete(adapter.app.shutdown())
+    loop.run_until_complete(adapter.close())
+    loop.close()
+
+
+def test_private_question_gets_the_cited_answer(tg, ctx):
+    ctx.store.set_region("telegram", "42", "东莞")  # not a first contact: no region buttons
+    tg.feed(message_update(QUESTION, uid=42))
+    [call] = tg.api.sent()
+    assert call.params["chat_id"] == 42
+    assert "20学时" in call.params["text"].replace(" ", "") and "《东莞共青团2017年工作要点》" in call.params["text"]
+
+
+def test_first_private_contact_offers_the_region_buttons_once(tg, ctx):
+    tg.feed(message_update(QUESTION, uid=43))
+    answer, offer = tg.api.sent()
+    assert "学时" in answer.params["text"]
+    assert "地区" in offer.params["text"]
+    buttons = [b for row in offer.params["reply_markup"]["inline_keyboard"] for b in row]
+    assert {"text": "枣庄", "callback_data": "city 枣庄"} in buttons
+    tg.feed(message_update(QUESTION, uid=43))
+    assert len(tg.api.sent()) == 3  # the second question: its answer only
+
+
+def test_group_chatter_gets_no_reply_but_enrols_the_speaker_in_the_group_org(tg, ctx):
+    tg.feed(message_update("大家今天下午三点开会", uid=50, chat=group_chat()))
+    tg.feed(message_update("/help@other_bot", uid=50, chat=group_chat()))
+    assert tg.api.sent() == []
+    assert ctx.store.org_of_member("telegram", "50")["name"] == "某某镇团委工作群"  # 今日 will list them
+
+
+def test_group_admins_speaking_are_not_enrolled(tg, ctx):
+    tg.api.admins.add((-100123, 59))
+    tg.feed(message_update("大家今天下午三点开会", uid=59, chat=group_chat()))
+    assert ctx.store.org_of_member("telegram", "59") is None
+
+
+def test_a_mention_in_a_group_is_answered_as_a_reply_without_the_mention(tg, ctx):
+    ctx.store.set_region("telegram", "51", "枣庄")
+    text = f"@{BOT['username']} {QUESTION}"
+    update = message_update(text, uid=51, chat=group_chat(),
+                            entities=[{"type": "mention", "offset": 0, "length": len(BOT["username"]) + 1}])
+    tg.feed(update)
+    [call] = tg.api.sent()
+    assert call.params["chat_id"] == -100123 and "8学时" in call.params["text"].replace(" ", "")
+    assert call.params["reply_parameters"]["message_id"] == update["message"]["message_id"]
+
+
+@pytest.mark.parametrize("text,addressed", [
+    ("@tuanwu_bot入团前需要参加多少学时的团课？", True),
+    ("问问 @TUANWU_BOT 吧", True),
+    ("@tuanwu_bot_fan 你好", False),
+    ("发邮件到 x@tuanwu_bot.cn", False),
+])
+def test_mentions_are_found_without_spaces_and_not_inside_other_names(text, addressed):
+    from telegram import Message
+
+    msg = Message.de_json(message_update(text, uid=54, chat=group_chat())["message"], None)
+    incoming = telegram_adapter.to_incoming(msg, BOT["username"], BOT["id"])
+    assert incoming.addressed is addressed
+    assert ("tuanwu_bot" in incoming.text.lower()) is not addressed
+
+
+def test_a_reply_to_the_bot_in_a_group_is_answered(tg):
+    bot_message = {"message_id": 7, "date": 1, "from": BOT, "chat": group_chat(), "text": "…"}
+    tg.feed(message_update(QUESTION, uid=52, chat=group_chat(), reply_to=bot_message))
+    assert "学时" in tg.api.texts()[0]
+
+
+def test_group_commands_work_in_chinese_and_ascii(tg):
+    tg.feed(message_update("帮助", uid=53, chat=group_chat()))
+    tg.feed(message_update(f"/help@{BOT['username']}", uid=53, chat=group_chat()))
+    assert len(tg.api.texts()) == 2 and all("命令" in t for t in tg.api.texts())
+
+
+def test_group_admins_come_from_the_chat_administrators_asked_once_per_group(tg, monkeypatch):
+    seen = []
+    real = router.dispatch
+    monkeypatch.setattr(telegram_adapter.router, "dispatch", lambda ctx, msg: seen.append(msg) or real(ctx, msg))
+    tg.api.admins.add((-100123, 60))
+    tg.feed(message_update("帮助", uid=60, chat=group_chat()))
+    tg.feed(message_update("帮助", uid=61, chat=group_chat()))
+    tg.feed(message_update("帮助", uid=60, chat=group_chat(-100999, "另一个群")))
+    assert [m.is_admin for m in seen] == [True, False, False]
+    assert len(tg.api.sent("getChatAdministrators")) == 2  # one per group, then cached
+    help_for_admin, help_for_member = tg.api.texts()[:2]
+    assert "（管理员）" in help_for_admin and "（管理员）" not in help_for_member
+
+
+def test_choices_become_an_inline_keyboard(tg):
+    tg.feed(message_update("城市", uid=44))
+    markup = tg.api.sent()[0].params["reply_markup"]["inline_keyboard"]
+    data = [b["callback_data"] for row in markup for b in row]
+    assert data == [f"city {r}" for r in tg.adapter.ctx.kb.regions]
+    assert all(len(row) <= 3 for row in markup)
+
+
+def test_a_button_press_is_answered_and_dispatched_as_typed(tg, ctx):
+    tg.feed(callback_update("city 枣庄", uid=45))
+    assert len(tg.api.sent("answerCallbackQuery")) == 1
+    assert tg.api.sent("editMessageReplyMarkup")[0].params["message_id"] == 900  # the used keyboard goes
+    assert "枣庄" in tg.api.texts()[0]
+    assert ctx.store.region_of_user("telegram", "45") == "枣庄"
+
+
+def test_a_redelivered_update_is_processed_once(tg):
+    update = message_update("帮助", uid=46, update_id=31337)
+    tg.feed(update)
+    tg.feed(update)
+    assert len(tg.api.sent()) == 2  # help + the first-contact region offer, once
+
+
+def test_the_command_menu_is_the_registry(tg):
+    tg.run(tg.adapter.publish_commands())
+    default, admins = tg.api.sent("setMyCommands")
+    assert [c["command"] for c in default.params["commands"]] == \
+        [c.alias for c in router.commands() if router.MEMBER in c.roles]
+    assert [c["command"] for c in admins.params["commands"]] == [c.alias for c in router.commands()]
+    assert admins.params["scope"] == {"type": "all_chat_administrators"}
+    first = router.commands()[0]
+    assert default.params["commands"][0]["description"].startswith(first.name)
+
+
+def test_long_answers_are_split_at_line_breaks_under_the_limit(tg):
+    lines = [f"第{i}条：" + "团" * 90 for i in range(120)]  # ~11,000 characters
+    reply = Reply("\n".join(lines), choices=(Choice("东莞", "city 东莞"),))
+    tg.run(send_reply(tg.adapter.app.bot, 42, reply))
+    parts = tg.api.sent()
+    assert len(parts) == 3 and all(len(p.params["text"]) <= 4096 for p in parts)
+    assert "\n".join(p.params["text"] for p in parts) == reply.text  # nothing lost, cut only at line ends
+    assert [("reply_markup" in p.params) for p in parts] == [False, False, True]
+
+
+def test_split_text_cuts_an_overlong_line_hard():
+    parts = split_text("a" * 5000 + "\nb")
+    assert parts == ["a" * 4096, "a" * 904 + "\nb"]
+
+
+def test_charts_go_as_photos_and_exports_as_documents(tg):
+    png = b"\x89PNG\r\n\x1a\n" + b"0" * 100
+    tg.run(send_reply(tg.adapter.app.bot, 42, Reply("本周打卡", attachment=Attachment("photo", "week.png", png, "image/png"))))
+    tg.run(send_reply(tg.adapter.app.bot, 42, Reply("考核表", attachment=Attachment("document", "表.xlsx", b"PK..."))))
+    [photo], [doc] = tg.api.sent("sendPhoto"), tg.api.sent("sendDocument")
+    assert photo.params["caption"] == "本周打卡" and photo.files["photo"] == ("week.png", png)
+    assert doc.params["caption"] == "考核表" and doc.files["document"] == ("表.xlsx", b"PK...")
+    assert tg.api.sent() == []
+
+
+def test_a_failed_send_is_logged_and_apologised_for(tg, ctx, caplog):
+    ctx.store.set_region("telegram", "47", "东莞")
+    tg.api.fail("sendMessage", 400, "Bad Request: can't parse entities")
+    tg.feed(message_update("帮助", uid=47))
+    assert tg.api.texts() == [telegram_adapter.APOLOGY]
+    assert "failed" in caplog.text
+
+
+@pytest.mark.parametrize("arrange,status,retry_after", [
+    (lambda api: None, "sent", 0.0),
+    (lambda api: api.fail("sendMessage", 429, "Too Many Requests: retry after 7", retry_after=7), "retry", 7.0),
+    (lambda api: api.time_out("sendMessage"), "uncertain", 0.0),
+    (lambda api: api.fail("sendMessage", 403, "Forbidden: bot was blocked by the user"), "failed", 0.0),
+    (lambda api: api.fail("sendMessage", 400, "Bad Request: chat not found"), "failed", 0.0),
+])
+def test_the_sender_reports_what_telegram_said(tg, arrange, status, retry_after):
+    arrange(tg.api)
+    result = tg.run(TelegramSender(tg.adapter.app.bot).send(Reply("明天截止", platform="telegram", chat_id="-100123")))
+    # One attempt even though interactive replies retry 429s: the scheduler retries from the outbox.
+    assert (result.status, result.retry_after) == (status, retry_after)
+    assert len(tg.api.sent()) == (status == "sent")
