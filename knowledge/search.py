@@ -22,6 +22,7 @@ from knowledge.query import Query, Term
 FLOOR = 0.45  # below this nothing is offered: the documents do not answer it …
 CLEAR_FLOOR, CLEAR_RATIO = 0.4, 1.3  # … unless the best item stands this clearly above the runner-up
 ANSWER = 0.66  # at or above this the best passage is an answer on its own
+TIE = 0.02  # items scoring within this of the best are equally good answers
 GAP = 0.06  # closer than this to a different item of the same region, below ANSWER: offer choices
 REGION_RATIO = 0.8  # other regions are shown when their best is within this ratio of the best
 ASKER_RATIO = 0.6  # the asker's own region is shown down to this ratio
@@ -304,9 +305,13 @@ def _choose(hits: list[Hit], q: Query, asker_region: str | None) -> tuple[list[H
         by_region.setdefault(h.region, []).append(h)
     top = hits[0]
     rivals = [h for h in by_region[top.region] if h.item_id != top.item_id]
-    if best < ANSWER and rivals and best - rivals[0].score < GAP and len(by_region) == 1:
-        options = [top] + [h for h in _distinct_items(hits) if h.pid != top.pid]
-        return options[:3], True
+    close = best - rivals[0].score < GAP if rivals else False
+    tied = [h for h in _distinct_items(by_region[top.region]) if h.score >= best - TIE]
+    vague = len([t for t in q.terms if t.weight >= 1.0]) <= 2 and len(tied) >= 3
+    # Low confidence with a close rival, or a vague question that several items answer equally well
+    # ("宁波的专项行动": all sixteen are): ask which one rather than pick one at random.
+    if (best < ANSWER and close and len(by_region) == 1) or (vague and len(q.regions) <= 1):
+        return _distinct_items(by_region[top.region])[:3], True
     regions = []
     for region, rhits in by_region.items():
         if region in q.regions and len(q.regions) > 1:

@@ -79,3 +79,11 @@ def test_fts_and_sql_syntax_is_just_text(ctx, q):
     reply = dispatch(ctx, message(q))[0]
     assert reply.text and "出错" not in reply.text
     assert ctx.store.passage_count() == before
+
+
+def test_a_vague_question_offers_at_most_three_choices_and_a_choice_answers(ctx):
+    reply = dispatch(ctx, message("宁波志愿"))[0]
+    assert 1 < len(reply.choices) <= 3 and "请选择" in reply.text
+    picked = dispatch(ctx, message(reply.choices[1].command))[0]
+    label = reply.choices[1].label.split(" ", 1)[1]
+    assert picked.data["matched"] and label in picked.text
