@@ -220,13 +220,20 @@ def _english_lead(h: Hit, n_regions: int) -> str:
     return f"From {english_name(d['region'])}'s{year} document “{d['title']}”{loc}:"
 
 
-@lru_cache(maxsize=64)
 def english_name(region: str) -> str:
     """东莞 → Dongguan (from the glossary); the county committee's plan → the county league committee."""
     if region in lexicon.ORG_REGIONS:
         return "the county league committee"
-    names = [en for en, zh in lexicon.glossary().items() if zh and zh[0] == region and " " not in en]
-    return names[0].title() if names else region
+    return _english_names().get(region, region)
+
+
+@lru_cache(maxsize=1)
+def _english_names() -> dict[str, str]:
+    out: dict[str, str] = {}
+    for en, zh in lexicon.glossary().items():
+        if zh and " " not in en:
+            out.setdefault(zh[0], en.title())
+    return out
 
 
 def _choices(result: Result, en: bool) -> Answer:
@@ -244,10 +251,7 @@ def decline_text(kb, reason: str, en: bool = False) -> str:
     cover = kb.coverage()
     kind, _, what = reason.partition(":")
     if en:
-        years: dict[str, set] = {}
-        for d in kb.docs.values():
-            years.setdefault(english_name(d["region"]), set()).add(str(d["year"] or ""))
-        cover = "; ".join(f"{name} ({', '.join(sorted(y for y in ys if y))})" for name, ys in sorted(years.items()))
+        cover = kb.coverage(english=True)
         if kind in ("place", "year", "scope"):
             return f"No document here covers {what}. The documents cover: {cover}."
         return f"Sorry, none of the documents answers that. They cover: {cover}."

@@ -125,16 +125,22 @@ class KnowledgeBase:
                 return True
         return False
 
-    def coverage(self) -> str:
-        """What the documents cover, for a decline: 东莞（2017）、宁波（2019）…"""
-        return self._coverage
+    def coverage(self, english: bool = False) -> str:
+        """What the documents cover, for a decline: 东莞（2017）、宁波（2019）… (or in English)."""
+        return self._coverage[english]
 
-    def _describe_coverage(self, most: int = 12) -> str:
+    def _describe_coverage(self, most: int = 12) -> tuple[str, str]:
+        from knowledge.answer import english_name
+
         seen: dict[str, set[int]] = {}
         for d in self.docs.values():
             seen.setdefault(d["region"], set()).add(d["year"])
-        parts = [f"{r}（{'、'.join(str(y) for y in sorted(ys) if y)}）" for r, ys in sorted(seen.items())]
-        return "、".join(parts[:most]) + (f" 等{len(parts)}个地区" if len(parts) > most else "")
+        regions = sorted(seen)
+        zh = [f"{r}（{'、'.join(str(y) for y in sorted(seen[r]) if y)}）" for r in regions]
+        en = sorted(f"{english_name(r)} ({', '.join(str(y) for y in sorted(seen[r]) if y)})" for r in regions)
+        more = len(regions) > most
+        return ("、".join(zh[:most]) + (f" 等{len(zh)}个地区" if more else ""),
+                "; ".join(en[:most]) + (f" and {len(en) - most} more regions" if more else ""))
 
     def search(self, question: str, region: str | None = None) -> Result:
         return search(self, self.analyzer.analyze(question, region), region)
