@@ -208,7 +208,7 @@ class Analyzer:
         gloss = lexicon.glossary()
         words = [w if w in EN_STOP else singular(w) for w in (re.sub(r"'s?$", "", x) for x in ASCII_WORD.findall(low))]
         i, terms = 0, {}
-        longest = max((len(k.split()) for k in gloss), default=1)
+        longest = lexicon.glossary_longest()
         while i < len(words):
             for size in range(min(longest, len(words) - i), 0, -1):
                 phrase = " ".join(words[i:i + size])

@@ -27,7 +27,7 @@ GAP = 0.06  # closer than this to a different item of the same region, below ANS
 REGION_RATIO = 0.8  # other regions are shown when their best is within this ratio of the best
 ASKER_RATIO = 0.6  # the asker's own region is shown down to this ratio
 NAMED_RATIO = 0.5  # a region the question names (with others) is shown down to this ratio
-CANDIDATES = 30
+CANDIDATES = 20
 LENGTH_PENALTY = 0.06
 SECOND_RATIO = 0.93  # a second item of the same region this close to its first is shown too
 HEADING_CREDIT = 0.9  # a term found only in the passage's heading
@@ -200,8 +200,9 @@ def _score(kb, q: Query, terms: list[Term], parts: dict[str, list[str]], p: dict
     total = gained = 0.0
     matched = []
     tokens = f" {p['tokens']} "
+    body = text[text.find(HEAD_MARK) + 1:]
     for term in terms:
-        m, form = _term_match(term, text, context, parts, tokens)
+        m, form = _term_match(term, text, body, context, parts, tokens)
         total += term.weight
         gained += term.weight * m
         if m >= 0.6:
@@ -211,7 +212,7 @@ def _score(kb, q: Query, terms: list[Term], parts: dict[str, list[str]], p: dict
     return Hit(p["id"], p, kb.docs[p["doc_key"]], min(score, 1.0), tuple(matched))
 
 
-def _term_match(term: Term, text: str, context: str, sub_words: dict[str, list[str]],
+def _term_match(term: Term, text: str, body: str, context: str, sub_words: dict[str, list[str]],
                 tokens: str) -> tuple[float, str]:
     """How well a passage holds a term (0–1), and the form it holds it in."""
     alts = term.alts
@@ -224,8 +225,7 @@ def _term_match(term: Term, text: str, context: str, sub_words: dict[str, list[s
     for i, alt in enumerate(alts):
         if alt in text:
             # the sentence itself beats its heading: every item of 宁波's plan is a "专项行动"
-            in_body = alt in text[text.find(HEAD_MARK) + 1:]
-            return (1.0 if i == 0 else 0.95) * (1.0 if in_body else HEADING_CREDIT), alt
+            return (1.0 if i == 0 else 0.95) * (1.0 if alt in body else HEADING_CREDIT), alt
     if context:
         for alt in alts:
             if alt in context:

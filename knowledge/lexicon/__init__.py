@@ -165,6 +165,12 @@ def glossary() -> dict[str, tuple[str, ...]]:
     return out
 
 
+@lru_cache(maxsize=1)
+def glossary_longest() -> int:
+    """The most words in a glossary phrase (how far ahead the English matcher looks)."""
+    return max((len(k.split()) for k in glossary()), default=1)
+
+
 def singular(word: str) -> str:
     """A crude English singular, enough to look plural nouns up in the glossary."""
     if len(word) > 4 and word.endswith("ies"):
