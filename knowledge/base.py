@@ -60,7 +60,7 @@ class KnowledgeBase:
         self.doc_of = array("i", [-1]) * (max((pid for pid, _ in pairs), default=0) + 1)
         for pid, key in pairs:
             self.doc_of[pid] = self.doc_index[key]
-        self._coverage = self._describe_coverage()
+        self._coverage: tuple[str, str] | None = None
         self.reload_faq()
 
     def reload_faq(self) -> None:
@@ -127,6 +127,8 @@ class KnowledgeBase:
 
     def coverage(self, english: bool = False) -> str:
         """What the documents cover, for a decline: 东莞（2017）、宁波（2019）… (or in English)."""
+        if self._coverage is None:  # built on the first decline: the English names need the glossary
+            self._coverage = self._describe_coverage()
         return self._coverage[english]
 
     def _describe_coverage(self, most: int = 12) -> tuple[str, str]:

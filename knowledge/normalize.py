@@ -86,6 +86,14 @@ def normalize(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+def normalize_simplified(text: str) -> str:
+    """normalize() for text already in Simplified Chinese (the lexicon files): the same result
+    without the Traditional→Simplified pass, which costs ~50 µs a word (a test checks they agree)."""
+    text = unicodedata.normalize("NFKC", text)
+    text = _numerals_to_digits(text).translate(_PUNCT)
+    return re.sub(r"\s+", " ", text).strip()
+
+
 def compact(text: str) -> str:
     """normalize() without any white space: what substring matching compares."""
     return normalize(text).replace(" ", "")

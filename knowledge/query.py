@@ -174,11 +174,6 @@ class Analyzer:
             spans.append(name)
             quoted.add(name.lower())
             text = text.replace(m.group(0), " ")
-        pattern = lexicon.synonym_pattern()
-        if pattern is not None:
-            for m in pattern.finditer(text):
-                spans.append(m.group(0))
-            text = pattern.sub(" ", text)
         words = spans + [w for w in segment.cut(text)]
         for word in words:
             word = word.strip().lower()

@@ -62,7 +62,7 @@ def setup(cache_dir: str | Path = "data") -> None:
         jieba.initialize()
         if lexicon.userdict_path().exists():
             jieba.load_userdict(str(lexicon.userdict_path()))
-        for word in list(lexicon.places()) + [w for w in lexicon.synonym_groups() if 2 <= len(w) <= 8]:
+        for word in list(lexicon.places()) + [w for w in lexicon.synonym_groups() if 2 <= len(w) <= 12]:
             if jieba.dt.FREQ.get(word, 0) < 1000:
                 jieba.add_word(word, freq=2000)
         _ready = True

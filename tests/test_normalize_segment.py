@@ -43,3 +43,14 @@ def test_key_league_terms_are_single_tokens_in_a_sentence(term):
 
 def test_long_compounds_are_also_indexed_by_their_two_character_parts():
     assert {"牵手", "关爱"} <= set(segment.index_text("常态化实施“牵手关爱”行动").split())
+
+
+def test_the_lexicon_files_are_already_simplified():
+    """The lexicon skips the Traditional→Simplified pass at load (for start-up time); that is only
+    right while every entry is unchanged by it."""
+    from knowledge.normalize import normalize_simplified
+
+    words = list(lexicon.stopwords()) + list(lexicon.generic_words()) + list(lexicon.synonym_groups())
+    words += [r for renderings in lexicon.glossary().values() for r in renderings]
+    changed = [w for w in words if normalize(w) != normalize_simplified(w)]
+    assert not changed, changed[:10]

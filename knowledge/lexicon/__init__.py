@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from knowledge.normalize import normalize
+from knowledge.normalize import normalize_simplified as normalize  # lexicon files are Simplified
 
 HERE = Path(__file__).parent
 log = logging.getLogger(__name__)
@@ -141,13 +141,6 @@ def synonym_canonical() -> dict[str, str]:
             if a != b:
                 parent[max(a, b)] = min(a, b)
     return {w: find(w) for w in parent}
-
-
-@lru_cache(maxsize=1)
-def synonym_pattern() -> re.Pattern | None:
-    """Multi-character words of the synonym groups, longest first, for phrase spotting in a question."""
-    words = sorted((w for w in synonym_groups() if len(w) >= 2), key=len, reverse=True)
-    return re.compile("|".join(re.escape(w) for w in words)) if words else None
 
 
 @lru_cache(maxsize=1)
