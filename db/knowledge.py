@@ -64,11 +64,6 @@ class KnowledgeMixin:
         self.db.execute("DELETE FROM item WHERE doc_key = ?", [key])
         self.db.execute("DELETE FROM document WHERE key = ?", [key])
 
-    def remove_documents(self, keys: Iterable[str]) -> None:
-        with self.lock, self.db.atomic():
-            for key in keys:
-                self._delete_document(key)
-
     def knowledge_version(self) -> tuple:
         """Changes whenever documents are (re)indexed or FAQ entries change (for other processes)."""
         return tuple(self.db.execute(
@@ -88,27 +83,6 @@ class KnowledgeMixin:
     def token_document_frequency(self) -> dict[str, int]:
         """Token → number of passages containing it (FTS5's own vocabulary)."""
         return {row[0]: row[1] for row in self.db.execute("SELECT term, doc FROM passage_vocab")}
-
-    def search_passages(self, tokens: Iterable[str], limit: int = 60,
-                        doc_keys: Sequence[str] | None = None) -> list[tuple[int, float]]:
-        """(passage id, bm25 rank) of the best FTS matches for any of the tokens; lower rank is better."""
-        match = fts_query(tokens)
-        if not match:
-            return []
-        sql = "SELECT f.rowid, f.rank FROM passage_fts f"
-        params: list = []
-        if doc_keys:
-            # A join, not "rowid IN (subquery)": the latter makes SQLite re-run FTS per row (185 ms vs 1 ms).
-            sql += f" JOIN passage p ON p.id = f.rowid AND p.doc_key IN ({','.join('?' * len(doc_keys))})"
-            params += list(doc_keys)
-        sql += " WHERE passage_fts MATCH ?"
-        params.append(match)
-        sql += " ORDER BY f.rank LIMIT ?"
-        params.append(limit)
-        try:
-            return [(r[0], r[1]) for r in self.db.execute(sql, params)]
-        except sqlite3.OperationalError:  # an FTS expression SQLite still refuses: no candidates
-            return []
 
     def token_postings(self, token: str) -> list[int]:
         """Ids of the passages whose tokens include `token` (FTS5's doclist, unranked: ~1 µs a row)."""

@@ -2,7 +2,8 @@
 
 A mixin declares its schema as a sqlite-utils `Migrations` set named after the feature; `Store`
 applies every set on open, so adding a feature never edits another feature's schema. The verbs are
-domain words (save_profile, record_event, search_passages …) so another backend can sit behind them.
+domain words (ensure_identity, claim_event, token_postings, record_checkin …) so another backend can sit
+behind them.
 """
 from __future__ import annotations
 
