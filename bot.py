@@ -32,7 +32,7 @@ def build_context(settings: Settings, index: bool = True) -> Context:
     store = Store(settings.db_path)
     report = ensure_indexed(store, settings.plans_dir or None) if index else None
     kb = KnowledgeBase(store, settings.data_dir)
-    if (report and report.indexed) or (index and not store.faq_entries("generated")):
+    if (report and report.indexed) or (index and not store.faq_count("generated")):
         from knowledge import faq
 
         faq.rebuild(kb)

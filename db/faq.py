@@ -124,6 +124,9 @@ class FaqMixin:
         entry["sources"] = list(self.db["faq_source"].rows_where("entry_id = ?", [entry_id], order_by="position"))
         return entry
 
+    def faq_count(self, kind: str) -> int:
+        return self.db.execute("SELECT count(*) FROM faq_entry WHERE kind = ?", [kind]).fetchone()[0]
+
     def faq_entries(self, kind: str | None = None) -> list[dict]:
         where, params = ("kind = ?", [kind]) if kind else (None, [])
         return list(self.db["faq_entry"].rows_where(where, params, order_by="id"))

@@ -64,13 +64,6 @@ class KnowledgeMixin:
         self.db.execute("DELETE FROM item WHERE doc_key = ?", [key])
         self.db.execute("DELETE FROM document WHERE key = ?", [key])
 
-    def knowledge_version(self) -> tuple:
-        """Changes whenever documents are (re)indexed or FAQ entries change (for other processes)."""
-        return tuple(self.db.execute(
-            "SELECT (SELECT count(*) FROM document), (SELECT max(indexed_at) FROM document), "
-            "(SELECT count(*) FROM faq_entry), (SELECT max(id) FROM faq_entry), "
-            "(SELECT max(updated_at) FROM faq_entry)").fetchone())
-
     def documents(self) -> list[dict]:
         return list(self.db["document"].rows_where(order_by="key"))
 

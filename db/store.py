@@ -74,6 +74,14 @@ class Store(ProfilesMixin, EventsMixin, KnowledgeMixin, OrgsMixin, CheckinsMixin
         for migrations in self.migration_sets():
             migrations.apply(self.db)
 
+    def knowledge_version(self) -> tuple:
+        """Changes whenever documents are (re)indexed or FAQ entries change (spans two mixins' tables),
+        so a long-running process notices another's ingest or FAQ edit."""
+        return tuple(self.db.execute(
+            "SELECT (SELECT count(*) FROM document), (SELECT max(indexed_at) FROM document), "
+            "(SELECT count(*) FROM faq_entry), (SELECT max(id) FROM faq_entry), "
+            "(SELECT max(updated_at) FROM faq_entry)").fetchone())
+
     def close(self) -> None:
         self.db.close()
 
