@@ -7,6 +7,8 @@ from typing import Iterable
 
 from sqlite_utils.migrations import Migrations
 
+from db.values import storable
+
 migrations = Migrations("faq")
 GENERATED, CURATED = "generated", "curated"
 
@@ -115,6 +117,8 @@ class FaqMixin:
         return added, updated
 
     def faq_entry(self, entry_id: int) -> dict | None:
+        if not storable(entry_id):
+            return None
         rows = list(self.db["faq_entry"].rows_where("id = ?", [entry_id]))
         if not rows:
             return None

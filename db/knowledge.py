@@ -10,6 +10,8 @@ from typing import Iterable, Sequence
 
 from sqlite_utils.migrations import Migrations
 
+from db.values import storable
+
 migrations = Migrations("knowledge")
 
 
@@ -94,6 +96,7 @@ class KnowledgeMixin:
         return self.db.execute("SELECT id, doc_key FROM passage")
 
     def passages_by_id(self, ids: Sequence[int]) -> dict[int, dict]:
+        ids = [i for i in ids if storable(i)]
         if not ids:
             return {}
         marks = ",".join("?" * len(ids))

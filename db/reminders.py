@@ -12,6 +12,7 @@ from typing import Iterable
 from sqlite_utils.migrations import Migrations
 
 from db.outbox import immediate, utc
+from db.values import storable
 
 migrations = Migrations("reminders")
 
@@ -76,6 +77,8 @@ class RemindersMixin:
         return added
 
     def deadline(self, deadline_id: int) -> dict | None:
+        if not storable(deadline_id):
+            return None
         rows = list(self.db.query("SELECT * FROM deadline WHERE id = ? AND deleted_at IS NULL", [deadline_id]))
         return rows[0] if rows else None
 
@@ -98,6 +101,8 @@ class RemindersMixin:
         unknown = set(changes) - set(DEADLINE_FIELDS)
         if unknown:
             raise ValueError(f"not deadline fields: {sorted(unknown)}")
+        if not storable(deadline_id):
+            return False
         sets = ", ".join(f"{k} = :{k}" for k in changes)
         with immediate(self):
             cur = self.db.execute(f"UPDATE deadline SET {sets} WHERE id = :id AND deleted_at IS NULL",
@@ -105,6 +110,8 @@ class RemindersMixin:
             return cur.rowcount == 1
 
     def delete_deadline(self, deadline_id: int, now: dt.datetime) -> bool:
+        if not storable(deadline_id):
+            return False
         with immediate(self):
             cur = self.db.execute("UPDATE deadline SET deleted_at = ?, next_alert_at = NULL "
                                   "WHERE id = ? AND deleted_at IS NULL", [utc(now), deadline_id])

@@ -36,7 +36,7 @@ def parse_leads(text: str) -> tuple[int, ...] | None:
     out = []
     for p in parts:
         p = "0" if p in ("当天", "当日") else p.removesuffix("天").removesuffix("d")
-        if not p.isdigit() or int(p) > 365:
+        if not p.isdecimal() or int(p) > 365:
             return None
         out.append(int(p))
     return tuple(sorted(set(out), reverse=True)) or None

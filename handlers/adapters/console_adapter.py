@@ -26,7 +26,7 @@ class ConsoleChat:
 
     def handle(self, line: str) -> list[Reply]:
         text = line.strip()
-        if text.isdigit() and self.choices and 1 <= int(text) <= len(self.choices):
+        if text.isdecimal() and self.choices and 1 <= int(text) <= len(self.choices):
             text = self.choices[int(text) - 1].command  # "2" picks the second offered choice
         msg = Incoming(platform=PLATFORM, user_id=self.user, text=text, user_name=self.user)
         replies = dispatch(self.ctx, msg)

@@ -196,7 +196,7 @@ def org(ctx: Context, msg: Incoming, args: str) -> Reply:
     if not any(ch.isalnum() for ch in name):
         return Reply("请写上单位名称，例如：单位 城东街道团工委")
     now = utc_now(ctx)
-    if name.startswith("#") and name[1:].isdigit():
+    if name.startswith("#") and name[1:].isdecimal():
         target = store.org(int(name[1:]))
         if target is None:
             return Reply("没有这个单位编号，请重新选择。")
