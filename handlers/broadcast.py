@@ -10,6 +10,7 @@ import datetime as dt
 import re
 import uuid
 
+from db.outbox import ToSubscribers
 from handlers.router import ADMIN, command
 from handlers.scheduler import REPORT_PRIORITY, followup, kind
 from handlers.types import Context, Incoming
@@ -78,13 +79,11 @@ def broadcast(ctx: Context, msg: Incoming, args: str) -> str:
 
 
 @kind("broadcast", describe=lambda ctx, occ: f"通知「{occ['payload']['text'][:20]}」")
-def expand_broadcast(ctx: Context, occ: dict, now: dt.datetime, late: str) -> list[dict]:
+def expand_broadcast(ctx: Context, occ: dict, now: dt.datetime, late: str) -> ToSubscribers:
     """One delivery per subscribed chat (of the region, when one was named), computed now."""
     p = occ["payload"]
     text = f"📢 通知：{p['text']}" + (f"\n{late}" if late else "")
-    return [dict(dedupe_key=f"broadcast:{occ['subject']}|{s['platform']}:{s['chat_id']}", platform=s["platform"],
-                 chat_id=s["chat_id"], chat_type=s["chat_type"], kind="broadcast", text=text, subject=s["title"])
-            for s in ctx.store.subscribers(p["region"])]
+    return ToSubscribers(f"broadcast:{occ['subject']}", "broadcast", text, p["region"], title_as_subject=True)
 
 
 @followup
