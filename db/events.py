@@ -9,6 +9,8 @@ import json
 
 from sqlite_utils.migrations import Migrations
 
+from db.outbox import immediate
+
 migrations = Migrations("events")
 
 
@@ -42,6 +44,17 @@ class EventsMixin:
                 [json.dumps(reply, ensure_ascii=False), platform, event_key],
             )
             self.db.conn.commit()
+
+    def prune_events(self, before: str, batch: int = 500) -> int:
+        """Forget up to `batch` events received before `before` (ISO instant); one short transaction.
+        Ids grow with time, so the oldest go first and the scan ends at the first recent one."""
+        with immediate(self):
+            cur = self.db.execute(
+                "DELETE FROM inbound_event WHERE id IN (SELECT id FROM inbound_event WHERE id < COALESCE("
+                "(SELECT id FROM inbound_event WHERE received_at >= :before ORDER BY id LIMIT 1), "
+                "9223372036854775807) AND received_at < :before ORDER BY id LIMIT :batch)",
+                {"before": before, "batch": batch})
+            return max(cur.rowcount, 0)
 
     def event_reply(self, platform: str, event_key: str) -> object | None:
         rows = list(self.db["inbound_event"].rows_where(

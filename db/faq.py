@@ -154,6 +154,15 @@ class FaqMixin:
                                        "candidates": json.dumps(candidates, ensure_ascii=False)})
             self.db.conn.commit()
 
+    def prune_logged_questions(self, before: str, batch: int = 500) -> int:
+        """Delete up to `batch` logged questions asked before `before` (ISO instant), oldest first;
+        one short transaction (the `at` index finds them). Returns how many went."""
+        with self.lock:
+            cur = self.db.execute("DELETE FROM ask_log WHERE id IN (SELECT id FROM ask_log WHERE at < ? "
+                                  "ORDER BY at LIMIT ?)", [before, batch])
+            self.db.conn.commit()
+            return max(cur.rowcount, 0)
+
     def logged_questions(self, since: str = "", unresolved: bool = True) -> list[dict]:
         where = "at >= ?" + (" AND resolved_by IS NULL" if unresolved else "")
         return list(self.db["ask_log"].rows_where(where, [since], order_by="id"))

@@ -79,6 +79,12 @@ def m001_occurrence_outbox(db) -> None:
     db["scheduler_mark"].create({"name": str, "value": str}, pk="name")
 
 
+@migrations()
+def m002_delivery_summary(db) -> None:
+    # Counts per state of deliveries pruned by retention, so an occurrence's report outlives its rows.
+    db["delivery_summary"].create({"occurrence_id": int, "state": str, "count": int}, pk=("occurrence_id", "state"))
+
+
 class OutboxMixin:
     migrations = migrations
 
@@ -244,8 +250,41 @@ class OutboxMixin:
         return list(self.db.query(sql, params))
 
     def delivery_counts(self, occurrence_id: int) -> dict[str, int]:
-        return {r[0]: r[1] for r in self.db.execute(
-            "SELECT state, count(*) FROM outbox WHERE occurrence_id = ? GROUP BY state", [occurrence_id])}
+        """State → number of deliveries of an occurrence, pruned ones (kept as counts) included."""
+        counts: dict[str, int] = {}
+        for state, n in self.db.execute(
+                "SELECT state, count(*) FROM outbox WHERE occurrence_id = ? GROUP BY state UNION ALL "
+                "SELECT state, count FROM delivery_summary WHERE occurrence_id = ?", [occurrence_id, occurrence_id]):
+            counts[state] = counts.get(state, 0) + n
+        return counts
+
+    def prune_deliveries(self, before: dt.datetime, batch: int = 500) -> int:
+        """Delete up to `batch` finished deliveries older than `before` (by when they finished), adding
+        them to their occurrence's counts; one short write transaction. Returns how many went.
+
+        The scan stops at the first delivery queued after `before` (ids grow with time), so a large
+        outbox with nothing to prune costs one index-free step, not a full scan."""
+        cutoff = utc(before)
+        marks = ",".join("?" * len(FINAL))
+        with immediate(self):
+            horizon = self.db.execute("SELECT id FROM outbox WHERE created_at >= ? ORDER BY id LIMIT 1",
+                                      [cutoff]).fetchone()
+            rows = self.db.execute(
+                f"SELECT id, occurrence_id, state FROM outbox WHERE id < ? AND state IN ({marks}) "
+                f"AND COALESCE(finished_at, created_at) < ? ORDER BY id LIMIT ?",
+                [horizon[0] if horizon else 2 ** 63 - 1, *FINAL, cutoff, batch]).fetchall()
+            if not rows:
+                return 0
+            counts: dict[tuple[int, str], int] = {}
+            for _, occurrence_id, state in rows:
+                if occurrence_id is not None:
+                    counts[(occurrence_id, state)] = counts.get((occurrence_id, state), 0) + 1
+            self.db.conn.executemany(
+                "INSERT INTO delivery_summary (occurrence_id, state, count) VALUES (?, ?, ?) "
+                "ON CONFLICT(occurrence_id, state) DO UPDATE SET count = count + excluded.count",
+                [(o, st, n) for (o, st), n in counts.items()])
+            self.db.conn.executemany("DELETE FROM outbox WHERE id = ?", [(r[0],) for r in rows])
+            return len(rows)
 
     # ------------------------------------------------------------ leases and marks
 

@@ -94,6 +94,7 @@ FEATURES: tuple[str, ...] = (
     "handlers.broadcast",
     "handlers.workdays",
     "handlers.nudge",
+    "handlers.retention",
 )
 
 _loaded = False
