@@ -10,6 +10,7 @@ from typing import Iterable, Sequence
 
 from sqlite_utils.migrations import Migrations
 
+from db.outbox import immediate
 from db.values import storable
 
 migrations = Migrations("knowledge")
@@ -50,7 +51,7 @@ class KnowledgeMixin:
 
     def replace_documents(self, docs: Sequence[tuple[dict, list[dict], list[list[dict]]]]) -> None:
         """Swap in new versions of documents atomically: (document, items, passages per item)."""
-        with self.lock, self.db.atomic():
+        with immediate(self):  # the write lock first: a concurrent writer never leaves us a stale snapshot
             for doc, items, passages in docs:
                 self._delete_document(doc["key"])
                 self.db["document"].insert(doc)

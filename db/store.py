@@ -7,10 +7,8 @@ behind them.
 """
 from __future__ import annotations
 
-import logging
 import sqlite3
 import threading
-import time
 from pathlib import Path
 
 import sqlite_utils
@@ -20,20 +18,19 @@ from db.checkins import CheckinsMixin
 from db.events import EventsMixin
 from db.faq import FaqMixin
 from db.knowledge import KnowledgeMixin
+from db.leases import LeasesMixin
 from db.orgs import OrgsMixin
 from db.outbox import OutboxMixin
 from db.pages import PagesMixin
 from db.profiles import ProfilesMixin
 from db.reminders import RemindersMixin
 
-log = logging.getLogger(__name__)
-
 BUSY_TIMEOUT_MS = 10_000
 
 
 # Listed in dependency order: migration sets are applied in this order (checkins reference identity).
 class Store(ProfilesMixin, EventsMixin, KnowledgeMixin, OrgsMixin, CheckinsMixin, OutboxMixin, RemindersMixin,
-            FaqMixin, PagesMixin):
+            FaqMixin, PagesMixin, LeasesMixin):
     """One SQLite database (a file in WAL mode, or memory for tests) with the domain verbs."""
 
     def __init__(self, path: str | Path = ":memory:"):
@@ -61,18 +58,20 @@ class Store(ProfilesMixin, EventsMixin, KnowledgeMixin, OrgsMixin, CheckinsMixin
         return seen
 
     def _migrate(self) -> None:
-        for attempt in range(5):
+        """Apply pending migrations under the write lock (BEGIN IMMEDIATE; each migration nests as a
+        savepoint), so processes opening a fresh file at once apply each step exactly once: the others
+        wait their turn and then find nothing pending."""
+        if not any(m.pending(self.db) for m in self.migration_sets()):
+            return
+        with self.lock:
+            self.db.execute("BEGIN IMMEDIATE")
             try:
                 for migrations in self.migration_sets():
                     migrations.apply(self.db)
-                return
-            except (sqlite3.OperationalError, sqlite3.IntegrityError) as err:
-                # Another process is migrating the same file: wait and re-read what it applied.
-                log.debug("migration race (%s), retrying", err)
+            except BaseException:
                 self.db.conn.rollback()
-                time.sleep(0.05 * (attempt + 1))
-        for migrations in self.migration_sets():
-            migrations.apply(self.db)
+                raise
+            self.db.conn.commit()
 
     def knowledge_version(self) -> tuple:
         """Changes whenever documents are (re)indexed or FAQ entries change (spans two mixins' tables),
