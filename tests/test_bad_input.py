@@ -81,3 +81,10 @@ def test_the_faq_import_command_prints_the_message_not_a_traceback(indexed_db, t
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 1 and "Traceback" not in run.stderr
     assert "未导入" in run.stderr and "faq.yaml 第2行" in run.stderr and not marker.exists()
+
+
+@pytest.mark.parametrize("zone", ["Asia", "x" * 300, "../../etc/passwd", "Asia/Shanghai/extra"])
+def test_an_org_time_zone_that_is_no_zone_is_refused_by_name(ctx, zone):
+    say(ctx, "单位 城东街道团工委")
+    assert "不认识时区" in say(ctx, f"单位 时区 {zone}")
+    assert ctx.store.org_of_member("console", "u1")["timezone"] == "Asia/Shanghai"
