@@ -166,12 +166,12 @@ def cmd_faq(args, settings: Settings) -> int:
     return 0
 
 
-def _faq_parser(sub) -> None:
-    p = sub.add_parser("faq", help="the FAQ: build from the plans, export / import curated entries (YAML)")
+def _faq_parser(sub, common) -> None:
+    p = sub.add_parser("faq", parents=[common],
+                       help="the FAQ: build from the plans, export / import curated entries (YAML)")
     p.add_argument("action", choices=("build", "export", "import", "list"))
     p.add_argument("file", nargs="?", help="YAML file for export / import")
     p.add_argument("--all", action="store_true", help="export generated entries too (for review)")
-    p.add_argument("--db", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_faq)
 
 
@@ -187,55 +187,58 @@ def cmd_webhook(args, settings: Settings) -> int:
     return serve(build_context(settings), args.command, host=args.host, port=args.port)
 
 
+def common_options() -> argparse.ArgumentParser:
+    """Options every sub-command takes, before or after its name. SUPPRESS as the default matters: a
+    sub-parser's own default would otherwise overwrite the value given before the sub-command."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", default=argparse.SUPPRESS,
+                        help="SQLite database file (default: $TUANWU_DB or data/tuanwu.db)")
+    common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="debug logging")
+    return common
+
+
 def parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="bot.py", description="团务助手 League Cadre Assistant")
-    ap.add_argument("--db", help="SQLite database file (default: $TUANWU_DB or data/tuanwu.db)")
-    ap.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    common = common_options()
+    ap = argparse.ArgumentParser(prog="bot.py", description="团务助手 League Cadre Assistant", parents=[common])
     sub = ap.add_subparsers(dest="command")
 
-    p = sub.add_parser("console", help="chat in the terminal")
+    p = sub.add_parser("console", parents=[common], help="chat in the terminal")
     p.add_argument("--as", dest="user", default="console", help="user id to chat as")
-    p.add_argument("--db", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_console)
 
-    p = sub.add_parser("ask", help="answer one question, or JSON lines with --jsonl")
+    p = sub.add_parser("ask", parents=[common], help="answer one question, or JSON lines with --jsonl")
     p.add_argument("question", nargs="*")
     p.add_argument("--city", help="the asker's region, e.g. 东莞")
     p.add_argument("--json", action="store_true", help="print the answer as JSON")
     p.add_argument("--jsonl", action="store_true", help='read {"q": …, "city": …} lines on stdin')
-    p.add_argument("--db", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_ask)
 
-    p = sub.add_parser("telegram", help="run the Telegram bot (TELEGRAM_BOT_TOKEN; see README)")
-    p.add_argument("--db", help=argparse.SUPPRESS)
+    p = sub.add_parser("telegram", parents=[common], help="run the Telegram bot (TELEGRAM_BOT_TOKEN; see README)")
     p.set_defaults(func=cmd_telegram)
 
-    p = sub.add_parser("ingest", help="(re)index plan documents (.txt, .docx)")
+    p = sub.add_parser("ingest", parents=[common], help="(re)index plan documents (.txt, .docx)")
     p.add_argument("paths", nargs="*", help="files or folders (default: knowledge/plans)")
     p.add_argument("--force", action="store_true", help="re-index unchanged files too")
-    p.add_argument("--db", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_ingest)
-    _faq_parser(sub)
+    _faq_parser(sub, common)
 
-    p = sub.add_parser("tick", help="run the scheduler once: plan, expand and send what is due")
+    p = sub.add_parser("tick", parents=[common], help="run the scheduler once: plan, expand and send what is due")
     p.add_argument("--at", help="pretend the time is this ISO instant, e.g. 2030-12-24T09:00:00+08:00")
     p.add_argument("--budget", type=float, help="stop sending after this many seconds (default: drain)")
-    p.add_argument("--db", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_tick)
 
     for name, what in (("wechat", "WeChat official account (公众号) webhook: WECHAT_TOKEN, WECHAT_AES_KEY …"),
                        ("wecom", "WeCom (企业微信) app callback: WECOM_TOKEN, WECOM_AES_KEY, WECOM_CORPID …")):
-        p = sub.add_parser(name, help=what)
+        p = sub.add_parser(name, parents=[common], help=what)
         p.add_argument("--host", help="listen address (default $%s_HOST or 127.0.0.1)" % name.upper())
         p.add_argument("--port", type=int, help="listen port (default $%s_PORT)" % name.upper())
-        p.add_argument("--db", help=argparse.SUPPRESS)
         p.set_defaults(func=cmd_webhook)
     return ap
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
+    logging.basicConfig(level=logging.DEBUG if getattr(args, "verbose", False) else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings.from_env(db_path=getattr(args, "db", None))
     if args.command is None:
