@@ -176,7 +176,7 @@ def _faq_parser(sub, common) -> None:
 
 
 def cmd_webhook(args, settings: Settings) -> int:
-    from handlers.adapters.wechat_adapter import serve
+    from handlers.adapters.wechat_run import serve
     from handlers.adapters.wechat_config import ConfigError, WeChatConfig
 
     try:

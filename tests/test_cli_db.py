@@ -48,11 +48,11 @@ def test_each_sub_command_uses_the_given_database(workdir, name, where):
 @pytest.mark.parametrize("name", ["telegram", "wechat", "wecom"])
 def test_the_servers_open_the_given_database(workdir, monkeypatch, name):
     """The adapters are stopped just after the context is built: the store they were given is the one named."""
-    from handlers.adapters import telegram_run, wechat_adapter
+    from handlers.adapters import telegram_run, wechat_run
 
     opened = []
     monkeypatch.setattr(telegram_run, "run", lambda ctx, config: opened.append(ctx.store.path) or 0)
-    monkeypatch.setattr(wechat_adapter, "serve", lambda ctx, product, **kw: opened.append(ctx.store.path) or 0)
+    monkeypatch.setattr(wechat_run, "serve", lambda ctx, product, **kw: opened.append(ctx.store.path) or 0)
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456:AAE-test")
     monkeypatch.setenv("WECHAT_TOKEN", "tok-1234")
     monkeypatch.setenv("WECOM_TOKEN", "tok-5678")
