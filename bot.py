@@ -241,6 +241,9 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.DEBUG if getattr(args, "verbose", False) else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings.from_env(db_path=getattr(args, "db", None))
+    from handlers.log_redaction import install
+
+    install(settings.env)  # before anything can log a token, whatever the log level
     if args.command is None:
         if settings.env.get("TELEGRAM_BOT_TOKEN", "").strip():
             return cmd_telegram(args, settings)

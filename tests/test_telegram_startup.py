@@ -84,7 +84,8 @@ def test_bot_py_telegram_waits_for_the_api_then_answers_and_stops_on_ctrl_c(inde
     proc = subprocess.Popen([sys.executable, "bot.py", "telegram"], cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     lines: list[str] = []
-    threading.Thread(target=lambda: lines.extend(iter(proc.stderr.readline, "")), daemon=True).start()
+    reader = threading.Thread(target=lambda: lines.extend(iter(proc.stderr.readline, "")), daemon=True)
+    reader.start()
     emulator = None
     try:
         deadline = time.monotonic() + 60
@@ -98,6 +99,7 @@ def test_bot_py_telegram_waits_for_the_api_then_answers_and_stops_on_ctrl_c(inde
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=30)
+        reader.join(timeout=10)
         if emulator is not None:
             emulator.stop()
     output = "".join(lines)
