@@ -89,21 +89,29 @@ def cmd_telegram(args, settings: Settings) -> int:
 
 
 def cmd_ask(args, settings: Settings) -> int:
+    from handlers.adapters.console_adapter import UndecodableLine, input_lines
+
     ctx = build_context(settings)
     if args.jsonl:
-        for line in sys.stdin:
+        for line in input_lines(sys.stdin):  # one line at a time: a bad line costs only itself
             if not line.strip():
                 continue
-            try:
-                item = json.loads(line)
-                question, city = str(item.get("q") or ""), item.get("city")
-            except (json.JSONDecodeError, AttributeError) as err:
-                out = {"answer": f"输入不是有效的 JSON：{err}", "matched": False, "sources": [], "score": 0.0}
+            if isinstance(line, UndecodableLine):
+                out = _refused(str(line), "invalid_encoding")
             else:
-                out = _answer(ctx, question, city)
+                try:
+                    item = json.loads(line)
+                    question, city = str(item.get("q") or ""), item.get("city")
+                except (json.JSONDecodeError, AttributeError) as err:
+                    out = _refused(f"输入不是有效的 JSON：{err}", "invalid_json")
+                else:
+                    out = _answer(ctx, question, city if isinstance(city, str) else None)
             print(json.dumps(out, ensure_ascii=False), flush=True)
         return 0
     question = " ".join(args.question).strip()
+    if _unencodable(question + (args.city or "")):
+        print("问题里有无法识别的字节（不是有效的文字编码），请检查终端的编码后重试。", file=sys.stderr)
+        return 2
     out = _answer(ctx, question, args.city)
     if args.json:
         print(json.dumps(out, ensure_ascii=False, indent=2))
@@ -112,9 +120,22 @@ def cmd_ask(args, settings: Settings) -> int:
     return 0 if out["matched"] else 1
 
 
+def _refused(message: str, error: str) -> dict:
+    """The answer object for an input line that could not be read: declined, saying why."""
+    return {"answer": message, "matched": False, "sources": [], "score": 0.0, "error": error}
+
+
+def _unencodable(text: str) -> bool:
+    """Lone surrogates: undecodable argv bytes (surrogateescape) or a JSON "\\udc80" escape; a strict
+    UTF-8 stdout cannot print them."""
+    return any("\ud800" <= ch <= "\udfff" for ch in text)
+
+
 def _answer(ctx: Context, question: str, city: str | None) -> dict:
     from handlers.ask import check_question
 
+    if _unencodable(question + (city or "")):
+        return _refused("问题里有无效的字符（孤立的代理项，不是有效的 Unicode 文字）。", "invalid_text")
     problem = check_question(question)
     if problem:
         return {"answer": problem, "matched": False, "sources": [], "score": 0.0}
