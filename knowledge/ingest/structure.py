@@ -150,7 +150,7 @@ def responsibility_contacts(items: list[Item], found: list[Item]) -> list[Item]:
         if lines:
             name = it.heading or RESPONSIBLE_NOTE.sub("", split_sentences(it.body)[0]).rstrip("。")
             what = RESPONSIBLE_NOTE.sub("", it.body).split("\n")[0][:60].rstrip("。；;") if it.heading else ""
-            body = (f"“{name}”" + (f"（{what}）" if what else "") + f"考核材料的负责部门是{m.group(1)}，联系："
+            body = (f"“{name}”" + (f"（{what}）" if what else "") + f"的负责部门是{m.group(1)}，联系："
                     + "；".join(dict.fromkeys(lines)) + "。")
             out.append(Item("contact", it.section_no, it.section, it.sub_no, it.sub, "", f"{name}（联系）", body))
     return out
