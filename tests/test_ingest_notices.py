@@ -117,3 +117,17 @@ def test_a_place_in_the_issuer_makes_the_notice_that_places(school_kb):
 def test_an_asker_in_the_city_gets_the_schools_notice_first(school_kb):
     lead = school_kb.ask("评议结果报哪里备案？", "东莞")
     assert lead.matched and lead.sources[0]["city"] == "东莞市南城实验中学"
+
+
+def test_a_date_in_chinese_numerals_joint_issuers_and_a_menu_bar():
+    from knowledge.ingest import parse_text
+
+    doc, items = parse_text("\n".join([
+        "网站首页　学院概况　团学动态　通知公告", "学院新闻 | 通知公告 | 青春风采",
+        "关于开展2024年“五四”评优表彰工作的通知", "各学院团委：",
+        "经研究，决定开展2024年度“五四”评优表彰工作，申报材料于4月15日前报送校团委。",
+        "一、表彰项目", "评选五四红旗团支部10个、优秀共青团员50名。",
+        "共青团某某县委员会　某某县教育局", "二〇二四年三月十五日"]))
+    assert (doc.title, doc.issuer, doc.region, doc.date) == (
+        "关于开展2024年“五四”评优表彰工作的通知", "共青团某某县委员会", "某某县", "2024-03-15")
+    assert not any("首页" in it.body or "青春风采" in it.body for it in items)

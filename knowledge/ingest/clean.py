@@ -50,7 +50,18 @@ class Regions:
 def is_debris(line: str) -> bool:
     if any(p.search(line) for p in DEBRIS):
         return True
-    return len(line) <= 80 and bool(BREADCRUMB.search(line))
+    return len(line) <= 80 and bool(BREADCRUMB.search(line) or _menu(line))
+
+
+def _menu(line: str) -> bool:
+    """A navigation bar: short words set apart by bars, dots or wide spaces ("学院新闻 | 通知公告 | …")."""
+    if re.search(r"[。，；：:、]", line):
+        return False
+    words = [w for w in re.split(r"\s*[|｜·•]\s*", line) if w]
+    if len(words) >= 3:
+        return all(len(w) <= 8 for w in words)
+    words = line.split()
+    return len(words) >= 4 and all(len(w) <= 6 and not re.search(r"\d", w) for w in words)
 
 
 def split_regions(lines: list[str], meta: Meta) -> Regions:

@@ -15,6 +15,7 @@ import re
 from knowledge.ingest.model import Document, Item
 
 DATE_CN = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+DATE_HANZI = re.compile(r"([〇○零一二三四五六七八九]{4})年([一二三四五六七八九十]{1,3})月([一二三四五六七八九十]{1,3})日")
 DATE_NUMERIC = re.compile(r"(?<!\d)(\d{4})\s*[/\-.]\s*(\d{1,2})\s*[/\-.]\s*(\d{1,2})(?!\d)")
 DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,10}\s*[〔\[［(（【]\s*\d{4}\s*[〕\]］)）】]\s*第?\s*\d{1,4}\s*号")
 YEAR = re.compile(r"(20\d{2}|19\d{2})\s*(?:年|—|-|－|–|～|~|至)")
@@ -81,6 +82,10 @@ class Meta:
             d = DATE_CN.fullmatch(compact_line)
             self.offer_date(*d.groups(), d.group(0), DATE_SIGNED)
             return True
+        if DATE_HANZI.fullmatch(compact_line):  # 二〇二四年三月十五日
+            y, mo, d = (hanzi_number(x) for x in DATE_HANZI.fullmatch(compact_line).groups())
+            self.offer_date(str(y), str(mo), str(d), compact_line, DATE_SIGNED)
+            return True
         signed = re.fullmatch(r"(.{2,40}?)(\d{4}年\d{1,2}月\d{1,2}日)", compact_line)
         if signed and org_parts(signed.group(1)):  # "共青团某某大学委员会 2024年3月5日" on one line
             self.offer_issuer(signed.group(1), RANK_SIGNATURE)
@@ -93,6 +98,11 @@ class Meta:
                 self.doc.printed_by = self.doc.printed_by or compact_line  # 共青团某某市委办公室
             else:
                 self.offer_issuer(compact_line, RANK_SIGNATURE)
+            return True
+        joint = line.split()
+        if 1 < len(joint) <= 4 and org_parts(joint[0]) and not org_parts(joint[0])[1] \
+                and all(re.search(r"(委|局|会|部|厅|处|办|校|院|学|司)$", j) for j in joint[1:]):
+            self.offer_issuer(joint[0], RANK_SIGNATURE)  # "共青团某某县委员会  某某县教育局": joint issuers
             return True
         return False
 
@@ -133,6 +143,15 @@ class Meta:
         doc.year = int(m.group(1)) if m else (int(doc.date[:4]) if doc.date else None)
         doc.region = region_of_issuer(doc.issuer) or region_in_text(doc.title) or \
             region_in_text(doc.doc_number) or doc.issuer or "未注明"
+
+
+def hanzi_number(text: str) -> int:
+    """二〇二四 → 2024 (digit by digit), 十五 → 15, 三十一 → 31."""
+    digits = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "○": 0}
+    if "十" not in text:
+        return int("".join(str(digits[c]) for c in text))
+    tens, _, ones = text.partition("十")
+    return (digits[tens] if tens else 1) * 10 + (digits[ones] if ones else 0)
 
 
 def org_parts(text: str) -> tuple[str, str] | None:
