@@ -25,6 +25,7 @@ from db.outbox import OutboxMixin
 from db.pages import PagesMixin
 from db.profiles import ProfilesMixin
 from db.reminders import RemindersMixin
+from db.vectors import VectorsMixin
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ BUSY_TIMEOUT_MS = 10_000
 
 # Listed in dependency order: migration sets are applied in this order (checkins reference identity).
 class Store(ProfilesMixin, EventsMixin, KnowledgeMixin, OrgsMixin, CheckinsMixin, OutboxMixin, RemindersMixin,
-            FaqMixin, PagesMixin):
+            FaqMixin, PagesMixin, VectorsMixin):
     """One SQLite database (a file in WAL mode, or memory for tests) with the domain verbs."""
 
     def __init__(self, path: str | Path = ":memory:"):
