@@ -131,3 +131,25 @@ def test_a_date_in_chinese_numerals_joint_issuers_and_a_menu_bar():
     assert (doc.title, doc.issuer, doc.region, doc.date) == (
         "关于开展2024年“五四”评优表彰工作的通知", "共青团某某县委员会", "某某县", "2024-03-15")
     assert not any("首页" in it.body or "青春风采" in it.body for it in items)
+
+
+def test_facts_written_into_headings_are_kept_and_articles_are_items():
+    from knowledge.ingest import parse_text
+
+    _, items = parse_text("\n".join([
+        "共青团某某学院委员会", "关于举办2024年团干部培训班的通知", "各团总支：",
+        "一、培训时间：2024年5月10日至5月12日", "二、培训地点为学院图书馆报告厅", "三、参训对象", "各团总支书记、副书记。",
+        "四、有关要求", "1．报名方式：请于5月6日前将报名表发至邮箱。", "2．参训人员须全程参加，不得请假。",
+        "共青团某某学院委员会", "2024年4月20日"]))
+    found = {it.label: it.body for it in items if it.kind in ("item", "paragraph")}
+    assert found["一、培训时间"] == "2024年5月10日至5月12日"
+    assert found["二、培训地点为学院图书馆报告厅"] == "培训地点为学院图书馆报告厅"
+    assert found["四、有关要求 1．报名方式"] == "请于5月6日前将报名表发至邮箱。"
+    assert found["四、有关要求 2．"] == "参训人员须全程参加，不得请假。"
+    doc, items = parse_text("\n".join([
+        "某某镇团委团费管理实施细则", "第一章 总则", "第一条 为规范团费收缴、使用和管理，制定本细则。",
+        "第二章 收缴", "第三条 团员每月交纳团费0.2元，可以按季度交纳。", "某某镇团委", "2024年1月2日"]))
+    assert (doc.issuer, doc.region, doc.date) == ("某某镇团委", "某某镇", "2024-01-02")
+    assert [(it.label, it.body) for it in items if it.kind == "item"] == [
+        ("第一章 总则 第一条", "为规范团费收缴、使用和管理，制定本细则。"),
+        ("第二章 收缴 第三条", "团员每月交纳团费0.2元，可以按季度交纳。")]

@@ -100,7 +100,40 @@ def structure(lines: list[str], doc: Document) -> list[Item]:
         else:
             current = Item("paragraph", section_no, section, sub_no, sub, body=line)
             items.append(current)
-    return [it for it in items if it.body.strip() or it.heading]
+    return _headings_with_content([it for it in items if it.body.strip() or it.heading], lines)
+
+
+def _headings_with_content(items: list[Item], lines: list[str]) -> list[Item]:
+    """A (sub)section line that carries a fact and has nothing under it ("二、报名截止时间为4月10日")
+    becomes an item of its own, so the fact is indexed and not only a heading."""
+    covered = {(it.section_no, it.section) for it in items} | {(it.section_no, it.sub_no) for it in items}
+    out: list[Item] = []
+    for line in lines:
+        m = SECTION.match(line) or CHAPTER.match(line)
+        if m and (m.group(1), section_heading(m.group(2))[0]) not in covered and _fact_like(m.group(2)):
+            out.append(Item("paragraph", m.group(1), section_heading(m.group(2))[0], body=m.group(2).strip()))
+    if not out:
+        return items
+    order = {id(x): i for i, x in enumerate(items)}
+    by_section = {it.section_no: order[id(it)] for it in items if it.section_no}
+    merged = list(items)
+    for extra in out:  # place each before the items of the next section
+        later = [by_section[n] for n in by_section if _section_after(n, extra.section_no)]
+        merged.insert(min(later) if later else len(merged), extra)
+        order = {id(x): i for i, x in enumerate(merged)}
+        by_section = {it.section_no: order[id(it)] for it in merged if it.section_no and it is not extra}
+    return merged
+
+
+def _fact_like(text: str) -> bool:
+    return len(text) > 12 or bool(re.search(r"\d|[：:]", text))
+
+
+def _section_after(a: str, b: str) -> bool:
+    from knowledge.ingest.read import chinese_number
+
+    numbers = {chinese_number(i): i for i in range(1, 100)}
+    return numbers.get(a, 0) > numbers.get(b, 0)
 
 
 def _recipients(line: str) -> bool:
@@ -109,9 +142,15 @@ def _recipients(line: str) -> bool:
 
 
 def heading_of(text: str) -> tuple[str, str]:
-    """Split "从严管好团员队伍。广泛开展…" into its heading and the rest; short headings only."""
+    """Split "从严管好团员队伍。广泛开展…" (or "报名时间：3月1日至10日") into its heading and the rest;
+    short headings only."""
     text = text.strip()
+    label, colon, value = text.partition("：")
+    if colon and value.strip() and len(label) <= 12 and "。" not in label and "，" not in label:
+        return label.strip(), value.strip()
     head, dot, rest = text.partition("。")
+    if dot and not rest.strip() and re.search(r"[，,；;]", head):
+        return "", text  # "参训人员须全程参加，不得请假。": a rule, not a heading
     if dot and len(head) <= 40:
         return head.strip(), rest.strip()
     if len(text) <= 40:
@@ -120,7 +159,11 @@ def heading_of(text: str) -> tuple[str, str]:
 
 
 def section_heading(text: str) -> tuple[str, str]:
-    """A section line is all heading unless a sentence follows its first full stop."""
+    """A section line is all heading unless a sentence follows its first full stop (or a short
+    heading its colon: "时间安排：3月5日至20日")."""
+    label, colon, value = text.strip().partition("：")
+    if colon and value.strip() and len(label) <= 12 and "。" not in label and "，" not in label:
+        return label.strip(), value.strip()
     head, dot, rest = text.strip().partition("。")
     return head.strip(), rest.strip()
 
