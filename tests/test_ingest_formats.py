@@ -126,3 +126,24 @@ def test_two_files_with_one_name_index_one_and_say_why(tmp_path):
         shutil.copy(DATA / "college_web_fazhan.txt", tmp_path / sub / "通知.txt")
     files, skipped = scan([tmp_path])
     assert len(files) == 1 and len(skipped) == 1 and "同名" in skipped[0][1]
+
+
+@pytest.mark.parametrize("name,encoding,width", [
+    ("college_web_fazhan.txt", "utf-8", 30), ("county_tuanfei.gb18030.txt", "gb18030", 24),
+    ("county_tuanfei.gb18030.txt", "gb18030", 36)])
+def test_a_text_hard_wrapped_every_n_characters_reads_as_the_original(name, encoding, width):
+    from knowledge.ingest import parse_text
+
+    text = (DATA / name).read_bytes().decode(encoding)
+    wrapped = "\n".join(ln if len(ln) <= width else "\n".join(ln[i:i + width] for i in range(0, len(ln), width))
+                        for ln in text.splitlines())
+    (doc, items), (wdoc, witems) = parse_text(text), parse_text(wrapped)
+    assert (wdoc.title, wdoc.issuer, wdoc.region, wdoc.date) == (doc.title, doc.issuer, doc.region, doc.date)
+    assert [(it.label, it.body) for it in witems[1:]] == [(it.label, it.body) for it in items[1:]]
+
+
+def test_a_typed_document_is_not_mistaken_for_a_wrapped_one():
+    from knowledge.ingest.clean import unwrap
+
+    lines = (PLANS_DIR / "001_655600bdde4567aa.txt").read_text(encoding="utf-8").splitlines()
+    assert unwrap(lines) == lines

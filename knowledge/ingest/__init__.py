@@ -14,7 +14,7 @@ import hashlib
 import logging
 from pathlib import Path
 
-from knowledge.ingest.clean import split_regions
+from knowledge.ingest.clean import split_regions, unwrap
 from knowledge.ingest.meta import Meta, meta_item, places_of
 from knowledge.ingest.model import Document, IngestError, Item
 from knowledge.ingest.read import SUPPORTED, read_text, unsupported_reason
@@ -48,7 +48,7 @@ def parse_text(text: str, key: str = "doc") -> tuple[Document, list[Item]]:
     doc = Document(key=key, sha1=hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest())
     meta = Meta(doc)
     lines = [ln.rstrip() for ln in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
-    regions = split_regions(lines, meta)
+    regions = split_regions(unwrap(lines), meta)
     items = structure(regions.body, doc)
     found = contacts(regions.contacts)
     items += found + responsibility_contacts(items, found)

@@ -40,6 +40,55 @@ BREADCRUMB = re.compile(r"(首页|主页|网站首页)\s*[>»＞›/|]")
 FOOTER = re.compile(r"版权所有|Copyright|©|ICP备|公网安备|All Rights Reserved|^(主办|承办|主管|协办)(单位)?[:：]", re.I)
 
 
+def unwrap(lines: list[str]) -> list[str]:
+    """Join the lines of a text copied from a PDF or an e-mail with hard line breaks every ~30
+    characters. Only when most long lines are cut at the same width (so a typed document is left
+    alone); a line is joined to the next unless it ends a sentence or the next opens a block."""
+    texts = [ln.strip() for ln in lines if ln.strip()]
+    cut = _cut_width(texts, len) or _cut_width(texts, _width)
+    if not cut:
+        return lines
+    measure, mode = cut
+    out: list[str] = []
+    joinable = False
+    for raw in lines:
+        line = raw.strip()
+        if not line:
+            joinable = False
+            out.append(raw)
+            continue
+        if joinable and not is_block_start(line) and not is_debris(line) and not _signature_like(line):
+            out[-1] += line
+        else:
+            out.append(line)
+        joinable = mode - 2 <= measure(line) <= mode + 0.5 and line[-1] not in "。！？!?：:；;"
+    return out
+
+
+def _cut_width(texts: list[str], measure) -> tuple | None:
+    """(measure, width) when at least half the lines of 12+ characters, and 8 or more, end within two
+    characters of one width under 60: a hard-wrapped text."""
+    long = [round(measure(t)) for t in texts if measure(t) >= 12]
+    if len(long) < 8:
+        return None
+    mode = max(sorted(set(long)), key=long.count)
+    at_cut = [w for w in long if mode - 2 <= w <= mode]
+    if mode > 60 or len(at_cut) < 0.5 * len(long):
+        return None
+    return measure, mode
+
+
+def _width(text: str) -> float:
+    """Printed width in Chinese characters (a Latin letter or digit is half)."""
+    return sum(0.5 if ch.isascii() else 1.0 for ch in text)
+
+
+def _signature_like(line: str) -> bool:
+    from knowledge.ingest.meta import DATE_CN
+
+    return bool(org_parts(line) or DATE_CN.fullmatch(line.replace(" ", "")))
+
+
 @dataclass
 class Regions:
     body: list[str] = field(default_factory=list)
