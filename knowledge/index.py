@@ -7,6 +7,7 @@ is met in a folder (.doc, .xls, images, archives …) is skipped and named, with
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -16,6 +17,7 @@ from knowledge.ingest import Document, IngestError, Item, parse_file, unsupporte
 from knowledge.normalize import compact
 from knowledge.segment import index_text
 
+log = logging.getLogger(__name__)
 PLANS_DIR = Path(__file__).parent / "plans"
 HEAD_MARK = "|"  # separates a passage's heading from its sentence in the match text
 
@@ -56,8 +58,10 @@ def scan(paths: Iterable[str | Path] | None = None) -> tuple[list[Path], list[tu
 
 
 def _hidden(relative: Path) -> bool:
-    """Dot files and Office's "~$" lock files are not documents; nobody wants them reported."""
-    return any(part.startswith((".", "~$")) for part in relative.parts)
+    """Dot files, Office's "~$" lock files and the "X_files" folder a browser saves beside a web
+    page (its pictures and scripts) are not documents; nobody wants them reported."""
+    return any(part.startswith((".", "~$")) for part in relative.parts) or \
+        any(part.endswith(("_files", ".files")) for part in relative.parts[:-1])
 
 
 def _one_per_key(files: list[Path], skipped: list[tuple[str, str]]) -> list[Path]:
@@ -113,6 +117,8 @@ def index_plans(store, paths: Iterable[str | Path] | None = None, *, force: bool
             report.failed.append((str(path), str(err)))
             if on_error:
                 on_error(f"{path}: {err}")
+            else:  # at start-up: the bot still starts; the operator learns why a plan is missing
+                log.warning("plan not indexed: %s: %s", path, err)
             continue
         if not force and doc.key in known and known[doc.key]["sha1"] == doc.sha1:
             report.unchanged.append(doc.key)

@@ -94,6 +94,7 @@ def test_start_up_with_a_damaged_file_among_the_plans_still_answers(tmp_path):
     run = bot("ask", "枣庄入团积极分子要参加多少学时团课？", "--db", str(tmp_path / "a.db"), env=env)
     assert run.returncode == 0, run.stderr
     assert "8学时" in run.stdout
+    assert "坏文件.txt" in run.stderr and "UTF-16" in run.stderr and "Traceback" not in run.stderr  # one warning
     run = bot("console", "--as", "u1", "--db", str(tmp_path / "c.db"), stdin="入团积极分子要参加多少学时团课？\n", env=env)
     assert run.returncode == 0, run.stderr
     assert "8学时" in run.stdout

@@ -101,6 +101,8 @@ def test_a_folder_skips_and_names_what_ingest_cannot_read(tmp_path):
     for name in ("old.doc", "scan.jpg", "forms.zip", "quota.xls", "2024/notes"):
         (folder / name).write_bytes(b"\xd0\xcf\x11\xe0 not text")
     (folder / ".DS_Store").write_bytes(b"\x00")
+    (folder / "2024" / "plan_files").mkdir()
+    (folder / "2024" / "plan_files" / "logo.png").write_bytes(b"\x89PNG")  # a saved page's pictures
     (folder / "~$fazhan.docx").write_bytes(b"lock")
     files, skipped = scan([folder])
     assert sorted(f.name for f in files) == ["fazhan.txt", "plan.html"]
@@ -108,7 +110,7 @@ def test_a_folder_skips_and_names_what_ingest_cannot_read(tmp_path):
     assert reasons["old.doc"] == "不支持的格式 .doc（请另存为 .docx 或 .pdf）"
     assert "图片" in reasons["scan.jpg"] and "解压" in reasons["forms.zip"] and ".xls" in reasons["quota.xls"]
     assert "扩展名" in reasons["notes"]
-    assert set(reasons) == {"old.doc", "scan.jpg", "forms.zip", "quota.xls", "notes"}  # no .DS_Store, no ~$
+    assert set(reasons) == {"old.doc", "scan.jpg", "forms.zip", "quota.xls", "notes"}  # no .DS_Store, ~$, _files
 
 
 def test_an_unsupported_file_named_on_its_own_is_an_error_not_a_skip(tmp_path):
