@@ -149,3 +149,13 @@ def test_a_typed_document_is_not_mistaken_for_a_wrapped_one():
 
     lines = (PLANS_DIR / "001_655600bdde4567aa.txt").read_text(encoding="utf-8").splitlines()
     assert unwrap(lines) == lines
+
+
+@pytest.mark.parametrize("n,fmt,shown", [(1, "chineseCounting", "一"), (10, "chineseCountingThousand", "十"),
+                                         (12, "ideographTraditional", "十二"), (20, "chineseCounting", "二十"),
+                                         (105, "chineseCounting", "一百零五"), (3, "decimal", "3"),
+                                         (2, "decimalEnclosedCircle", "②")])
+def test_word_list_numbers_are_written_as_the_document_shows_them(n, fmt, shown):
+    from knowledge.ingest.read import _number
+
+    assert _number(n, fmt) == shown
