@@ -150,15 +150,19 @@ def cmd_ingest(args, settings: Settings) -> int:
     errors: list[str] = []
     report = index_plans(store, args.paths or ([settings.plans_dir] if settings.plans_dir else None),
                          force=args.force, progress=sys.stderr, on_error=errors.append)
+    for path, reason in report.skipped:
+        print(f"跳过 {path}：{reason}", file=sys.stderr)
     for line in errors:
         print(f"错误：{line}", file=sys.stderr)
     print(f"已索引 {len(report.indexed)} 个文件（{report.passages} 段），未变 {len(report.unchanged)} 个，"
-          f"失败 {len(report.failed)} 个。")
+          f"跳过 {len(report.skipped)} 个，失败 {len(report.failed)} 个。")
     if report.indexed:
         from knowledge import faq
         from knowledge.base import KnowledgeBase
 
         print(f"常见问题已按新文件重建：{faq.rebuild(KnowledgeBase(store, settings.data_dir))} 条。")
+    # A file of a format ingest does not read, met in a folder, is skipped and named but is no
+    # failure; a file that should have been read and was not (damaged, a scan, named on its own) is.
     return 1 if report.failed else 0
 
 
@@ -237,7 +241,7 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("telegram", parents=[common], help="run the Telegram bot (TELEGRAM_BOT_TOKEN; see README)")
     p.set_defaults(func=cmd_telegram)
 
-    p = sub.add_parser("ingest", parents=[common], help="(re)index plan documents (.txt, .docx)")
+    p = sub.add_parser("ingest", parents=[common], help="(re)index plan documents (.txt, .docx, .pdf, .html)")
     p.add_argument("paths", nargs="*", help="files or folders (default: knowledge/plans)")
     p.add_argument("--force", action="store_true", help="re-index unchanged files too")
     p.set_defaults(func=cmd_ingest)

@@ -26,6 +26,7 @@ from db.pages import PagesMixin
 from db.profiles import ProfilesMixin
 from db.reminders import RemindersMixin
 from db.replay import ReplayMixin
+from db.vectors import VectorsMixin
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ def is_busy(err: BaseException) -> bool:
 
 # Listed in dependency order: migration sets are applied in this order (checkins reference identity).
 class Store(ProfilesMixin, EventsMixin, KnowledgeMixin, OrgsMixin, CheckinsMixin, OutboxMixin, RemindersMixin,
-            FaqMixin, PagesMixin, ReplayMixin):
+            FaqMixin, PagesMixin, VectorsMixin, ReplayMixin):
     """One SQLite database (a file in WAL mode, or memory for tests) with the domain verbs."""
 
     def __init__(self, path: str | Path = ":memory:"):
