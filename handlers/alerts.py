@@ -103,13 +103,18 @@ def _describe(ctx: Context, occ: dict) -> str:
 
 
 @kind("deadline", describe=_describe)
-def expand_alert(ctx: Context, occ: dict, now: dt.datetime, late: str) -> ToSubscribers | list:
-    """One alert of one deadline to every subscribed chat of its region."""
+def expand_alert(ctx: Context, occ: dict, now: dt.datetime, late: str) -> ToSubscribers | list[dict]:
+    """One alert of one deadline to every subscribed chat of its region (a group's own: that group)."""
     d = ctx.store.deadline(int(occ["subject"]))
     if d is None:
         return []  # deleted since it was planned
     text = alert_text(ctx, d, occ["payload"].get("lead"), now) + (f"\n{late}" if late else "")
-    return ToSubscribers(f"deadline:{d['id']}:{occ['occurrence_key']}", "deadline", text, d["region"], NORMAL_PRIORITY)
+    key = f"deadline:{d['id']}:{occ['occurrence_key']}"
+    if d.get("owner_chat"):
+        platform, _, chat = d["owner_chat"].partition(":")
+        return [dict(dedupe_key=f"{key}|{platform}:{chat}", platform=platform, chat_id=chat, chat_type="group",
+                     kind="deadline", text=text, priority=NORMAL_PRIORITY)]
+    return ToSubscribers(key, "deadline", text, d["region"], NORMAL_PRIORITY)
 
 
 def when_text(d: dict, ctx: Context) -> str:

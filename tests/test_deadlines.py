@@ -5,12 +5,12 @@ import datetime as dt
 import pytest
 
 from handlers.router import dispatch
-from conftest import message
+from conftest import message, operator
 from scheduling import FakePlatform, group, tick
 
 
 def say(ctx, text, **kw):
-    return dispatch(ctx, message(text, **kw))[0].text
+    return dispatch(ctx, operator(text, **kw))[0].text
 
 
 def test_add_lists_it_with_the_alerts_it_will_send(ctx):  # the clock: Monday 2026-11-23 09:00
