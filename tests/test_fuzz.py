@@ -22,7 +22,7 @@ from conftest import FakeClock
 from db import Store
 from handlers.adapters.console_adapter import ConsoleChat
 from handlers.router import REGISTRY, dispatch, load_features
-from handlers.types import Context, Incoming, Settings
+from handlers.types import CONSOLE_OPERATOR, Context, Incoming, Settings
 from knowledge.base import KnowledgeBase
 
 MESSAGES = int(os.environ.get("TUANWU_FUZZ_MESSAGES", "1000"))
@@ -94,8 +94,8 @@ def fuzz_ctx(indexed_db, tmp_path_factory):
     store = Store(folder / "fuzz.db")
     ctx = Context(store=store, kb=KnowledgeBase(store, str(folder)), settings=Settings(db_path=store.path),
                   clock=FakeClock())
-    dispatch(ctx, Incoming("console", "fuzz", "截止 添加 2026-12-31 提交年度考核材料"))  # something to edit
-    dispatch(ctx, Incoming("console", "fuzz", "问答 添加 团费怎么交？ | 按月交给团支部。"))
+    dispatch(ctx, Incoming("console", CONSOLE_OPERATOR, "截止 添加 2026-12-31 提交年度考核材料"))  # to edit
+    dispatch(ctx, Incoming("console", CONSOLE_OPERATOR, "问答 添加 团费怎么交？ | 按月交给团支部。"))
     yield ctx
     store.close()
 
@@ -120,7 +120,7 @@ def test_no_message_ends_in_a_traceback_or_the_apology(fuzz_ctx, r):
     fuzz_ctx.store.prune_logged_questions("9999", 1_000_000)
     catcher = Tracebacks()
     logging.getLogger().addHandler(catcher)
-    console = ConsoleChat(fuzz_ctx, user="fuzz")
+    console = ConsoleChat(fuzz_ctx, user=CONSOLE_OPERATOR)  # the operator: a global admin, every command open
     try:
         for _ in range(BATCH):
             typed, as_group = message(r), r.random() < 0.3

@@ -7,7 +7,7 @@ import logging
 from handlers import retention
 from handlers.router import dispatch
 from handlers.types import SendResult
-from conftest import SHANGHAI, message
+from conftest import SHANGHAI, operator
 from scheduling import FakePlatform, group, tick
 
 DAY = dt.timedelta(days=1)
@@ -48,7 +48,7 @@ def test_the_tick_prunes_what_is_past_its_age_and_keeps_the_rest(ctx, clock):
 def _broadcast(ctx, clock, chats=("-1", "-2", "-3"), failing=("-2",)):
     for chat in chats:
         dispatch(ctx, group("订阅", chat=chat))
-    dispatch(ctx, message("通知 周五下午三点开会"))
+    dispatch(ctx, operator("通知 周五下午三点开会"))
     tg = FakePlatform("telegram", clock, {c: [SendResult("failed", detail="blocked")] for c in failing})
     con = FakePlatform("console", clock)
     tick(ctx, tg, con)

@@ -62,7 +62,8 @@ class ConsoleChat:
     def show(self, reply: Reply) -> None:
         write_reply(reply, self.out)
 
-    def run(self, stdin: TextIO = sys.stdin) -> int:
+    def run(self, stdin: TextIO | None = None) -> int:
+        stdin = stdin or sys.stdin  # read when called, not bound at import (tests swap sys.stdin)
         interactive = stdin.isatty()
         if interactive:
             self.out.write(BANNER + "\n")
