@@ -139,7 +139,8 @@ class OutboxMixin:
                 return None
             return self._insert_deliveries(occurrence_id, deliveries, now)
 
-    def queue_deliveries(self, deliveries: Iterable[dict] | ToSubscribers, now: dt.datetime, occurrence_id: int | None = None) -> int:
+    def queue_deliveries(self, deliveries: Iterable[dict] | ToSubscribers, now: dt.datetime,
+                         occurrence_id: int | None = None) -> int:
         """Queue deliveries outside any occurrence (an adapter's own push); known dedupe keys are ignored."""
         with immediate(self):
             return self._insert_deliveries(occurrence_id, deliveries, now)
@@ -260,31 +261,25 @@ class OutboxMixin:
 
     def prune_deliveries(self, before: dt.datetime, batch: int = 500) -> int:
         """Delete up to `batch` finished deliveries older than `before` (by when they finished), adding
-        them to their occurrence's counts; one short write transaction. Returns how many went.
+        them to their occurrence's counts. Returns how many went.
 
-        The scan stops at the first delivery queued after `before` (ids grow with time), so a large
-        outbox with nothing to prune costs one index-free step, not a full scan."""
-        cutoff = utc(before)
-        marks = ",".join("?" * len(FINAL))
+        The batch is found by a plain read (its scan stops at the first delivery queued after `before`:
+        ids grow with time), then deleted in one short write transaction of a few milliseconds."""
+        cutoff, final = utc(before), ",".join("?" * len(FINAL))
+        horizon = self.db.execute("SELECT id FROM outbox WHERE created_at >= ? ORDER BY id LIMIT 1",
+                                  [cutoff]).fetchone()
+        ids = [r[0] for r in self.db.execute(
+            f"SELECT id FROM outbox WHERE id < ? AND state IN ({final}) AND COALESCE(finished_at, created_at) < ? "
+            "ORDER BY id LIMIT ?", [horizon[0] if horizon else 2 ** 63 - 1, *FINAL, cutoff, batch])]
+        if not ids:
+            return 0
+        chosen = f"id IN ({','.join('?' * len(ids))}) AND state IN ({final})"  # final states never change
         with immediate(self):
-            horizon = self.db.execute("SELECT id FROM outbox WHERE created_at >= ? ORDER BY id LIMIT 1",
-                                      [cutoff]).fetchone()
-            rows = self.db.execute(
-                f"SELECT id, occurrence_id, state FROM outbox WHERE id < ? AND state IN ({marks}) "
-                f"AND COALESCE(finished_at, created_at) < ? ORDER BY id LIMIT ?",
-                [horizon[0] if horizon else 2 ** 63 - 1, *FINAL, cutoff, batch]).fetchall()
-            if not rows:
-                return 0
-            counts: dict[tuple[int, str], int] = {}
-            for _, occurrence_id, state in rows:
-                if occurrence_id is not None:
-                    counts[(occurrence_id, state)] = counts.get((occurrence_id, state), 0) + 1
-            self.db.conn.executemany(
-                "INSERT INTO delivery_summary (occurrence_id, state, count) VALUES (?, ?, ?) "
-                "ON CONFLICT(occurrence_id, state) DO UPDATE SET count = count + excluded.count",
-                [(o, st, n) for (o, st), n in counts.items()])
-            self.db.conn.executemany("DELETE FROM outbox WHERE id = ?", [(r[0],) for r in rows])
-            return len(rows)
+            self.db.execute(
+                "INSERT INTO delivery_summary (occurrence_id, state, count) SELECT occurrence_id, state, count(*) "
+                f"FROM outbox WHERE {chosen} AND occurrence_id IS NOT NULL GROUP BY occurrence_id, state "
+                "ON CONFLICT(occurrence_id, state) DO UPDATE SET count = count + excluded.count", [*ids, *FINAL])
+            return max(self.db.execute(f"DELETE FROM outbox WHERE {chosen}", [*ids, *FINAL]).rowcount, 0)
 
     # ------------------------------------------------------------ leases and marks
 
