@@ -23,7 +23,7 @@ from handlers.types import Context, Settings
 log = logging.getLogger("bot")
 
 
-def build_context(settings: Settings, index: bool = True) -> Context:
+def build_context(settings: Settings, index: bool = True, faq: bool = True) -> Context:
     """Open the store, index the bundled plans on first start, and load the knowledge base."""
     from db import Store
     from knowledge.base import KnowledgeBase
@@ -32,10 +32,10 @@ def build_context(settings: Settings, index: bool = True) -> Context:
     store = Store(settings.db_path)
     report = ensure_indexed(store, settings.plans_dir or None) if index else None
     kb = KnowledgeBase(store, settings.data_dir)
-    if (report and report.indexed) or (index and not store.faq_count("generated")):
-        from knowledge import faq
+    if index and faq:  # in line for a small corpus, else in the background: a start never waits long for the FAQ
+        from knowledge.faq_build import keep_current
 
-        faq.rebuild(kb)
+        keep_current(kb, settings.data_dir, changed=bool(report and report.indexed))
     return Context(store=store, kb=kb, settings=settings)
 
 
@@ -134,19 +134,19 @@ def cmd_ingest(args, settings: Settings) -> int:
     print(f"已索引 {len(report.indexed)} 个文件（{report.passages} 段），未变 {len(report.unchanged)} 个，"
           f"失败 {len(report.failed)} 个。")
     if report.indexed:
-        from knowledge import faq
+        from knowledge import faq_build
         from knowledge.base import KnowledgeBase
 
-        print(f"常见问题已按新文件重建：{faq.rebuild(KnowledgeBase(store, settings.data_dir))} 条。")
+        print(f"常见问题已按新文件重建：{faq_build.generate(KnowledgeBase(store, settings.data_dir))} 条。")
     return 1 if report.failed else 0
 
 
 def cmd_faq(args, settings: Settings) -> int:
-    from knowledge import faq, faq_io
+    from knowledge import faq_build, faq_io
 
-    ctx = build_context(settings)
+    ctx = build_context(settings, faq=args.action != "build")
     if args.action == "build":
-        print(f"已生成 {faq.rebuild(ctx.kb)} 条常见问题（管理员整理的条目保持不变）。")
+        print(f"已生成 {faq_build.generate(ctx.kb)} 条常见问题（管理员整理的条目保持不变）。")
     elif args.action in ("export", "import") and not args.file:
         print(f"请给出文件：python bot.py faq {args.action} FILE.yaml", file=sys.stderr)
         return 2

@@ -28,7 +28,7 @@ def faq(ctx: Context, msg: Incoming, args: str) -> Reply:
 
 
 def _list(ctx: Context, rest: str) -> Reply:
-    entries = ctx.store.faq_entries()
+    entries = [e for e in ctx.store.faq_entries() if e.get("listed", 1)]  # questions a person would ask
     first_seen: dict[str, int] = {}
     for e in entries:
         first_seen.setdefault(e["section"] or "", e["id"])
