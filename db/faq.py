@@ -1,9 +1,9 @@
 """The FAQ: entries (generated from the plans, or curated by admins), their phrasings and regional
-answers; and the log of questions the assistant could not answer well, for admins to learn from."""
+answers, and the record of generation attempts. The table of questions the assistant could not
+answer well (ask_log) is created here; its verbs and groups live in db/misses.py."""
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Iterable
 
 from sqlite_utils.migrations import Migrations
@@ -188,22 +188,3 @@ class FaqMixin:
         for r in self.db["faq_source"].rows_where(order_by="entry_id, position"):
             out.setdefault(r["entry_id"], []).append(r)
         return out
-
-    def log_question(self, at: str, platform: str, region: str | None, question: str, norm: str,
-                     decision: str, score: float, candidates: list) -> None:
-        with self.lock:
-            self.db["ask_log"].insert({"at": at, "platform": platform, "region": region, "question": question[:500],
-                                       "norm": norm[:500], "decision": decision, "score": round(score, 4),
-                                       "candidates": json.dumps(candidates, ensure_ascii=False)})
-            self.db.conn.commit()
-
-    def logged_questions(self, since: str = "", unresolved: bool = True) -> list[dict]:
-        where = "at >= ?" + (" AND resolved_by IS NULL" if unresolved else "")
-        return list(self.db["ask_log"].rows_where(where, [since], order_by="id"))
-
-    def resolve_questions(self, log_ids: list[int], entry_id: int) -> None:
-        """Mark logged questions as answered by a (new) curated entry."""
-        with self.lock:
-            self.db.execute(f"UPDATE ask_log SET resolved_by = ? WHERE id IN ({','.join('?' * len(log_ids))})",
-                            [entry_id, *log_ids])
-            self.db.conn.commit()

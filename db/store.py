@@ -20,6 +20,7 @@ from db.checkins import CheckinsMixin
 from db.events import EventsMixin
 from db.faq import FaqMixin
 from db.knowledge import KnowledgeMixin
+from db.misses import MissesMixin
 from db.orgs import OrgsMixin
 from db.outbox import OutboxMixin
 from db.pages import PagesMixin
@@ -34,7 +35,7 @@ BUSY_TIMEOUT_MS = 10_000
 
 # Listed in dependency order: migration sets are applied in this order (checkins reference identity).
 class Store(ProfilesMixin, EventsMixin, KnowledgeMixin, OrgsMixin, CheckinsMixin, OutboxMixin, RemindersMixin,
-            FaqMixin, PagesMixin, VectorsMixin):
+            FaqMixin, MissesMixin, PagesMixin, VectorsMixin):
     """One SQLite database (a file in WAL mode, or memory for tests) with the domain verbs."""
 
     def __init__(self, path: str | Path = ":memory:"):
