@@ -27,11 +27,12 @@ def build_context(settings: Settings, index: bool = True, faq: bool = True) -> C
     """Open the store, index the bundled plans on first start, and load the knowledge base."""
     from db import Store
     from knowledge.base import KnowledgeBase
+    from knowledge.embed import load_embedder
     from knowledge.index import ensure_indexed
 
     store = Store(settings.db_path)
     report = ensure_indexed(store, settings.plans_dir or None) if index else None
-    kb = KnowledgeBase(store, settings.data_dir)
+    kb = KnowledgeBase(store, settings.data_dir, embedder=load_embedder(settings.env.get("TUANWU_EMBEDDER")))
     if index and faq:  # in line for a small corpus, else in the background: a start never waits long for the FAQ
         from knowledge.faq_build import keep_current
 

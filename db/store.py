@@ -82,7 +82,7 @@ class Store(ProfilesMixin, EventsMixin, KnowledgeMixin, OrgsMixin, CheckinsMixin
         return tuple(self.db.execute(
             "SELECT (SELECT count(*) FROM document), (SELECT max(indexed_at) FROM document), "
             "(SELECT count(*) FROM faq_entry), (SELECT max(id) FROM faq_entry), "
-            "(SELECT max(updated_at) FROM faq_entry)").fetchone())
+            "(SELECT max(updated_at) FROM faq_entry), (SELECT max(id) FROM faq_build)").fetchone())
 
     def close(self) -> None:
         self.db.close()

@@ -3,7 +3,8 @@
 `ingest` and `faq build` generate the FAQ in line (the person asked for it). A start finds out
 whether the documents changed since the last generation: a small corpus (the bundled plans: ~0.1 s)
 is generated in line so the first answer already has its FAQ; a larger one in a background thread
-with its own database connection, while answers come from the passages. Every attempt is recorded
+with its own database connection, while answers come from the passages. The new entries' questions
+are embedded for matching by meaning in the background, when that matching first needs them. Every attempt is recorded
 (`faq_build`), so a generation that failed or was cut off (the process stopped) is tried again at
 most MAX_ATTEMPTS times per version of the documents — after that only `ingest` or `faq build`
 try, and the log says so — instead of on every start forever.
@@ -39,6 +40,34 @@ def generate(kb) -> int:
         raise
     store.faq_build_end(attempt, "done", _now(), f"{n} entries")
     return n
+
+
+_EMBEDDING: set[str] = set()  # databases this process is embedding the generated FAQ of
+
+
+def embed_in_background(store, embedder) -> None:
+    """Embed the generated entries that have no vector yet, in a background thread — once per
+    process and database, when matching by meaning first needs them (a start that only answers
+    confidently never spends the time). Entries join the matching as their vectors arrive."""
+    if store.path != ":memory:" and store.path not in _EMBEDDING:
+        _EMBEDDING.add(store.path)
+        threading.Thread(target=_embed, args=(store.path, embedder), name="faq-embed", daemon=True).start()
+
+
+def _embed(path: str, embedder) -> None:
+    """Embed the new generated entries for matching by meaning, on a connection of its own; then
+    record it, so running bots reload their FAQ with the vectors (knowledge_version)."""
+    from db import Store
+    from knowledge.faq_index import embed_generated
+
+    try:
+        with Store(path) as store:
+            n = embed_generated(store, embedder)
+            if n:  # a record changes knowledge_version: running bots reload their FAQ with the vectors
+                attempt = store.faq_build_begin(store.document_version(), _now(), os.getpid())
+                store.faq_build_end(attempt, "embedded", _now(), f"{n} texts embedded")
+    except Exception:
+        log.exception("embedding the generated FAQ failed; it is matched by its words only")
 
 
 def needs_generation(store, changed: bool) -> bool:
@@ -83,18 +112,19 @@ def keep_current(kb, data_dir: str, changed: bool = False) -> str:
         except Exception:
             log.exception("FAQ generation failed; answers come from the documents")
         return "inline"
-    threading.Thread(target=_background, args=(store.path, data_dir), name="faq-build", daemon=True).start()
+    threading.Thread(target=_background, args=(store.path, data_dir, getattr(kb, "embedder", None)),
+                     name="faq-build", daemon=True).start()
     return "background"
 
 
-def _background(path: str, data_dir: str) -> None:
+def _background(path: str, data_dir: str, embedder=None) -> None:
     """Generate on a connection of its own; the running bot sees the new entries on its next refresh."""
     from db import Store
     from knowledge.base import KnowledgeBase
 
     try:
         with Store(path) as store:
-            n = generate(KnowledgeBase(store, data_dir))
+            n = generate(KnowledgeBase(store, data_dir, embedder=embedder))
         log.info("FAQ generated in the background: %d entries", n)
     except Exception:
         log.exception("FAQ generation in the background failed; answers come from the documents")
