@@ -160,6 +160,7 @@ def cmd_faq(args, settings: Settings) -> int:
         except faq_io.FaqFileError as err:
             print(f"未导入（文件有误，什么都没有改）：{err}", file=sys.stderr)
             return 1
+        ctx.kb.reload_faq()  # embeds the imported entries now, not at a running bot's next question
         print(f"已导入：新增 {added} 条，更新 {updated} 条。")
     else:
         for e in ctx.store.faq_entries():

@@ -88,12 +88,13 @@ class MissesMixin:
         """(id, first question) of the groups after `after_id` (a process's vector index grows with them)."""
         return [tuple(r) for r in self.db.execute("SELECT id, seed FROM miss_group WHERE id > ? ORDER BY id", [after_id])]
 
-    def open_miss_groups(self, ids: Sequence[int]) -> set[int]:
-        """Which of these groups still exist and are not yet answered by a FAQ entry."""
+    def open_miss_groups(self, ids: Sequence[int]) -> dict[int, str]:
+        """id → first question of those of these groups that exist and are not answered by a FAQ entry
+        yet (ids of deleted groups are reused: the first question tells whether it is the same group)."""
         if not ids:
-            return set()
-        return {r[0] for r in self.db.execute(
-            f"SELECT id FROM miss_group WHERE resolved_by IS NULL AND id IN ({_marks(ids)})", list(ids))}
+            return {}
+        return dict(self.db.execute(
+            f"SELECT id, seed FROM miss_group WHERE resolved_by IS NULL AND id IN ({_marks(ids)})", list(ids)).fetchall())
 
     def miss_groups(self, limit: int = 15) -> list[dict]:
         """The open groups, most asked first, each with its other wordings (most frequent first)."""
