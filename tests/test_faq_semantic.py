@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import ROOT, message
+from conftest import ROOT, operator
 from db import Store
 from handlers.router import dispatch
 from handlers.types import Context, Settings
@@ -91,7 +91,7 @@ def test_curated_entries_are_embedded_when_added_edited_or_imported(kb_with, tmp
     kb, entry = kb_with(emb)
     assert ENTRY_Q in emb.seen and ENTRY_A in emb.seen  # embedded when it was added (not at the first question)
     ctx = Context(store=kb.store, kb=kb, settings=Settings(db_path=kb.store.path))
-    dispatch(ctx, message(f"问答 修改 {entry} 团支部换届选举要提前几天报告上级团委？ | 提前一个月。"))
+    dispatch(ctx, operator(f"问答 修改 {entry} 团支部换届选举要提前几天报告上级团委？ | 提前一个月。"))
     assert "团支部换届选举要提前几天报告上级团委？" in emb.seen and "提前一个月。" in emb.seen
     path = tmp_path / "faq.yaml"
     path.write_text("- question: 团员证丢了怎么补办？\n  answer: 向团支部申请补办。\n", encoding="utf-8")

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from conftest import message
+from conftest import operator
 from handlers.router import dispatch
 from knowledge import unanswered
 from knowledge.embed import load_embedder
@@ -52,7 +52,7 @@ def test_the_list_shows_counts_regions_and_wordings_most_asked_first(ctx):
     for q, region in (("团费每月交多少？", "宁波"), ("团费每个月交多少钱？", "东莞"), ("团费每月交多少", None),
                       ("团徽是什么图案？", None)):
         log(ctx.store, q, region=region)
-    text = dispatch(ctx, message("未答"))[0].text
+    text = dispatch(ctx, operator("未答"))[0].text
     assert "1. （3次，地区：东莞、宁波，最近 2026-11-20）团费每月交多少\n" in text  # on a tie, the shorter wording
     assert "也问成：" in text and "2. （1次" in text and "团徽是什么图案？" in text
 
@@ -64,7 +64,7 @@ def test_the_list_does_not_read_the_whole_log_and_stays_fast(ctx, monkeypatch):
         log(ctx.store, f"请问{words[n % 600]}的{words[(n * 7) % 600]}怎么办理？")
     monkeypatch.setattr(type(ctx.store), "logged_questions", lambda *a, **k: pytest.fail("read the whole log"))
     started = time.perf_counter()
-    text = dispatch(ctx, message("未答"))[0].text
+    text = dispatch(ctx, operator("未答"))[0].text
     assert time.perf_counter() - started < 0.5
     assert "\n15. （" in text and "\n16. " not in text  # the 15 most asked
 
@@ -75,11 +75,11 @@ def test_old_misses_are_forgotten_after_the_retention_period(ctx, monkeypatch):
     log(ctx.store, "团费每月交多少？", at=old)
     log(ctx.store, "团费每月交多少", at=recent)
     log(ctx.store, "团徽是什么图案？", at=old)
-    text = dispatch(ctx, message("未答"))[0].text  # default: 180 days
+    text = dispatch(ctx, operator("未答"))[0].text  # default: 180 days
     assert "1. （1次" in text and "团徽" not in text and "2." not in text
     assert len(ctx.store.logged_questions()) == 1
     monkeypatch.setattr(ctx, "settings", replace(ctx.settings, env={"TUANWU_MISS_DAYS": "2"}))  # two days kept
-    assert "目前没有答不上来的问题" in dispatch(ctx, message("未答"))[0].text
+    assert "目前没有答不上来的问题" in dispatch(ctx, operator("未答"))[0].text
 
 
 def test_prune_keeps_group_counts_true(store):
@@ -96,16 +96,16 @@ def test_prune_keeps_group_counts_true(store):
 def test_misses_logged_without_a_group_are_filed_when_the_list_is_read(ctx):
     for q in ("团费每月交多少？", "团费每月交多少", "团徽是什么图案？"):  # as an older version logged them
         ctx.store.log_question("2026-11-20T10:00:00+08:00", "console", None, q, "", "decline", 0.0, [])
-    text = dispatch(ctx, message("未答"))[0].text
+    text = dispatch(ctx, operator("未答"))[0].text
     assert "1. （2次" in text and "2. （1次" in text
 
 
 def test_adopting_a_group_answers_its_wordings_and_removes_it(ctx):
     for q in ("团费每月交多少？", "团费每个月交多少钱？", "团徽是什么图案？"):
         log(ctx.store, q)
-    reply = dispatch(ctx, message("未答 采纳 1 学生团员每月交纳团费0.2元。"))[0].text
+    reply = dispatch(ctx, operator("未答 采纳 1 学生团员每月交纳团费0.2元。"))[0].text
     assert "已把第1组（2次提问）加为常见问题" in reply
     assert "0.2元" in ctx.kb.ask("团费每个月交多少钱？").text
-    assert "1. （1次" in dispatch(ctx, message("未答"))[0].text
-    assert "没有第5组" in dispatch(ctx, message("未答 采纳 5 答案"))[0].text
-    assert "格式" in dispatch(ctx, message("未答 采纳 一 答案"))[0].text
+    assert "1. （1次" in dispatch(ctx, operator("未答"))[0].text
+    assert "没有第5组" in dispatch(ctx, operator("未答 采纳 5 答案"))[0].text
+    assert "格式" in dispatch(ctx, operator("未答 采纳 一 答案"))[0].text
