@@ -43,6 +43,11 @@ def measure(n: int, embedder_spec: str) -> dict:
     from db import Store
     from handlers.router import dispatch
     from handlers.types import Context, Incoming, Settings
+
+    try:
+        from handlers.types import CONSOLE_OPERATOR  # the admin since admin scopes (main after the security merge)
+    except ImportError:
+        CONSOLE_OPERATOR = "console"
     from knowledge import unanswered
     from knowledge.embed import load_embedder
 
@@ -69,7 +74,7 @@ def measure(n: int, embedder_spec: str) -> dict:
         lists = []
         for _ in range(3):
             t = time.perf_counter()
-            text = dispatch(ctx, Incoming(platform="console", user_id="admin", text="未答"))[0].text
+            text = dispatch(ctx, Incoming(platform="console", user_id=CONSOLE_OPERATOR, text="未答"))[0].text
             lists.append((time.perf_counter() - t) * 1000)
         first = next((ln for ln in text.splitlines() if ln.startswith("1.")), "")
         return {"misses": n, "fill_s": round(fill_s, 1), "log_p50_ms": round(statistics.median(log_ms), 2),

@@ -27,12 +27,14 @@ def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
 
-def generate(kb) -> int:
-    """Generate the FAQ from the indexed documents now, recording the attempt; returns the count."""
+def generate(kb, attempt: int | None = None) -> int:
+    """Generate the FAQ from the indexed documents now, recording the attempt (or completing the
+    one recorded by whoever started it); returns the count."""
     from knowledge import faq
 
     store = kb.store
-    attempt = store.faq_build_begin(store.document_version(), _now(), os.getpid())
+    if attempt is None:
+        attempt = store.faq_build_begin(store.document_version(), _now(), os.getpid())
     try:
         n = faq.rebuild(kb, _now())
     except BaseException as err:  # KeyboardInterrupt too: the record says why it stopped
@@ -91,8 +93,9 @@ def start_reason_to_skip(store) -> str:
             spent += 1
     if spent >= MAX_ATTEMPTS:
         last = attempts[0]
-        return (f"{spent} attempts for these documents failed or were interrupted (last: {last['status']} "
-                f"{last['detail'] or ''}); run `python bot.py faq build` to try again")
+        what = "interrupted" if last["status"] == "running" else f"failed: {last['detail'] or '?'}"
+        return (f"{spent} attempts for these documents failed or were interrupted (the last {what}); "
+                "run `python bot.py faq build` to try again")
     return ""
 
 
@@ -112,19 +115,27 @@ def keep_current(kb, data_dir: str, changed: bool = False) -> str:
         except Exception:
             log.exception("FAQ generation failed; answers come from the documents")
         return "inline"
-    threading.Thread(target=_background, args=(store.path, data_dir, getattr(kb, "embedder", None)),
+    # Recorded before the thread starts: a process that stops first (a one-shot `ask`) leaves an
+    # interrupted attempt behind, and starts give up after MAX_ATTEMPTS instead of trying forever.
+    attempt = store.faq_build_begin(store.document_version(), _now(), os.getpid())
+    threading.Thread(target=_background, args=(store.path, data_dir, getattr(kb, "embedder", None), attempt),
                      name="faq-build", daemon=True).start()
     return "background"
 
 
-def _background(path: str, data_dir: str, embedder=None) -> None:
+def _background(path: str, data_dir: str, embedder=None, attempt: int | None = None) -> None:
     """Generate on a connection of its own; the running bot sees the new entries on its next refresh."""
     from db import Store
     from knowledge.base import KnowledgeBase
 
     try:
         with Store(path) as store:
-            n = generate(KnowledgeBase(store, data_dir, embedder=embedder))
+            try:
+                n = generate(KnowledgeBase(store, data_dir, embedder=embedder), attempt)
+            except Exception as err:
+                if attempt is not None:  # (generate records its own failures; this covers loading)
+                    store.faq_build_end(attempt, "failed", _now(), f"{type(err).__name__}: {err}")
+                raise
         log.info("FAQ generated in the background: %d entries", n)
     except Exception:
         log.exception("FAQ generation in the background failed; answers come from the documents")

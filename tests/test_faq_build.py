@@ -104,3 +104,18 @@ def test_a_compendium_that_repeats_itself_is_generated_in_bounded_time(tmp_path,
     assert time.monotonic() - started < 5
     questions = [e["question"] for e in entries]
     assert questions.count("如何加强青年之家阵地建设？") == 1
+
+
+def test_starts_that_stop_before_the_background_generation_ends_give_up_after_a_few(fresh, data_dir, monkeypatch):
+    """A one-shot `ask` on a large corpus exits before the background generation finishes."""
+    class Never:  # the process ends before the thread gets anywhere
+        def __init__(self, *a, **kw):
+            pass
+
+        def start(self):
+            pass
+
+    monkeypatch.setattr(faq_build, "INLINE_PASSAGES", 10)
+    monkeypatch.setattr(faq_build.threading, "Thread", Never)
+    assert [faq_build.keep_current(fresh, str(data_dir)) for _ in range(4)] == \
+        ["background", "background", "skipped", "skipped"]
