@@ -6,6 +6,7 @@ entries (admins') live in the same tables and are never touched by a rebuild.
 """
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -230,7 +231,7 @@ def _merge_facts(kb, drafts: list[Draft]) -> list[Draft]:
                 o = out[i]
                 if o.regions & regions:
                     continue
-                w = sum(kb.analyzer.idf(t) for t in o.tokens & d.tokens)
+                w = math.fsum(kb.analyzer.idf(t) for t in o.tokens & d.tokens)  # exact: no order effects
                 if w >= MERGE_SHARED and w > best_w:
                     best, best_w = o, w
         if best is None:
