@@ -111,7 +111,7 @@ def _item_drafts(rows: list[dict], docs: dict) -> list[Draft]:
             d = drafts[r["item_id"]] = Draft(
                 question=question, section=_section(docs[r["doc_key"]], r),
                 source_key=f"item:{r['doc_key']}:{r['item_no']}", listed=listed,
-                phrasings=[f"{heading}有哪些要求？", f"{heading}要做哪些工作？"])
+                phrasings=list(dict.fromkeys([f"如何{heading}？", f"{heading}有哪些要求？", f"{heading}要做哪些工作？"])))
             d.tokens = {heading}
         if len([s for s in d.sources if s["doc_key"] == r["doc_key"]]) < 2:  # an item's first sentences
             d.sources.append({"region": docs[r["doc_key"]]["region"], "doc_key": r["doc_key"], "passage_id": r["id"]})
