@@ -23,19 +23,20 @@ from handlers.types import Context, Settings
 log = logging.getLogger("bot")
 
 
-def build_context(settings: Settings, index: bool = True) -> Context:
+def build_context(settings: Settings, index: bool = True, faq: bool = True) -> Context:
     """Open the store, index the bundled plans on first start, and load the knowledge base."""
     from db import Store
     from knowledge.base import KnowledgeBase
+    from knowledge.embed import load_embedder
     from knowledge.index import ensure_indexed
 
     store = Store(settings.db_path)
     report = ensure_indexed(store, settings.plans_dir or None) if index else None
-    kb = KnowledgeBase(store, settings.data_dir)
-    if (report and report.indexed) or (index and not store.faq_count("generated")):
-        from knowledge import faq
+    kb = KnowledgeBase(store, settings.data_dir, embedder=load_embedder(settings.env.get("TUANWU_EMBEDDER")))
+    if index and faq:  # in line for a small corpus, else in the background: a start never waits long for the FAQ
+        from knowledge.faq_build import keep_current
 
-        faq.rebuild(kb)
+        keep_current(kb, settings.data_dir, changed=bool(report and report.indexed))
     return Context(store=store, kb=kb, settings=settings)
 
 
@@ -157,21 +158,21 @@ def cmd_ingest(args, settings: Settings) -> int:
     print(f"已索引 {len(report.indexed)} 个文件（{report.passages} 段），未变 {len(report.unchanged)} 个，"
           f"跳过 {len(report.skipped)} 个，失败 {len(report.failed)} 个。")
     if report.indexed:
-        from knowledge import faq
+        from knowledge import faq_build
         from knowledge.base import KnowledgeBase
 
-        print(f"常见问题已按新文件重建：{faq.rebuild(KnowledgeBase(store, settings.data_dir))} 条。")
+        print(f"常见问题已按新文件重建：{faq_build.generate(KnowledgeBase(store, settings.data_dir))} 条。")
     # A file of a format ingest does not read, met in a folder, is skipped and named but is no
     # failure; a file that should have been read and was not (damaged, a scan, named on its own) is.
     return 1 if report.failed else 0
 
 
 def cmd_faq(args, settings: Settings) -> int:
-    from knowledge import faq, faq_io
+    from knowledge import faq_build, faq_io
 
-    ctx = build_context(settings)
+    ctx = build_context(settings, faq=args.action != "build")
     if args.action == "build":
-        print(f"已生成 {faq.rebuild(ctx.kb)} 条常见问题（管理员整理的条目保持不变）。")
+        print(f"已生成 {faq_build.generate(ctx.kb)} 条常见问题（管理员整理的条目保持不变）。")
     elif args.action in ("export", "import") and not args.file:
         print(f"请给出文件：python bot.py faq {args.action} FILE.yaml", file=sys.stderr)
         return 2
@@ -184,6 +185,7 @@ def cmd_faq(args, settings: Settings) -> int:
         except faq_io.FaqFileError as err:
             print(f"未导入（文件有误，什么都没有改）：{err}", file=sys.stderr)
             return 1
+        ctx.kb.reload_faq()  # embeds the imported entries now, not at a running bot's next question
         print(f"已导入：新增 {added} 条，更新 {updated} 条。")
     else:
         for e in ctx.store.faq_entries():

@@ -3,9 +3,9 @@
     inbound_event  a platform retry is only ever seconds to hours late     TUANWU_KEEP_EVENTS_DAYS      7
     outbox         finished deliveries (a broadcast's counts per state     TUANWU_KEEP_DELIVERIES_DAYS  30
                    stay, as its delivery report)
-    ask_log        the misses behind 未答                                    TUANWU_KEEP_MISSES_DAYS      180
+    ask_log        the misses behind 未答 (their groups keep counting)       TUANWU_MISS_DAYS             180
 
-"off" keeps a table for ever. Work is done in batches of BATCH rows, each its own short write
+"0" (or "off") keeps a table for ever. Work is done in batches of BATCH rows, each its own short write
 transaction, at most once every INTERVAL and for at most BUDGET seconds a tick, so a backlog (a
 20,000-chat broadcast a month ago) drains over a few ticks without holding the write lock.
 """
@@ -20,24 +20,25 @@ from handlers.types import Context
 
 log = logging.getLogger(__name__)
 
-DEFAULT_DAYS = {"EVENTS": 7, "DELIVERIES": 30, "MISSES": 180}
+SETTINGS = {"EVENTS": ("TUANWU_KEEP_EVENTS_DAYS", 7), "DELIVERIES": ("TUANWU_KEEP_DELIVERIES_DAYS", 30),
+            "MISSES": ("TUANWU_MISS_DAYS", 180)}  # the last one is 未答's own setting (knowledge/unanswered.py)
 BATCH = 500
 BUDGET = 0.25  # seconds of pruning per tick
 INTERVAL = dt.timedelta(minutes=10)
 
 
 def keep_days(ctx: Context, what: str) -> int | None:
-    """Days to keep a table's rows (TUANWU_KEEP_<WHAT>_DAYS); None: for ever."""
-    name = f"TUANWU_KEEP_{what}_DAYS"
+    """Days to keep a table's rows; None: for ever."""
+    name, default = SETTINGS[what]
     value = ctx.settings.env.get(name, "").strip().lower()
-    if value in ("off", "never", "forever"):
+    if value in ("0", "off", "never", "forever"):
         return None
     if not value:
-        return DEFAULT_DAYS[what]
-    if value.isdecimal() and 0 < int(value) <= 36_500:
+        return default
+    if value.isdecimal() and int(value) <= 36_500:
         return int(value)
-    log.warning("%s=%r is not a number of days (1-36500) or 'off'; keeping %d days", name, value, DEFAULT_DAYS[what])
-    return DEFAULT_DAYS[what]
+    log.warning("%s=%r is not a number of days (0-36500) or 'off'; keeping %d days", name, value, default)
+    return default
 
 
 @housekeeping
@@ -49,7 +50,7 @@ def prune(ctx: Context, now: dt.datetime) -> int:
         return 0
     verbs = []
     for what, verb, as_text in (("EVENTS", store.prune_events, True), ("DELIVERIES", store.prune_deliveries, False),
-                                ("MISSES", store.prune_logged_questions, True)):
+                                ("MISSES", store.prune_ask_log, True)):
         days = keep_days(ctx, what)
         if days is not None:
             before = now.astimezone(dt.timezone.utc) - dt.timedelta(days=days)

@@ -17,17 +17,19 @@ POSTINGS_CACHE = 2_000_000  # passage ids of recently used tokens' posting lists
 
 from knowledge import lexicon, segment
 from knowledge.answer import Answer, compose, curated_answer
+from knowledge.embed import VectorCache
 from knowledge.faq_index import FAQ_ANSWER, FaqIndex, FaqMatch
 from knowledge.ingest.meta import places_of
 from knowledge.query import Analyzer
 from knowledge.query import Query
-from knowledge.search import Hit, Result, out_of_scope, search
+from knowledge.search import ANSWER, Hit, Result, out_of_scope, search
 
 
 class KnowledgeBase:
-    def __init__(self, store, data_dir: str = "data"):
+    def __init__(self, store, data_dir: str = "data", embedder=None):
         segment.setup(data_dir)
         self.store = store
+        self.embedder = embedder  # knowledge.embed.Embedder, or None: words only
         self.reload()
 
     def refresh(self) -> None:
@@ -70,7 +72,7 @@ class KnowledgeBase:
 
     def reload_faq(self) -> None:
         """Re-read the FAQ entries (after a build, an import or an admin's edit)."""
-        self.faq = FaqIndex(self.store)
+        self.faq = FaqIndex(self.store, self.embedder)
         self._version = self.store.knowledge_version()
         self._checked = time.monotonic()
         self.mentions_year.cache_clear()
@@ -156,13 +158,23 @@ class KnowledgeBase:
         """FAQ first (question-to-question), then the passages; the same decline rules for both."""
         self.refresh()
         q = self.analyzer.analyze(question, region)
-        if q.lang == "zh" and not out_of_scope(self, q):
+        faq_first = q.lang == "zh" and not out_of_scope(self, q)
+        if faq_first:
             match = self.faq.match(question)
             if match and match.similarity >= FAQ_ANSWER:
                 answer = self._faq_answer(match, q, region)
                 if answer is not None:
                     return answer
-        return compose(self, search(self, q, region), region)
+        result = search(self, q, region)
+        if faq_first and self.embedder is not None and not (result.decision == "answer" and result.best >= ANSWER):
+            # Neither the FAQ's words nor the passages are sure: a paraphrase of an FAQ question?
+            # (The confident paths above never wait for the model.)
+            qvec = VectorCache(self.store, self.embedder).vectors([question.strip()], "query")[0]
+            match = self.faq.match_vector(qvec, question)
+            answer = self._faq_answer(match, q, region) if match else None
+            if answer is not None:
+                return answer
+        return compose(self, result, region)
 
     def _faq_answer(self, match: FaqMatch, q: Query, region: str | None) -> Answer | None:
         entry = self.faq.entries[match.entry_id]

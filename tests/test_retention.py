@@ -108,19 +108,23 @@ def test_between_runs_a_tick_does_not_scan_again(ctx, clock, monkeypatch):
 
 def test_retention_is_configurable_and_off_keeps_everything(ctx, clock, caplog):
     fill(ctx, clock.now - 3 * DAY, events=2, misses=2)
-    with_env(ctx, TUANWU_KEEP_EVENTS_DAYS="2", TUANWU_KEEP_MISSES_DAYS="off")
+    with_env(ctx, TUANWU_KEEP_EVENTS_DAYS="2", TUANWU_MISS_DAYS="0")
     tick(ctx)
     assert counts(ctx)["inbound_event"] == 0 and counts(ctx)["ask_log"] == 2
-    with_env(ctx, TUANWU_KEEP_MISSES_DAYS="soon")
+    with_env(ctx, TUANWU_KEEP_DELIVERIES_DAYS="soon", TUANWU_KEEP_EVENTS_DAYS="off")
     with caplog.at_level(logging.WARNING):
-        assert retention.keep_days(ctx, "MISSES") == 180
-    assert "TUANWU_KEEP_MISSES_DAYS" in caplog.text
+        assert retention.keep_days(ctx, "DELIVERIES") == 30 and retention.keep_days(ctx, "EVENTS") is None
+    assert "TUANWU_KEEP_DELIVERIES_DAYS" in caplog.text
 
 
-def test_the_store_verb_prunes_misses_by_age_only(store):
+def test_misses_are_pruned_in_batches_and_their_groups_keep_counting(store):
     now = dt.datetime(2026, 11, 23, 9, tzinfo=SHANGHAI)
+    group = store.add_miss_group("团徽是什么图案？", "团徽是什么图案?", ["团徽", "图案"])
     for days in (200, 190, 10):
-        store.log_question(iso(now - days * DAY), "console", None, "问", "问", "decline", 0.1, [])
-    assert store.prune_logged_questions(iso(now - 180 * DAY), 1) == 1  # a batch of one
-    assert store.prune_logged_questions(iso(now - 180 * DAY), 500) == 1
+        store.log_question(iso(now - days * DAY), "console", None, "团徽是什么图案？", "团徽是什么图案?", "decline",
+                           0.1, [], group)
+    assert store.prune_ask_log(iso(now - 180 * DAY), 1) == 1  # a batch of one
+    assert store.miss_groups()[0]["count"] == 2
+    assert store.prune_ask_log(iso(now - 180 * DAY), 500) == 1
     assert [r["at"][:10] for r in store.logged_questions()] == ["2026-11-13"]
+    assert store.miss_groups()[0]["count"] == 1
