@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from pathlib import Path
 
 import sqlite_utils
@@ -50,13 +51,27 @@ class Store(ProfilesMixin, EventsMixin, KnowledgeMixin, OrgsMixin, CheckinsMixin
             conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
             self.db = sqlite_utils.Database(conn)
             self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            self.db.enable_wal()
+            self._enable_wal()
             self.db.execute("PRAGMA synchronous = NORMAL")
         else:
             self.db = sqlite_utils.Database(sqlite3.connect(":memory:", check_same_thread=False))
         self.db.execute("PRAGMA foreign_keys = ON")
         self.lock = threading.RLock()  # one connection shared by an adapter's threads
         self._migrate()
+
+    def _enable_wal(self) -> None:
+        """WAL mode, which a file keeps once set. Switching takes an exclusive lock and SQLite does not
+        wait for it (no busy handler): a process opening a fresh file while another sets it up would get
+        "database is locked", so it retries — and usually finds WAL already set."""
+        give_up = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        while True:
+            try:
+                self.db.enable_wal()
+                return
+            except sqlite3.OperationalError as err:
+                if not is_busy(err) or time.monotonic() > give_up:
+                    raise
+                time.sleep(0.02)
 
     @classmethod
     def migration_sets(cls) -> list[Migrations]:

@@ -81,3 +81,19 @@ def test_a_crashed_indexers_lease_lapses(tmp_path):
     store.acquire_lease(index.INDEX_LEASE, "crashed", long_ago, long_ago + index.INDEX_LEASE_TIME)
     report = index.ensure_indexed(store, wait=5)
     assert report is not None and len(report.indexed) == 5
+
+
+def test_opening_a_fresh_file_while_another_process_sets_it_up_waits_for_it(tmp_path):
+    """Switching a new file to WAL takes an exclusive lock and SQLite does not wait for it: a second
+    process opening the file meanwhile got "database is locked" (1 start in 25 with a tick)."""
+    import sqlite3
+
+    path = tmp_path / "fresh.db"
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)  # another process, setting up
+    other.execute("CREATE TABLE setting_up (x)")
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("INSERT INTO setting_up VALUES (1)")
+    threading.Timer(0.3, lambda: other.execute("COMMIT")).start()
+    with Store(path) as store:  # waits for the other one instead of failing
+        assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    other.close()
