@@ -127,16 +127,16 @@ _SEEN_MAX = 50_000
 
 def _passages(store, embedder: Embedder, texts: list[str]) -> np.ndarray:
     keys = [text_key(embedder.model_id, "passage", t) for t in texts]
-    missing = [t for t, k in zip(texts, keys) if k not in _SEEN]
+    known = {k: v for k in keys if (v := _SEEN.get(k)) is not None}
+    missing = {k: t for t, k in zip(texts, keys) if k not in known}
     if missing:
-        rows = VectorCache(store, embedder).vectors(missing, "passage")
-        if len(_SEEN) + len(missing) > _SEEN_MAX:
+        rows = VectorCache(store, embedder).vectors(list(missing.values()), "passage")
+        fresh = dict(zip(missing, rows))
+        known.update(fresh)
+        if len(_SEEN) + len(fresh) > _SEEN_MAX:
             _SEEN.clear()
-        _SEEN.update(zip((text_key(embedder.model_id, "passage", t) for t in missing), rows))
-    out = np.zeros((len(texts), embedder.dim), np.float32)
-    for n, k in enumerate(keys):
-        out[n] = _SEEN[k]
-    return out
+        _SEEN.update(fresh)
+    return np.stack([known[k] for k in keys]) if keys else np.zeros((0, embedder.dim), np.float32)
 
 
 class Linker:
