@@ -317,10 +317,10 @@ def _choose(hits: list[Hit], q: Query, asker_region: str | None) -> tuple[list[H
         if region in q.regions and len(q.regions) > 1:
             ratio = NAMED_RATIO  # "东莞和枣庄分别…": each region named gets its best answer
         else:
-            ratio = ASKER_RATIO if region == asker_region else REGION_RATIO
+            ratio = ASKER_RATIO if _askers(rhits[0], asker_region) else REGION_RATIO
         if rhits[0].score >= max(min(FLOOR, best) * (ratio / REGION_RATIO if ratio < REGION_RATIO else 1), best * ratio):
             regions.append(region)
-    regions.sort(key=lambda r: (r != asker_region, -by_region[r][0].score))
+    regions.sort(key=lambda r: (not _askers(by_region[r][0], asker_region), -by_region[r][0].score))
     chosen = []
     for region in regions[:4]:
         rhits = by_region[region]
@@ -331,6 +331,12 @@ def _choose(hits: list[Hit], q: Query, asker_region: str | None) -> tuple[list[H
         if second and second.score >= rhits[0].score * SECOND_RATIO and second.score >= min(ANSWER, best):
             chosen.append(second)
     return chosen, False
+
+
+def _askers(hit: Hit, asker_region: str | None) -> bool:
+    """Whether a hit's document is of the asker's region: the region itself, or an organisation
+    in it (a 东莞 school's notice is 东莞's for an asker there)."""
+    return bool(asker_region) and (hit.region == asker_region or asker_region in hit.doc.get("places", ()))
 
 
 def _distinct_items(hits: list[Hit]) -> list[Hit]:
