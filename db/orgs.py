@@ -24,6 +24,11 @@ class OrgsMixin:
         """Every org: id, name, platform, platform_chat_id (None for a named org), region, timezone."""
         return self._org_where("1", [])
 
+    def org_of_chat(self, platform: str, chat_id: str) -> dict | None:
+        """The org a group chat is, when it has been used as one."""
+        rows = self._org_where("o.platform = ? AND o.platform_chat_id = ?", [platform, chat_id])
+        return rows[0] if rows else None
+
     def orgs_named(self, name: str) -> list[dict]:
         return self._org_where("o.name = ?", [name])
 
