@@ -75,7 +75,7 @@ def listing(ctx: Context, msg: Incoming, everything: bool = False) -> str:
         return "\n".join(_everything(ctx, msg, region, upcoming, future + past, now) + _admin_hint(ctx, msg))
     mine = [d for d in upcoming if _mine(region, d["region"])]
     scope = f"（{region}及全体）" if region else ""
-    lines = [f"📅 即将到期{scope}："] if mine else [f"📅 {region + '及全体' if region else '目前'}没有即将到期的截止事项。"]
+    lines = [f"📅 即将到期{scope}："] if mine else [f"📅 目前没有即将到期的截止事项{scope}。"]
     lines += [deadline_line(ctx, msg, d) for d in mine[:MAX_LISTED]]
     near = [p for p in future if _mine(region, p["region"])]
     if near:
