@@ -181,7 +181,7 @@ class Analyzer:
                 continue
             if re.fullmatch(r"[\d.]+", word) and len(word) < 2:
                 continue
-            alts = tuple(sorted(groups.get(word, frozenset((word,))), key=lambda a: a != word))
+            alts = tuple(sorted(groups.get(word, frozenset((word,))), key=lambda a: (a != word, a)))  # not set order: PYTHONHASHSEED
             weight, known = self.term_weight(word)
             if not known and len(alts) > 1:
                 weight = max(self.term_weight(a)[0] for a in alts[1:])
