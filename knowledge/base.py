@@ -15,7 +15,12 @@ ROW_CACHE = 50_000  # passage rows kept in memory (~40 MB at most)
 REFRESH_EVERY = 2.0  # seconds between checks for another process's re-index or FAQ edit
 POSTINGS_CACHE = 2_000_000  # passage ids of recently used tokens' posting lists (8 MB)
 
+import numpy as np
+
 from knowledge import lexicon, segment
+from knowledge.dense import DenseIndex
+from knowledge.embed import Embedder
+from knowledge.semantic import Semantic
 from knowledge.answer import Answer, compose, curated_answer
 from knowledge.faq_index import FAQ_ANSWER, FaqIndex, FaqMatch
 from knowledge.query import Analyzer
@@ -24,9 +29,10 @@ from knowledge.search import Hit, Result, out_of_scope, search
 
 
 class KnowledgeBase:
-    def __init__(self, store, data_dir: str = "data"):
+    def __init__(self, store, data_dir: str = "data", embedder: Embedder | None = None):
         segment.setup(data_dir)
         self.store = store
+        self.semantic = Semantic(store, embedder)
         self.reload()
 
     def refresh(self) -> None:
@@ -61,6 +67,7 @@ class KnowledgeBase:
         for pid, key in pairs:
             self.doc_of[pid] = self.doc_index[key]
         self._coverage: tuple[str, str] | None = None
+        self.semantic.reset()
         self.reload_faq()
 
     def reload_faq(self) -> None:
@@ -71,6 +78,19 @@ class KnowledgeBase:
         self.mentions_year.cache_clear()
         self.document_tokens.cache_clear()
         self.item_sentences.cache_clear()
+
+    def dense(self) -> DenseIndex | None:
+        """The passages' vectors (built on first use), or None when the semantic layer is off."""
+        return self.semantic.index(self.doc_index)
+
+    def query_vector(self, text: str) -> np.ndarray | None:
+        """A question's vector (cached), or None when the semantic layer is off."""
+        return self.semantic.query_vector(text)
+
+    def passage_vectors(self, ids: list[int]) -> dict[int, np.ndarray]:
+        """The vectors of these passages ({} when the semantic layer is off)."""
+        index = self.dense()
+        return index.vectors(ids) if index is not None else {}
 
     def passages(self, ids: list[int]) -> dict[int, dict]:
         """Passage rows (with their item's labels) by id; rows are immutable until the next ingest."""
@@ -151,13 +171,24 @@ class KnowledgeBase:
         """FAQ first (question-to-question), then the passages; the same decline rules for both."""
         self.refresh()
         q = self.analyzer.analyze(question, region)
-        if q.lang == "zh" and not out_of_scope(self, q):
+        faq_ok = q.lang == "zh" and not out_of_scope(self, q)
+        if faq_ok:
             match = self.faq.match(question)
             if match and match.similarity >= FAQ_ANSWER:
                 answer = self._faq_answer(match, q, region)
                 if answer is not None:
                     return answer
-        return compose(self, search(self, q, region), region)
+        result = search(self, q, region)
+        match_vector = getattr(self.faq, "match_vector", None)  # the FAQ's own calibrated cosine match
+        if faq_ok and result.qvec is not None and match_vector is not None:
+            # The semantic path ran, so the question has a vector: a curated entry found by its meaning
+            # wins; a generated one answers only what the passages could not.
+            match = match_vector(result.qvec)
+            if match and (match.kind == "curated" or result.decision != "answer"):
+                answer = self._faq_answer(match, q, region)
+                if answer is not None:
+                    return answer
+        return compose(self, result, region)
 
     def _faq_answer(self, match: FaqMatch, q: Query, region: str | None) -> Answer | None:
         entry = self.faq.entries[match.entry_id]
