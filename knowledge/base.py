@@ -22,6 +22,7 @@ from knowledge.dense import DenseIndex
 from knowledge.embed import Embedder
 from knowledge.semantic import Semantic
 from knowledge.answer import Answer, compose, curated_answer
+from knowledge.normalize import compact
 from knowledge.faq_index import FAQ_ANSWER, FaqIndex, FaqMatch
 from knowledge.query import Analyzer
 from knowledge.query import Query
@@ -78,6 +79,7 @@ class KnowledgeBase:
         self.mentions_year.cache_clear()
         self.document_tokens.cache_clear()
         self.item_sentences.cache_clear()
+        self.document_identity.cache_clear()
 
     def dense(self) -> DenseIndex | None:
         """The passages' vectors (built on first use), or None when the semantic layer is off."""
@@ -119,6 +121,12 @@ class KnowledgeBase:
     def document_tokens(self, doc_key: str) -> tuple[tuple[int, frozenset[str]], ...]:
         """Each passage of a document with its token set (for questions restricted to a few documents)."""
         return tuple((pid, frozenset(tokens.split())) for pid, tokens in self.store.document_tokens(doc_key))
+
+    @lru_cache(maxsize=4096)
+    def document_identity(self, doc_key: str) -> str:
+        """A document's title and issuer as the passages' match text is written (compact, normalised)."""
+        doc = self.docs.get(doc_key) or {}
+        return compact(f"{doc.get('title') or ''} {doc.get('issuer') or ''}")
 
     @lru_cache(maxsize=4096)
     def item_sentences(self, item_id: int) -> tuple[tuple[int, str], ...]:

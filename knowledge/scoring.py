@@ -21,7 +21,8 @@ HEADING_CREDIT = 0.9  # a term found only in the passage's heading
 MONEY_IN_TEXT = re.compile(r"\d+(?:\.\d+)?\s*(?:万|亿)?元")
 NUMBER_IN_TEXT = re.compile(r"\d|[一二两三四五六七八九十百千万]+[个项类种条名级批届次场]|首届|双|半")
 CONTACT_IN_TEXT = re.compile(r"电话|邮箱|地址|邮编|@|\d{7,}")
-DATE_IN_TEXT = re.compile(r"\d{4}年\d{1,2}月|\d{1,2}月(?:底|份|\d{1,2}日)|年底|年内|月底")
+DATE_IN_TEXT = re.compile(r"\d{4}年\d{1,2}月|\d{1,2}月(?:底|份|\d{1,2}日)|年底|年内|月底|\d{1,2}日前|"
+                          r"\d{1,2}[:：]\d{2}|[周星期][一二三四五六日天]")
 
 
 @dataclass
@@ -34,6 +35,7 @@ class Hit:
     follow: str = ""  # the next sentence(s) of the same item, when the answer needs them
     siblings: list["Hit"] = field(default_factory=list)  # other sentences of the same item that match too
     lexical: float = 0.0  # the lexical score alone (score is the fused one when the semantic path ran)
+    fits: bool = True  # it can hold the kind of fact asked for (a number for 多少, a date for 哪天 …)
     cosine: float | None = None  # similarity of the passage's vector to the question's (semantic path)
 
     @property
@@ -63,16 +65,24 @@ def score(kb, q: Query, terms: list[Term], parts: dict[str, list[str]], p: dict)
     matched = []
     tokens = f" {p['tokens']} "
     body = text[text.find(HEAD_MARK) + 1:]
+    identity = kb.document_identity(p["doc_key"])
     for term in terms:
-        m, form = _term_match(term, text, body, context, parts, tokens)
+        # Words of the document's title or issuer (咸安实验中学, 团费收缴) name the document: every one of
+        # its passages is about them, so they choose the document and never one line of it (the
+        # title line or the "…办公室印发" line would otherwise win every question about the notice).
+        form = next((alt for alt in term.alts if len(alt) > 1 and alt in identity), None)
+        if form is not None:
+            m = 1.0
+        else:
+            m, form = _term_match(term, text, body, context, parts, tokens)
         total += term.weight
         gained += term.weight * m
         if m >= 0.6:
             matched.append((form, term.weight))
     score = gained / total if total else 0.0
-    score = score * _length_factor(len(p["text"])) + _intent_bonus(q, p)
-    score = min(score, 1.0)
-    return Hit(p["id"], p, kb.docs[p["doc_key"]], score, tuple(matched), lexical=score)
+    bonus = _intent_bonus(q, p)
+    score = min(score * _length_factor(len(p["text"])) + bonus, 1.0)
+    return Hit(p["id"], p, kb.docs[p["doc_key"]], score, tuple(matched), lexical=score, fits=bonus >= 0)
 
 
 def _term_match(term: Term, text: str, body: str, context: str, sub_words: dict[str, list[str]],
@@ -145,8 +155,13 @@ def _intent_bonus(q: Query, p: dict) -> float:
     """Reward a passage holding the kind of fact asked for; penalise one that cannot hold it."""
     text = p["norm"]
     bonus = 0.0
+    about_document = q.intents & {"docnumber", "document"}
+    if p["kind"] == "meta" and not about_document:
+        # The document's own line (title, number, issuer, date) shares the title's words with every
+        # question about the document's content; it answers only questions about the document itself.
+        bonus -= 0.2
     if "date" in q.intents:
-        bonus += 0.08 if p["kind"] == "meta" or DATE_IN_TEXT.search(text) else -0.06
+        bonus += 0.08 if (p["kind"] == "meta" and about_document) or DATE_IN_TEXT.search(text) else -0.06
     if "contact" in q.intents:
         bonus += 0.15 if p["kind"] == "contact" else (0.0 if CONTACT_IN_TEXT.search(text) else -0.06)
     elif p["kind"] == "contact":
@@ -157,6 +172,8 @@ def _intent_bonus(q: Query, p: dict) -> float:
         bonus -= 0.15  # "资助多少钱" is not answered by a sentence that names no amount
     if "number" in q.intents:
         bonus += 0.03 if NUMBER_IN_TEXT.search(text) else -0.06
+    if q.units and not all(unit.search(text) for unit in q.units):
+        bonus -= 0.1  # "几岁离队" is not answered by a sentence that names no age
     return bonus
 
 

@@ -43,9 +43,17 @@ def search(kb, q: Query, asker_region: str | None = None) -> Result:
     cosines = index.similarity(qvec, [h.pid for h in hits])
     for h in hits:
         h.cosine = cosines.get(h.pid)
-    fused = decision.fused_decision(hits, near, q, asker_region)
+    fused = decision.fused_decision(hits, near, q, asker_region, _key_terms(kb, terms), lexical=result)
     fused.qvec = qvec
     return fused
+
+
+def _key_terms(kb, terms: list[Term], most: int = 3) -> list[frozenset[str]]:
+    """The forms of the question's weightiest terms that the index knows (a passage must hold one of
+    them to earn dense credit)."""
+    known = [t for t in terms if t.text in kb.df or any(alt in kb.df for alt in t.alts)]
+    known.sort(key=lambda t: (-t.weight, t.text))
+    return [frozenset(t.alts) | {t.text} for t in known[:most]]
 
 
 def out_of_scope(kb, q: Query) -> str:
