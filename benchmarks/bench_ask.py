@@ -140,14 +140,14 @@ def synthetic_vectors(store, embedder_spec: str, sources: dict[str, str]) -> Non
         return
     model = embedder.model_id
     texts = {row["text"] for row in store.all_passages()}
-    original = sorted(t for t in texts if t not in sources)
+    original = sorted({t for t in texts if t not in sources} | set(sources.values()))
     shipped = read_shipped(model)
     keys = [text_key(model, "passage", passage_text(t)) for t in original]
     store.vectors_put((k, model, embedder.dim, shipped[k].tobytes()) for k in keys if k in shipped)
     real = dict(zip(original, VectorCache(store, embedder).vectors([passage_text(t) for t in original], "passage")))
     rng = np.random.default_rng(3)
     rows = []
-    for text in sorted(texts - set(original)):
+    for text in sorted(t for t in texts if t in sources and t not in real):
         vec = real[sources[text]] + rng.normal(0, 0.012, embedder.dim).astype(np.float32)
         vec /= np.linalg.norm(vec)
         rows.append((text_key(model, "passage", passage_text(text)), model, embedder.dim, vec.astype(np.float16).tobytes()))

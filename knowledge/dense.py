@@ -47,15 +47,16 @@ def read_shipped(model_id: str) -> dict[str, np.ndarray]:
         return {}
     with np.load(path) as data:
         keys, vectors = data["keys"], data["vectors"]
-    return {k.hex(): v for k, v in zip(keys, vectors)}
+    return {k.tobytes().hex(): v for k, v in zip(keys, vectors)}
 
 
 def write_shipped(model_id: str, items: dict[str, np.ndarray]) -> Path:
-    """Write the shipped file: 20-byte keys and float16 rows, sorted by key (a stable, diffable file)."""
+    """Write the shipped file: 20-byte keys and float16 rows, sorted by key (a stable file)."""
     path = shipped_path(model_id)
     path.parent.mkdir(parents=True, exist_ok=True)
     order = sorted(items)
-    keys = np.array([bytes.fromhex(k) for k in order], dtype="S20")
+    # raw uint8 rows, not numpy's "S20" strings: those drop a digest's trailing zero bytes
+    keys = np.frombuffer(b"".join(bytes.fromhex(k) for k in order), dtype=np.uint8).reshape(len(order), -1)
     vectors = np.stack([np.asarray(items[k], dtype=np.float16) for k in order])
     with open(path, "wb") as out:
         np.savez(out, keys=keys, vectors=vectors)
