@@ -26,6 +26,7 @@ SETTLED = 0.66  # a lexical answer this good is final: the question is not embed
 DENSE_WEIGHT = 6.0  # fused score per unit of cosine above the question's background
 STANDOUT_WEIGHT = 8.0  # … and per unit above the best passage of any other item
 STANDOUT_CAP = 0.05
+CROSS_LINGUAL = 2.0  # English question, Chinese passages: the glossary's words are few, meaning counts double
 SUPPORT = 0.1  # a passage needs at least this lexical score to earn dense credit
 VETO = -0.015  # the fused choice this far below the background: the signals disagree, decline
 
@@ -76,6 +77,7 @@ def fused_decision(hits: list[Hit], near: list[tuple[int, float]], q: Query, ask
         best_by_item.setdefault(h.item_id, []).append(h.cosine or 0.0)
     tops = sorted(((max(c), item) for item, c in best_by_item.items()), reverse=True)
     quoted = [name for name in q.quoted if name]
+    weight = CROSS_LINGUAL if q.lang == "en" else 1.0
     for h in hits:
         cosine = h.cosine or 0.0
         rival = next((c for c, item in tops if item != h.item_id), background)
@@ -84,7 +86,7 @@ def fused_decision(hits: list[Hit], near: list[tuple[int, float]], q: Query, ask
                  and (not key_terms or any(forms & key for key in key_terms))
                  and all(any(name in form or form in name for form in forms) for name in quoted))
         credit = DENSE_WEIGHT * max(cosine - background, 0.0) + STANDOUT_WEIGHT * min(max(cosine - rival, 0.0), STANDOUT_CAP)
-        h.score = min(1.0, h.lexical + (credit if agree else 0.0))
+        h.score = min(1.0, h.lexical + (weight * credit if agree else 0.0))
     hits.sort(key=lambda h: (-h.score, h.pid))
     if (hits[0].cosine or 0.0) - background < VETO:
         if lexical is not None and lexical.decision == "choices":
