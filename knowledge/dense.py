@@ -122,8 +122,12 @@ class DenseIndex:
             rows = row_of.get(key)
             if rows:
                 matrix[rows] = np.frombuffer(data, dtype=np.float16)
-        order = np.argsort(np.asarray(ids, dtype=np.int64), kind="stable")
-        return cls(np.asarray(ids, dtype=np.int64)[order], np.asarray(docs, dtype=np.int32)[order], matrix[order])
+        ids = np.asarray(ids, dtype=np.int64)
+        docs = np.asarray(docs, dtype=np.int32)
+        if len(ids) > 1 and not np.all(ids[1:] > ids[:-1]):  # the store streams them by id: no copy needed
+            order = np.argsort(ids, kind="stable")
+            ids, docs, matrix = ids[order], docs[order], matrix[order]
+        return cls(ids, docs, matrix)
 
     def __len__(self) -> int:
         return len(self.index)
