@@ -95,21 +95,29 @@ def cmd_telegram(args, settings: Settings) -> int:
 
 
 def cmd_ask(args, settings: Settings) -> int:
+    from handlers.adapters.console_adapter import UndecodableLine, input_lines
+
     ctx = build_context(settings)
     if args.jsonl:
-        for line in sys.stdin:
+        for line in input_lines(sys.stdin):  # one line at a time: a bad line costs only itself
             if not line.strip():
                 continue
-            try:
-                item = json.loads(line)
-                question, city = str(item.get("q") or ""), item.get("city")
-            except (json.JSONDecodeError, AttributeError) as err:
-                out = {"answer": f"输入不是有效的 JSON：{err}", "matched": False, "sources": [], "score": 0.0}
+            if isinstance(line, UndecodableLine):
+                out = _refused(str(line), "invalid_encoding")
             else:
-                out = _answer(ctx, question, city)
+                try:
+                    item = json.loads(line)
+                    question, city = str(item.get("q") or ""), item.get("city")
+                except (json.JSONDecodeError, AttributeError) as err:
+                    out = _refused(f"输入不是有效的 JSON：{err}", "invalid_json")
+                else:
+                    out = _answer(ctx, question, city if isinstance(city, str) else None)
             print(json.dumps(out, ensure_ascii=False), flush=True)
         return 0
     question = " ".join(args.question).strip()
+    if _unencodable(question + (args.city or "")):
+        print("问题里有无法识别的字节（不是有效的文字编码），请检查终端的编码后重试。", file=sys.stderr)
+        return 2
     out = _answer(ctx, question, args.city)
     if args.json:
         print(json.dumps(out, ensure_ascii=False, indent=2))
@@ -118,9 +126,22 @@ def cmd_ask(args, settings: Settings) -> int:
     return 0 if out["matched"] else 1
 
 
+def _refused(message: str, error: str) -> dict:
+    """The answer object for an input line that could not be read: declined, saying why."""
+    return {"answer": message, "matched": False, "sources": [], "score": 0.0, "error": error}
+
+
+def _unencodable(text: str) -> bool:
+    """Lone surrogates: undecodable argv bytes (surrogateescape) or a JSON "\\udc80" escape; a strict
+    UTF-8 stdout cannot print them."""
+    return any("\ud800" <= ch <= "\udfff" for ch in text)
+
+
 def _answer(ctx: Context, question: str, city: str | None) -> dict:
     from handlers.ask import check_question
 
+    if _unencodable(question + (city or "")):
+        return _refused("问题里有无效的字符（孤立的代理项，不是有效的 Unicode 文字）。", "invalid_text")
     problem = check_question(question)
     if problem:
         return {"answer": problem, "matched": False, "sources": [], "score": 0.0}
@@ -137,10 +158,12 @@ def cmd_ingest(args, settings: Settings) -> int:
     errors: list[str] = []
     report = index_plans(store, args.paths or ([settings.plans_dir] if settings.plans_dir else None),
                          force=args.force, progress=sys.stderr, on_error=errors.append)
+    for path, reason in report.skipped:
+        print(f"跳过 {path}：{reason}", file=sys.stderr)
     for line in errors:
         print(f"错误：{line}", file=sys.stderr)
     print(f"已索引 {len(report.indexed)} 个文件（{report.passages} 段），未变 {len(report.unchanged)} 个，"
-          f"失败 {len(report.failed)} 个。")
+          f"跳过 {len(report.skipped)} 个，失败 {len(report.failed)} 个。")
     embedder = shared_embedder(settings.embedder)
     if report.indexed and embedder is not None:
         print(f"语义向量：新算 {ensure_vectors(store, embedder, progress=sys.stderr)} 段。")
@@ -149,6 +172,8 @@ def cmd_ingest(args, settings: Settings) -> int:
         from knowledge.base import KnowledgeBase
 
         print(f"常见问题已按新文件重建：{faq.rebuild(KnowledgeBase(store, settings.data_dir, embedder))} 条。")
+    # A file of a format ingest does not read, met in a folder, is skipped and named but is no
+    # failure; a file that should have been read and was not (damaged, a scan, named on its own) is.
     return 1 if report.failed else 0
 
 
@@ -177,17 +202,17 @@ def cmd_faq(args, settings: Settings) -> int:
     return 0
 
 
-def _faq_parser(sub) -> None:
-    p = sub.add_parser("faq", help="the FAQ: build from the plans, export / import curated entries (YAML)")
+def _faq_parser(sub, common) -> None:
+    p = sub.add_parser("faq", parents=[common],
+                       help="the FAQ: build from the plans, export / import curated entries (YAML)")
     p.add_argument("action", choices=("build", "export", "import", "list"))
     p.add_argument("file", nargs="?", help="YAML file for export / import")
     p.add_argument("--all", action="store_true", help="export generated entries too (for review)")
-    p.add_argument("--db", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_faq)
 
 
 def cmd_webhook(args, settings: Settings) -> int:
-    from handlers.adapters.wechat_adapter import serve
+    from handlers.adapters.wechat_run import serve
     from handlers.adapters.wechat_config import ConfigError, WeChatConfig
 
     try:
@@ -198,57 +223,63 @@ def cmd_webhook(args, settings: Settings) -> int:
     return serve(build_context(settings), args.command, host=args.host, port=args.port)
 
 
+def common_options() -> argparse.ArgumentParser:
+    """Options every sub-command takes, before or after its name. SUPPRESS as the default matters: a
+    sub-parser's own default would otherwise overwrite the value given before the sub-command."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", default=argparse.SUPPRESS,
+                        help="SQLite database file (default: $TUANWU_DB or data/tuanwu.db)")
+    common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="debug logging")
+    return common
+
+
 def parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="bot.py", description="团务助手 League Cadre Assistant")
-    ap.add_argument("--db", help="SQLite database file (default: $TUANWU_DB or data/tuanwu.db)")
-    ap.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    common = common_options()
+    ap = argparse.ArgumentParser(prog="bot.py", description="团务助手 League Cadre Assistant", parents=[common])
     sub = ap.add_subparsers(dest="command")
 
-    p = sub.add_parser("console", help="chat in the terminal")
+    p = sub.add_parser("console", parents=[common], help="chat in the terminal")
     p.add_argument("--as", dest="user", default="console", help="user id to chat as")
-    p.add_argument("--db", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_console)
 
-    p = sub.add_parser("ask", help="answer one question, or JSON lines with --jsonl")
+    p = sub.add_parser("ask", parents=[common], help="answer one question, or JSON lines with --jsonl")
     p.add_argument("question", nargs="*")
     p.add_argument("--city", help="the asker's region, e.g. 东莞")
     p.add_argument("--json", action="store_true", help="print the answer as JSON")
     p.add_argument("--jsonl", action="store_true", help='read {"q": …, "city": …} lines on stdin')
-    p.add_argument("--db", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_ask)
 
-    p = sub.add_parser("telegram", help="run the Telegram bot (TELEGRAM_BOT_TOKEN; see README)")
-    p.add_argument("--db", help=argparse.SUPPRESS)
+    p = sub.add_parser("telegram", parents=[common], help="run the Telegram bot (TELEGRAM_BOT_TOKEN; see README)")
     p.set_defaults(func=cmd_telegram)
 
-    p = sub.add_parser("ingest", help="(re)index plan documents (.txt, .docx)")
+    p = sub.add_parser("ingest", parents=[common], help="(re)index plan documents (.txt, .docx, .pdf, .html)")
     p.add_argument("paths", nargs="*", help="files or folders (default: knowledge/plans)")
     p.add_argument("--force", action="store_true", help="re-index unchanged files too")
-    p.add_argument("--db", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_ingest)
-    _faq_parser(sub)
+    _faq_parser(sub, common)
 
-    p = sub.add_parser("tick", help="run the scheduler once: plan, expand and send what is due")
+    p = sub.add_parser("tick", parents=[common], help="run the scheduler once: plan, expand and send what is due")
     p.add_argument("--at", help="pretend the time is this ISO instant, e.g. 2030-12-24T09:00:00+08:00")
     p.add_argument("--budget", type=float, help="stop sending after this many seconds (default: drain)")
-    p.add_argument("--db", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_tick)
 
     for name, what in (("wechat", "WeChat official account (公众号) webhook: WECHAT_TOKEN, WECHAT_AES_KEY …"),
                        ("wecom", "WeCom (企业微信) app callback: WECOM_TOKEN, WECOM_AES_KEY, WECOM_CORPID …")):
-        p = sub.add_parser(name, help=what)
+        p = sub.add_parser(name, parents=[common], help=what)
         p.add_argument("--host", help="listen address (default $%s_HOST or 127.0.0.1)" % name.upper())
         p.add_argument("--port", type=int, help="listen port (default $%s_PORT)" % name.upper())
-        p.add_argument("--db", help=argparse.SUPPRESS)
         p.set_defaults(func=cmd_webhook)
     return ap
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
+    logging.basicConfig(level=logging.DEBUG if getattr(args, "verbose", False) else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings.from_env(db_path=getattr(args, "db", None))
+    from handlers.log_redaction import install
+
+    install(settings.env)  # before anything can log a token, whatever the log level
     if args.command is None:
         if settings.env.get("TELEGRAM_BOT_TOKEN", "").strip():
             return cmd_telegram(args, settings)

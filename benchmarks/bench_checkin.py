@@ -149,7 +149,7 @@ def time_reports(path: str, members: int, days: int, repeats: int) -> dict[str, 
         wall, cpu = [], []
         for _ in range(repeats):
             msg = Incoming("bench", "admin", text, chat_id="-1", chat_type="group", chat_title="基准测试团委",
-                           is_admin=True)
+                           chat_admin=True)
             t, c = time.perf_counter(), time.process_time()
             reply = dispatch(ctx, msg)[0]
             wall.append(time.perf_counter() - t)

@@ -33,9 +33,12 @@ ENV = {"WECHAT_TOKEN": "bench-token", "WECHAT_AES_KEY": "VHVhbld1T2ZmaWNpYWxBY2N
 MESSAGES = {"help": "帮助", "question": "入团前需要参加多少学时的团课？"}
 
 
-def start_server(db: str, port: int) -> subprocess.Popen:
+def start_server(db: str, port: int, aes: bool) -> subprocess.Popen:
+    """One worker; with the AES key set it accepts only safe-mode messages (plaintext is refused)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("WECHAT_", "WECOM_", "TELEGRAM_"))}
     env.update(ENV, TUANWU_DATA_DIR=str(Path(db).parent))
+    if not aes:
+        env.pop("WECHAT_AES_KEY")
     proc = subprocess.Popen([sys.executable, str(ROOT / "bot.py"), "wechat", "--db", db, "--port", str(port)],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
@@ -61,7 +64,7 @@ async def one(session, wechat: FakeWeChat, text: str, safe: bool) -> float:
 
 async def measure(url: str, text: str, safe: bool, requests: int, concurrency: int) -> dict:
     clock = lambda: dt.datetime.now(dt.timezone.utc)  # noqa: E731
-    wechat = FakeWeChat(url, clock, ENV["WECHAT_TOKEN"], ENV["WECHAT_AES_KEY"], ENV["WECHAT_APPID"])
+    wechat = FakeWeChat(url, clock, ENV["WECHAT_TOKEN"], ENV["WECHAT_AES_KEY"] if safe else "", ENV["WECHAT_APPID"])
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency)) as session:
         for _ in range(10):  # warm up
             await one(session, wechat, text, safe)
@@ -94,24 +97,24 @@ def main() -> int:
     ap.add_argument("--requests", type=int, default=400, help="requests per measurement")
     ap.add_argument("--concurrency", type=int, default=16, help="clients at once for the throughput run")
     args = ap.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        proc = start_server(os.path.join(tmp, "bench.db"), port)
-        try:
-            url = f"http://127.0.0.1:{port}/wechat"
-            print(f"one worker, {args.requests} sequential requests for latency, "
-                  f"{args.requests} at concurrency {args.concurrency} for throughput")
-            print(f"{'message':<10} {'mode':<6} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8}")
-            for name, text in MESSAGES.items():
-                for safe in (False, True):
+    print(f"one worker, {args.requests} sequential requests for latency, "
+          f"{args.requests} at concurrency {args.concurrency} for throughput")
+    print(f"{'message':<10} {'mode':<6} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8}")
+    for safe in (False, True):  # plain mode: a server without the AES key (with it, plaintext is refused)
+        with tempfile.TemporaryDirectory() as tmp:
+            with socket.socket() as s:
+                s.bind(("127.0.0.1", 0))
+                port = s.getsockname()[1]
+            proc = start_server(os.path.join(tmp, "bench.db"), port, aes=safe)
+            try:
+                url = f"http://127.0.0.1:{port}/wechat"
+                for name, text in MESSAGES.items():
                     r = asyncio.run(measure(url, text, safe, args.requests, args.concurrency))
                     print(f"{name:<10} {'aes' if safe else 'plain':<6} {r['p50']:>8.1f} {r['p99']:>8.1f} {r['rps']:>8.0f}")
-            print(f"server peak RSS: {peak_rss_mb(proc.pid):.0f} MB")
-        finally:
-            proc.terminate()
-            proc.wait(timeout=20)
+                print(f"server peak RSS ({'aes' if safe else 'plain'}): {peak_rss_mb(proc.pid):.0f} MB")
+            finally:
+                proc.terminate()
+                proc.wait(timeout=20)
     return 0
 
 

@@ -1,7 +1,10 @@
-"""Who is talking: identities (one per platform user) with their region, and the chats the bot is in."""
+"""Who is talking: identities (one per platform user) with their region and role, the chats the bot is
+in, and the audit of admin grants (who made whom an admin, or took it back, and when)."""
 from __future__ import annotations
 
 from sqlite_utils.migrations import Migrations
+
+from db.outbox import immediate
 
 migrations = Migrations("profiles")
 
@@ -22,6 +25,16 @@ def m001_identity_and_chat(db) -> None:
     db["chat"].create_index(["platform", "platform_chat_id"], unique=True)
 
 
+@migrations()
+def m002_handles_and_admin_audit(db) -> None:
+    db["identity"].add_column("handle", str)  # the platform's @username, to find someone by it
+    db["identity"].create_index(["platform", "handle"])
+    db["admin_audit"].create(
+        {"id": int, "at": str, "action": str, "actor": str, "actor_name": str, "target": str, "target_name": str},
+        pk="id", not_null={"at", "action", "actor", "target"},
+    )
+
+
 class ProfilesMixin:
     migrations = migrations
 
@@ -30,14 +43,15 @@ class ProfilesMixin:
             "platform = ? and platform_user_id = ?", [platform, user_id], limit=1))
         return rows[0] if rows else None
 
-    def ensure_identity(self, platform: str, user_id: str, name: str = "", now: str = "") -> dict:
-        """The identity row for a platform user, created on first contact; the name kept current."""
+    def ensure_identity(self, platform: str, user_id: str, name: str = "", now: str = "", handle: str = "") -> dict:
+        """The identity row for a platform user, created on first contact; name and handle kept current."""
         with self.lock:
             self.db.execute(
-                "INSERT INTO identity (platform, platform_user_id, name, role, created_at, updated_at) "
-                "VALUES (?, ?, ?, 'member', ?, ?) ON CONFLICT(platform, platform_user_id) DO UPDATE SET "
-                "name = CASE WHEN excluded.name != '' THEN excluded.name ELSE identity.name END",
-                [platform, user_id, name, now, now],
+                "INSERT INTO identity (platform, platform_user_id, name, handle, role, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, 'member', ?, ?) ON CONFLICT(platform, platform_user_id) DO UPDATE SET "
+                "name = CASE WHEN excluded.name != '' THEN excluded.name ELSE identity.name END, "
+                "handle = CASE WHEN excluded.handle != '' THEN excluded.handle ELSE identity.handle END",
+                [platform, user_id, name, handle.lower(), now, now],
             )
             self.db.conn.commit()
         return self.profile(platform, user_id)
@@ -55,9 +69,52 @@ class ProfilesMixin:
         p = self.profile(platform, user_id)
         return (p or {}).get("region") or None
 
+    def by_handle(self, platform: str, handle: str) -> dict | None:
+        """The identity with this @username on the platform (case-insensitive), if it was ever seen."""
+        rows = list(self.db["identity"].rows_where(
+            "platform = ? and handle = ?", [platform, handle.lstrip("@").lower()], limit=1))
+        return rows[0] if rows else None
+
     def is_admin(self, platform: str, user_id: str) -> bool:
+        """Granted the global admin role (by 管理员 添加); TUANWU_ADMINS are the settings' business."""
         p = self.profile(platform, user_id)
         return bool(p and p.get("role") == "admin")
+
+    def grant_admin(self, platform: str, user_id: str, actor: str, actor_name: str, now: str) -> bool:
+        """Make a user a global admin and audit it, in one transaction; False when they already were."""
+        return self._set_admin(platform, user_id, "admin", "grant", actor, actor_name, now)
+
+    def revoke_admin(self, platform: str, user_id: str, actor: str, actor_name: str, now: str) -> bool:
+        """Take the granted admin role back and audit it; False when they had none."""
+        return self._set_admin(platform, user_id, "member", "revoke", actor, actor_name, now)
+
+    def _set_admin(self, platform: str, user_id: str, role: str, action: str, actor: str, actor_name: str,
+                   now: str) -> bool:
+        self.ensure_identity(platform, user_id, now=now)
+        with immediate(self):
+            cur = self.db.execute(
+                "UPDATE identity SET role = ?, updated_at = ? WHERE platform = ? AND platform_user_id = ? "
+                "AND role IS NOT ?", [role, now, platform, user_id, role])
+            if cur.rowcount != 1:
+                return False
+            name = self.db.execute("SELECT name FROM identity WHERE platform = ? AND platform_user_id = ?",
+                                   [platform, user_id]).fetchone()[0]
+            self.db.execute(
+                "INSERT INTO admin_audit (at, action, actor, actor_name, target, target_name) VALUES (?, ?, ?, ?, ?, ?)",
+                [now, action, actor, actor_name, f"{platform}:{user_id}", name or ""])
+        return True
+
+    def granted_admins(self) -> list[dict]:
+        """Users granted the admin role: platform, platform_user_id, name, and the grant (at, actor)."""
+        return list(self.db.query(
+            "SELECT i.platform, i.platform_user_id, i.name, a.at AS granted_at, a.actor AS granted_by "
+            "FROM identity i LEFT JOIN admin_audit a ON a.id = (SELECT max(id) FROM admin_audit WHERE "
+            "target = i.platform || ':' || i.platform_user_id AND action = 'grant') "
+            "WHERE i.role = 'admin' ORDER BY i.id"))
+
+    def admin_audit(self, limit: int = 20) -> list[dict]:
+        """The latest grants and revocations, newest first."""
+        return list(self.db.query("SELECT * FROM admin_audit ORDER BY id DESC LIMIT ?", [limit]))
 
     def set_role(self, platform: str, user_id: str, role: str) -> None:
         self.ensure_identity(platform, user_id)

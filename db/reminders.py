@@ -36,6 +36,13 @@ def m001_deadline_subscription_workday(db) -> None:
     db["workday_override"].create({"date": str, "workday": int, "note": str, "set_by": str}, pk="date")
 
 
+@migrations()
+def m002_deadline_owner_chat(db) -> None:
+    # "platform:chat_id" of the group a group admin added the deadline in: its alerts go to that group
+    # only, and only that group's admins (or a global admin) may change it. NULL: everyone's deadline.
+    db["deadline"].add_column("owner_chat", str)
+
+
 def _times(row: dict) -> dict:
     """Instants in a row as the store's sortable UTC text."""
     return {k: utc(v) if isinstance(v, dt.datetime) else v for k, v in row.items()}
@@ -160,10 +167,10 @@ class RemindersMixin:
             return list(self.db.query(sql + " WHERE s.region IS NULL OR s.region = ? ORDER BY s.id", [region]))
         return list(self.db.query(sql + " ORDER BY s.id"))
 
-    def admin_identities(self) -> list[dict]:
-        """Promoted admins, and console operators (the console user is always an admin)."""
+    def admin_identities(self, operator: tuple[str, str] | None = None) -> list[dict]:
+        """Granted admins, and the `operator` (platform, user id) once they have used the bot."""
         return list(self.db.query("SELECT platform, platform_user_id FROM identity WHERE role = 'admin' "
-                                  "OR platform = 'console' ORDER BY id"))
+                                  "OR (platform = ? AND platform_user_id = ?) ORDER BY id", list(operator or ("", ""))))
 
     # ------------------------------------------------------------ plans
 

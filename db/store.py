@@ -25,6 +25,7 @@ from db.outbox import OutboxMixin
 from db.pages import PagesMixin
 from db.profiles import ProfilesMixin
 from db.reminders import RemindersMixin
+from db.replay import ReplayMixin
 from db.vectors import VectorsMixin
 
 log = logging.getLogger(__name__)
@@ -32,9 +33,16 @@ log = logging.getLogger(__name__)
 BUSY_TIMEOUT_MS = 10_000
 
 
+def is_busy(err: BaseException) -> bool:
+    """True for "database is locked / busy": another connection held the write lock past the timeout,
+    so trying again later can succeed (callers outside db/ need not know sqlite3's exceptions)."""
+    text = str(err).lower()
+    return isinstance(err, sqlite3.OperationalError) and ("locked" in text or "busy" in text)
+
+
 # Listed in dependency order: migration sets are applied in this order (checkins reference identity).
 class Store(ProfilesMixin, EventsMixin, KnowledgeMixin, OrgsMixin, CheckinsMixin, OutboxMixin, RemindersMixin,
-            FaqMixin, PagesMixin, VectorsMixin):
+            FaqMixin, PagesMixin, VectorsMixin, ReplayMixin):
     """One SQLite database (a file in WAL mode, or memory for tests) with the domain verbs."""
 
     def __init__(self, path: str | Path = ":memory:"):
@@ -74,6 +82,10 @@ class Store(ProfilesMixin, EventsMixin, KnowledgeMixin, OrgsMixin, CheckinsMixin
                 time.sleep(0.05 * (attempt + 1))
         for migrations in self.migration_sets():
             migrations.apply(self.db)
+
+    def set_busy_timeout(self, ms: int) -> None:
+        """How long a write waits for another connection's write lock before "database is locked"."""
+        self.db.execute(f"PRAGMA busy_timeout = {int(ms)}")
 
     def knowledge_version(self) -> tuple:
         """Changes whenever documents are (re)indexed or FAQ entries change (spans two mixins' tables),

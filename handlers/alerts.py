@@ -103,15 +103,20 @@ def _describe(ctx: Context, occ: dict) -> str:
 
 @kind("deadline", describe=_describe)
 def expand_alert(ctx: Context, occ: dict, now: dt.datetime, late: str) -> list[dict]:
-    """One alert of one deadline to every subscribed chat of its region."""
+    """One alert of one deadline to every subscribed chat of its region (a group's own: that group)."""
     d = ctx.store.deadline(int(occ["subject"]))
     if d is None:
         return []  # deleted since it was planned
     text = alert_text(ctx, d, occ["payload"].get("lead"), now) + (f"\n{late}" if late else "")
     key = f"deadline:{d['id']}:{occ['occurrence_key']}"
+    if d.get("owner_chat"):
+        platform, _, chat = d["owner_chat"].partition(":")
+        targets = [dict(platform=platform, chat_id=chat, chat_type="group")]
+    else:
+        targets = ctx.store.subscribers(d["region"])
     return [dict(dedupe_key=f"{key}|{s['platform']}:{s['chat_id']}", platform=s["platform"], chat_id=s["chat_id"],
                  chat_type=s["chat_type"], kind="deadline", text=text, priority=NORMAL_PRIORITY)
-            for s in ctx.store.subscribers(d["region"])]
+            for s in targets]
 
 
 def when_text(d: dict, ctx: Context) -> str:

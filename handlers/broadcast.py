@@ -10,7 +10,7 @@ import datetime as dt
 import re
 import uuid
 
-from handlers.router import ADMIN, command
+from handlers.router import ADMIN, GROUP_ADMIN, command, refusal
 from handlers.scheduler import REPORT_PRIORITY, followup, kind
 from handlers.types import Context, Incoming
 
@@ -27,8 +27,8 @@ def _region(ctx: Context, wanted: str) -> str | None:
 @command("订阅", "subscribe")
 def subscribe(ctx: Context, msg: Incoming, args: str) -> str:
     """让本群（或本会话）接收截止提醒和通知；“订阅 枣庄”只收该地区的截止提醒。"""
-    if msg.in_group and not ctx.is_admin(msg):
-        return "只有群管理员可以为本群订阅提醒。"
+    if msg.in_group and not ctx.manages_chat(msg):
+        return refusal(msg, "为本群订阅提醒", GROUP_ADMIN)
     region = None
     if args.strip():
         region = _region(ctx, args.strip())
@@ -46,8 +46,8 @@ def subscribe(ctx: Context, msg: Incoming, args: str) -> str:
 @command("退订", "unsubscribe")
 def unsubscribe(ctx: Context, msg: Incoming, args: str) -> str:
     """取消本群（或本会话）的提醒和通知订阅。"""
-    if msg.in_group and not ctx.is_admin(msg):
-        return "只有群管理员可以取消本群的订阅。"
+    if msg.in_group and not ctx.manages_chat(msg):
+        return refusal(msg, "取消本群的订阅", GROUP_ADMIN)
     if ctx.store.unsubscribe(msg.platform, msg.chat):
         return "已退订，不会再向这里发送截止提醒和通知。发送“订阅”可重新订阅。"
     return "这里还没有订阅，无需退订。"

@@ -1,4 +1,7 @@
-"""截止: upcoming deadlines and those found in the plans; admins add, change and delete their own.
+"""截止: upcoming deadlines and those found in the plans; admins add, change and delete them.
+
+A global admin's deadline alerts every subscribed chat (of its region); a group admin's belongs to
+their group: only that group is alerted, and only its admins (or a global admin) may change it.
 
     截止                                   upcoming deadlines, then the plans' deadlines (past ones marked)
     截止 添加 2026-12-31 提交年度考核材料     also 12月31日, 下周五, 月底, 明天; options: 提醒 7,3,1,0 08:30 / 地区 枣庄
@@ -11,9 +14,9 @@ import datetime as dt
 import re
 
 from handlers import alerts
-from handlers.router import command
+from handlers.router import command, refusal
 from handlers.scheduler import local_text
-from handlers.types import Context, Incoming
+from handlers.types import MEMBER, Context, Incoming
 from knowledge.when import parse_when
 
 ADD, CHANGE, DELETE, LIST = ("添加", "新增", "add"), ("修改", "更改", "change", "edit"), ("删除", "delete", "del"), \
@@ -29,28 +32,42 @@ def deadlines(ctx: Context, msg: Incoming, args: str) -> str:
     """查看即将到期的截止事项和文件中的时间节点；管理员可“截止 添加 2026-12-31 提交材料”、修改、删除。"""
     verb, _, rest = args.strip().partition(" ")
     verb = verb.lower()
-    if verb in ADD + CHANGE + DELETE and not ctx.is_admin(msg):
-        return "只有管理员可以添加、修改或删除截止事项。发送“截止”查看即将到期的事项。"
+    if verb in ADD + CHANGE + DELETE and ctx.role(msg) == MEMBER:
+        return ("只有管理员（全体的截止事项）或群管理员（本群的截止事项）可以添加、修改或删除截止事项。"
+                "发送“截止”查看即将到期的事项。")
     if verb in ADD:
         return add(ctx, msg, rest.strip())
     if verb in CHANGE:
         return change(ctx, msg, rest.strip())
     if verb in DELETE:
-        return delete(ctx, rest.strip())
+        return delete(ctx, msg, rest.strip())
     if verb and verb not in LIST:
         return f"不认识“{verb[:10]}”。{USAGE}"
-    return listing(ctx, ctx.is_admin(msg))
+    return listing(ctx, msg)
 
 
-def listing(ctx: Context, admin: bool) -> str:
+def owner_of(ctx: Context, msg: Incoming) -> str | None:
+    """Whose deadline `msg` would add: everyone's (a global admin), or this group's (its group admin)."""
+    return None if ctx.is_global_admin(msg) else f"{msg.platform}:{msg.chat}"
+
+
+def may_change(ctx: Context, msg: Incoming, d: dict) -> bool:
+    return ctx.is_global_admin(msg) or (ctx.manages_chat(msg) and d.get("owner_chat") == f"{msg.platform}:{msg.chat}")
+
+
+def listing(ctx: Context, msg: Incoming) -> str:
     now = ctx.now()
     alerts.sync_plan_deadlines(ctx, now)
-    upcoming = ctx.store.deadlines(after=now)
+    admin, here = ctx.role(msg) != MEMBER, f"{msg.platform}:{msg.chat}"
+    # a group's own deadlines are its business: listed in that group (and to global admins)
+    upcoming = [d for d in ctx.store.deadlines(after=now)
+                if not d.get("owner_chat") or d["owner_chat"] == here or ctx.is_global_admin(msg)]
     lines = ["📅 即将到期："] if upcoming else ["📅 目前没有即将到期的截止事项。"]
     for d in upcoming[:30]:
         days = (dt.date.fromisoformat(d["due_date"]) - ctx.local_now().date()).days
         left = "今天" if days <= 0 else f"还有 {days} 天"
         where = f"（{d['region']}）" if d["region"] else ""
+        where += ("（本群）" if d.get("owner_chat") == here else "（仅其群）") if d.get("owner_chat") else ""
         lines.append(f"  [{d['id']}] {alerts.when_text(d, ctx)} {d['title']}{where} — {left}")
     found = ctx.store.deadlines(source="plan")
     if found:
@@ -105,7 +122,7 @@ def add(ctx: Context, msg: Incoming, args: str) -> str:
                due_time=when.time.strftime("%H:%M") if when.time else None, due_text="",
                leads=leads[0] or alerts.default_leads(ctx), alert_time=leads[1] or alerts.default_alert_at(ctx),
                region=opts.get("region") or None, source="admin", created_by=f"{msg.platform}:{msg.user_id}",
-               created_at=now, updated_at=now)
+               created_at=now, updated_at=now, owner_chat=owner_of(ctx, msg))
     row["next_alert_at"] = alerts.next_alert_after(dict(row, id=0), ctx, now)
     deadline_id = ctx.store.add_deadline(row)
     return f"已添加截止事项 [{deadline_id}]：{title}\n截止时间：{alerts.when_text(row, ctx)}\n" + _plan_note(ctx, dict(
@@ -117,6 +134,8 @@ def _plan_note(ctx: Context, d: dict) -> str:
     now = ctx.now()
     fires = [o["fire_at"] for o in alerts.alert_schedule(d, ctx) if o["fire_at"] > now]
     reminders = "、".join(local_text(f, ctx) for f in fires[:-1]) or "（已来不及提前提醒）"
+    if d.get("owner_chat"):
+        return f"将在 {reminders} 提醒本群，逾期后再通知一次（本群的截止事项，只发到本群）。"
     chats = len(ctx.store.subscribers(d["region"]))
     note = f"将在 {reminders} 提醒，逾期后再通知一次；当前订阅的群/会话：{chats} 个。"
     if not chats:
@@ -136,6 +155,8 @@ def change(ctx: Context, msg: Incoming, args: str) -> str:
     d, rest, problem = _target(ctx, args)
     if d is None:
         return problem
+    if not may_change(ctx, msg, d):
+        return refusal(msg, f"修改截止事项 [{d['id']}]（不是本群的）")
     now, changes = ctx.now(), {}
     field, _, value = rest.partition(" ")
     if field in ("标题", "事项", "title"):
@@ -166,10 +187,12 @@ def change(ctx: Context, msg: Incoming, args: str) -> str:
     return f"已修改截止事项 [{d['id']}]：{d['title']}\n截止时间：{alerts.when_text(d, ctx)}\n" + _plan_note(ctx, d)
 
 
-def delete(ctx: Context, args: str) -> str:
+def delete(ctx: Context, msg: Incoming, args: str) -> str:
     d, _, problem = _target(ctx, args)
     if d is None:
         return problem
+    if not may_change(ctx, msg, d):
+        return refusal(msg, f"删除截止事项 [{d['id']}]（不是本群的）")
     ctx.store.delete_deadline(d["id"], ctx.now())
     ctx.store.cancel_occurrences("deadline", str(d["id"]), "截止事项已删除")
     return f"已删除截止事项 [{d['id']}]：{d['title']}，不会再发送它的提醒。"

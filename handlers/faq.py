@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from handlers.router import ADMIN, command
+from handlers.router import ADMIN, command, refusal
 from handlers.types import Context, Incoming, Reply
 from knowledge.unanswered import group_misses
 
@@ -22,8 +22,8 @@ def faq(ctx: Context, msg: Incoming, args: str) -> Reply:
         action, rest = "show", head
     if action is None:
         return Reply(USAGE)
-    if action in ("add", "edit", "delete") and not ctx.is_admin(msg):
-        return Reply("添加、修改、删除常见问题只有管理员可以操作。")
+    if action in ("add", "edit", "delete") and not ctx.is_global_admin(msg):
+        return Reply(refusal(msg, "添加、修改、删除常见问题"))
     return ACTIONS[action](ctx, rest.strip())
 
 

@@ -1,8 +1,12 @@
 """The command registry and dispatch: one place to add a command, read by help, menus and tests.
 
-A feature module registers its handlers with `@command("打卡", "checkin", roles=ADMIN)`; the first
-line of the handler's docstring is its help text. `dispatch` turns one `Incoming` into replies and is
-the single error guard: a failing handler is logged and answered with a short apology.
+A feature module registers its handlers with `@command("通知", "broadcast", roles=(ADMIN,))`; the first
+line of the handler's docstring is its help text. `roles` says who may use the command at all: MEMBER
+(everyone), GROUP_ADMIN (an admin of the group chat it is sent in: powers over that chat only) and
+ADMIN (a global admin: TUANWU_ADMINS, granted with 管理员 添加, or the console operator). A command open
+to everyone may still check a sub-action inside (“截止 添加”), with `refusal` for the answer.
+`dispatch` turns one `Incoming` into replies and is the single error guard: a failing handler is
+logged and answered with a short apology.
 """
 from __future__ import annotations
 
@@ -11,12 +15,12 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
-from handlers.types import Context, Incoming, Reply
+from handlers.types import ADMIN, GROUP_ADMIN, MEMBER, Context, Incoming, Reply  # noqa: F401 (re-exported)
 
 log = logging.getLogger(__name__)
 
-MEMBER = "member"
-ADMIN = "admin"
+EVERYONE = (MEMBER, GROUP_ADMIN, ADMIN)
+CHAT_ADMINS = (GROUP_ADMIN, ADMIN)
 
 Handler = Callable[[Context, Incoming, str], "Reply | str | Iterable[Reply] | None"]
 
@@ -44,6 +48,9 @@ class Command:
     def names(self) -> tuple[str, ...]:
         return (self.name, self.alias, *self.extra)
 
+    def allows(self, role: str) -> bool:
+        return role in self.roles
+
 
 REGISTRY: dict[str, Command] = {}  # every alias -> its command
 _ORDER: list[Command] = []
@@ -56,11 +63,13 @@ def observe(fn: Callable[[Context, Incoming], None]) -> Callable[[Context, Incom
     return fn
 
 
-def command(name: str, alias: str, *, roles: tuple[str, ...] = (MEMBER, ADMIN), hidden: bool = False,
+def command(name: str, alias: str, *, roles: tuple[str, ...] = EVERYONE, hidden: bool = False,
             extra: tuple[str, ...] = ()) -> Callable[[Handler], Handler]:
     """Register a handler under a Chinese name and an ASCII alias."""
     if not ASCII_ALIAS.fullmatch(alias):
         raise ValueError(f"ASCII alias {alias!r} must match [a-z0-9_]{{1,32}}")
+    if not roles or set(roles) - set(EVERYONE):
+        raise ValueError(f"roles {roles!r} must be taken from {EVERYONE}")
 
     def register(fn: Handler) -> Handler:
         cmd = Command(name, alias, fn, roles, hidden, extra)
@@ -74,10 +83,19 @@ def command(name: str, alias: str, *, roles: tuple[str, ...] = (MEMBER, ADMIN), 
     return register
 
 
-def commands(include_hidden: bool = False) -> list[Command]:
-    """Registered commands in registration order (help text and menus read this)."""
+def commands(include_hidden: bool = False, role: str | None = None) -> list[Command]:
+    """Registered commands in registration order (help text and menus read this); with `role`, only
+    those that role may use."""
     load_features()
-    return [c for c in _ORDER if include_hidden or not c.hidden]
+    return [c for c in _ORDER if (include_hidden or not c.hidden) and (role is None or c.allows(role))]
+
+
+def refusal(msg: Incoming, what: str, need: str = ADMIN) -> str:
+    """The answer when `msg`'s sender may not do `what`: who can, and how to become one."""
+    if need == ADMIN:
+        return (f"{what}只有管理员可以操作（管理员由 TUANWU_ADMINS 配置，或由管理员发送“管理员 添加”授权；"
+                f"群管理员只能管理自己的群）。您的 ID：{msg.platform}:{msg.user_id}，可以发给管理员。")
+    return f"{what}只有本群的群管理员或管理员可以操作。"
 
 
 # The feature modules, listed explicitly (one line per feature) so nothing registers by accident.
@@ -91,6 +109,7 @@ FEATURES: tuple[str, ...] = (
     "handlers.broadcast",
     "handlers.workdays",
     "handlers.nudge",
+    "handlers.admins",
 )
 
 _loaded = False
@@ -142,8 +161,10 @@ def dispatch(ctx: Context, msg: Incoming) -> list[Reply]:
             if not msg.addressed:
                 return []  # group chatter that is not for the bot
             cmd, args = REGISTRY["ask"], msg.text.strip()
-        if ADMIN in cmd.roles and MEMBER not in cmd.roles and not ctx.is_admin(msg):
-            return [Reply(f"“{cmd.name}”只有管理员可以使用。")]
+        if cmd.roles != EVERYONE and not cmd.allows(role := ctx.role(msg)):
+            need = ADMIN if GROUP_ADMIN not in cmd.roles else GROUP_ADMIN
+            log.info("%s:%s (%s) refused %s", msg.platform, msg.user_id, role, cmd.alias)
+            return [Reply(refusal(msg, f"“{cmd.name}”", need))]
         return _as_replies(cmd.handler(ctx, msg, args))
     except Exception:
         log.exception("handler failed for %s message from %s", msg.platform, msg.user_id)

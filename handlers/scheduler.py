@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Awaitable, Callable
 
 from handlers.sending import PlatformDrain
-from handlers.types import Context, Sender
+from handlers.types import CONSOLE_OPERATOR, Context, Sender
 
 log = logging.getLogger(__name__)
 
@@ -89,9 +89,11 @@ def local_text(instant: dt.datetime | str, ctx: Context, with_time: bool = True)
 
 
 def admin_targets(ctx: Context) -> list[tuple[str, str]]:
-    """(platform, private chat id) of every admin: configured, promoted, and console operators."""
+    """(platform, private chat id) of every global admin: configured, granted, and the console operator.
+    Members — console users chatting `--as` someone included — get none of these notices."""
     targets = [tuple(a.split(":", 1)) for a in ctx.settings.admins if ":" in a]
-    targets += [(r["platform"], r["platform_user_id"]) for r in ctx.store.admin_identities()]
+    operator = ("console", CONSOLE_OPERATOR)
+    targets += [(r["platform"], r["platform_user_id"]) for r in ctx.store.admin_identities(operator)]
     return list(dict.fromkeys(targets))
 
 

@@ -14,6 +14,17 @@ from zoneinfo import ZoneInfo
 PRIVATE = "private"
 GROUP = "group"
 
+# Who may do what (the router's role vocabulary). A global ADMIN is listed in TUANWU_ADMINS, granted by
+# another admin (管理员 添加), or the console operator; a GROUP_ADMIN is someone the platform says
+# administers the group chat the message came from, and their powers cover that chat only.
+MEMBER = "member"
+GROUP_ADMIN = "group_admin"
+ADMIN = "admin"
+ROLE_NAMES = {MEMBER: "成员", GROUP_ADMIN: "本群管理员", ADMIN: "管理员"}
+# The person at the terminal owns the database file: the default console user is a global admin.
+# `console --as NAME` simulates the member NAME (an admin only when listed or granted, like anyone).
+CONSOLE_OPERATOR = "console"
+
 
 @dataclass(frozen=True)
 class Incoming:
@@ -27,8 +38,13 @@ class Incoming:
     user_name: str = ""
     chat_title: str = ""
     addressed: bool = True  # private chats, @mentions and replies to the bot; False: group chatter
-    is_admin: bool = False  # the platform says this user administers the chat (group admin)
+    # The platform says this user administers *this group chat* (Telegram getChatAdministrators). It
+    # grants powers over this chat only, never the bot's global ones (see Context.role).
+    chat_admin: bool = False
     event_key: str | None = None  # update_id / MsgId, for de-duplication by the adapter
+    user_handle: str = ""  # the platform's @username, when it has one
+    reply_to_user: str = ""  # the author of the message this one replies to (not the bot)
+    mentions: tuple[str, ...] = ()  # users this message names: user ids, or "@username" when only that is known
 
     @property
     def chat(self) -> str:
@@ -130,14 +146,26 @@ class Context:
     def local_now(self) -> dt.datetime:
         return self.clock().astimezone(self.settings.tz)
 
-    def is_admin(self, msg: Incoming) -> bool:
-        """Console operators, group admins and the configured admins may use admin commands."""
+    def is_global_admin(self, msg: Incoming) -> bool:
+        """Listed in TUANWU_ADMINS, granted by an admin, or the console operator — whatever the chat."""
         return (
-            msg.platform == "console"
-            or msg.is_admin
+            (msg.platform == "console" and msg.user_id == CONSOLE_OPERATOR)
             or f"{msg.platform}:{msg.user_id}" in self.settings.admins
             or self.store.is_admin(msg.platform, msg.user_id)
         )
+
+    # Kept for callers that only ask "is this an admin": it means the global kind, the safe reading.
+    is_admin = is_global_admin
+
+    def manages_chat(self, msg: Incoming) -> bool:
+        """May act for the chat the message came from (its subscription, its org's roster and reports)."""
+        return (msg.in_group and msg.chat_admin) or self.is_global_admin(msg)
+
+    def role(self, msg: Incoming) -> str:
+        """ADMIN, GROUP_ADMIN (of this group chat only) or MEMBER."""
+        if self.is_global_admin(msg):
+            return ADMIN
+        return GROUP_ADMIN if msg.in_group and msg.chat_admin else MEMBER
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from handlers.router import command
+from handlers.router import command, refusal
 from handlers.types import Context, Incoming
 from knowledge.when import parse_when
 
@@ -68,8 +68,8 @@ def workday(ctx: Context, msg: Incoming, args: str) -> str:
     verb, _, note = rest.partition(" ")
     if not verb:
         return _describe(ctx, when.date)
-    if not ctx.is_admin(msg):
-        return "只有管理员可以设置调休和假日。"
+    if not ctx.is_global_admin(msg):
+        return refusal(msg, "设置调休和假日")
     if verb in WORK + REST:
         ctx.store.set_workday(when.date, verb in WORK, note.strip()[:50], f"{msg.platform}:{msg.user_id}")
     elif verb in CLEAR:

@@ -24,6 +24,7 @@ from knowledge.semantic import Semantic
 from knowledge.answer import Answer, compose, curated_answer
 from knowledge.normalize import compact
 from knowledge.faq_index import FAQ_ANSWER, FaqIndex, FaqMatch
+from knowledge.ingest.meta import places_of
 from knowledge.query import Analyzer
 from knowledge.query import Query
 from knowledge.search import Hit, Result, out_of_scope, search
@@ -52,12 +53,16 @@ class KnowledgeBase:
     def reload(self) -> None:
         """Re-read documents and statistics from the store (after an ingest)."""
         self.docs = {d["key"]: d for d in self.store.documents()}
+        region_places: dict[str, set[str]] = {}
+        for d in self.docs.values():
+            d["places"] = places_of(d["region"] or "", d["issuer"] or "")  # 东莞市第一中学 → (东莞,)
+            region_places.setdefault(d["region"], set()).update(d["places"])
         self.df = self.store.token_document_frequency()
         self.regions = sorted({d["region"] for d in self.docs.values()})
         self.doc_years = {d["year"] for d in self.docs.values() if d["year"]}
         self.corpus_years = {int(t) for t in self.df if re.fullmatch(r"(?:19|20)\d\d", t)}
         places_in_corpus = {p for p in lexicon.places() if p in self.df}
-        self.analyzer = Analyzer(self.df, self.store.passage_count(), self.regions, places_in_corpus)
+        self.analyzer = Analyzer(self.df, self.store.passage_count(), self.regions, places_in_corpus, region_places)
         self._kind_ids: dict[tuple[str, tuple[str, ...] | None], list[int]] = {}
         self._rows: dict[int, dict] = {}
         self._postings: OrderedDict[str, array] = OrderedDict()

@@ -1,23 +1,25 @@
 """(Re)index plan documents into the store: parse each file, tokenise its sentences, swap it in.
 
 A file that cannot be read or parsed is reported on one line (its name and the reason) and its
-previous version, if any, stays in the index untouched.
+previous version, if any, stays in the index untouched. A file of a format ingest cannot read that
+is met in a folder (.doc, .xls, images, archives …) is skipped and named, with what to save it as.
 """
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, TextIO
 
-from knowledge.ingest import Document, IngestError, Item, parse_file
+from knowledge.ingest import Document, IngestError, Item, parse_file, unsupported_reason
 from knowledge.normalize import compact
 from knowledge.segment import index_text
 
+log = logging.getLogger(__name__)
 PLANS_DIR = Path(__file__).parent / "plans"
 HEAD_MARK = "|"  # separates a passage's heading from its sentence in the match text
-SUFFIXES = (".txt", ".docx")
 
 
 @dataclass
@@ -25,17 +27,54 @@ class IndexReport:
     indexed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # met in a folder, format not readable
     passages: int = 0
 
 
 def plan_files(paths: Iterable[str | Path] | None = None) -> list[Path]:
     """The files to index: the given files and folders, or the bundled plans folder."""
-    out: list[Path] = []
+    return scan(paths)[0]
+
+
+def scan(paths: Iterable[str | Path] | None = None) -> tuple[list[Path], list[tuple[str, str]]]:
+    """The files to index, and the files skipped with the reason: folders are searched (sub-folders
+    too) for the formats ingest reads; another format found there is skipped and named, while a file
+    named on its own is always tried (so an unreadable one is an error, not a skip)."""
+    files: list[Path] = []
+    skipped: list[tuple[str, str]] = []
     for p in [Path(x) for x in (paths or [PLANS_DIR])]:
-        if p.is_dir():
-            out += sorted(f for f in p.iterdir() if f.suffix.lower() in SUFFIXES and not f.name.startswith("."))
-        else:
-            out.append(p)
+        if not p.is_dir():
+            files.append(p)
+            continue
+        for f in sorted(p.rglob("*")):
+            if not f.is_file() or _hidden(f.relative_to(p)):
+                continue
+            reason = unsupported_reason(f) if f.suffix else "没有扩展名，不知道是什么格式（请加上 .txt、.docx 或 .pdf）"
+            if reason:
+                skipped.append((str(f), reason))
+            else:
+                files.append(f)
+    return _one_per_key(files, skipped), skipped
+
+
+def _hidden(relative: Path) -> bool:
+    """Dot files, Office's "~$" lock files and the "X_files" folder a browser saves beside a web
+    page (its pictures and scripts) are not documents; nobody wants them reported."""
+    return any(part.startswith((".", "~$")) for part in relative.parts) or \
+        any(part.endswith(("_files", ".files")) for part in relative.parts[:-1])
+
+
+def _one_per_key(files: list[Path], skipped: list[tuple[str, str]]) -> list[Path]:
+    """A document is keyed by its file name without the extension: of two files with the same
+    name (通知.pdf and 通知.docx, or one in each sub-folder) only the first is indexed."""
+    seen: dict[str, Path] = {}
+    out = []
+    for f in files:
+        if f.stem in seen and seen[f.stem] != f:
+            skipped.append((str(f), f"与 {seen[f.stem]} 同名（同名文件只索引一个，请改名后再导入）"))
+            continue
+        seen.setdefault(f.stem, f)
+        out.append(f)
     return out
 
 
@@ -63,21 +102,23 @@ def rows_for(doc: Document, items: list[Item]) -> tuple[dict, list[dict], list[l
 def index_plans(store, paths: Iterable[str | Path] | None = None, *, force: bool = False,
                 progress: TextIO | None = None, on_error: Callable[[str], None] | None = None) -> IndexReport:
     """Index the given plan files (default: the bundled plans); unchanged files are skipped."""
-    files = plan_files(paths)
+    files, skipped = scan(paths)
     known = {d["key"]: d for d in store.documents()}
-    report = IndexReport()
+    report = IndexReport(skipped=skipped)
     batch = []
     for n, path in enumerate(files, 1):
         if progress:
             _bar(progress, n, len(files), path.name)
         try:
             if not path.exists():
-                raise IngestError("no such file")
+                raise IngestError("文件不存在")
             doc, items = parse_file(path)
         except IngestError as err:
             report.failed.append((str(path), str(err)))
             if on_error:
                 on_error(f"{path}: {err}")
+            else:  # at start-up: the bot still starts; the operator learns why a plan is missing
+                log.warning("plan not indexed: %s: %s", path, err)
             continue
         if not force and doc.key in known and known[doc.key]["sha1"] == doc.sha1:
             report.unchanged.append(doc.key)

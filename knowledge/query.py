@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from typing import Iterable
 
 from knowledge import lexicon, segment
 from knowledge.lexicon import singular
@@ -89,11 +90,15 @@ class Query:
 class Analyzer:
     """Turns question text into a Query against one knowledge base's statistics."""
 
-    def __init__(self, df: dict[str, int], n_passages: int, regions: list[str], places_in_corpus: set[str]):
+    def __init__(self, df: dict[str, int], n_passages: int, regions: list[str], places_in_corpus: set[str],
+                 region_places: dict[str, Iterable[str]] | None = None):
         self.df = df
         self.n = max(n_passages, 1)
         self.regions = regions
         self.region_set = frozenset(regions)
+        # The places each region's documents name in their issuer (东莞市第一中学 → 东莞): a question
+        # or an asker naming the place is about those regions too.
+        self.region_places = {r: frozenset(p) for r, p in (region_places or {}).items() if p}
         places = lexicon.places()
         self.region_provinces = frozenset(places[r].province for r in regions if r in places and places[r].province)
         self.places_in_corpus = places_in_corpus
@@ -144,10 +149,9 @@ class Analyzer:
             text = fillers.sub(" ", norm) if fillers else norm
             q.terms = self._terms(self._take_places_and_years(q, text))
             q.quoted = [(m.group(1) or m.group(2)).replace(" ", "").lower() for m in QUOTED.finditer(norm)]
-        if asker_region in self.regions and not q.regions and any(c in q.norm for c in SELF_CUES):
-            q.regions.append(asker_region)  # "我们市…": the asker's own region, not every region
-        elif (asker_region and asker_region not in self.regions and not q.regions
-              and any(c in q.norm for c in PLACE_SELF_CUES)):
+        if asker_region and not q.regions and any(c in q.norm for c in SELF_CUES):
+            q.regions += self.regions_for(asker_region)  # "我们市…": the asker's own region, not every region
+        if asker_region and not q.regions and any(c in q.norm for c in PLACE_SELF_CUES):
             q.unknown_places.append(asker_region)  # "我们这…" from a region no document covers
         return q
 
@@ -163,10 +167,9 @@ class Analyzer:
                 q.regions.append(org)
                 text = text.replace(org, " ")
         for place in lexicon.find_places(text):
-            region = self._region_for(place)
-            if region:
-                if region not in q.regions:
-                    q.regions.append(region)
+            regions = self.regions_for(place)
+            if regions:
+                q.regions += [r for r in regions if r not in q.regions]
                 text = text.replace(place, " ")
             elif place not in self.places_in_corpus and not self._province_of_region(place):
                 q.unknown_places.append(place)
@@ -174,12 +177,19 @@ class Analyzer:
         return text
 
     def _region_for(self, place: str) -> str | None:
-        if place in self.region_set:
-            return place
+        regions = self.regions_for(place)
+        return regions[0] if regions else None
+
+    def regions_for(self, place: str) -> list[str]:
+        """The regions a place stands for: itself, and the regions whose issuer it names."""
+        out = [place] if place in self.region_set else []
+        out += sorted(r for r, names in self.region_places.items() if place in names and r != place)
+        if out:
+            return out
         for region in self.regions if len(self.regions) < 50 else ():
             if place.startswith(region) or region.startswith(place):
-                return region
-        return None
+                return [region]
+        return []
 
     def _province_of_region(self, place: str) -> bool:
         return any(p.startswith(place) for p in self.region_provinces)

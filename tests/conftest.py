@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from db import Store  # noqa: E402
-from handlers.types import Context, Incoming, Settings  # noqa: E402
+from handlers.types import CONSOLE_OPERATOR, Context, Incoming, Settings  # noqa: E402
 from knowledge.base import KnowledgeBase  # noqa: E402
 from knowledge.index import index_plans  # noqa: E402
 
@@ -91,3 +91,9 @@ def ctx(store, data_dir, clock, embedder) -> Context:
 
 def message(text: str, user: str = "u1", platform: str = "console", **kw) -> Incoming:
     return Incoming(platform=platform, user_id=user, text=text, **kw)
+
+
+def operator(text: str, **kw) -> Incoming:
+    """A message from the console operator (the default console user, a global admin)."""
+    kw.setdefault("user", CONSOLE_OPERATOR)
+    return message(text, **kw)

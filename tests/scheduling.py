@@ -60,5 +60,5 @@ def group(text: str, chat: str = "-100", user: str = "admin1", platform: str = "
           admin: bool = True):
     from conftest import message
 
-    return message(text, user=user, platform=platform, chat_id=chat, chat_type="group", is_admin=admin,
+    return message(text, user=user, platform=platform, chat_id=chat, chat_type="group", chat_admin=admin,
                    chat_title=title or f"群{chat}")

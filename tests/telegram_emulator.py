@@ -56,9 +56,9 @@ _ids = itertools.count(int(time.time()) % 100_000 * 10)
 class Emulator:
     """One emulator process (stopped by its PID), and a client that speaks as Telegram users."""
 
-    def __init__(self):
+    def __init__(self, port: int = 0):
         env = dict(os.environ, NODE_PATH=str(install()))
-        self.proc = subprocess.Popen(["node", str(WRAPPER), "0"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        self.proc = subprocess.Popen(["node", str(WRAPPER), str(port)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      env=env, text=True)  # it exits when our end of stdin closes
         line = self.proc.stdout.readline()  # {"port": N} once listening
         if not line:

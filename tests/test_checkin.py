@@ -118,10 +118,21 @@ def test_times_are_stored_as_utc_instants(ctx, clock):
 def test_the_orgs_time_zone_decides_the_day(ctx, clock):
     say(ctx, "单位 伦敦青年联谊会", platform="telegram", user="7")
     assert "只有管理员" in say(ctx, "单位 时区 Europe/London", platform="telegram", user="7").text
-    assert "不认识时区" in say(ctx, "单位 时区 Mars/Olympus", platform="telegram", user="7", is_admin=True).text
-    assert "已设为" in say(ctx, "单位 时区 Europe/London", platform="telegram", user="7", is_admin=True).text
+    # a named org (no group chat) is a global admin's to change; the platform's group admin flag means
+    # nothing outside a group
+    assert "只有管理员" in say(ctx, "单位 时区 Europe/London", platform="telegram", user="7", chat_admin=True).text
+    ctx.store.grant_admin("telegram", "7", "console:console", "", "2026-11-23T01:00:00+00:00")
+    assert "不认识时区" in say(ctx, "单位 时区 Mars/Olympus", platform="telegram", user="7").text
+    assert "已设为" in say(ctx, "单位 时区 Europe/London", platform="telegram", user="7").text
     clock.now = dt.datetime(2026, 11, 23, 7, 30, tzinfo=SHANGHAI)  # 23:30 on the 22nd in London
     assert "11月22日" in say(ctx, "打卡 组织青年大学习", platform="telegram", user="7").text
+
+
+def test_a_group_admin_sets_the_time_zone_of_their_groups_org_only(ctx):
+    group = dict(platform="telegram", chat_id="-100", chat_type="group", chat_title="伦敦团支部")
+    assert "只有本群的群管理员" in say(ctx, "单位 时区 Europe/London", user="8", **group).text
+    assert "已设为" in say(ctx, "单位 时区 Europe/London", user="9", chat_admin=True, **group).text
+    assert ctx.store.orgs_named("伦敦团支部")[0]["timezone"] == "Europe/London"
 
 
 def test_edit_keeps_every_revision(ctx, clock):

@@ -20,7 +20,7 @@ def say(ctx, text, **kw):
 
 
 def in_group(ctx, text, user, name, admin=False):
-    return say(ctx, text, user=user, user_name=name, is_admin=admin, **GROUP)
+    return say(ctx, text, user=user, user_name=name, chat_admin=admin, **GROUP)
 
 
 def at(clock, day, hour=9):
@@ -87,7 +87,8 @@ def test_today_for_a_member_shows_only_their_own(ctx, clock):
 
 
 def test_today_for_an_admin_without_an_org(ctx):
-    assert "还没有单位" in say(ctx, "今日").text  # the console operator is an admin
+    assert "还没有单位" in say(ctx, "今日", user="console").text  # the console operator is an admin
+    assert "您还没有打卡" in say(ctx, "今日", user="u1").text  # `console --as u1` is a member
 
 
 def _glyph_warnings(record):

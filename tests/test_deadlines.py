@@ -3,12 +3,12 @@ what the plans set (past ones marked past); bad input is answered specifically a
 import pytest
 
 from handlers.router import dispatch
-from conftest import message
+from conftest import message, operator
 from scheduling import FakePlatform, group, tick
 
 
 def say(ctx, text, **kw):
-    return dispatch(ctx, message(text, **kw))[0].text
+    return dispatch(ctx, operator(text, **kw))[0].text
 
 
 def test_add_lists_it_with_the_alerts_it_will_send(ctx):  # the clock: Monday 2026-11-23 09:00

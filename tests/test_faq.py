@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT, message
+from conftest import ROOT, message, operator
 from handlers.router import dispatch
 from knowledge import faq, faq_io
 
@@ -35,7 +35,7 @@ def test_the_lesson_hours_entry_answers_for_three_regions(built):
 
 
 def test_curated_entries_outrank_generated_and_survive_a_rebuild(built):
-    reply = dispatch(built, message("问答 添加 入团积极分子团课要多少学时？ | 以所在地团委的最新通知为准，本市为8学时。"))[0]
+    reply = dispatch(built, operator("问答 添加 入团积极分子团课要多少学时？ | 以所在地团委的最新通知为准，本市为8学时。"))[0]
     assert "已添加" in reply.text
     assert "以所在地团委的最新通知为准" in built.kb.ask("入团积极分子团课要多少学时").text
     faq.rebuild(built.kb)
@@ -45,23 +45,23 @@ def test_curated_entries_outrank_generated_and_survive_a_rebuild(built):
 def test_admins_edit_and_delete_and_members_may_not(built):
     member = dict(platform="telegram", user="42")
     assert "只有管理员" in dispatch(built, message("问答 添加 问 | 答", **member))[0].text
-    dispatch(built, message("问答 添加 团费每月交多少？ | 学生团员每月0.2元。"))
+    dispatch(built, operator("问答 添加 团费每月交多少？ | 学生团员每月0.2元。"))
     entry = built.store.faq_entries("curated")[-1]
-    dispatch(built, message(f"问答 修改 {entry['id']} | 学生团员每月0.2元，按季度收缴。"))
+    dispatch(built, operator(f"问答 修改 {entry['id']} | 学生团员每月0.2元，按季度收缴。"))
     assert "按季度收缴" in built.kb.ask("团费每月交多少？").text
-    assert "已删除" in dispatch(built, message(f"问答 删除 {entry['id']}"))[0].text
+    assert "已删除" in dispatch(built, operator(f"问答 删除 {entry['id']}"))[0].text
     assert built.store.faq_entry(entry["id"]) is None
-    assert "没有编号" in dispatch(built, message("问答 删除 99999"))[0].text
+    assert "没有编号" in dispatch(built, operator("问答 删除 99999"))[0].text
 
 
 def test_the_list_is_grouped_by_section_and_paged(built):
-    first = dispatch(built, message("常见问题"))[0].text
+    first = dispatch(built, operator("常见问题"))[0].text
     assert "第1/" in first and "【东莞共青团2017年工作要点 › 一、" in first and "下一页" in first
-    assert "没有第999页" in dispatch(built, message("问答 列表 999"))[0].text
+    assert "没有第999页" in dispatch(built, operator("问答 列表 999"))[0].text
 
 
 def test_yaml_round_trip(built, tmp_path):
-    dispatch(built, message("问答 添加 考核材料交给谁？ | 按项目发送到对应科室。"))
+    dispatch(built, operator("问答 添加 考核材料交给谁？ | 按项目发送到对应科室。"))
     path = tmp_path / "faq.yaml"
     assert faq_io.export(built.store, path) == 1
     text = path.read_text(encoding="utf-8").replace("按项目发送到对应科室。", "按项目发到对应科室的邮箱。")
@@ -88,17 +88,17 @@ def test_a_malformed_file_is_rejected_whole_naming_the_line(built, tmp_path, con
 
 def test_misses_are_logged_grouped_and_adopted(built):
     for q in ("团员满多少岁自动离团？", "团员多少岁要离团？", "团员满多少岁离团", "团徽是什么图案？"):
-        assert not dispatch(built, message(q))[0].data["matched"]
+        assert not dispatch(built, operator(q))[0].data["matched"]
     rows = built.store.logged_questions()
     assert len(rows) == 4 and all("user" not in k for k in rows[0])  # no user id in the log
-    listing = dispatch(built, message("未答"))[0].text
+    listing = dispatch(built, operator("未答"))[0].text
     assert "1. （3次" in listing and "2. （1次" in listing
     assert "只有管理员" in dispatch(built, message("未答", platform="telegram", user="9"))[0].text
-    reply = dispatch(built, message("未答 采纳 1 团员年满28周岁，没有担任团内职务的，应办理离团手续。"))[0]
+    reply = dispatch(built, operator("未答 采纳 1 团员年满28周岁，没有担任团内职务的，应办理离团手续。"))[0]
     assert "已把第1组（3次提问）加为常见问题" in reply.text
-    answer = dispatch(built, message("团员满多少岁自动离团？"))[0]
+    answer = dispatch(built, operator("团员满多少岁自动离团？"))[0]
     assert answer.data["matched"] and "28周岁" in answer.text
-    assert "1. （1次" in dispatch(built, message("未答"))[0].text  # the adopted group is gone
+    assert "1. （1次" in dispatch(built, operator("未答"))[0].text  # the adopted group is gone
 
 
 def test_cli_build_export_import(tmp_path):

@@ -73,9 +73,10 @@ def test_gb18030_and_utf16_files_are_read(tmp_path):
 
 
 @pytest.mark.parametrize("name,content,reason", [
-    ("empty.txt", b"", "no text"),
-    ("binary.txt", b"\x00\x01\x02\xff\xfe\x00", "binary"),
-    ("random.pdf", b"%PDF-1.4", "unsupported"),
+    ("empty.txt", b"", "空的"),
+    ("binary.txt", b"\x00\x01\x02\xff\xfe\x00", "二进制"),
+    ("random.pdf", b"%PDF-1.4", "PDF"),
+    ("notice.doc", b"\xd0\xcf\x11\xe0", "不支持的格式 .doc（请另存为 .docx 或 .pdf）"),
 ])
 def test_unusable_files_raise_a_clear_error(tmp_path, name, content, reason):
     path = tmp_path / name
@@ -94,8 +95,8 @@ def test_a_bad_file_is_reported_and_the_index_stays_intact(tmp_path):
     errors = []
     report = index_plans(store, [bad, tmp_path / "missing.txt"], on_error=errors.append)
     assert len(report.failed) == 2 and len(errors) == 2
-    assert "broken.txt" in errors[0] and "binary" in errors[0]
-    assert "missing.txt" in errors[1] and "no such file" in errors[1]
+    assert "broken.txt" in errors[0] and "二进制" in errors[0]
+    assert "missing.txt" in errors[1] and "文件不存在" in errors[1]
     assert store.passage_count() == before
 
 

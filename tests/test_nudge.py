@@ -11,7 +11,7 @@ import pytest
 from db import Store
 from handlers.router import dispatch
 from handlers.types import Context, Settings
-from conftest import SHANGHAI, FakeClock, message
+from conftest import SHANGHAI, FakeClock, message, operator
 from scheduling import FakePlatform, tick
 
 
@@ -121,10 +121,10 @@ def test_a_year_without_calendar_data_falls_back_to_weekdays_and_warns_once(nctx
 
 
 def test_the_override_table_comes_first(nctx):
-    assert "已设置" in dispatch(nctx, message("工作日 2026-11-24 休息 团市委统一调休"))[0].text
-    assert "工作日" in dispatch(nctx, message("工作日 2026-11-28 上班"))[0].text
+    assert "已设置" in dispatch(nctx, operator("工作日 2026-11-24 休息 团市委统一调休"))[0].text
+    assert "工作日" in dispatch(nctx, operator("工作日 2026-11-28 上班"))[0].text
     assert "只有管理员" in dispatch(nctx, message("工作日 2026-11-29 上班", platform="telegram"))[0].text
-    assert "休息日（管理员设置）" in dispatch(nctx, message("工作日 2026-11-24"))[0].text
+    assert "休息日（管理员设置）" in dispatch(nctx, operator("工作日 2026-11-24"))[0].text
     tg = FakePlatform("telegram", nctx.clock)
     for day in (24, 28):
         nctx.clock.now = at(dt.date(2026, 11, day))

@@ -1,7 +1,7 @@
 """The command registry: every command has help, aliases never collide, both spellings route."""
 from handlers import router
 from handlers.router import commands, dispatch, parse
-from conftest import message
+from conftest import message, operator
 
 
 def test_every_command_has_help_and_a_valid_ascii_alias():
@@ -42,6 +42,17 @@ def test_a_failing_handler_is_answered_with_an_apology(ctx, monkeypatch):
 
 
 def test_help_lists_commands_from_the_registry(ctx):
-    text = dispatch(ctx, message("帮助"))[0].text
+    text = dispatch(ctx, operator("帮助"))[0].text  # a global admin may use every command
     for cmd in commands():
         assert cmd.name in text and cmd.alias in text
+
+
+def test_help_shows_each_role_what_it_may_use(ctx):
+    member = dispatch(ctx, message("帮助", platform="telegram"))[0].text
+    group_admin = dispatch(ctx, message("帮助", platform="telegram", chat_id="-5", chat_type="group",
+                                        chat_admin=True))[0].text
+    admin = dispatch(ctx, operator("帮助"))[0].text
+    for global_only in ("通知 / broadcast", "未答 / unanswered", "管理员 / admins"):
+        assert global_only not in member and global_only not in group_admin and global_only in admin
+    assert "打卡 / checkin" in member and "订阅 / subscribe" in group_admin
+    assert "本群的群管理员" in group_admin and "您是管理员" in admin

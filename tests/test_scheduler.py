@@ -10,7 +10,7 @@ from handlers import sending
 from handlers.router import dispatch
 from handlers.scheduler import Scheduler
 from handlers.types import Context, SendResult
-from conftest import SHANGHAI, message
+from conftest import SHANGHAI, message, operator
 from scheduling import FakePlatform, group, tick
 
 
@@ -21,7 +21,7 @@ def at(month, day, hour=9, minute=0, year=2026):
 def setup_deadline(ctx, text="截止 添加 2026-12-31 提交年度考核材料", chats=("-100",)):
     for chat in chats:
         dispatch(ctx, group("订阅", chat=chat))
-    dispatch(ctx, message(text))
+    dispatch(ctx, operator(text))
 
 
 def test_alert_goes_out_at_nine_once(ctx, clock):
@@ -55,7 +55,7 @@ def test_alerts_go_to_the_deadlines_region_only(ctx, clock):
     dispatch(ctx, group("订阅 枣庄", chat="-1"))
     dispatch(ctx, group("订阅 东莞", chat="-2"))
     dispatch(ctx, group("订阅", chat="-3"))
-    dispatch(ctx, message("截止 添加 2026-12-31 报送团员统计 地区 枣庄"))
+    dispatch(ctx, operator("截止 添加 2026-12-31 报送团员统计 地区 枣庄"))
     tg = FakePlatform("telegram", clock)
     clock.now = at(12, 24)
     tick(ctx, tg)
@@ -64,16 +64,22 @@ def test_alerts_go_to_the_deadlines_region_only(ctx, clock):
 
 def test_downtime_expires_the_stale_reminders_and_tells_the_admins(ctx, clock):
     setup_deadline(ctx)
+    for member in ("u1", "u2"):  # `console --as u1`: members, who get no admin notices
+        dispatch(ctx, message("打卡 组织青年大学习", user=member))
+    ctx.store.grant_admin("telegram", "88", "console:console", "", "2026-11-23T01:00:00+00:00")
     tg, console = FakePlatform("telegram", clock), FakePlatform("console", clock)
     clock.now = at(12, 30, 10, 0)  # down since before the 7-day alert; the 1-day one is an hour late
     report = tick(ctx, tg, console)
     assert report.expired == 2
-    assert len(tg.sent) == 1 and "明天截止" in tg.sent[0].text and "补发：原定 12月30日（周三）09:00" in tg.sent[0].text
-    admin = console.texts("u1")
+    reminders = [s for s in tg.sent if s.chat_id != "88"]
+    assert len(reminders) == 1 and "明天截止" in reminders[0].text and "补发：原定 12月30日（周三）09:00" in reminders[0].text
+    admin = console.texts("console")
     assert len(admin) == 1 and "2 条提醒已过期" in admin[0]
     assert "提前7天提醒" in admin[0] and "提前3天提醒" in admin[0]
+    assert tg.texts("88") == admin  # the granted admin too
+    assert console.texts("u1") == console.texts("u2") == []
     tick(ctx, tg, console)
-    assert len(tg.sent) == 1 and len(console.sent) == 1  # counted once
+    assert len(tg.sent) == 2 and len(console.sent) == 1  # counted once
 
 
 def test_after_the_deadline_only_the_overdue_notice_goes_out_marked_late(ctx, clock):
@@ -83,7 +89,7 @@ def test_after_the_deadline_only_the_overdue_notice_goes_out_marked_late(ctx, cl
     report = tick(ctx, tg, console)
     assert report.expired == 4
     assert len(tg.sent) == 1 and tg.sent[0].text.startswith("⚠️ 已逾期") and "补发" in tg.sent[0].text
-    assert "4 条提醒已过期" in console.texts("u1")[0]
+    assert "4 条提醒已过期" in console.texts("console")[0]
 
 
 def test_a_send_that_times_out_is_uncertain_and_not_resent(ctx, clock, monkeypatch):
@@ -117,7 +123,7 @@ def test_uncertain_failed_and_retry_after(ctx, clock):
 def test_a_restart_cannot_burst_past_the_robot_limit(ctx, clock):
     dispatch(ctx, group("订阅", chat="robot-1", platform="wecom"))
     for n in range(25):
-        dispatch(ctx, message(f"通知 第{n}条"))
+        dispatch(ctx, operator(f"通知 第{n}条"))
     wecom = FakePlatform("wecom", clock)
     tick(ctx, wecom, budget=0)
     assert len(wecom.sent) == 20  # 20 per rolling minute
@@ -134,14 +140,14 @@ def test_a_restart_cannot_burst_past_the_robot_limit(ctx, clock):
 def test_broadcast_reaches_every_subscribed_chat_and_reports_back(ctx, clock):
     for chat in ("-1", "-2", "-3"):
         dispatch(ctx, group("订阅", chat=chat, title=f"团委群{chat}"))
-    reply = dispatch(ctx, message("通知 本周五下午三点召开团干部例会"))[0].text
+    reply = dispatch(ctx, operator("通知 本周五下午三点召开团干部例会"))[0].text
     assert "3 个订阅的群" in reply
     script = {"-2": [SendResult("failed")], "-3": [SendResult("uncertain")]}
     tg, console = FakePlatform("telegram", clock, script=script), FakePlatform("console", clock)
     tick(ctx, tg, console)
     tick(ctx, tg, console)
     assert tg.texts("-1") == ["📢 通知：本周五下午三点召开团干部例会"]
-    report = console.texts("u1")
+    report = console.texts("console")
     assert len(report) == 1
     assert "共 3 个，成功 1，失败 1，不确定 1" in report[0]
     assert "失败：团委群-2" in report[0] and "团委群-3" in report[0]
@@ -151,18 +157,18 @@ def test_broadcast_to_one_region_and_only_by_admins(ctx, clock):
     dispatch(ctx, group("订阅 枣庄", chat="-1"))
     dispatch(ctx, group("订阅 东莞", chat="-2"))
     assert "只有管理员" in dispatch(ctx, message("通知 开会", platform="telegram"))[0].text
-    assert "1 个订阅的群" in dispatch(ctx, message("通知 【枣庄】 开会"))[0].text
+    assert "1 个订阅的群" in dispatch(ctx, operator("通知 【枣庄】 开会"))[0].text
     tg = FakePlatform("telegram", clock)
     tick(ctx, tg, FakePlatform("console", clock))
     assert [(s.chat_id, s.text) for s in tg.sent] == [("-1", "📢 通知：开会")]
 
 
 def test_subscription_rules(ctx, clock):
-    assert "只有群管理员" in dispatch(ctx, group("订阅", admin=False))[0].text
+    assert "只有本群的群管理员" in dispatch(ctx, group("订阅", admin=False))[0].text
     assert "已订阅" in dispatch(ctx, group("订阅"))[0].text
     assert "已经订阅过了" in dispatch(ctx, group("订阅"))[0].text
     assert "没有找到地区" in dispatch(ctx, group("订阅 火星"))[0].text
-    dispatch(ctx, message("截止 添加 2026-12-31 提交年度考核材料"))
+    dispatch(ctx, operator("截止 添加 2026-12-31 提交年度考核材料"))
     assert "已退订" in dispatch(ctx, group("退订"))[0].text
     tg = FakePlatform("telegram", clock)
     clock.now = at(12, 24)
@@ -172,10 +178,10 @@ def test_subscription_rules(ctx, clock):
 
 
 def test_no_broadcast_without_subscribers_or_text(ctx):
-    assert "还没有订阅的群" in dispatch(ctx, message("通知 开会"))[0].text
+    assert "还没有订阅的群" in dispatch(ctx, operator("通知 开会"))[0].text
     dispatch(ctx, group("订阅"))
-    assert "请写上通知内容" in dispatch(ctx, message("通知"))[0].text
-    assert "太长" in dispatch(ctx, message("通知 " + "会" * 2000))[0].text
+    assert "请写上通知内容" in dispatch(ctx, operator("通知"))[0].text
+    assert "太长" in dispatch(ctx, operator("通知 " + "会" * 2000))[0].text
     assert ctx.store.due_occurrences(ctx.now()) == []
 
 
@@ -183,8 +189,8 @@ def test_two_tick_loops_racing_in_threads_double_nothing(ctx, clock):
     chats = [str(n) for n in range(200)]
     for chat in chats:
         ctx.store.subscribe("fake", chat, "group", f"群{chat}", None, "test", clock.now)
-    dispatch(ctx, message("截止 添加 2026-12-31 提交年度考核材料"))
-    dispatch(ctx, message("通知 开会"))
+    dispatch(ctx, operator("截止 添加 2026-12-31 提交年度考核材料"))
+    dispatch(ctx, operator("通知 开会"))
     clock.now = at(12, 24)
     platform = FakePlatform("fake", clock)
     errors = []

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from handlers.router import dispatch
-from conftest import ROOT, message
+from conftest import ROOT, message, operator
 
 CHILD = str(Path(__file__).with_name("sched_child.py"))
 
@@ -33,7 +33,7 @@ def test_sigkill_mid_broadcast_then_restart_loses_and_doubles_nothing(ctx, clock
     chats = [f"c{n}" for n in range(1000)]
     for chat in chats:
         ctx.store.subscribe("fake", chat, "group", f"群{chat}", None, "test", clock.now)
-    dispatch(ctx, message("通知 全体团干部周五前提交考核材料"))
+    dispatch(ctx, operator("通知 全体团干部周五前提交考核材料"))
     log = tmp_path / "platform.log"
     proc = subprocess.Popen(child(ctx.store.path, clock.now, log, "--platform", "fake", "--platform", "console",
                                   "--delay", "0.003"))
@@ -66,8 +66,8 @@ def test_sigkill_mid_broadcast_then_restart_loses_and_doubles_nothing(ctx, clock
 def test_two_processes_ticking_at_once_double_nothing(ctx, clock, tmp_path, exclusive):
     for n in range(300):
         ctx.store.subscribe("fake", f"c{n}", "group", f"群{n}", None, "test", clock.now)
-    dispatch(ctx, message("截止 添加 2026-11-30 报送团员统计表"))
-    dispatch(ctx, message("通知 开会"))
+    dispatch(ctx, operator("截止 添加 2026-11-30 报送团员统计表"))
+    dispatch(ctx, operator("通知 开会"))
     log = tmp_path / "platform.log"
     extra = ["--loops", "4", "--delay", "0.001"] + ([] if exclusive else ["--no-exclusive"])
     clock.now = clock.now.replace(day=29)  # the 1-day alert is due

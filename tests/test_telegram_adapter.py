@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 
 import pytest
 from telegram import Update
@@ -118,10 +119,11 @@ def test_group_admins_come_from_the_chat_administrators_asked_once_per_group(tg,
     tg.feed(message_update("帮助", uid=60, chat=group_chat()))
     tg.feed(message_update("帮助", uid=61, chat=group_chat()))
     tg.feed(message_update("帮助", uid=60, chat=group_chat(-100999, "另一个群")))
-    assert [m.is_admin for m in seen] == [True, False, False]
+    assert [m.chat_admin for m in seen] == [True, False, False]
     assert len(tg.api.sent("getChatAdministrators")) == 2  # one per group, then cached
     help_for_admin, help_for_member = tg.api.texts()[:2]
-    assert "（管理员）" in help_for_admin and "（管理员）" not in help_for_member
+    assert "本群的群管理员" in help_for_admin and "群管理员" not in help_for_member
+    assert "通知 / broadcast" not in help_for_admin  # a group's admin is no admin of the bot
 
 
 def test_choices_become_an_inline_keyboard(tg):
@@ -148,12 +150,17 @@ def test_a_redelivered_update_is_processed_once(tg):
 
 
 def test_the_command_menu_is_the_registry(tg):
+    tg.adapter.ctx.settings = dataclasses.replace(tg.adapter.ctx.settings, admins=("telegram:77", "wechat:oX"))
     tg.run(tg.adapter.publish_commands())
-    default, admins = tg.api.sent("setMyCommands")
+    default, group_admins, admin = tg.api.sent("setMyCommands")
     assert [c["command"] for c in default.params["commands"]] == \
         [c.alias for c in router.commands() if router.MEMBER in c.roles]
-    assert [c["command"] for c in admins.params["commands"]] == [c.alias for c in router.commands()]
-    assert admins.params["scope"] == {"type": "all_chat_administrators"}
+    assert [c["command"] for c in group_admins.params["commands"]] == \
+        [c.alias for c in router.commands() if router.GROUP_ADMIN in c.roles]
+    assert group_admins.params["scope"] == {"type": "all_chat_administrators"}
+    assert "broadcast" not in [c["command"] for c in group_admins.params["commands"]]
+    assert [c["command"] for c in admin.params["commands"]] == [c.alias for c in router.commands()]
+    assert admin.params["scope"] == {"type": "chat", "chat_id": 77}  # the global admin's own chat
     first = router.commands()[0]
     assert default.params["commands"][0]["description"].startswith(first.name)
 
@@ -204,3 +211,34 @@ def test_the_sender_reports_what_telegram_said(tg, arrange, status, retry_after)
     # One attempt even though interactive replies retry 429s: the scheduler retries from the outbox.
     assert (result.status, result.retry_after) == (status, retry_after)
     assert len(tg.api.sent()) == (status == "sent")
+
+
+def test_the_owner_of_a_fresh_group_cannot_broadcast_or_make_themselves_admin(tg, ctx):
+    ctx.store.subscribe("telegram", "-100200", "group", "城东街道团工委", None, "telegram:9",
+                        ctx.now())
+    evil_group = group_chat(-100666, "新建的群")
+    tg.api.admins.add((-100666, 666))  # Telegram says: 666 administers this group
+    for text in ("/broadcast 今晚八点紧急开会", "通知 今晚八点紧急开会", "管理员 添加 telegram:666", "工作日 2026-12-01 休息"):
+        tg.feed(message_update(text, uid=666, chat=evil_group))
+    assert all("只有管理员" in t for t in tg.api.texts()) and len(tg.api.texts()) == 4
+    assert ctx.store.db.execute("SELECT count(*) FROM occurrence").fetchone()[0] == 0
+    assert ctx.store.granted_admins() == [] and ctx.store.workday_overrides() == []
+    tg.feed(message_update("订阅", uid=666, chat=evil_group))  # their own group: allowed
+    assert "已订阅" in tg.api.texts()[-1]
+
+
+def test_an_admin_grants_by_replying_to_someones_message_or_by_their_username(tg, ctx):
+    ctx.settings = dataclasses.replace(ctx.settings, admins=("telegram:1",))
+    chat = group_chat()
+    someone = message_update("大家好", uid=55, chat=chat)["message"]
+    tg.feed(message_update("管理员 添加", uid=1, chat=chat, reply_to=someone))
+    assert "已授权 telegram:55" in tg.api.texts()[-1]
+
+    greeting = message_update("我是张三", uid=56, chat=chat)
+    greeting["message"]["from"]["username"] = "Zhang_San"
+    tg.feed(greeting)  # the bot learns the handle from any message
+    text = "管理员 添加 @zhang_san"
+    tg.feed(message_update(text, uid=1, chat=chat,
+                           entities=[{"type": "mention", "offset": text.index("@"), "length": len("@zhang_san")}]))
+    assert "已授权 telegram:56" in tg.api.texts()[-1]
+    assert [r["target"] for r in ctx.store.admin_audit()] == ["telegram:56", "telegram:55"]

@@ -59,3 +59,15 @@ def test_a_deadline_alert_is_pushed_to_an_official_account_follower_by_the_serve
             assert alert["touser"] == "oAdmin"
 
     asyncio.run(scenario())
+
+
+def test_only_listed_or_granted_users_broadcast_from_wechat_or_wecom(ctx):
+    """There are no group admins on WeChat / WeCom callbacks: a follower is a member until granted."""
+    async def scenario():
+        for product in ("wechat", "wecom"):
+            async with webhook(ctx, product) as h:
+                reply = (await h.say("oStranger", "通知 今晚八点紧急开会"))["Content"]
+                assert "只有管理员" in reply and f"{product}:oStranger" in reply
+
+    asyncio.run(scenario())
+    assert ctx.store.db.execute("SELECT count(*) FROM occurrence").fetchone()[0] == 0

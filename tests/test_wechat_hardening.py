@@ -12,7 +12,7 @@ import pytest
 from handlers.adapters.wechat_config import WeChatConfig
 from handlers.types import Reply
 from wechat_fakes import encrypt, sign
-from wechat_harness import OA_ENV, SECRETS, WECOM_ENV, until, webhook
+from wechat_harness import OA_ENV, PLAIN, SECRETS, WECOM_ENV, until, webhook
 
 BILLION_LAUGHS = """<?xml version="1.0"?>
 <!DOCTYPE xml [
@@ -52,12 +52,17 @@ def run(coro):
     return asyncio.run(coro)
 
 
+def mode(product: str, safe: bool) -> dict | None:
+    """The official account in plain mode has no AES key configured (with one, plaintext is refused)."""
+    return PLAIN if product == "wechat" and not safe else None
+
+
 @pytest.mark.parametrize("product,safe", [("wechat", False), ("wechat", True), ("wecom", True)])
 def test_a_bad_signature_is_403_and_never_reaches_the_handler(ctx, product, safe):
     calls = []
 
     async def scenario():
-        async with webhook(ctx, product, dispatch=lambda c, m: calls.append(m) or []) as h:
+        async with webhook(ctx, product, env=mode(product, safe), dispatch=lambda c, m: calls.append(m) or []) as h:
             query, body = h.wechat.request(h.wechat.text("oUser", "帮助"), safe=safe)
             name = "msg_signature" if safe else "signature"
             for forged in ({**query, name: "0" * 40}, {k: v for k, v in query.items() if k != name}):
@@ -92,7 +97,7 @@ def test_the_handshake_answers_only_a_correct_signature(ctx, product):
 @pytest.mark.parametrize("product,safe", [("wechat", False), ("wechat", True), ("wecom", True)])
 def test_a_timestamp_more_than_five_minutes_off_is_refused(ctx, product, safe, skew):
     async def scenario():
-        async with webhook(ctx, product) as h:
+        async with webhook(ctx, product, env=mode(product, safe)) as h:
             server_time = ctx.clock.now
             h.wechat.clock = lambda: server_time + dt.timedelta(minutes=skew)  # a replay (or a wrong clock)
             query, body = h.wechat.request(h.wechat.text("oUser", "帮助"), safe=safe)
@@ -111,7 +116,7 @@ def test_a_timestamp_more_than_five_minutes_off_is_refused(ctx, product, safe, s
 @pytest.mark.parametrize("product,safe", [("wechat", False), ("wechat", True), ("wecom", True)])
 def test_malformed_xml_from_a_signed_request_is_400(ctx, product, safe, body):
     async def scenario():
-        async with webhook(ctx, product) as h:
+        async with webhook(ctx, product, env=mode(product, safe)) as h:
             query, sealed = h.wechat.request(body, safe=safe)
             assert (await post(h, query, sealed))[0] == 400
 
@@ -123,7 +128,8 @@ def test_malformed_xml_from_a_signed_request_is_400(ctx, product, safe, body):
 def test_entity_attacks_are_400_within_milliseconds(ctx, product, safe, payload):
     """Outside the ciphertext our DTD check stops them; inside it, wechatpy's xmltodict does."""
     async def scenario():
-        async with webhook(ctx, product, dispatch=lambda c, m: pytest.fail("handler reached")) as h:
+        async with webhook(ctx, product, env=mode(product, safe),
+                           dispatch=lambda c, m: pytest.fail("handler reached")) as h:
             query, body = h.wechat.request(payload, safe=safe)
             t0 = time.perf_counter()
             status, text = await post(h, query, body)

@@ -13,7 +13,7 @@ from handlers.adapters.wechat_text import MORE_NOTE, TEXT_LIMIT
 from handlers.help import WELCOME
 from handlers.types import Attachment, Reply
 from conftest import message
-from wechat_harness import until, webhook
+from wechat_harness import PLAIN, until, webhook
 
 QUESTION = "入团前需要参加多少学时的团课？"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -31,7 +31,7 @@ def assert_cited(content: str) -> None:
 @pytest.mark.parametrize("safe", [False, True], ids=["plain", "safe"])
 def test_official_account_answers_a_question_with_its_sources(ctx, safe):
     async def scenario():
-        async with webhook(ctx, "wechat") as h:
+        async with webhook(ctx, "wechat", env=None if safe else PLAIN) as h:
             status, reply, raw = await h.wechat.post(h.session, h.wechat.text("oUser1", QUESTION), safe=safe)
             assert status == 200
             assert ("<Encrypt>" in raw) == safe and ("学时" in raw) != safe  # safe mode never shows plaintext

@@ -82,7 +82,7 @@ class FakeWeChat:
     def request(self, xml: str, safe: bool | None = None, nonce: str | None = None) -> tuple[dict, bytes]:
         """(query, body) for one callback, signed (and encrypted) with the current clock."""
         ts, nonce = str(int(self.clock().timestamp())), nonce or str(random.randrange(10**8, 10**9))
-        safe = self.product == "wecom" if safe is None else safe
+        safe = (self.product == "wecom" or bool(self.aes_key)) if safe is None else safe  # as configured
         query = {"timestamp": ts, "nonce": nonce}
         if self.product == "wechat":
             query.update(signature=sign(self.token, ts, nonce), openid="o" + nonce)

@@ -9,7 +9,8 @@ from typing import Any
 
 import aiohttp
 
-from handlers.adapters.wechat_adapter import WeChatServer, build_server
+from handlers.adapters.wechat_adapter import WeChatServer
+from handlers.adapters.wechat_run import build_server
 from handlers.adapters.wechat_config import WeChatConfig
 from wechat_fakes import FakeWeChat, StubAPI, serving
 
@@ -18,6 +19,7 @@ OA_ENV = {"WECHAT_TOKEN": "oa-token-7f3b9c", "WECHAT_AES_KEY": "VHVhbld1T2ZmaWNp
           "WECHAT_APPID": "wx3f5c0a9e7d1b2c4e", "WECHAT_SECRET": "oa-secret-5d8e2a71"}
 WECOM_ENV = {"WECOM_TOKEN": "wecom-token-2c71d0", "WECOM_AES_KEY": "VHVhbld1V2VDb21BcHBDYWxsYmFja1Rlc3RLZXkwMDI",
              "WECOM_CORPID": "ww8a1b2c3d4e5f6a7b", "WECOM_SECRET": "wecom-secret-9a4f11", "WECOM_AGENT_ID": "1000002"}
+PLAIN = {"WECHAT_AES_KEY": ""}  # an official account in plain mode (明文模式): no AES key configured
 ROBOT_KEY = "robot-key-3b7e2d91"
 SECRETS = [*OA_ENV.values(), *WECOM_ENV.values(), ROBOT_KEY, "stub-access-token"]
 SECRETS = [s for s in SECRETS if s not in ("1000002",) and not s.startswith(("wx", "ww"))]

@@ -15,8 +15,8 @@ import logging
 import re
 import time
 
-from telegram import (BotCommand, BotCommandScopeAllChatAdministrators, BotCommandScopeDefault, Message,
-                      Update)
+from telegram import (BotCommand, BotCommandScopeAllChatAdministrators, BotCommandScopeChat, BotCommandScopeDefault,
+                      Message, MessageEntity, Update)
 from telegram.constants import ChatMemberStatus, ChatType, UpdateType
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import (AIORateLimiter, Application, ApplicationHandlerStop, CallbackQueryHandler,
@@ -25,7 +25,7 @@ from telegram.ext import (AIORateLimiter, Application, ApplicationHandlerStop, C
 from handlers import router
 from handlers.adapters.context_pool import ContextPool
 from handlers.adapters.telegram_send import send_reply
-from handlers.types import GROUP, PRIVATE, Context, Incoming, Reply
+from handlers.types import ADMIN, GROUP, GROUP_ADMIN, MEMBER, PRIVATE, Context, Incoming, Reply
 
 log = logging.getLogger(__name__)
 
@@ -81,13 +81,28 @@ def to_incoming(message: Message, bot_username: str, bot_id: int, event_key: str
         if mention.search(text):
             text, addressed = mention.sub(" ", text).strip(), True
     reply_to = message.reply_to_message
-    if in_group and reply_to is not None and reply_to.from_user is not None and reply_to.from_user.id == bot_id:
+    replied = reply_to.from_user if reply_to is not None else None
+    if in_group and replied is not None and replied.id == bot_id:
         addressed = True
     # Group chatter (addressed=False) still goes to dispatch: observers learn who is in the group,
     # and dispatch answers it with nothing.
     return Incoming(platform=PLATFORM, user_id=str(user.id), text=text, chat_id=str(message.chat.id),
                     chat_type=GROUP if in_group else PRIVATE, user_name=user.full_name,
-                    chat_title=message.chat.title or "", addressed=addressed, event_key=event_key)
+                    chat_title=message.chat.title or "", addressed=addressed, event_key=event_key,
+                    user_handle=user.username or "", mentions=mentioned(message, bot_username),
+                    reply_to_user=str(replied.id) if replied is not None and replied.id != bot_id else "")
+
+
+def mentioned(message: Message, bot_username: str) -> tuple[str, ...]:
+    """The users a message names: an id for a text mention (a user without a username, picked from the
+    list), "@username" for a plain @mention (resolved later, from the handles the store has seen)."""
+    out = []
+    for entity, text in message.parse_entities([MessageEntity.MENTION, MessageEntity.TEXT_MENTION]).items():
+        if entity.type == MessageEntity.TEXT_MENTION and entity.user is not None:
+            out.append(str(entity.user.id))
+        elif text.lstrip("@").lower() != bot_username.lower():
+            out.append(text)
+    return tuple(out)
 
 
 class TelegramAdapter:
@@ -119,12 +134,17 @@ class TelegramAdapter:
         return cls(ctx, builder.build())
 
     async def publish_commands(self) -> None:
-        """The command menu, from the registry: member commands for all, admin commands for admins."""
-        menu = [c for c in router.commands() if router.MEMBER in c.roles]
-        admin_menu = router.commands()
-        for scope, cmds in ((BotCommandScopeDefault(), menu), (BotCommandScopeAllChatAdministrators(), admin_menu)):
-            await self.app.bot.set_my_commands(
-                [BotCommand(c.alias, f"{c.name}：{c.help}"[:256]) for c in cmds], scope=scope)
+        """The command menu, from the registry, per role: members' for everyone, group admins' in the
+        groups they administer, and the full menu in each global admin's private chat."""
+        scopes: list[tuple[object, str]] = [(BotCommandScopeDefault(), MEMBER),
+                                            (BotCommandScopeAllChatAdministrators(), GROUP_ADMIN)]
+        scopes += [(BotCommandScopeChat(int(uid)), ADMIN) for uid in await self.pool.run(telegram_admins)]
+        for scope, role in scopes:
+            menu = [BotCommand(c.alias, f"{c.name}：{c.help}"[:256]) for c in router.commands(role=role)]
+            try:
+                await self.app.bot.set_my_commands(menu, scope=scope)
+            except BadRequest as err:  # e.g. an admin who never opened a chat with the bot
+                log.info("menu for %s not set: %s", getattr(scope, "chat_id", scope.type), err)
 
     async def claim(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Stop a redelivered update (same update_id) before any handler sees it."""
@@ -164,7 +184,7 @@ class TelegramAdapter:
         """Dispatch one message (in the worker: the core is synchronous) and send the replies."""
         if msg.in_group:
             admin = await self.admins.is_admin(self.app.bot, int(msg.chat_id), int(msg.user_id))
-            msg = dataclasses.replace(msg, is_admin=admin)
+            msg = dataclasses.replace(msg, chat_admin=admin)
         for reply in await self.pool.run(self.handle, msg):
             await self.deliver(reply, int(msg.chat_id), reply_to)
 
@@ -173,7 +193,7 @@ class TelegramAdapter:
         store = ctx.store
         now = ctx.now().isoformat(timespec="seconds")
         first_contact = store.profile(PLATFORM, msg.user_id) is None
-        store.ensure_identity(PLATFORM, msg.user_id, msg.user_name, now)
+        store.ensure_identity(PLATFORM, msg.user_id, msg.user_name, now, msg.user_handle)
         if msg.in_group:
             store.ensure_chat(PLATFORM, msg.chat_id, GROUP, msg.chat_title, now)
         replies = router.dispatch(ctx, msg)
@@ -203,3 +223,10 @@ class TelegramAdapter:
                 await context.bot.send_message(chat.id, APOLOGY)
             except TelegramError as err:
                 log.warning("apology not sent: %s", err)
+
+
+def telegram_admins(ctx: Context) -> list[str]:
+    """The Telegram user ids of the global admins (configured and granted), for their menu."""
+    configured = [a.split(":", 1)[1] for a in ctx.settings.admins if a.startswith(f"{PLATFORM}:")]
+    granted = [r["platform_user_id"] for r in ctx.store.granted_admins() if r["platform"] == PLATFORM]
+    return [uid for uid in dict.fromkeys(configured + granted) if uid.lstrip("-").isdigit()]

@@ -1,6 +1,12 @@
 """Running the Telegram adapter: configuration from TELEGRAM_* variables, long polling or a webhook,
 and the scheduler tick on PTB's JobQueue.
 
+At start the Bot API may be unreachable (the network is down, a proxy is restarting): the bot then
+retries with a growing pause (1 s, 2 s … at most 60 s), logging each attempt, for as long as it takes —
+an unattended deployment comes back by itself when the network does, and a supervisor that restarts
+it would do nothing better; Ctrl-C / SIGTERM end the wait cleanly. A token Telegram rejects is not
+retried: the process exits at once saying so.
+
     TELEGRAM_BOT_TOKEN       the bot's token (required; never logged)
     TELEGRAM_API_BASE        Bot API server root, e.g. http://127.0.0.1:8081 (default: Telegram's)
     TELEGRAM_WEBHOOK_URL     public https URL Telegram posts updates to; unset: long polling
@@ -13,9 +19,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import sys
 from dataclasses import dataclass
 from typing import Mapping
 from urllib.parse import urlparse
+
+from telegram.error import InvalidToken, RetryAfter, TelegramError
 
 from handlers.adapters.telegram_adapter import ALLOWED_UPDATES, PLATFORM, TelegramAdapter
 from handlers.adapters.telegram_send import TelegramSender
@@ -25,6 +34,8 @@ log = logging.getLogger(__name__)
 
 SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")  # the Bot API's rule for secret_token
 TICK_SECONDS = 30.0
+RETRY_FIRST, RETRY_MAX = 1.0, 60.0  # seconds between start-up attempts: doubling, capped
+DEFAULT_API = "https://api.telegram.org"
 
 class ConfigError(ValueError):
     """A TELEGRAM_* variable is missing or malformed; the message says which and how to fix it."""
@@ -84,10 +95,43 @@ def schedule_tick(adapter: TelegramAdapter, seconds: float = TICK_SECONDS):
     return scheduler
 
 
+async def connect(app, config: TelegramConfig, stop: asyncio.Event) -> bool:
+    """Initialize the Application (getMe) once the Bot API answers; False when stopped before that.
+    InvalidToken (Telegram said 401/404 to this token) is raised: retrying cannot fix it."""
+    delay, attempt = RETRY_FIRST, 1
+    while not stop.is_set():
+        try:
+            await app.initialize()
+            if attempt > 1:
+                log.warning("Telegram Bot API reachable again after %d attempts", attempt)
+            return True
+        except InvalidToken:
+            raise
+        except TelegramError as err:  # NetworkError, TimedOut, a 5xx, a proxy's error page …
+            wait = max(delay, _seconds(err.retry_after)) if isinstance(err, RetryAfter) else delay
+            log.warning("Telegram Bot API at %s unreachable (%s: %s); retrying in %.0f s (attempt %d)",
+                        config.api_base or DEFAULT_API, type(err).__name__, err, wait, attempt)
+        try:
+            await asyncio.wait_for(stop.wait(), wait)
+        except asyncio.TimeoutError:
+            pass
+        delay, attempt = min(delay * 2, RETRY_MAX), attempt + 1
+    log.warning("stopped before the Telegram Bot API answered")
+    return False
+
+
+def _seconds(value) -> float:
+    """RetryAfter.retry_after: an int in PTB 22, a timedelta in later versions."""
+    return value.total_seconds() if hasattr(value, "total_seconds") else float(value)
+
+
 async def serve(adapter: TelegramAdapter, config: TelegramConfig, stop: asyncio.Event, tick: bool = True) -> None:
-    """Run until `stop` is set: publish the menu, take updates by webhook or long polling, tick."""
+    """Run until `stop` is set: connect, publish the menu, take updates by webhook or long polling, tick."""
     app = adapter.app
-    async with app:  # initialize (getMe) … shutdown
+    if not await connect(app, config, stop):
+        await adapter.close()
+        return
+    async with app:  # initialized above … shutdown
         try:
             await adapter.publish_commands()
         except Exception as err:  # a missing menu is no reason not to answer
@@ -127,5 +171,11 @@ def run(ctx: Context, config: TelegramConfig) -> int:
             loop.add_signal_handler(sig, stop.set)
         await serve(adapter, config, stop)
 
-    asyncio.run(main())
+    try:
+        asyncio.run(main())
+    except InvalidToken as err:
+        log.error("Telegram rejected the bot token: %s", err)
+        print("错误：Telegram 不接受 TELEGRAM_BOT_TOKEN（令牌无效或已被撤销）。请向 @BotFather 核对后重试。",
+              file=sys.stderr)
+        return 2
     return 0

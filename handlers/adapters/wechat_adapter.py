@@ -1,25 +1,27 @@
 """The WeChat official account and WeCom app webhook server (aiohttp): `python bot.py wechat | wecom`.
 
-One request: verify and decrypt (wechat_codec) → de-duplicate by MsgId → `dispatch` in a worker
-thread → one passive reply of at most 2,048 bytes, sealed as the request was. WeChat waits 5 s and
-then retries the same MsgId, so the handler gets `deadline` seconds; a slower answer, or a file,
-is acknowledged at once and pushed later through the customer-service / app-message API.
+One request: verify and decrypt (wechat_codec) → refuse a reused (timestamp, nonce) → de-duplicate by
+MsgId → `dispatch` in a worker thread → one passive reply of at most 2,048 bytes, sealed as the
+request was. WeChat waits 5 s and then retries the same MsgId, so the request gets `deadline` seconds
+in all; a slower answer, or a file, is acknowledged at once and pushed later through the
+customer-service / app-message API. The same holds when the database is busy (another process holds
+its write lock): the request is acknowledged in time and its writes are retried in the background.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
-from dataclasses import replace
-from typing import Awaitable, Callable
+from dataclasses import dataclass, replace
+from typing import Callable, Mapping
 
 from aiohttp import web
 
+from db import is_busy
 from handlers import router
 from handlers.adapters.context_pool import ContextPool
-from handlers.adapters.wechat_codec import Inbound, OfficialAccountCodec, Rejected, WeComCodec
-from handlers.adapters.wechat_config import WeChatConfig
-from handlers.adapters.wechat_push import Pusher, build_senders
+from handlers.adapters.wechat_codec import MAX_SKEW, Inbound, OfficialAccountCodec, Rejected, WeComCodec, replay_key
+from handlers.adapters.wechat_push import Pusher
 from handlers.adapters.wechat_text import MORE_WORDS, choices_of, fit, pick, render_all
 from handlers.help import WELCOME
 from handlers.types import Context, Incoming, Reply, Sender
@@ -33,6 +35,17 @@ WORKING_NO_PUSH = "处理时间较长，请稍后回复“更多”查看结果�
 NOT_TEXT = "目前只能处理文字消息。请直接输入问题，或发送“帮助”查看命令。"
 TICK_EVERY, TICK_BUDGET = 30.0, 20.0  # seconds: the scheduler's timer, and how long one tick may send
 ACCESS_LOG = '%a %t "%{User-Agent}i" %s %b %Tf'  # no request line: the query holds users' OpenIDs
+LOCK_PATIENCE = 120.0  # seconds a background write keeps retrying while another process holds the lock
+TICK_BUSY_MS = 500  # the event loop's own connection (the tick) gives up on a held lock quickly
+
+
+@dataclass
+class Request:
+    """One callback's timing: the handler must be done by `until` (loop time), leaving the rest of
+    the deadline for rendering, sealing and the network."""
+
+    until: float
+    acknowledged: bool = False  # "正在生成…" already went out: whatever comes later is pushed
 
 
 class WeChatServer:
@@ -79,7 +92,15 @@ class WeChatServer:
             return self._refuse(Rejected(413, "body over the cap"))
         except Rejected as err:
             return self._refuse(err)
-        text = await self.answer(inbound)
+        loop = asyncio.get_running_loop()
+        req = Request(until=loop.time() + self.deadline - min(0.5, self.deadline * 0.2))
+        job = asyncio.ensure_future(self.receive(inbound, request.query, body, req))
+        try:  # the store may be locked by another process: never wait past WeChat's patience
+            text = await asyncio.wait_for(asyncio.shield(job), self.deadline)
+        except Rejected as err:
+            return self._refuse(err)
+        except asyncio.TimeoutError:
+            text = self._acknowledge(inbound, job, req)
         if not text:
             return web.Response(text="success")  # WeChat's "no reply, do not retry"
         xml = self.codec.seal(inbound.message, text, encrypted, request.query.get("nonce", ""), self.now())
@@ -90,26 +111,76 @@ class WeChatServer:
         return web.Response(status=err.status, text={403: "forbidden", 413: "too large"}.get(err.status, "bad request"))
 
     # -- one message, once -----------------------------------------------------------------------
-    async def answer(self, inbound: Inbound) -> str:
+    async def receive(self, inbound: Inbound, query: Mapping[str, str], body: bytes, req: Request) -> str:
+        """Refuse a reused (timestamp, nonce) carrying another body, then answer (`Rejected` → 403)."""
+        timestamp, nonce, digest = replay_key(query, body)
+        oldest = int(self.now()) - MAX_SKEW  # older pairs are refused by the timestamp check anyway
+        if not await self._write(lambda c: c.store.remember_nonce(self.platform, timestamp, nonce, digest, oldest)):
+            raise Rejected(403, "timestamp and nonce reused with another body (a forged or replayed request)")
+        return await self.answer(inbound, req)
+
+    async def answer(self, inbound: Inbound, req: Request | None = None) -> str:
         """The passive reply text for a callback; a retry (same MsgId) gets the first answer again."""
         msg = inbound.incoming
         if inbound.kind == "ignore" or msg is None:
             return ""
+        req = req or Request(until=asyncio.get_running_loop().time() + self.deadline)
         key, now = msg.event_key or "", self.ctx.now().isoformat(timespec="seconds")
-        if not await self.pool.run(lambda c: c.store.claim_event(self.platform, key, now)):
+        if not await self._write(lambda c: c.store.claim_event(self.platform, key, now)):
             return await self._cached(key)
         done = self._inflight[key] = asyncio.get_running_loop().create_future()
         text = ""
         try:
-            text = await self._first_answer(inbound.kind, msg)
+            text = await self._first_answer(inbound.kind, msg, req)
         except Exception:  # the store failed, say; dispatch itself never raises
             log.exception("%s message %s could not be answered", self.platform, key)
             text = "抱歉，处理这条消息时出错了，已记录。请稍后再试。"
         finally:
             done.set_result(text)
-            await self.pool.run(lambda c: c.store.save_event_reply(self.platform, key, {"text": text}))
             self._inflight.pop(key, None)
+            # for retries (another process polls it); saved after the answer goes, not before
+            self.pusher.track(self._write(lambda c: c.store.save_event_reply(self.platform, key, {"text": text})))
         return text
+
+    async def _write(self, fn: Callable[[Context], object]):
+        """A store write in a worker, tried again while another process holds the database's write lock
+        (each try waits the store's busy timeout): a busy database delays a message, it never loses it."""
+        give_up = time.monotonic() + LOCK_PATIENCE
+        while True:
+            try:
+                return await self.pool.run(fn)
+            except Exception as err:
+                if not is_busy(err) or time.monotonic() > give_up:
+                    raise
+                log.warning("%s: the database is busy (%s); trying again", self.platform, err)
+                await asyncio.sleep(0.2)
+
+    def _acknowledge(self, inbound: Inbound, job: asyncio.Future, req: Request) -> str:
+        """The deadline passed before the answer (the database was busy): say it is coming, then push
+        what the job produces — a late dispatch pushes its own replies (`_finish_late`)."""
+        req.acknowledged = True
+        msg, can_push = inbound.incoming, self.pusher.can_reach(self.platform)
+
+        def finished(fut: asyncio.Future) -> None:
+            if fut.cancelled():
+                return
+            if (err := fut.exception()) is not None:
+                log.warning("%s message refused or failed after it was acknowledged: %s", self.platform, err)
+                return
+            text = fut.result()
+            if msg is None or not text or text in (WORKING, WORKING_NO_PUSH):
+                return
+            if can_push:
+                self.pusher.later(Reply(text, platform=self.platform, chat_id=msg.user_id))
+            else:
+                self.pusher.track(self._save_page(msg.user_id, text, []))
+
+        job.add_done_callback(finished)
+        if msg is None or inbound.kind == "ignore":
+            return ""
+        log.warning("%s message %s not answered within %.1f s (busy database?): acknowledged, answer follows",
+                    self.platform, msg.event_key, self.deadline)
+        return WORKING if can_push else WORKING_NO_PUSH
 
     async def _cached(self, key: str) -> str:
         """A retry: wait for the first delivery's answer (this process or another), then repeat it."""
@@ -126,7 +197,7 @@ class WeChatServer:
                 return (saved or {}).get("text", "")
             await asyncio.sleep(0.05)
 
-    async def _first_answer(self, kind: str, msg: Incoming) -> str:
+    async def _first_answer(self, kind: str, msg: Incoming, req: Request) -> str:
         if kind == "unsupported":
             return NOT_TEXT
         page = await self.pool.run(lambda c: c.store.pending_page(self.platform, msg.user_id))
@@ -141,7 +212,10 @@ class WeChatServer:
             msg = replace(msg, text=chosen)  # "2" picks the second offered choice
         work = self.pool.run(self.dispatch, msg)
         try:
-            replies = await asyncio.wait_for(asyncio.shield(work), self.deadline)
+            left = req.until - asyncio.get_running_loop().time()
+            if req.acknowledged or left <= 0:
+                raise asyncio.TimeoutError
+            replies = await asyncio.wait_for(asyncio.shield(work), left)
         except asyncio.TimeoutError:
             return self._finish_late(msg, work)
         text = await self._passive(msg, replies, page)
@@ -214,32 +288,3 @@ def subscribe_robots(ctx: Context, names: tuple[str, ...]) -> None:
         if sub["platform"] == "wecom" and sub["chat_id"].startswith("robot:") and sub["chat_id"][6:] not in names:
             log.warning("robot %s is no longer configured: its group is unsubscribed", sub["chat_id"][6:])
             ctx.store.unsubscribe("wecom", sub["chat_id"])
-
-
-def build_server(ctx: Context, product: str, config: WeChatConfig | None = None, *,
-                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep, **kwargs) -> WeChatServer:
-    """The server for "wechat" or "wecom", configured from `ctx.settings.env`, with the scheduler's
-    tick on its timer sending through this server's senders (`sleep` lets tests move a fake clock)."""
-    from handlers.scheduler import Scheduler
-
-    config = config or WeChatConfig.from_env(ctx.settings.env, product)
-    if product == "wechat":
-        codec: OfficialAccountCodec | WeComCodec = OfficialAccountCodec(config.token, config.aes_key, config.app_id)
-    else:
-        codec = WeComCodec(config.token, config.aes_key, config.app_id)
-    senders = build_senders(ctx, config)
-    # The tick runs on the event loop with ctx's own connection; request workers have theirs (ContextPool).
-    scheduler = Scheduler(ctx, senders, sleep=sleep)
-    kwargs.setdefault("tick", lambda: scheduler.tick(budget=TICK_BUDGET))
-    return WeChatServer(ctx, codec, senders, robots=tuple(r.name for r in config.robots), **kwargs)
-
-
-def serve(ctx: Context, product: str, host: str | None = None, port: int | None = None) -> int:
-    """Run the webhook until interrupted (listens on 127.0.0.1 unless told otherwise)."""
-    config = WeChatConfig.from_env(ctx.settings.env, product)
-    server = build_server(ctx, product, config)
-    host, port = host or config.host, port or config.port
-    log.warning("%s webhook listening on http://%s:%d/%s (push: %s, robots: %s)", product, host, port, product,
-                "on" if server.pusher.can_reach(product) else "off", ", ".join(server.robots) or "none")
-    web.run_app(server.app(), host=host, port=port, access_log_format=ACCESS_LOG, print=None)
-    return 0

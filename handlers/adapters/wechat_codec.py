@@ -1,12 +1,15 @@
 """Verify, decrypt and parse WeChat / WeCom callbacks and seal passive replies — all through wechatpy.
 
 Every way a request can be wrong ends in `Rejected(status, reason)`: 403 for a bad signature, a
-stale timestamp (a replay) or a message for another account; 400 for anything malformed, including
-XML with a DTD, whose entity tricks (billion laughs, XXE) wechatpy's xmltodict refuses by raising
-ValueError('entities are disabled') — which, uncaught, would be a 500.
+stale timestamp (a replay), a plaintext body when the AES key is configured (a downgrade: the plain
+signature does not cover the body) or a message for another account; 400 for anything malformed,
+including XML with a DTD, whose entity tricks (billion laughs, XXE) wechatpy's xmltodict refuses by
+raising ValueError('entities are disabled') — which, uncaught, would be a 500. A reused
+(timestamp, nonce) is caught by the server, which keeps them in the store (`replay_key`).
 """
 from __future__ import annotations
 
+import hashlib
 import struct
 from dataclasses import dataclass
 from typing import Any, Mapping
@@ -56,6 +59,11 @@ def check_fresh(timestamp: str | None, now: float) -> None:
         raise Rejected(400, "missing or non-numeric timestamp") from None
     if abs(now - ts) > MAX_SKEW:
         raise Rejected(403, f"stale timestamp ({int(now - ts)} s off)")
+
+
+def replay_key(query: Mapping[str, str], body: bytes) -> tuple[int, str, str]:
+    """(timestamp, nonce, body digest) of a request that `open` accepted (both parameters present)."""
+    return int(query["timestamp"]), query["nonce"], hashlib.sha256(body).hexdigest()
 
 
 def refuse_dtd(body: bytes) -> None:
@@ -150,6 +158,8 @@ class OfficialAccountCodec:
         encrypted = query.get("encrypt_type", "raw") == "aes"
         if not encrypted:
             self._verify(query, now)
+            if self.crypto is not None:  # safe and compatible mode both send encrypt_type=aes
+                raise Rejected(403, "plaintext body although WECHAT_AES_KEY is set (downgrade)")
             return _parse(wechatpy.parse_message, body, self.platform), False
         if self.crypto is None:
             raise Rejected(400, "safe-mode message but WECHAT_AES_KEY is not set")

@@ -15,7 +15,6 @@ import asyncio
 import hashlib
 import io
 import logging
-import re
 from typing import Any, Callable
 
 import requests
@@ -25,6 +24,7 @@ from wechatpy.exceptions import WeChatClientException
 from handlers.adapters.wechat_codec import wecom_api
 from handlers.adapters.wechat_config import WeChatConfig
 from handlers.adapters.wechat_text import TEXT_LIMIT, render, split
+from handlers.log_redaction import RedactSecrets
 from handlers.ratelimit import Limit, RateLimiter
 from handlers.types import Attachment, Reply, SendResult, Sender
 
@@ -35,16 +35,8 @@ REQUEST_TIMEOUT = 10.0
 Part = tuple[str, Any]  # ("text", str) | ("markdown", str) | ("photo" | "document", Attachment)
 
 
-class RedactSecrets(logging.Filter):
-    """urllib3 logs every request URL at DEBUG — with wechatpy's `secret=` / `access_token=` in it."""
-
-    PATTERN = re.compile(r"\b((?:corp)?secret|access_token|key)=[^&\s\"']+")
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.msg, record.args = self.PATTERN.sub(r"\1=***", record.getMessage()), None
-        return True
-
-
+# urllib3 logs every request URL at DEBUG — with wechatpy's `secret=` / `access_token=` in it. bot.py
+# installs the full filter on every handler; this one also covers code that never ran bot.py's set-up.
 logging.getLogger("urllib3.connectionpool").addFilter(RedactSecrets())
 
 

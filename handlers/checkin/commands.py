@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from handlers.checkin.common import Member, current_member, day_label, display_name, utc_now
 from handlers.checkin.link import LINKER, NO_LINK_FIELDS, Link
 from handlers.checkin.parse import CheckinText, InputError, leading_range, parse_checkin, parse_leave
-from handlers.router import command, observe
-from handlers.types import Choice, Context, Incoming, Reply
+from handlers.router import command, observe, refusal
+from handlers.types import ADMIN, GROUP_ADMIN, Choice, Context, Incoming, Reply
 
 EDIT = ("修改", "edit", "更正")
 HISTORY = ("历史", "history", "记录")
@@ -25,7 +25,7 @@ HOW_TO_FIX = "关联不对？发送“打卡 修改 #条目关键词”更正，
 def learn_group_roster(ctx: Context, msg: Incoming) -> None:
     """Whoever speaks in a group belongs to its org, so 今日 and the nudge know who has not checked in.
     Admins are not enrolled by speaking (they supervise); they join like anyone by checking in."""
-    if msg.in_group and msg.user_id and not ctx.is_admin(msg):
+    if msg.in_group and msg.user_id and not ctx.manages_chat(msg):
         current_member(ctx, msg, join_group=True)
 
 
@@ -221,8 +221,9 @@ def _set_timezone(ctx: Context, msg: Incoming, member: Member, zone: str) -> Rep
         return Reply("您还没有单位。请先在单位的群里打卡，或私聊发送“单位 名称”。")
     if not zone:
         return Reply(f"单位“{member.org['name']}”的时区：{member.org['timezone']}。管理员可发送“单位 时区 Asia/Urumqi”修改。")
-    if not ctx.is_admin(msg):
-        return Reply("只有管理员可以修改单位的时区。")
+    if not ctx.manages_chat(msg):  # in a group: its own org; a named org (private chat): global admins
+        need = GROUP_ADMIN if msg.in_group else ADMIN
+        return Reply(refusal(msg, "修改单位的时区", need))
     try:
         ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError):

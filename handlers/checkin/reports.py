@@ -1,7 +1,8 @@
 """进度 / 今日 / 周报 / 导出: a member's own week and streak, the org's day, the chart and the workbook.
 
-Admins (Context.is_admin: console operator, group admins, configured admins) see their org; everyone
-else sees only their own check-ins. Streaks and the “未打卡” counts skip Saturdays and Sundays that have
+Whoever manages the chat (Context.manages_chat: a group's own admins, in that group; global admins)
+sees the org — a group's org in the group, their own org elsewhere; everyone else sees only their own
+check-ins. Streaks and the “未打卡” counts skip Saturdays and Sundays that have
 no check-in (a weekend check-in still counts) and excused days — the workday calendar proper belongs
 to the reminders.
 """
@@ -71,7 +72,7 @@ def progress(ctx: Context, msg: Incoming, args: str) -> Reply:
 def today(ctx: Context, msg: Incoming, args: str) -> Reply:
     """查看今天谁打了卡、谁没打、谁请假（管理员看全单位，成员看自己）。"""
     me = current_member(ctx, msg)
-    if not ctx.is_admin(msg):
+    if not ctx.manages_chat(msg):
         row = ctx.store.checkin_of(me.id, me.today)
         if row:
             return Reply(f"今天是{day_label(me.today)}，您已打卡：{row['text']}")
@@ -98,7 +99,7 @@ def today(ctx: Context, msg: Incoming, args: str) -> Reply:
 
 def _scope(ctx: Context, msg: Incoming, me: Member) -> tuple[str, list[dict], bool]:
     """(name, members, whole org?) — the org for admins who have one, else just the member."""
-    if ctx.is_admin(msg) and me.org is not None:
+    if ctx.manages_chat(msg) and me.org is not None:
         return me.org["name"], ctx.store.org_members(me.org["id"]), True
     mine = {"identity_id": me.id, "platform": me.identity["platform"],
             "platform_user_id": me.identity["platform_user_id"], "name": me.identity.get("name")}
