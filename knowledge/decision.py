@@ -27,7 +27,7 @@ DENSE_WEIGHT = 6.0  # fused score per unit of cosine above the question's backgr
 STANDOUT_WEIGHT = 8.0  # … and per unit above the best passage of any other item
 STANDOUT_CAP = 0.05
 CROSS_LINGUAL = 2.0  # English question, Chinese passages: the glossary's words are few, meaning counts double
-SUPPORT = 0.1  # a passage needs at least this lexical score to earn dense credit
+SUPPORT = 0.2  # a passage needs at least this lexical score to earn dense credit
 VETO = -0.015  # the fused choice this far below the background: the signals disagree, decline
 
 

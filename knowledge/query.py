@@ -99,6 +99,10 @@ class Analyzer:
         # The places each region's documents name in their issuer (东莞市第一中学 → 东莞): a question
         # or an asker naming the place is about those regions too.
         self.region_places = {r: frozenset(p) for r, p in (region_places or {}).items() if p}
+        self._place_regions: dict[str, list[str]] = {}  # the same, inverted: place → regions (sorted)
+        for region, names in sorted(self.region_places.items()):
+            for name in names:
+                self._place_regions.setdefault(name, []).append(region)
         places = lexicon.places()
         self.region_provinces = frozenset(places[r].province for r in regions if r in places and places[r].province)
         self.places_in_corpus = places_in_corpus
@@ -169,7 +173,8 @@ class Analyzer:
         for place in lexicon.find_places(text):
             regions = self.regions_for(place)
             if regions:
-                q.regions += [r for r in regions if r not in q.regions]
+                seen = set(q.regions)
+                q.regions += [r for r in regions if r not in seen]
                 text = text.replace(place, " ")
             elif place not in self.places_in_corpus and not self._province_of_region(place):
                 q.unknown_places.append(place)
@@ -183,7 +188,7 @@ class Analyzer:
     def regions_for(self, place: str) -> list[str]:
         """The regions a place stands for: itself, and the regions whose issuer it names."""
         out = [place] if place in self.region_set else []
-        out += sorted(r for r, names in self.region_places.items() if place in names and r != place)
+        out += [r for r in self._place_regions.get(place, ()) if r != place]
         if out:
             return out
         for region in self.regions if len(self.regions) < 50 else ():

@@ -70,7 +70,8 @@ def _documents_for(kb, q: Query) -> list[str] | None:
     """The documents a question is restricted to (None: all); [] when its region/year has none."""
     if not q.regions and not q.doc_years:
         return None
-    docs = [d for d in kb.docs.values() if not q.regions or d["region"] in q.regions]
+    wanted = set(q.regions)  # a place can stand for many regions (every school of a city): a set
+    docs = [d for d in kb.docs.values() if not wanted or d["region"] in wanted]
     if q.doc_years:
         docs = [d for d in docs if d["year"] in q.doc_years]
     elif q.regions and q.years:
