@@ -23,7 +23,7 @@ from handlers.types import Context, Settings
 log = logging.getLogger("bot")
 
 
-def build_context(settings: Settings, index: bool = True) -> Context:
+def build_context(settings: Settings, index: bool = True, faq: bool = True) -> Context:
     """Open the store, index the bundled plans on first start, and load the knowledge base."""
     from db import Store
     from knowledge.base import KnowledgeBase
@@ -38,10 +38,10 @@ def build_context(settings: Settings, index: bool = True) -> Context:
 
         ensure_vectors(store, embedder)  # the bundled plans' vectors ship with them: nothing is embedded
     kb = KnowledgeBase(store, settings.data_dir, embedder)
-    if (report and report.indexed) or (index and not store.faq_count("generated")):
-        from knowledge import faq
+    if index and faq:  # in line for a small corpus, else in the background: a start never waits long for the FAQ
+        from knowledge.faq_build import keep_current
 
-        faq.rebuild(kb)
+        keep_current(kb, settings.data_dir, changed=bool(report and report.indexed))
     return Context(store=store, kb=kb, settings=settings)
 
 
@@ -168,21 +168,21 @@ def cmd_ingest(args, settings: Settings) -> int:
     if report.indexed and embedder is not None:
         print(f"语义向量：新算 {ensure_vectors(store, embedder, progress=sys.stderr)} 段。")
     if report.indexed:
-        from knowledge import faq
+        from knowledge import faq_build
         from knowledge.base import KnowledgeBase
 
-        print(f"常见问题已按新文件重建：{faq.rebuild(KnowledgeBase(store, settings.data_dir, embedder))} 条。")
+        print(f"常见问题已按新文件重建：{faq_build.generate(KnowledgeBase(store, settings.data_dir, embedder))} 条。")
     # A file of a format ingest does not read, met in a folder, is skipped and named but is no
     # failure; a file that should have been read and was not (damaged, a scan, named on its own) is.
     return 1 if report.failed else 0
 
 
 def cmd_faq(args, settings: Settings) -> int:
-    from knowledge import faq, faq_io
+    from knowledge import faq_build, faq_io
 
-    ctx = build_context(settings)
+    ctx = build_context(settings, faq=args.action != "build")
     if args.action == "build":
-        print(f"已生成 {faq.rebuild(ctx.kb)} 条常见问题（管理员整理的条目保持不变）。")
+        print(f"已生成 {faq_build.generate(ctx.kb)} 条常见问题（管理员整理的条目保持不变）。")
     elif args.action in ("export", "import") and not args.file:
         print(f"请给出文件：python bot.py faq {args.action} FILE.yaml", file=sys.stderr)
         return 2
@@ -195,6 +195,7 @@ def cmd_faq(args, settings: Settings) -> int:
         except faq_io.FaqFileError as err:
             print(f"未导入（文件有误，什么都没有改）：{err}", file=sys.stderr)
             return 1
+        ctx.kb.reload_faq()  # embeds the imported entries now, not at a running bot's next question
         print(f"已导入：新增 {added} 条，更新 {updated} 条。")
     else:
         for e in ctx.store.faq_entries():

@@ -1,8 +1,9 @@
 """The FAQ: entries (generated from the plans, or curated by admins), their phrasings and regional
-answers; and the log of questions the assistant could not answer well, for admins to learn from."""
+answers, and the record of generation attempts. The table of questions the assistant could not
+answer well (ask_log) is created here; its verbs and groups live in db/misses.py."""
 from __future__ import annotations
 
-import json
+import hashlib
 from typing import Iterable
 
 from sqlite_utils.migrations import Migrations
@@ -36,19 +37,65 @@ def m001_faq_and_ask_log(db) -> None:
     db["ask_log"].create_index(["at"])
 
 
+@migrations()
+def m002_listed_and_build_record(db) -> None:
+    # listed: the entry's question reads naturally and is shown in the browse list (it matches either way)
+    db["faq_entry"].add_column("listed", int, not_null_default=1)
+    # one row per generation attempt, so a rebuild that failed or was cut off is not retried on every start
+    db["faq_build"].create({"id": int, "version": str, "status": str, "started_at": str, "finished_at": str,
+                            "pid": int, "detail": str}, pk="id")
+
+
 class FaqMixin:
     migrations = migrations
 
     def replace_generated_faq(self, entries: Iterable[dict], now: str = "") -> int:
         """Swap the generated entries for a new set (curated ones are untouched); returns the count."""
-        n = 0
+        entries = list(entries)
         with self.lock, self.db.atomic():
-            ids = [r[0] for r in self.db.execute("SELECT id FROM faq_entry WHERE kind = ?", [GENERATED])]
-            self._delete_entries(ids)
-            for entry in entries:
-                self._insert_entry(GENERATED, entry, now)
-                n += 1
-        return n
+            self.db.execute("DELETE FROM faq_phrasing WHERE entry_id IN (SELECT id FROM faq_entry WHERE kind = ?)",
+                            [GENERATED])
+            self.db.execute("DELETE FROM faq_source WHERE entry_id IN (SELECT id FROM faq_entry WHERE kind = ?)",
+                            [GENERATED])
+            self.db.execute("DELETE FROM faq_entry WHERE kind = ?", [GENERATED])
+            first = (self.db.execute("SELECT max(id) FROM faq_entry").fetchone()[0] or 0) + 1
+            ids = range(first, first + len(entries))
+            self.db["faq_entry"].insert_all(
+                ({"id": i, "kind": GENERATED, "question": e["question"], "answer": e.get("answer"),
+                  "section": e.get("section", ""), "source_key": e.get("source_key", ""),
+                  "created_at": now, "updated_at": now, "listed": int(e.get("listed", True))}
+                 for i, e in zip(ids, entries)), batch_size=500)
+            self.db["faq_phrasing"].insert_all(
+                ({"entry_id": i, "text": t} for i, e in zip(ids, entries)
+                 for t in dict.fromkeys([e["question"], *e.get("phrasings", [])])), batch_size=500)
+            self.db["faq_source"].insert_all(
+                ({"entry_id": i, "position": n, "region": src.get("region"), "doc_key": src.get("doc_key"),
+                  "passage_id": src.get("passage_id")} for i, e in zip(ids, entries)
+                 for n, src in enumerate(e.get("sources", []))), batch_size=500)
+        return len(entries)
+
+    def faq_build_begin(self, version: str, started_at: str, pid: int) -> int:
+        """Record that a generation from documents `version` started; returns the attempt's id."""
+        with self.lock, self.db.atomic():
+            return self.db["faq_build"].insert({"version": version, "status": "running", "started_at": started_at,
+                                                "pid": pid}).last_pk
+
+    def faq_build_end(self, attempt: int, status: str, finished_at: str, detail: str = "") -> None:
+        with self.lock, self.db.atomic():
+            self.db["faq_build"].update(attempt, {"status": status, "finished_at": finished_at, "detail": detail[:500]})
+
+    def faq_build_attempts(self, version: str) -> list[dict]:
+        """The generation attempts from documents `version`, latest first."""
+        return list(self.db["faq_build"].rows_where("version = ?", [version], order_by="id desc"))
+
+    def faq_build_last_done(self) -> dict | None:
+        rows = list(self.db["faq_build"].rows_where("status = 'done'", order_by="id desc", limit=1))
+        return rows[0] if rows else None
+
+    def document_version(self) -> str:
+        """What the indexed documents are (keys and contents), as one string to compare."""
+        rows = self.db.execute("SELECT key, sha1 FROM document ORDER BY key").fetchall()
+        return hashlib.sha1(repr(rows).encode("utf-8")).hexdigest()[:16]
 
     def _insert_entry(self, kind: str, entry: dict, now: str) -> int:
         entry_id = self.db["faq_entry"].insert({
@@ -141,22 +188,3 @@ class FaqMixin:
         for r in self.db["faq_source"].rows_where(order_by="entry_id, position"):
             out.setdefault(r["entry_id"], []).append(r)
         return out
-
-    def log_question(self, at: str, platform: str, region: str | None, question: str, norm: str,
-                     decision: str, score: float, candidates: list) -> None:
-        with self.lock:
-            self.db["ask_log"].insert({"at": at, "platform": platform, "region": region, "question": question[:500],
-                                       "norm": norm[:500], "decision": decision, "score": round(score, 4),
-                                       "candidates": json.dumps(candidates, ensure_ascii=False)})
-            self.db.conn.commit()
-
-    def logged_questions(self, since: str = "", unresolved: bool = True) -> list[dict]:
-        where = "at >= ?" + (" AND resolved_by IS NULL" if unresolved else "")
-        return list(self.db["ask_log"].rows_where(where, [since], order_by="id"))
-
-    def resolve_questions(self, log_ids: list[int], entry_id: int) -> None:
-        """Mark logged questions as answered by a (new) curated entry."""
-        with self.lock:
-            self.db.execute(f"UPDATE ask_log SET resolved_by = ? WHERE id IN ({','.join('?' * len(log_ids))})",
-                            [entry_id, *log_ids])
-            self.db.conn.commit()

@@ -20,6 +20,7 @@ from db.checkins import CheckinsMixin
 from db.events import EventsMixin
 from db.faq import FaqMixin
 from db.knowledge import KnowledgeMixin
+from db.misses import MissesMixin
 from db.orgs import OrgsMixin
 from db.outbox import OutboxMixin
 from db.pages import PagesMixin
@@ -42,7 +43,7 @@ def is_busy(err: BaseException) -> bool:
 
 # Listed in dependency order: migration sets are applied in this order (checkins reference identity).
 class Store(ProfilesMixin, EventsMixin, KnowledgeMixin, OrgsMixin, CheckinsMixin, OutboxMixin, RemindersMixin,
-            FaqMixin, PagesMixin, VectorsMixin, ReplayMixin):
+            FaqMixin, MissesMixin, PagesMixin, VectorsMixin, ReplayMixin):
     """One SQLite database (a file in WAL mode, or memory for tests) with the domain verbs."""
 
     def __init__(self, path: str | Path = ":memory:"):
@@ -93,7 +94,7 @@ class Store(ProfilesMixin, EventsMixin, KnowledgeMixin, OrgsMixin, CheckinsMixin
         return tuple(self.db.execute(
             "SELECT (SELECT count(*) FROM document), (SELECT max(indexed_at) FROM document), "
             "(SELECT count(*) FROM faq_entry), (SELECT max(id) FROM faq_entry), "
-            "(SELECT max(updated_at) FROM faq_entry)").fetchone())
+            "(SELECT max(updated_at) FROM faq_entry), (SELECT max(id) FROM faq_build)").fetchone())
 
     def close(self) -> None:
         self.db.close()

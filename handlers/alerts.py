@@ -14,12 +14,11 @@ import re
 
 from handlers.scheduler import NORMAL_PRIORITY, kind, planner
 from handlers.types import Context
-from knowledge.facts import find_deadlines
+from knowledge.plan_deadlines import FINDER_VERSION, PlanDeadline, plan_deadlines
 
 DEFAULT_LEADS = (7, 3, 1, 0)
 DEFAULT_ALERT_AT = "09:00"
 END_OF_DAY = dt.time(23, 59, 59)
-FINDER_VERSION = "1"  # bump when the finder changes, so the plans' deadlines are read again
 
 
 def default_leads(ctx: Context) -> str:
@@ -147,50 +146,27 @@ def alert_text(ctx: Context, d: dict, lead, now: dt.datetime) -> str:
 # ------------------------------------------------------------ deadlines found in the plans
 
 def sync_plan_deadlines(ctx: Context, now: dt.datetime) -> int:
-    """Re-read the plans' deadlines when the documents changed since the last sync."""
+    """Re-read the plans' deadlines (knowledge/plan_deadlines.py) when the documents changed since the
+    last sync, and give each its alert schedule."""
     store = ctx.store
     fingerprint = hashlib.sha1(f"{FINDER_VERSION}|{store.plans_fingerprint()}".encode()).hexdigest()
     if store.mark("plan_deadlines") == fingerprint:
         return 0
-    rows = []
-    for p in store.plan_passages():
-        issued = dt.date.fromisoformat(p["doc_date"]) if p["doc_date"] else None
-        for fact in find_deadlines(p["text"], p["doc_year"], issued):
-            row = _plan_row(ctx, p, fact, now)
-            if row:
-                rows.append(row)
-    added = store.sync_plan_deadlines(list({r["source_key"]: r for r in rows}.values()), now)
+    rows = [_plan_row(ctx, d, now) for d in plan_deadlines(store.plan_passages())]
+    added = store.sync_plan_deadlines(rows, now)
     store.set_mark("plan_deadlines", fingerprint)
     return added
 
 
-def _plan_row(ctx: Context, p: dict, fact, now: dt.datetime) -> dict | None:
-    title = obligation(p["text"], fact.text)
-    if not title:
-        return None
-    due_at = due_instant(fact.date, fact.time, ctx)
-    key = hashlib.sha1(f"{p['doc_key']}|{fact.date}|{title}".encode()).hexdigest()[:16]
-    row = dict(title=title, due_at=due_at, due_date=fact.date.isoformat(),
-               due_time=fact.time.strftime("%H:%M") if fact.time else None, due_text=re.sub(r"\s+", "", fact.text),
-               leads=default_leads(ctx), alert_time=default_alert_at(ctx), region=p["region"] or None,
-               source_key=f"plan:{p['doc_key']}:{key}", doc_key=p["doc_key"], doc_title=p["doc_title"],
-               doc_year=p["doc_year"], section=p["section"], excerpt=p["text"][:300], source="plan", id=0)
+def _plan_row(ctx: Context, d: PlanDeadline, now: dt.datetime) -> dict:
+    row = dict(title=d.title, due_at=due_instant(d.date, d.time, ctx), due_date=d.date.isoformat(),
+               due_time=d.time.strftime("%H:%M") if d.time else None, due_text=d.due_text,
+               leads=default_leads(ctx), alert_time=default_alert_at(ctx), region=d.region,
+               source_key=d.key, doc_key=d.doc_key, doc_title=d.doc_title, doc_year=d.doc_year,
+               section=d.section, excerpt=d.excerpt, source="plan", id=0)
     return dict(row, next_alert_at=next_alert_after(row, ctx, now))
 
 
 def _instant(value: dt.datetime | str) -> dt.datetime:
     return value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(value)
 
-
-def obligation(sentence: str, date_text: str, limit: int = 60) -> str:
-    """The clause that holds the date (with the next one when the date stands alone), shortened."""
-    compact = re.sub(r"\s+", "", sentence)
-    date_compact = re.sub(r"\s+", "", date_text)
-    clauses = [c for c in re.split(r"[，,；;。]", compact) if c]
-    for i, clause in enumerate(clauses):
-        if date_compact in clause:
-            text = clause
-            if len(clause) - len(date_compact) <= 4 and i + 1 < len(clauses):
-                text = f"{clause}，{clauses[i + 1]}"
-            return text if len(text) <= limit else text[: limit - 1] + "…"
-    return ""

@@ -5,6 +5,7 @@ import unicodedata
 
 from handlers.router import command
 from handlers.types import Choice, Context, Incoming, Reply
+from knowledge.unanswered import log_miss
 
 MAX_QUESTION = 500
 CONFIDENT = 0.66  # answers scoring less are logged for the admins' 未答 list
@@ -31,8 +32,8 @@ def ask(ctx: Context, msg: Incoming, args: str) -> Reply:
     answer = ctx.kb.ask(args, region)
     if not answer.matched or answer.decision == "choices" or answer.score < CONFIDENT:
         # Learning from misses: what was asked and how it went, not who asked it.
-        ctx.store.log_question(ctx.now().isoformat(timespec="seconds"), msg.platform, region, args.strip(),
-                               answer.norm, answer.decision, answer.score, answer.candidates)
+        log_miss(ctx.store, getattr(ctx.kb, "embedder", None), ctx.now().isoformat(timespec="seconds"),
+                 msg.platform, region, args, answer)
     return Reply(answer.text, choices=tuple(Choice(label, cmd) for label, cmd in answer.choices),
                  data=answer.as_json())
 

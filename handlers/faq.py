@@ -5,7 +5,7 @@ import re
 
 from handlers.router import ADMIN, command, refusal
 from handlers.types import Context, Incoming, Reply
-from knowledge.unanswered import group_misses
+from knowledge import unanswered as misses
 
 PAGE = 10
 SUB = {"添加": "add", "add": "add", "修改": "edit", "edit": "edit", "删除": "delete", "delete": "delete",
@@ -28,7 +28,7 @@ def faq(ctx: Context, msg: Incoming, args: str) -> Reply:
 
 
 def _list(ctx: Context, rest: str) -> Reply:
-    entries = ctx.store.faq_entries()
+    entries = [e for e in ctx.store.faq_entries() if e.get("listed", 1)]  # questions a person would ask
     first_seen: dict[str, int] = {}
     for e in entries:
         first_seen.setdefault(e["section"] or "", e["id"])
@@ -107,27 +107,34 @@ def _now(ctx: Context) -> str:
 @command("未答", "unanswered", roles=(ADMIN,))
 def unanswered(ctx: Context, msg: Incoming, args: str) -> Reply:
     """查看答不上来的问题（相似的合为一组，问得多的在前）；“未答 采纳 组号 答案”把一组变成常见问题。"""
-    groups = group_misses(ctx.store.logged_questions())
+    misses.tidy(ctx.store, getattr(ctx.kb, "embedder", None), ctx.now(), _retention_days(ctx))
     head, _, rest = args.strip().partition(" ")
     if head in ("采纳", "adopt"):
-        m = re.match(r"(\d+)\s+(.+)$", rest.strip(), re.S)
+        m = re.match(r"(\d{1,4})\s+(.+)$", rest.strip(), re.S)
         if not m:
             return Reply("格式：未答 采纳 组号 答案")
         n = int(m.group(1))
+        groups = misses.groups(ctx.store, limit=max(n, 1))
         if not 1 <= n <= len(groups):
             return Reply(f"没有第{n}组。发送“未答”查看分组。")
         group = groups[n - 1]
         entry_id = ctx.store.add_faq(group.question, m.group(2).strip(), list(group.wordings), _now(ctx))
-        ctx.store.resolve_questions(group.log_ids, entry_id)
+        ctx.store.resolve_miss_group(group.id, entry_id)
         ctx.kb.reload_faq()
         return Reply(f"已把第{n}组（{group.count}次提问）加为常见问题 #{entry_id}：{group.question}")
+    groups = misses.groups(ctx.store, limit=15)
     if not groups:
         return Reply("目前没有答不上来的问题。")
     lines = ["答不上来或把握不大的问题（按提问次数）："]
-    for i, g in enumerate(groups[:15], 1):
+    for i, g in enumerate(groups, 1):
         others = [w for w in g.wordings if w != g.question][:2]
         region = f"，地区：{'、'.join(sorted(g.regions))}" if g.regions else ""
         lines.append(f"{i}. （{g.count}次{region}，最近 {g.last_at[:10]}）{g.question}")
         lines += [f"     也问成：{w}" for w in others]
     lines.append("把一组变成常见问题：未答 采纳 组号 答案")
     return Reply("\n".join(lines))
+
+
+def _retention_days(ctx: Context) -> int:
+    value = (ctx.settings.env or {}).get("TUANWU_MISS_DAYS", "")
+    return int(value) if value.strip().isdigit() else misses.RETENTION_DAYS

@@ -27,6 +27,7 @@ from knowledge.faq_index import FAQ_ANSWER, FaqIndex, FaqMatch
 from knowledge.ingest.meta import places_of
 from knowledge.query import Analyzer
 from knowledge.query import Query
+from knowledge.decision import settled
 from knowledge.search import Hit, Result, out_of_scope, search
 
 
@@ -36,6 +37,15 @@ class KnowledgeBase:
         self.store = store
         self.semantic = Semantic(store, embedder)
         self.reload()
+
+    @property
+    def embedder(self) -> Embedder | None:
+        """The embedder of the semantic layer (None when off, or after it failed)."""
+        return self.semantic.embedder
+
+    @embedder.setter
+    def embedder(self, embedder: Embedder | None) -> None:
+        self.semantic = Semantic(self.store, embedder)
 
     def refresh(self) -> None:
         """Reload when another process or worker re-indexed the plans or edited the FAQ (checked at
@@ -78,7 +88,7 @@ class KnowledgeBase:
 
     def reload_faq(self) -> None:
         """Re-read the FAQ entries (after a build, an import or an admin's edit)."""
-        self.faq = FaqIndex(self.store)
+        self.faq = FaqIndex(self.store, self.embedder)
         self._version = self.store.knowledge_version()
         self._checked = time.monotonic()
         self.mentions_year.cache_clear()
@@ -184,23 +194,22 @@ class KnowledgeBase:
         """FAQ first (question-to-question), then the passages; the same decline rules for both."""
         self.refresh()
         q = self.analyzer.analyze(question, region)
-        faq_ok = q.lang == "zh" and not out_of_scope(self, q)
-        if faq_ok:
+        faq_first = q.lang == "zh" and not out_of_scope(self, q)
+        if faq_first:
             match = self.faq.match(question)
             if match and match.similarity >= FAQ_ANSWER:
                 answer = self._faq_answer(match, q, region)
                 if answer is not None:
                     return answer
         result = search(self, q, region)
-        match_vector = getattr(self.faq, "match_vector", None)  # the FAQ's own calibrated cosine match
-        if faq_ok and result.qvec is not None and match_vector is not None:
-            # The semantic path ran, so the question has a vector: a curated entry found by its meaning
-            # wins; a generated one answers only what the passages could not.
-            match = match_vector(result.qvec)
-            if match and (match.kind == "curated" or result.decision != "answer"):
-                answer = self._faq_answer(match, q, region)
-                if answer is not None:
-                    return answer
+        if faq_first and self.semantic.available and not settled(result):
+            # Neither the FAQ's words nor the passages are sure: a paraphrase of an FAQ question?
+            # (The confident paths above never wait for the model; the search's question vector is reused.)
+            qvec = result.qvec if result.qvec is not None else self.query_vector(question.strip())
+            match = self.faq.match_vector(qvec, question) if qvec is not None else None
+            answer = self._faq_answer(match, q, region) if match else None
+            if answer is not None:
+                return answer
         return compose(self, result, region)
 
     def _faq_answer(self, match: FaqMatch, q: Query, region: str | None) -> Answer | None:

@@ -168,7 +168,8 @@ class DenseIndex:
 
 def ship(out: TextIO = sys.stdout) -> Path:
     """Index the bundled plans into a fresh in-memory store, build their FAQ, and write the vectors of
-    their passages and FAQ phrasings to the shipped file of the default model."""
+    their passages ("passage") and FAQ questions and phrasings ("query": matching by meaning) to the
+    shipped file of the default model."""
     from db import Store
     from knowledge import faq
     from knowledge.base import KnowledgeBase
@@ -185,7 +186,8 @@ def ship(out: TextIO = sys.stdout) -> Path:
     index_plans(store)
     ensure_vectors(store, embedder, progress=out)
     faq.rebuild(KnowledgeBase(store, "data"))
-    phrasings = [text for _pid, _entry, _kind, text in store.faq_phrasings()]
+    phrasings = sorted({text for _pid, _entry, _kind, text in store.faq_phrasings()}
+                       | {e["question"] for e in store.faq_entries()})
     VectorCache(store, embedder).vectors(phrasings, "query", progress=_bar(out))
     wanted = {text_key(model, "passage", passage_text(row["text"])) for row in store.all_passages()}
     wanted |= {text_key(model, "query", text) for text in phrasings}

@@ -6,20 +6,32 @@ entries (admins') live in the same tables and are never touched by a rebuild.
 """
 from __future__ import annotations
 
+import math
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
 
 from knowledge import facts, lexicon, segment
+from knowledge.faq_questions import date_question, fact_question, item_question
 from knowledge.normalize import compact, normalize
 
 CLAUSE = re.compile(r"[，,；;：:。！？!?]")
-LEADING = re.compile(r"^(?:同时|并|并且|而且|以及|切实|进一步|积极|继续|持续|全面|大力|努力|着力|认真)+")
 MERGE_SHARED = 5.0  # idf weight two regions' fact clauses must share (beyond the unit) to be one entry
 MERGE_HEADINGS = 85  # token_sort_ratio of two items' headings to be one entry
 FAQ_UNITS = {"学时", "课时", "小时", "%", "场", "人", "名", "天", "岁", "万元", "元", "个月", "家", "所"}  # measures, not names
 MAX_QUESTION = 40
+# every quantity has a digit; every date a digit or one of these (facts.DATE_PATTERNS)
+DATE_HINT = re.compile(r"\d|[今本明次]年|年[底末内]|[上下]半年")
+HAS_DIGIT = re.compile(r"\d")
+QUESTION_WORDS = re.compile(r"什么时候|多大比例|多少|如何|怎么|是什么")
+# Merging compares a draft only with earlier entries that share one of its rarest words, and at most
+# BLOCK_SCAN of those per word: near-linear, and bounded on plans that repeat themselves (a 5 MB
+# compendium has the same heading hundreds of times; comparing every pair never finished).
+BLOCK_TERMS = 3
+BLOCK_SCAN = 64
+SUBJECT_IDF = 2.5  # a listed question names something specific: a word at least this rare
 
 
 @dataclass
@@ -34,10 +46,15 @@ class Draft:
     unit: str = ""
     tokens: set[str] = field(default_factory=set)
     words: dict[str, str] = field(default_factory=dict)  # folded token → the document's own word
+    listed: bool = True  # shown in the browse list (its question reads naturally)
 
     def as_entry(self) -> dict:
         return {"question": self.question, "phrasings": self.phrasings, "section": self.section,
-                "source_key": self.source_key, "sources": self.sources}
+                "source_key": self.source_key, "sources": self.sources, "listed": self.listed}
+
+    @property
+    def regions(self) -> set[str]:
+        return {s["region"] for s in self.sources}
 
 
 def build(kb, doc_keys: list[str] | None = None) -> list[dict]:
@@ -46,7 +63,33 @@ def build(kb, doc_keys: list[str] | None = None) -> list[dict]:
     docs = kb.docs
     items = _item_drafts(rows, docs)
     fact_drafts = _fact_drafts(kb, rows, docs)
-    return [d.as_entry() for d in _merge_items(items) + _merge_facts(kb, fact_drafts)]
+    drafts = _merge_items(items) + _merge_facts(kb, fact_drafts)
+    for d in drafts:
+        if not d.source_key.startswith(("item:", "meta:", "contact:")):  # an item is about its heading
+            d.listed = d.listed and has_subject(kb, d.question)
+    return [d.as_entry() for d in _distinct(drafts)]
+
+
+def has_subject(kb, question: str) -> bool:
+    """A question names what it is about: one of its words is specific (rare in the plans, not a
+    word every plan uses) — "联系多少名青年？" does not; "组建多少人的青少年社工人才队伍？" does."""
+    stop, generic = lexicon.stopwords(), lexicon.generic_words()
+    body = QUESTION_WORDS.sub(" ", normalize(question))
+    return any(len(t) >= 2 and t not in stop and t not in generic and not t.isdigit()
+               and kb.analyzer.idf(t) >= SUBJECT_IDF for t in segment.cut(body))
+
+
+def _distinct(drafts: list[Draft]) -> list[Draft]:
+    """One entry per question text: the same question from two places answers from both (within
+    one region, the first place's answer: a compendium repeats the same item many times)."""
+    out: dict[str, Draft] = {}
+    for d in drafts:
+        first = out.get(d.question)
+        if first is None:
+            out[d.question] = d
+        elif not first.regions & d.regions:
+            first.sources += d.sources
+    return list(out.values())
 
 
 def _section(doc: dict, row: dict) -> str:
@@ -64,37 +107,46 @@ def _item_drafts(rows: list[dict], docs: dict) -> list[Draft]:
             heading = r["heading"].strip("。；; ")
             if len(heading) > MAX_QUESTION:
                 continue
+            question, listed = item_question(heading)
             d = drafts[r["item_id"]] = Draft(
-                question=_item_question(heading),
-                section=_section(docs[r["doc_key"]], r), source_key=f"item:{r['doc_key']}:{r['item_no']}",
-                phrasings=[f"{heading}有哪些要求？", f"{heading}要做哪些工作？"])
+                question=question, section=_section(docs[r["doc_key"]], r),
+                source_key=f"item:{r['doc_key']}:{r['item_no']}", listed=listed,
+                phrasings=list(dict.fromkeys([f"如何{heading}？", f"{heading}有哪些要求？", f"{heading}要做哪些工作？"])))
             d.tokens = {heading}
         if len([s for s in d.sources if s["doc_key"] == r["doc_key"]]) < 2:  # an item's first sentences
             d.sources.append({"region": docs[r["doc_key"]]["region"], "doc_key": r["doc_key"], "passage_id": r["id"]})
     return list(drafts.values())
 
 
-def _item_question(heading: str) -> str:
-    if heading.endswith("情况"):
-        return f"{heading}怎么考核？"  # the assessment notice's items are what is assessed
-    if heading.startswith(("如何", "怎样")):
-        return f"{heading}？"
-    return f"如何{heading}？"
+def _rarest(words: set[str], freq: Counter) -> list[str]:
+    return sorted(words, key=lambda w: (freq[w], w))[:BLOCK_TERMS]
 
 
 def _merge_items(drafts: list[Draft]) -> list[Draft]:
     """Items of different regions with (nearly) the same heading are one entry: 加强“青年之声”平台建设."""
+    keys = [" ".join(sorted(" ".join(segment.cut(next(iter(d.tokens)))).split())) for d in drafts]
+    words = [set(k.split()) for k in keys]
+    freq = Counter(w for ws in words for w in ws)
     out: list[Draft] = []
-    for d in drafts:
-        heading = next(iter(d.tokens))
-        twin = next((o for o in out if fuzz.token_sort_ratio(" ".join(segment.cut(heading)),
-                                                             " ".join(segment.cut(next(iter(o.tokens))))) >= MERGE_HEADINGS
-                     and not {s["region"] for s in o.sources} & {s["region"] for s in d.sources}), None)
+    out_keys: list[str] = []
+    postings: dict[str, list[int]] = {}
+    for d, key, ws in zip(drafts, keys, words):
+        candidates = sorted({i for w in _rarest(ws, freq) for i in postings.get(w, ())[:BLOCK_SCAN]})
+        regions = d.regions
+        twin = next((out[i] for i in candidates if not out[i].regions & regions
+                     and fuzz.ratio(key, out_keys[i], score_cutoff=MERGE_HEADINGS)), None)
         if twin:
             twin.sources += d.sources
             twin.phrasings.append(d.question)
-        else:
-            out.append(d)
+            continue
+        if any(out_keys[i] == key for i in candidates):
+            out.append(d)  # a repeat of a heading already indexed: found through the first one
+            out_keys.append(key)
+            continue
+        for w in ws:
+            postings.setdefault(w, []).append(len(out))
+        out.append(d)
+        out_keys.append(key)
     return out
 
 
@@ -107,7 +159,8 @@ def _fact_drafts(kb, rows: list[dict], docs: dict) -> list[Draft]:
         section = _section(doc, r)
         if r["kind"] == "contact":
             who = re.sub(r'["“”]|联系方式$', "", re.split(r"[:：]", text, 1)[0]).strip()
-            if 1 < len(who) <= 20 and "负责部门" not in text:
+            if re.fullmatch(r"[\u4e00-\u9fff]{2,20}", who) and not who.endswith(("联系", "电话")) \
+                    and "负责部门" not in text:
                 out.append(Draft(f"{who}的联系方式是什么？", section, f"contact:{r['id']}",
                                  [f"{who}的电话是多少？", f"怎么联系{who}？"], [src]))
             continue
@@ -116,39 +169,39 @@ def _fact_drafts(kb, rows: list[dict], docs: dict) -> list[Draft]:
             out.append(Draft(f"《{title}》是什么时候发布的？", section, f"meta:{r['doc_key']}",
                              [f"{title}的文号是多少？", f"{title}是谁发的？"], [src]))
             continue
-        clauses: dict[str, list] = {}
-        for q in facts.find_quantities(text):
+        if not DATE_HINT.search(text):
+            continue  # no figure and no date: nothing to ask about (and the date scan is the slow part)
+        clauses: dict[tuple[str, int], list] = {}
+        for q in facts.find_quantities(text) if HAS_DIGIT.search(text) else ():
             if q.unit in FAQ_UNITS:
                 clauses.setdefault(_clause_at(text, q.start, q.end), []).append(q)
-        for clause, quantities in clauses.items():
-            blanked = clause
-            for q in quantities:  # "占比分别为30%、50%、20%" is one question, not three
-                blanked = blanked.replace(q.text.strip(), "多少" + ("" if q.unit == "%" else q.unit), 1)
-            question = _question(blanked)
-            if question:
-                d = Draft(question, section, f"fact:{r['id']}:{quantities[0].start}", [], [src],
-                          unit=quantities[0].unit)
-                d.tokens, d.words = _content_tokens(kb, clause, quantities[0].text)
-                out.append(d)
+        for (clause, at), quantities in clauses.items():
+            if not 6 <= len(clause) <= MAX_QUESTION:
+                continue
+            q = quantities[0]
+            m = facts.QUANTITY.match(q.text)
+            question, listed = fact_question(clause, q.start - at, q.end - at, q.unit,
+                                             m.group("pre") or "", m.group("post") or "")
+            for other in quantities[1:]:  # "占比分别为30%、50%、20%" is one question, not three
+                question, listed = question.replace(other.text, "多少" + ("" if other.unit == "%" else other.unit), 1), False
+            d = Draft(question, section, f"fact:{r['id']}:{q.start}", [], [src], unit=q.unit, listed=listed)
+            d.tokens, d.words = _content_tokens(kb, clause, q.text)
+            out.append(d)
+        asked = {clause for clause, _ in clauses}
         for f in facts.find_deadlines(text, doc["year"]):
-            clause = _clause_at(text, f.start, f.end)
-            question = _question(clause.replace(f.text, "什么时候"))
-            if question:
-                out.append(Draft(question, section, f"date:{r['id']}:{f.start}", [], [src], unit="date"))
+            clause, at = _clause_at(text, f.start, f.end)
+            if clause not in asked and len(clause) - len(f.text) >= 4 and len(clause) <= MAX_QUESTION:
+                question, listed = date_question(clause, f.start - at, f.end - at)
+                out.append(Draft(question, section, f"date:{r['id']}:{f.start}", [], [src], unit="date", listed=listed))
     return out
 
 
-def _clause_at(text: str, start: int, end: int) -> str:
+def _clause_at(text: str, start: int, end: int) -> tuple[str, int]:
+    """The clause around text[start:end], and where it starts in text."""
     left = max((m.end() for m in CLAUSE.finditer(text, 0, start)), default=0)
     right = next((m.start() for m in CLAUSE.finditer(text, end)), len(text))
-    return text[left:right].strip()
-
-
-def _question(clause: str) -> str:
-    clause = LEADING.sub("", clause).strip(' "“”')
-    if not 6 <= len(clause) <= MAX_QUESTION:
-        return ""
-    return clause + "？"
+    raw = text[left:right]
+    return raw.strip(), left + len(raw) - len(raw.lstrip())
 
 
 def _content_tokens(kb, clause: str, fact_text: str) -> tuple[set[str], dict[str, str]]:
@@ -168,17 +221,22 @@ def _content_tokens(kb, clause: str, fact_text: str) -> tuple[set[str], dict[str
 def _merge_facts(kb, drafts: list[Draft]) -> list[Draft]:
     """Same unit and a shared subject across regions → one entry with a regional answer each."""
     out: list[Draft] = []
+    postings: dict[tuple[str, str], list[int]] = {}  # (unit, word) → entries holding it
     for d in drafts:
         best, best_w = None, 0.0
-        for o in out:
-            if o.unit != d.unit or not d.unit or d.unit == "date" or \
-                    {s["region"] for s in o.sources} & {s["region"] for s in d.sources}:
-                continue
-            shared = o.tokens & d.tokens
-            w = sum(kb.analyzer.idf(t) for t in shared)
-            if w >= MERGE_SHARED and w > best_w:
-                best, best_w = o, w
+        if d.unit and d.unit != "date":
+            rare = sorted(d.tokens, key=lambda t: (-kb.analyzer.idf(t), t))[:BLOCK_TERMS + 1]
+            regions = d.regions
+            for i in sorted({i for t in rare for i in postings.get((d.unit, t), ())[:BLOCK_SCAN]}):
+                o = out[i]
+                if o.regions & regions:
+                    continue
+                w = math.fsum(kb.analyzer.idf(t) for t in o.tokens & d.tokens)  # exact: no order effects
+                if w >= MERGE_SHARED and w > best_w:
+                    best, best_w = o, w
         if best is None:
+            for t in d.tokens:
+                postings.setdefault((d.unit, t), []).append(len(out))
             out.append(d)
             continue
         best.sources += d.sources
@@ -187,6 +245,7 @@ def _merge_facts(kb, drafts: list[Draft]) -> list[Draft]:
         best.tokens = shared
         best.phrasings.append(best.question)
         best.question = _merged_question(best, shared)
+        best.listed = True
     return out
 
 

@@ -62,6 +62,19 @@ def test_a_tag_chooses_the_item(ctx, text, expect):
     assert expect in row["item_label"] and "#" not in row["text"] and "＃" not in row["text"]
 
 
+@pytest.mark.parametrize("region,tag,expect", [
+    ("枣庄", "#智慧团建", "枣庄 2020《枣庄共青团2020年工作要点》"),  # 枣庄 item 13 names it in its text (issue 12)
+    ("枣庄", "#青年大学习", "› 1．旗帜鲜明讲政治"),
+    ("宁波", "#河小二", "› 9．着力深化青春建功美丽宁波专项行动"),
+    ("枣庄", "#12", "枣庄 2020"),
+    ("枣庄", "#河小二", "宁波 2019"),  # named by no item of the member's region: any region's
+])
+def test_a_tag_looks_in_the_members_region_first(ctx, region, tag, expect):
+    ctx.store.set_region("console", "u1", region)
+    say(ctx, f"打卡 {tag} 录入了信息")
+    assert expect in today_row(ctx)["item_label"]
+
+
 def test_tag_none_means_no_link(ctx):
     say(ctx, "打卡 #无 组织青年大学习第12期学习")
     assert today_row(ctx)["item_id"] is None

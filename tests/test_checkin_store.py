@@ -17,7 +17,10 @@ def _check_in(path: str, user: str, text: str = "组织青年大学习第12期�
     """One member checking in through the real handler, on a Store of its own (as another process would)."""
     store = Store(path)
     try:
-        ctx = Context(store=store, kb=None, settings=Settings(db_path=path), clock=FakeClock())
+        # Linked by words: this measures the store under concurrency, not five processes embedding the
+        # plans at once (linking by meaning is test_linking*.py's).
+        settings = Settings(db_path=path, env={"TUANWU_EMBEDDER": "off"})
+        ctx = Context(store=store, kb=None, settings=settings, clock=FakeClock())
         msg = Incoming(platform="telegram", user_id=user, user_name=f"成员{user}", text=f"打卡 {text}",
                        chat_id="-100", chat_type="group", chat_title="城东街道团工委")
         return dispatch(ctx, msg)[0].text

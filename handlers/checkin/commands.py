@@ -11,7 +11,7 @@ import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from handlers.checkin.common import Member, current_member, day_label, display_name, utc_now
-from handlers.checkin.link import LINKER, NO_LINK_FIELDS, Link
+from handlers.checkin.link import NO_LINK_FIELDS, Link, item_label, link_tag, link_text, tag_hint
 from handlers.checkin.parse import CheckinText, InputError, leading_range, parse_checkin, parse_leave
 from handlers.router import command, observe, refusal
 from handlers.types import ADMIN, GROUP_ADMIN, Choice, Context, Incoming, Reply
@@ -37,22 +37,27 @@ def _split_sub(args: str, words: tuple[str, ...]) -> str | None:
     return None
 
 
-def _resolve_link(ctx: Context, member: Member, parsed: CheckinText) -> tuple[Link | None, str | None]:
-    """(link, error): a #tag must name an item; without one the text is matched automatically."""
+def _resolve_link(ctx: Context, member: Member, parsed: CheckinText) -> tuple[Link | None, str | None, dict | None]:
+    """(link, error, nearest item): a #tag must name an item; without one the text is matched
+    automatically, and when nothing fits well enough the nearest item is offered as a hint."""
     if parsed.tag == "":
-        return None, None
+        return None, None, None
     if parsed.tag:
-        link = LINKER.by_tag(ctx.store, parsed.tag, member.regions) or LINKER.by_tag(ctx.store, parsed.tag, ())
+        link = link_tag(ctx, parsed.tag, member.regions)
         if link is None:
             return None, (f"没有找到与“#{parsed.tag[:20]}”对应的工作要点条目，打卡未保存。"
-                          "请换个关键词（如 #青年大学习、#智慧团建、#12），或去掉 # 让我自动匹配。")
-        return link, None
-    return LINKER.link(ctx.store, parsed.text, member.regions), None
+                          "请换个关键词（如 #青年大学习、#智慧团建、#12），或去掉 # 让我自动匹配。"), None
+        return link, None, None
+    link, nearest = link_text(ctx, parsed.text, member.regions)
+    return link, None, nearest
 
 
-def _link_line(row: dict) -> str:
+def _link_line(row: dict, nearest: dict | None = None) -> str:
     if row.get("item_label"):
         return f"关联条目：{row['item_label']}（考核类别：{row['category']}）"
+    if nearest:
+        return (f"关联条目：未自动关联（最接近的是 {item_label(nearest)}，但把握不大）。"
+                f"如果就是这一条，发送“打卡 修改 {tag_hint(nearest)}”关联；也可以用 #条目关键词 指定别的条目。")
     return "关联条目：未找到匹配的工作要点条目。可发送“打卡 修改 #条目关键词”指定。"
 
 
@@ -79,7 +84,7 @@ def checkin(ctx: Context, msg: Incoming, args: str) -> Reply:
     except InputError as err:
         return Reply(str(err))
     member = current_member(ctx, msg, join_group=True)
-    link, problem = _resolve_link(ctx, member, parsed)
+    link, problem, nearest = _resolve_link(ctx, member, parsed)
     if problem:
         return Reply(problem)
     fields = {"text": parsed.text, "percent": parsed.percent, "count": parsed.count,
@@ -94,7 +99,7 @@ def checkin(ctx: Context, msg: Incoming, args: str) -> Reply:
     lines = [head, f"内容：{row['text']}"]
     if _measures(row):
         lines.append(_measures(row))
-    lines += [_link_line(row), HOW_TO_FIX if link else ""]
+    lines += [_link_line(row, nearest), HOW_TO_FIX if link else ""]
     data = {"work_date": row["work_date"], "item_id": row["item_id"], "revision": row["revision"]}
     return Reply("\n".join(x for x in lines if x), data=data)
 
@@ -122,10 +127,11 @@ def edit(ctx: Context, msg: Incoming, rest: str) -> Reply:
     if not parsed.text and parsed.tag is None:
         return Reply("请写上修改后的内容，或用 #条目 更正关联，例如：打卡 修改 #青年大学习")
     changes: dict = {}
+    nearest = None
     if parsed.text:
         changes.update(text=parsed.text, percent=parsed.percent, count=parsed.count)
     if parsed.tag is not None or parsed.text:
-        link, problem = _resolve_link(ctx, member, parsed)
+        link, problem, nearest = _resolve_link(ctx, member, parsed)
         if problem:
             return Reply(problem.replace("打卡未保存", "未作修改"))
         changes.update(link.fields() if link else NO_LINK_FIELDS)
@@ -137,7 +143,7 @@ def edit(ctx: Context, msg: Incoming, rest: str) -> Reply:
              f"内容：{row['text']}"]
     if _measures(row):
         lines.append(_measures(row))
-    lines.append(_link_line(row))
+    lines.append(_link_line(row, nearest))
     return Reply("\n".join(lines), data={"work_date": row["work_date"], "revision": row["revision"]})
 
 
