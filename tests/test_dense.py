@@ -72,3 +72,23 @@ def test_dense_search_stays_within_the_documents_asked_about(kb):
     assert [c for _, c in everywhere] == sorted((c for _, c in everywhere), reverse=True)
     vectors = kb.passage_vectors([pid for pid, _ in near[:3]])
     assert len(vectors) == 3 and all(abs(float(np.linalg.norm(v)) - 1) < 0.01 for v in vectors.values())
+
+
+def test_bot_ingest_embeds_a_new_notices_passages_with_a_progress_bar(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    notice = tmp_path / "notice.txt"
+    notice.write_text("关于开展志愿服务的通知\n一、时间安排\n1．7月1日至7月8日报名，每人每天服务不超过8小时。\n"
+                      "2．服务结束后10个工作日内出具时长证明。\n", encoding="utf-8")
+    db = tmp_path / "cli.db"
+    env = dict(os.environ, TUANWU_EMBEDDER="stub", TUANWU_DATA_DIR=str(tmp_path))
+    run = subprocess.run([sys.executable, str(root / "bot.py"), "ingest", str(notice), "--db", str(db)],
+                         capture_output=True, text=True, env=env, cwd=root, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert "语义向量：新算" in run.stdout and "向量 [" in run.stderr
+    store = Store(db)
+    assert store.vectors_count(StubEmbedder().model_id) >= 2
