@@ -63,9 +63,10 @@ def write_shipped(model_id: str, items: dict[str, np.ndarray]) -> Path:
     return path
 
 
-def ensure_vectors(store, embedder: Embedder, progress: TextIO | None = None) -> int:
+def ensure_vectors(store, embedder: Embedder, progress: TextIO | None = None, most: int | None = None) -> int:
     """Give every passage a stored vector: from the shipped file when it has one, else embedded (in
-    batches, with a progress bar). Returns how many were embedded."""
+    batches, with a progress bar). Returns how many were embedded — or, when more than `most` would
+    have to be, embeds nothing and returns that number negated (the caller embeds them elsewhere)."""
     model = embedder.model_id
     texts: dict[str, str] = {}
     for row in store.all_passages():
@@ -80,6 +81,8 @@ def ensure_vectors(store, embedder: Embedder, progress: TextIO | None = None) ->
     if found:
         store.vectors_put(found)
     todo = [texts[k] for k in missing if k not in shipped]
+    if most is not None and len(todo) > most:
+        return -len(todo)
     if todo:
         log.info("embedding %d passages with %s", len(todo), model)
         VectorCache(store, embedder).vectors(todo, "passage", progress=_bar(progress) if progress else None)

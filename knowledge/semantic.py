@@ -18,6 +18,7 @@ from knowledge.embed import Embedder
 
 log = logging.getLogger(__name__)
 QUERY_CACHE = 1024
+IN_LINE = 256  # at most this many passages are embedded while a question waits (~3–10 s); more: background
 
 
 class Semantic:
@@ -27,6 +28,7 @@ class Semantic:
         self._index: DenseIndex | None = None
         self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
+        self._embedding: threading.Thread | None = None  # passages being embedded in the background
         self.asked = 0  # question vectors asked for (the semantic path ran): benchmarks and tests read it
 
     @property
@@ -38,19 +40,42 @@ class Semantic:
         self._index = None
 
     def index(self, doc_index: dict[str, int]) -> DenseIndex | None:
-        """Every passage's vector (embedding the passages that have none yet), or None when off."""
-        if self.embedder is None:
+        """Every passage's vector (embedding the passages that have none yet), or None when off — or
+        while many passages are being embedded in the background (documents indexed with the
+        embedder off): the question is answered by its words meanwhile, never kept waiting minutes."""
+        if self.embedder is None or self._embedding is not None:
             return None
         if self._index is None:
             with self._lock:
-                if self._index is None and self.embedder is not None:
+                if self._index is None and self.embedder is not None and self._embedding is None:
                     try:
-                        ensure_vectors(self.store, self.embedder)
+                        in_line = None if self.store.path == ":memory:" else IN_LINE
+                        left = ensure_vectors(self.store, self.embedder, most=in_line)
+                        if left < 0:
+                            self._embed_in_background(-left)
+                            return None
                         self._index = DenseIndex.load(self.store, self.embedder, doc_index)
                     except Exception as err:  # noqa: BLE001 — any model or data fault: answer lexically
                         self._off(err)
                         return None
         return self._index
+
+    def _embed_in_background(self, count: int) -> None:
+        log.warning("embedding %d passages in the background; until then answers come from words alone", count)
+
+        def run() -> None:
+            from db import Store
+
+            try:
+                with Store(self.store.path) as own:  # a connection of its own
+                    ensure_vectors(own, self.embedder)
+            except Exception as err:  # noqa: BLE001
+                self._off(err)
+            finally:
+                self._embedding = None  # the next question loads the index
+
+        self._embedding = threading.Thread(target=run, name="passage-embed", daemon=True)
+        self._embedding.start()
 
     def query_vector(self, text: str) -> np.ndarray | None:
         """The question's vector (e5 "query"), or None when the layer is off."""

@@ -116,3 +116,26 @@ def test_paraphrases_are_answered_through_the_semantic_path(kb):
     answer = kb.ask("团县委说学生会里要专门设个部门替同学出头维权，叫什么部？")
     assert answer.matched and "权益部" in answer.text
     assert kb.semantic.asked > asked  # not settled by the words alone
+
+
+def test_many_unembedded_passages_are_embedded_in_the_background_meanwhile_words_answer(tmp_path, data_dir):
+    import time
+
+    from knowledge import semantic
+    from knowledge.index import index_plans
+
+    store = Store(tmp_path / "late.db")
+    index_plans(store)  # indexed with the embedder off: no vectors
+    embedder = Counting()
+    kb = KnowledgeBase(store, str(data_dir), embedder)
+    old, semantic.IN_LINE = semantic.IN_LINE, 10
+    try:
+        assert kb.dense() is None  # not kept waiting
+        assert kb.ask(UNSURE).decision in ("answer", "choices", "decline")
+        for _ in range(200):
+            if kb.semantic._embedding is None:
+                break
+            time.sleep(0.05)
+        assert kb.dense() is not None and len(kb.dense()) == store.passage_count()
+    finally:
+        semantic.IN_LINE = old
