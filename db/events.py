@@ -9,6 +9,8 @@ import json
 
 from sqlite_utils.migrations import Migrations
 
+from db.outbox import immediate
+
 migrations = Migrations("events")
 
 
@@ -42,6 +44,20 @@ class EventsMixin:
                 [json.dumps(reply, ensure_ascii=False), platform, event_key],
             )
             self.db.conn.commit()
+
+    def prune_events(self, before: str, batch: int = 500) -> int:
+        """Forget up to `batch` events received before `before` (ISO instant), oldest first: found by a
+        plain read (ids grow with time, so the scan ends at the first recent event), deleted in one short
+        write transaction."""
+        ids = [r[0] for r in self.db.execute(
+            "SELECT id FROM inbound_event WHERE id < COALESCE((SELECT id FROM inbound_event WHERE received_at >= ? "
+            "ORDER BY id LIMIT 1), 9223372036854775807) AND received_at < ? ORDER BY id LIMIT ?",
+            [before, before, batch])]
+        if not ids:
+            return 0
+        with immediate(self):
+            cur = self.db.execute(f"DELETE FROM inbound_event WHERE id IN ({','.join('?' * len(ids))})", ids)
+            return max(cur.rowcount, 0)
 
     def event_reply(self, platform: str, event_key: str) -> object | None:
         rows = list(self.db["inbound_event"].rows_where(

@@ -8,6 +8,9 @@ from typing import Iterable
 
 from sqlite_utils.migrations import Migrations
 
+from db.outbox import immediate
+from db.values import storable
+
 migrations = Migrations("faq")
 GENERATED, CURATED = "generated", "curated"
 
@@ -116,7 +119,7 @@ class FaqMixin:
         self.db.execute(f"DELETE FROM faq_entry WHERE id IN ({','.join('?' * len(ids))})", ids)
 
     def add_faq(self, question: str, answer: str, phrasings: list[str] | None = None, now: str = "") -> int:
-        with self.lock, self.db.atomic():
+        with immediate(self):
             return self._insert_entry(CURATED, {"question": question, "answer": answer,
                                                 "phrasings": phrasings or [], "section": "管理员整理"}, now)
 
@@ -125,7 +128,7 @@ class FaqMixin:
         entry = self.faq_entry(entry_id)
         if entry is None:
             return False
-        with self.lock, self.db.atomic():
+        with immediate(self):
             changes = {"updated_at": now, "kind": CURATED}
             if question:
                 changes["question"] = question
@@ -138,14 +141,14 @@ class FaqMixin:
     def delete_faq(self, entry_id: int) -> bool:
         if self.faq_entry(entry_id) is None:
             return False
-        with self.lock, self.db.atomic():
+        with immediate(self):
             self._delete_entries([entry_id])
         return True
 
     def import_curated_faq(self, records, now: str = "") -> tuple[int, int]:
         """Add or update curated entries from checked records, all in one transaction."""
         added = updated = 0
-        with self.lock, self.db.atomic():
+        with immediate(self):
             for rec in records:
                 existing = self.faq_entry(rec.id) if rec.id is not None else None
                 if existing and existing["kind"] == CURATED:
@@ -162,6 +165,8 @@ class FaqMixin:
         return added, updated
 
     def faq_entry(self, entry_id: int) -> dict | None:
+        if not storable(entry_id):
+            return None
         rows = list(self.db["faq_entry"].rows_where("id = ?", [entry_id]))
         if not rows:
             return None

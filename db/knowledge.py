@@ -10,6 +10,9 @@ from typing import Iterable, Sequence
 
 from sqlite_utils.migrations import Migrations
 
+from db.outbox import immediate
+from db.values import storable
+
 migrations = Migrations("knowledge")
 
 
@@ -48,7 +51,7 @@ class KnowledgeMixin:
 
     def replace_documents(self, docs: Sequence[tuple[dict, list[dict], list[list[dict]]]]) -> None:
         """Swap in new versions of documents atomically: (document, items, passages per item)."""
-        with self.lock, self.db.atomic():
+        with immediate(self):  # the write lock first: a concurrent writer never leaves us a stale snapshot
             for doc, items, passages in docs:
                 self._delete_document(doc["key"])
                 self.db["document"].insert(doc)
@@ -94,6 +97,7 @@ class KnowledgeMixin:
         return self.db.execute("SELECT id, doc_key FROM passage")
 
     def passages_by_id(self, ids: Sequence[int]) -> dict[int, dict]:
+        ids = [i for i in ids if storable(i)]
         if not ids:
             return {}
         marks = ",".join("?" * len(ids))

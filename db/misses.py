@@ -9,6 +9,8 @@ from typing import Sequence
 
 from sqlite_utils.migrations import Migrations
 
+from db.outbox import immediate
+
 migrations = Migrations("misses")
 
 
@@ -135,13 +137,21 @@ class MissesMixin:
         with self.lock, self.db.atomic():
             self.db.execute(f"UPDATE ask_log SET resolved_by = ? WHERE id IN ({_marks(log_ids)})", [entry_id, *log_ids])
 
-    def prune_ask_log(self, before: str) -> int:
-        """Forget misses logged before `before` (an ISO instant); groups keep counting what is left
+    def prune_ask_log(self, before: str, limit: int | None = None) -> int:
+        """Forget misses logged before `before` (an ISO instant) — the oldest `limit` of them when given,
+        so the scheduler's retention takes them in short transactions; groups keep counting what is left
         and disappear when empty. Returns how many misses were removed."""
-        with self.lock, self.db.atomic():
-            touched = [r[0] for r in self.db.execute(
-                "SELECT DISTINCT group_id FROM ask_log WHERE at < ? AND group_id IS NOT NULL", [before])]
-            removed = self.db.execute("DELETE FROM ask_log WHERE at < ?", [before]).rowcount
+        with immediate(self):
+            ids = [r[0] for r in self.db.execute("SELECT id FROM ask_log WHERE at < ? ORDER BY at LIMIT ?",
+                                                 [before, limit if limit else -1])]
+            touched, removed = set(), 0
+            for start in range(0, len(ids), 500):
+                chunk = ids[start:start + 500]
+                touched.update(r[0] for r in self.db.execute(
+                    f"SELECT DISTINCT group_id FROM ask_log WHERE id IN ({_marks(chunk)}) AND group_id IS NOT NULL",
+                    chunk))
+                removed += self.db.execute(f"DELETE FROM ask_log WHERE id IN ({_marks(chunk)})", chunk).rowcount
+            touched = sorted(touched)
             for start in range(0, len(touched), 500):
                 chunk = touched[start:start + 500]
                 self.db.execute(f"UPDATE miss_group SET count = (SELECT count(*) FROM ask_log a WHERE "

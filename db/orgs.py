@@ -5,6 +5,8 @@ reminder and the 今日 list read. The tables are created by the "checkins" migr
 """
 from __future__ import annotations
 
+from db.values import storable
+
 ORG_COLUMNS = "o.id, o.name, o.platform, o.platform_chat_id, o.region, o.timezone"
 
 
@@ -13,6 +15,8 @@ class OrgsMixin:
         return list(self.db.query(f"SELECT {ORG_COLUMNS} FROM org o WHERE {where} ORDER BY o.id", params))
 
     def org(self, org_id: int) -> dict | None:
+        if not storable(org_id):
+            return None
         rows = self._org_where("o.id = ?", [org_id])
         return rows[0] if rows else None
 

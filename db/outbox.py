@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Iterable, Iterator
 
 from sqlite_utils.migrations import Migrations
@@ -23,6 +24,19 @@ FINAL = ("sent", "uncertain", "failed", "dead", "skipped")
 def utc(instant: dt.datetime) -> str:
     """An aware datetime as sortable UTC text: 2030-12-24T01:00:00.000000Z."""
     return instant.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclass(frozen=True)
+class ToSubscribers:
+    """One text to every subscribed chat (of `region`, plus the chats that take every region), queued by
+    one INSERT … SELECT: a day's 31,000 deadline alerts need no Python row, no bound value per chat."""
+
+    key: str  # the dedupe key's prefix; "|platform:chat_id" follows, as in a delivery built row by row
+    kind: str
+    text: str
+    region: str | None = None
+    priority: int = 5
+    title_as_subject: bool = False  # the chat's title is the delivery's subject (a broadcast report names chats)
 
 
 @contextmanager
@@ -63,6 +77,12 @@ def m001_occurrence_outbox(db) -> None:
     db["outbox"].create_index(["platform", "attempted_at"])
     db["send_lease"].create({"platform": str, "holder": str, "lease_until": str}, pk="platform")
     db["scheduler_mark"].create({"name": str, "value": str}, pk="name")
+
+
+@migrations()
+def m002_delivery_summary(db) -> None:
+    # Counts per state of deliveries pruned by retention, so an occurrence's report outlives its rows.
+    db["delivery_summary"].create({"occurrence_id": int, "state": str, "count": int}, pk=("occurrence_id", "state"))
 
 
 class OutboxMixin:
@@ -108,7 +128,7 @@ class OutboxMixin:
     def _occurrence(row: dict) -> dict:
         return dict(row, payload=json.loads(row["payload"] or "{}"))
 
-    def expand_occurrence(self, occurrence_id: int, deliveries: Iterable[dict], now: dt.datetime,
+    def expand_occurrence(self, occurrence_id: int, deliveries: Iterable[dict] | ToSubscribers, now: dt.datetime,
                           state: str = "expanded", detail: str = "") -> int | None:
         """Turn a planned occurrence into deliveries, once: None when another tick got there first."""
         with immediate(self):
@@ -119,13 +139,17 @@ class OutboxMixin:
                 return None
             return self._insert_deliveries(occurrence_id, deliveries, now)
 
-    def queue_deliveries(self, deliveries: Iterable[dict], now: dt.datetime, occurrence_id: int | None = None) -> int:
+    def queue_deliveries(self, deliveries: Iterable[dict] | ToSubscribers, now: dt.datetime,
+                         occurrence_id: int | None = None) -> int:
         """Queue deliveries outside any occurrence (an adapter's own push); known dedupe keys are ignored."""
         with immediate(self):
             return self._insert_deliveries(occurrence_id, deliveries, now)
 
-    def _insert_deliveries(self, occurrence_id: int | None, deliveries: Iterable[dict], now: dt.datetime) -> int:
+    def _insert_deliveries(self, occurrence_id: int | None, deliveries: Iterable[dict] | ToSubscribers,
+                           now: dt.datetime) -> int:
         stamp = utc(now)
+        if isinstance(deliveries, ToSubscribers):
+            return self._insert_subscriber_deliveries(occurrence_id, deliveries, stamp)
         cur = self.db.conn.executemany(
             "INSERT INTO outbox (dedupe_key, occurrence_id, kind, platform, chat_id, chat_type, subject, text, "
             "priority, state, attempts, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, "
@@ -227,8 +251,35 @@ class OutboxMixin:
         return list(self.db.query(sql, params))
 
     def delivery_counts(self, occurrence_id: int) -> dict[str, int]:
-        return {r[0]: r[1] for r in self.db.execute(
-            "SELECT state, count(*) FROM outbox WHERE occurrence_id = ? GROUP BY state", [occurrence_id])}
+        """State → number of deliveries of an occurrence, pruned ones (kept as counts) included."""
+        counts: dict[str, int] = {}
+        for state, n in self.db.execute(
+                "SELECT state, count(*) FROM outbox WHERE occurrence_id = ? GROUP BY state UNION ALL "
+                "SELECT state, count FROM delivery_summary WHERE occurrence_id = ?", [occurrence_id, occurrence_id]):
+            counts[state] = counts.get(state, 0) + n
+        return counts
+
+    def prune_deliveries(self, before: dt.datetime, batch: int = 500) -> int:
+        """Delete up to `batch` finished deliveries older than `before` (by when they finished), adding
+        them to their occurrence's counts. Returns how many went.
+
+        The batch is found by a plain read (its scan stops at the first delivery queued after `before`:
+        ids grow with time), then deleted in one short write transaction of a few milliseconds."""
+        cutoff, final = utc(before), ",".join("?" * len(FINAL))
+        horizon = self.db.execute("SELECT id FROM outbox WHERE created_at >= ? ORDER BY id LIMIT 1",
+                                  [cutoff]).fetchone()
+        ids = [r[0] for r in self.db.execute(
+            f"SELECT id FROM outbox WHERE id < ? AND state IN ({final}) AND COALESCE(finished_at, created_at) < ? "
+            "ORDER BY id LIMIT ?", [horizon[0] if horizon else 2 ** 63 - 1, *FINAL, cutoff, batch])]
+        if not ids:
+            return 0
+        chosen = f"id IN ({','.join('?' * len(ids))}) AND state IN ({final})"  # final states never change
+        with immediate(self):
+            self.db.execute(
+                "INSERT INTO delivery_summary (occurrence_id, state, count) SELECT occurrence_id, state, count(*) "
+                f"FROM outbox WHERE {chosen} AND occurrence_id IS NOT NULL GROUP BY occurrence_id, state "
+                "ON CONFLICT(occurrence_id, state) DO UPDATE SET count = count + excluded.count", [*ids, *FINAL])
+            return max(self.db.execute(f"DELETE FROM outbox WHERE {chosen}", [*ids, *FINAL]).rowcount, 0)
 
     # ------------------------------------------------------------ leases and marks
 

@@ -11,7 +11,8 @@ from typing import Iterable
 
 from sqlite_utils.migrations import Migrations
 
-from db.outbox import immediate, utc
+from db.outbox import ToSubscribers, immediate, utc
+from db.values import storable
 
 migrations = Migrations("reminders")
 
@@ -83,6 +84,8 @@ class RemindersMixin:
         return added
 
     def deadline(self, deadline_id: int) -> dict | None:
+        if not storable(deadline_id):
+            return None
         rows = list(self.db.query("SELECT * FROM deadline WHERE id = ? AND deleted_at IS NULL", [deadline_id]))
         return rows[0] if rows else None
 
@@ -105,6 +108,8 @@ class RemindersMixin:
         unknown = set(changes) - set(DEADLINE_FIELDS)
         if unknown:
             raise ValueError(f"not deadline fields: {sorted(unknown)}")
+        if not storable(deadline_id):
+            return False
         sets = ", ".join(f"{k} = :{k}" for k in changes)
         with immediate(self):
             cur = self.db.execute(f"UPDATE deadline SET {sets} WHERE id = :id AND deleted_at IS NULL",
@@ -112,6 +117,8 @@ class RemindersMixin:
             return cur.rowcount == 1
 
     def delete_deadline(self, deadline_id: int, now: dt.datetime) -> bool:
+        if not storable(deadline_id):
+            return False
         with immediate(self):
             cur = self.db.execute("UPDATE deadline SET deleted_at = ?, next_alert_at = NULL "
                                   "WHERE id = ? AND deleted_at IS NULL", [utc(now), deadline_id])
@@ -122,16 +129,20 @@ class RemindersMixin:
             "SELECT * FROM deadline WHERE next_alert_at <= ? AND deleted_at IS NULL ORDER BY next_alert_at "
             "LIMIT ?", [utc(now), limit]))
 
-    def plan_deadline_alerts(self, deadline_id: int, expected_next: str, occurrences: list[dict],
-                             next_alert_at: dt.datetime | None, now: dt.datetime) -> int | None:
-        """Plan a deadline's due alerts and move its mark, once: None when another tick did it first."""
+    def plan_deadline_alerts(self, plans: Iterable[tuple[int, str, list[dict], dt.datetime | None]],
+                             now: dt.datetime) -> int:
+        """Plan deadlines' due alerts and move their marks, in one transaction: for each (deadline id,
+        the mark it was read with, its occurrences, the next mark) — skipped when another tick moved
+        that mark first. Returns how many occurrences were new."""
+        planned = 0
         with immediate(self):
-            cur = self.db.execute(
-                "UPDATE deadline SET next_alert_at = ? WHERE id = ? AND next_alert_at = ?",
-                [utc(next_alert_at) if next_alert_at else None, deadline_id, expected_next])
-            if cur.rowcount != 1:
-                return None
-            return self._insert_occurrences(occurrences, now)
+            for deadline_id, expected_next, occurrences, next_alert_at in plans:
+                cur = self.db.execute(
+                    "UPDATE deadline SET next_alert_at = ? WHERE id = ? AND next_alert_at = ?",
+                    [utc(next_alert_at) if next_alert_at else None, deadline_id, expected_next])
+                if cur.rowcount == 1:
+                    planned += self._insert_occurrences(occurrences, now)
+        return planned
 
     # ------------------------------------------------------------ subscriptions
 
@@ -166,6 +177,20 @@ class RemindersMixin:
         if region:
             return list(self.db.query(sql + " WHERE s.region IS NULL OR s.region = ? ORDER BY s.id", [region]))
         return list(self.db.query(sql + " ORDER BY s.id"))
+
+    def _insert_subscriber_deliveries(self, occurrence_id: int | None, spec: ToSubscribers, stamp: str) -> int:
+        """The outbox rows of a ToSubscribers, in subscription order, in the caller's transaction."""
+        cur = self.db.execute(
+            "INSERT INTO outbox (dedupe_key, occurrence_id, kind, platform, chat_id, chat_type, subject, text, "
+            "priority, state, attempts, next_attempt_at, created_at) "
+            "SELECT :key || '|' || c.platform || ':' || c.platform_chat_id, :occurrence, :kind, c.platform, "
+            "c.platform_chat_id, COALESCE(c.chat_type, 'private'), CASE WHEN :titled THEN c.title END, :text, "
+            ":priority, 'pending', 0, :stamp, :stamp FROM subscription s JOIN chat c ON c.id = s.chat "
+            "WHERE :region IS NULL OR s.region IS NULL OR s.region = :region ORDER BY s.id "
+            "ON CONFLICT(dedupe_key) DO NOTHING",
+            dict(key=spec.key, occurrence=occurrence_id, kind=spec.kind, titled=spec.title_as_subject, text=spec.text,
+                 priority=spec.priority, stamp=stamp, region=spec.region or None))
+        return max(cur.rowcount, 0)
 
     def admin_identities(self, operator: tuple[str, str] | None = None) -> list[dict]:
         """Granted admins, and the `operator` (platform, user id) once they have used the bot."""

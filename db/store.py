@@ -7,7 +7,6 @@ behind them.
 """
 from __future__ import annotations
 
-import logging
 import sqlite3
 import threading
 import time
@@ -20,6 +19,7 @@ from db.checkins import CheckinsMixin
 from db.events import EventsMixin
 from db.faq import FaqMixin
 from db.knowledge import KnowledgeMixin
+from db.leases import LeasesMixin
 from db.misses import MissesMixin
 from db.orgs import OrgsMixin
 from db.outbox import OutboxMixin
@@ -28,8 +28,6 @@ from db.profiles import ProfilesMixin
 from db.reminders import RemindersMixin
 from db.replay import ReplayMixin
 from db.vectors import VectorsMixin
-
-log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -43,7 +41,7 @@ def is_busy(err: BaseException) -> bool:
 
 # Listed in dependency order: migration sets are applied in this order (checkins reference identity).
 class Store(ProfilesMixin, EventsMixin, KnowledgeMixin, OrgsMixin, CheckinsMixin, OutboxMixin, RemindersMixin,
-            FaqMixin, MissesMixin, PagesMixin, VectorsMixin, ReplayMixin):
+            FaqMixin, MissesMixin, PagesMixin, VectorsMixin, ReplayMixin, LeasesMixin):
     """One SQLite database (a file in WAL mode, or memory for tests) with the domain verbs."""
 
     def __init__(self, path: str | Path = ":memory:"):
@@ -53,13 +51,27 @@ class Store(ProfilesMixin, EventsMixin, KnowledgeMixin, OrgsMixin, CheckinsMixin
             conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
             self.db = sqlite_utils.Database(conn)
             self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            self.db.enable_wal()
+            self._enable_wal()
             self.db.execute("PRAGMA synchronous = NORMAL")
         else:
             self.db = sqlite_utils.Database(sqlite3.connect(":memory:", check_same_thread=False))
         self.db.execute("PRAGMA foreign_keys = ON")
         self.lock = threading.RLock()  # one connection shared by an adapter's threads
         self._migrate()
+
+    def _enable_wal(self) -> None:
+        """WAL mode, which a file keeps once set. Switching takes an exclusive lock and SQLite does not
+        wait for it (no busy handler): a process opening a fresh file while another sets it up would get
+        "database is locked", so it retries — and usually finds WAL already set."""
+        give_up = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        while True:
+            try:
+                self.db.enable_wal()
+                return
+            except sqlite3.OperationalError as err:
+                if not is_busy(err) or time.monotonic() > give_up:
+                    raise
+                time.sleep(0.02)
 
     @classmethod
     def migration_sets(cls) -> list[Migrations]:
@@ -71,18 +83,20 @@ class Store(ProfilesMixin, EventsMixin, KnowledgeMixin, OrgsMixin, CheckinsMixin
         return seen
 
     def _migrate(self) -> None:
-        for attempt in range(5):
+        """Apply pending migrations under the write lock (BEGIN IMMEDIATE; each migration nests as a
+        savepoint), so processes opening a fresh file at once apply each step exactly once: the others
+        wait their turn and then find nothing pending."""
+        if not any(m.pending(self.db) for m in self.migration_sets()):
+            return
+        with self.lock:
+            self.db.execute("BEGIN IMMEDIATE")
             try:
                 for migrations in self.migration_sets():
                     migrations.apply(self.db)
-                return
-            except (sqlite3.OperationalError, sqlite3.IntegrityError) as err:
-                # Another process is migrating the same file: wait and re-read what it applied.
-                log.debug("migration race (%s), retrying", err)
+            except BaseException:
                 self.db.conn.rollback()
-                time.sleep(0.05 * (attempt + 1))
-        for migrations in self.migration_sets():
-            migrations.apply(self.db)
+                raise
+            self.db.conn.commit()
 
     def set_busy_timeout(self, ms: int) -> None:
         """How long a write waits for another connection's write lock before "database is locked"."""

@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import re
 
+from db.outbox import ToSubscribers
 from handlers.scheduler import NORMAL_PRIORITY, kind, planner
 from handlers.types import Context
 from knowledge.plan_deadlines import FINDER_VERSION, PlanDeadline, plan_deadlines
@@ -35,7 +36,7 @@ def parse_leads(text: str) -> tuple[int, ...] | None:
     out = []
     for p in parts:
         p = "0" if p in ("当天", "当日") else p.removesuffix("天").removesuffix("d")
-        if not p.isdigit() or int(p) > 365:
+        if not p.isdecimal() or int(p) > 365:
             return None
         out.append(int(p))
     return tuple(sorted(set(out), reverse=True)) or None
@@ -83,14 +84,14 @@ def next_alert_after(d: dict, ctx: Context, after: dt.datetime) -> dt.datetime |
 def plan_deadline_alerts(ctx: Context, now: dt.datetime) -> int:
     """Plan every alert that fell due since its deadline's mark; move the mark past now."""
     sync_plan_deadlines(ctx, now)
-    planned = 0
+    plans = []
     for d in ctx.store.deadlines_due_for_alert(now):
         mark = dt.datetime.fromisoformat(d["next_alert_at"])
         schedule = alert_schedule(d, ctx)
         due = [o for o in schedule if mark <= o["fire_at"] <= now]
         following = next((o["fire_at"] for o in schedule if o["fire_at"] > now), None)
-        planned += ctx.store.plan_deadline_alerts(d["id"], d["next_alert_at"], due, following, now) or 0
-    return planned
+        plans.append((d["id"], d["next_alert_at"], due, following))
+    return ctx.store.plan_deadline_alerts(plans, now) if plans else 0
 
 
 def _describe(ctx: Context, occ: dict) -> str:
@@ -101,7 +102,7 @@ def _describe(ctx: Context, occ: dict) -> str:
 
 
 @kind("deadline", describe=_describe)
-def expand_alert(ctx: Context, occ: dict, now: dt.datetime, late: str) -> list[dict]:
+def expand_alert(ctx: Context, occ: dict, now: dt.datetime, late: str) -> ToSubscribers | list[dict]:
     """One alert of one deadline to every subscribed chat of its region (a group's own: that group)."""
     d = ctx.store.deadline(int(occ["subject"]))
     if d is None:
@@ -110,12 +111,9 @@ def expand_alert(ctx: Context, occ: dict, now: dt.datetime, late: str) -> list[d
     key = f"deadline:{d['id']}:{occ['occurrence_key']}"
     if d.get("owner_chat"):
         platform, _, chat = d["owner_chat"].partition(":")
-        targets = [dict(platform=platform, chat_id=chat, chat_type="group")]
-    else:
-        targets = ctx.store.subscribers(d["region"])
-    return [dict(dedupe_key=f"{key}|{s['platform']}:{s['chat_id']}", platform=s["platform"], chat_id=s["chat_id"],
-                 chat_type=s["chat_type"], kind="deadline", text=text, priority=NORMAL_PRIORITY)
-            for s in targets]
+        return [dict(dedupe_key=f"{key}|{platform}:{chat}", platform=platform, chat_id=chat, chat_type="group",
+                     kind="deadline", text=text, priority=NORMAL_PRIORITY)]
+    return ToSubscribers(key, "deadline", text, d["region"], NORMAL_PRIORITY)
 
 
 def when_text(d: dict, ctx: Context) -> str:

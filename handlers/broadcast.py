@@ -10,6 +10,7 @@ import datetime as dt
 import re
 import uuid
 
+from db.outbox import ToSubscribers
 from handlers.router import ADMIN, GROUP_ADMIN, command, refusal
 from handlers.scheduler import REPORT_PRIORITY, followup, kind
 from handlers.types import Context, Incoming
@@ -78,13 +79,11 @@ def broadcast(ctx: Context, msg: Incoming, args: str) -> str:
 
 
 @kind("broadcast", describe=lambda ctx, occ: f"通知「{occ['payload']['text'][:20]}」")
-def expand_broadcast(ctx: Context, occ: dict, now: dt.datetime, late: str) -> list[dict]:
+def expand_broadcast(ctx: Context, occ: dict, now: dt.datetime, late: str) -> ToSubscribers:
     """One delivery per subscribed chat (of the region, when one was named), computed now."""
     p = occ["payload"]
     text = f"📢 通知：{p['text']}" + (f"\n{late}" if late else "")
-    return [dict(dedupe_key=f"broadcast:{occ['subject']}|{s['platform']}:{s['chat_id']}", platform=s["platform"],
-                 chat_id=s["chat_id"], chat_type=s["chat_type"], kind="broadcast", text=text, subject=s["title"])
-            for s in ctx.store.subscribers(p["region"])]
+    return ToSubscribers(f"broadcast:{occ['subject']}", "broadcast", text, p["region"], title_as_subject=True)
 
 
 @followup
@@ -96,22 +95,26 @@ def report_finished_broadcasts(ctx: Context, now: dt.datetime) -> None:
                                             fire_at=now, payload=dict(occ["payload"], occurrence=occ["id"]))], now)
 
 
+def delivery_summary(ctx: Context, occurrence_id: int, head: str) -> str:
+    """Totals per outcome, then the chats that failed or may not have received it (by name, while the
+    deliveries are kept; after retention pruned them only the totals remain)."""
+    counts = ctx.store.delivery_counts(occurrence_id)
+    failed_n, uncertain_n = counts.get("failed", 0) + counts.get("dead", 0), counts.get("uncertain", 0)
+    lines = [f"{head}：共 {sum(counts.values())} 个，成功 {counts.get('sent', 0)}，失败 {failed_n}，不确定 {uncertain_n}。"]
+    for label, states, total in (("失败", ("failed", "dead"), failed_n),
+                                 ("不确定是否送达（超时或中断，未重发）", ("uncertain",), uncertain_n)):
+        group = [r for state in states for r in ctx.store.deliveries(occurrence_id, state)] if total else []
+        if group:
+            names = "、".join(r["subject"] or f"{r['platform']}:{r['chat_id']}" for r in group[:10])
+            lines.append(f"{label}：{names}" + (f" 等 {total} 个" if total > 10 else ""))
+    return "\n".join(lines)
+
+
 @kind("broadcast_report")
 def expand_report(ctx: Context, occ: dict, now: dt.datetime, late: str) -> list[dict]:
     """The delivery report, to the chat the broadcast was sent from."""
     p = occ["payload"]
-    rows = ctx.store.deliveries(p["occurrence"])
-    by_state: dict[str, list[dict]] = {}
-    for r in rows:
-        by_state.setdefault(r["state"], []).append(r)
-    sent, failed = len(by_state.get("sent", [])), by_state.get("failed", []) + by_state.get("dead", [])
-    uncertain = by_state.get("uncertain", [])
-    lines = [f"通知「{p['text'][:30]}」发送完毕：共 {len(rows)} 个，成功 {sent}，失败 {len(failed)}，"
-             f"不确定 {len(uncertain)}。"]
-    for label, group in (("失败", failed), ("不确定是否送达（超时或中断，未重发）", uncertain)):
-        if group:
-            names = "、".join(r["subject"] or f"{r['platform']}:{r['chat_id']}" for r in group[:10])
-            lines.append(f"{label}：{names}" + (f" 等 {len(group)} 个" if len(group) > 10 else ""))
+    lines = [delivery_summary(ctx, p["occurrence"], f"通知「{p['text'][:30]}」发送完毕")]
     if late:
         lines.append(late)
     return [dict(dedupe_key=f"broadcast_report:{occ['subject']}|{p['platform']}:{p['chat']}", platform=p["platform"],

@@ -145,7 +145,7 @@ def _plan_note(ctx: Context, d: dict) -> str:
 
 def _target(ctx: Context, args: str) -> tuple[dict | None, str, str]:
     head, _, rest = args.partition(" ")
-    if not head.isdigit():
+    if not head.isdecimal():
         return None, rest, "请写上截止事项的编号（发送“截止”可以看到），例如：截止 删除 3"
     d = ctx.store.deadline(int(head))
     return d, rest.strip(), ("" if d else f"没有编号为 {head} 的截止事项。")

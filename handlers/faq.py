@@ -18,7 +18,7 @@ def faq(ctx: Context, msg: Incoming, args: str) -> Reply:
     """常见问题：按文件章节列出可以问的问题（问答 列表 2 翻页，问答 12 看第12条）；管理员可添加、修改、删除。"""
     head, _, rest = args.strip().partition(" ")
     action = SUB.get(head.lower()) if head else "list"
-    if head.isdigit():
+    if head.isdecimal():
         action, rest = "show", head
     if action is None:
         return Reply(USAGE)
@@ -35,7 +35,7 @@ def _list(ctx: Context, rest: str) -> Reply:
     # curated first, then the plans' sections in document order, each section's questions together
     entries.sort(key=lambda e: (e["kind"] != "curated", first_seen[e["section"] or ""], e["id"]))
     pages = max(1, -(-len(entries) // PAGE))
-    page = int(rest) if rest.isdigit() else 1
+    page = int(rest) if rest.isdecimal() else 1
     if not 1 <= page <= pages:
         return Reply(f"没有第{page}页，共{pages}页。")
     lines, section = [f"常见问题（第{page}/{pages}页，发送“问答 编号”查看答案）："], None
@@ -50,7 +50,7 @@ def _list(ctx: Context, rest: str) -> Reply:
 
 
 def _show(ctx: Context, rest: str) -> Reply:
-    entry = ctx.store.faq_entry(int(rest)) if rest.isdigit() else None
+    entry = ctx.store.faq_entry(int(rest)) if rest.isdecimal() else None
     if entry is None:
         return Reply(f"没有编号为“{rest[:10]}”的常见问题。发送“问答”查看列表。")
     answer = ctx.kb.ask(entry["question"]) if entry["kind"] != "curated" else None
@@ -89,7 +89,7 @@ def _edit(ctx: Context, rest: str) -> Reply:
 
 
 def _delete(ctx: Context, rest: str) -> Reply:
-    if not rest.isdigit():
+    if not rest.isdecimal():
         return Reply("格式：问答 删除 编号")
     if not ctx.store.delete_faq(int(rest)):
         return Reply(f"没有编号为 {rest} 的常见问题。")

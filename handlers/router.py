@@ -25,6 +25,9 @@ CHAT_ADMINS = (GROUP_ADMIN, ADMIN)
 Handler = Callable[[Context, Incoming, str], "Reply | str | Iterable[Reply] | None"]
 
 ASCII_ALIAS = re.compile(r"[a-z0-9_]{1,32}")
+# Telegram's own limit on a message; longer text (a paste gone wrong) is refused before any parsing, which
+# also keeps every number a handler converts under Python's 4,300-digit int() limit.
+MAX_MESSAGE = 4096
 # A Chinese alias must be followed by white space, a colon or the end: "通知文号是多少" is a question,
 # not the 通知 command.
 _SEPARATOR = re.compile(r"[\s:：]+")
@@ -110,6 +113,7 @@ FEATURES: tuple[str, ...] = (
     "handlers.workdays",
     "handlers.nudge",
     "handlers.admins",
+    "handlers.retention",
 )
 
 _loaded = False
@@ -154,6 +158,8 @@ def _split_head(body: str) -> tuple[str, str, str]:
 def dispatch(ctx: Context, msg: Incoming) -> list[Reply]:
     """Route one message to its handler and return the replies (never raises)."""
     try:
+        if len(msg.text) > MAX_MESSAGE:
+            return [Reply(f"消息太长了（{len(msg.text)} 字），请控制在 {MAX_MESSAGE} 字以内，或分几条发送。")]
         cmd, args = parse(msg.text)
         for observer in OBSERVERS:
             observer(ctx, msg)

@@ -42,6 +42,7 @@ class Kind:
 KINDS: dict[str, Kind] = {}
 PLANNERS: list[Callable[[Context, dt.datetime], int]] = []  # each returns how many it planned
 FOLLOWUPS: list[Callable[[Context, dt.datetime], None]] = []
+HOUSEKEEPING: list[Callable[[Context, dt.datetime], int]] = []  # after sending: retention (see retention.py)
 
 
 def kind(name: str, **extra) -> Callable:
@@ -64,6 +65,11 @@ def followup(fn):
     return fn
 
 
+def housekeeping(fn):
+    HOUSEKEEPING.append(fn)
+    return fn
+
+
 @dataclass
 class TickReport:
     planned: int = 0
@@ -71,12 +77,13 @@ class TickReport:
     expired: int = 0
     queued: int = 0
     recovered: int = 0
+    pruned: int = 0
     deliveries: Counter = field(default_factory=Counter)  # sent / failed / uncertain / retried / skipped …
 
     def __str__(self) -> str:
         sent = ", ".join(f"{k} {v}" for k, v in sorted(self.deliveries.items())) or "nothing sent"
         return (f"planned {self.planned}, expanded {self.expanded}, expired {self.expired}, queued {self.queued}, "
-                f"recovered {self.recovered}; {sent}")
+                f"recovered {self.recovered}, pruned {self.pruned}; {sent}")
 
 
 def local_text(instant: dt.datetime | str, ctx: Context, with_time: bool = True) -> str:
@@ -114,7 +121,8 @@ class Scheduler:
         self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
     async def tick(self, budget: float | None = None) -> TickReport:
-        """One pass: recover abandoned sends, plan, expand, send (within `budget` seconds), follow up."""
+        """One pass: recover abandoned sends, plan, expand, send (within `budget` seconds), follow up,
+        then housekeeping (retention)."""
         ctx, report = self.ctx, TickReport()
         start = ctx.now()
         stop_at = start + dt.timedelta(seconds=budget) if budget is not None else None
@@ -130,6 +138,8 @@ class Scheduler:
             self._expand(report)
             if report.queued == before:
                 break
+        for keep in HOUSEKEEPING:
+            report.pruned += keep(ctx, ctx.now()) or 0
         log.info("tick: %s", report)
         return report
 

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
+import socket
 import sys
+import threading
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, TextIO
@@ -20,6 +24,9 @@ from knowledge.segment import index_text
 log = logging.getLogger(__name__)
 PLANS_DIR = Path(__file__).parent / "plans"
 HEAD_MARK = "|"  # separates a passage's heading from its sentence in the match text
+INDEX_LEASE = "index-plans"
+INDEX_LEASE_TIME = dt.timedelta(minutes=10)  # a crashed indexer's lease lapses after this
+INDEX_WAIT = 120.0  # seconds a starting process waits for another one's indexing
 
 
 @dataclass
@@ -141,11 +148,38 @@ def _bar(out: TextIO, n: int, total: int, name: str) -> None:
     out.flush()
 
 
-def ensure_indexed(store, plans_dir: str | Path | None = None) -> IndexReport | None:
-    """On start: index the bundled plans when the store has none or they changed."""
+def ensure_indexed(store, plans_dir: str | Path | None = None, wait: float = INDEX_WAIT) -> IndexReport | None:
+    """On start: index the bundled plans when the store has none or they changed.
+
+    Processes started at once on a fresh database (a cron tick and a console, twenty consoles) do not
+    all index: one takes the "index" lease and indexes, the others wait for it — at most `wait`
+    seconds, then start without the plans rather than hang — and find the documents there."""
     files = plan_files([plans_dir] if plans_dir else None)
-    known = {d["key"]: d["sha1"] for d in store.documents()}
-    if known and all(f.stem in known for f in files):
-        # Cheap check first (names); a changed file is noticed by `bot.py ingest` or a new name.
+    if _indexed(store, files):
         return None
-    return index_plans(store, files, progress=sys.stderr if sys.stderr.isatty() else None)
+    holder = f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+    give_up = time.monotonic() + wait
+    while True:
+        now = dt.datetime.now(dt.timezone.utc)
+        if store.acquire_lease(INDEX_LEASE, holder, now, now + INDEX_LEASE_TIME):
+            try:
+                if _indexed(store, files):  # another process finished while we were waiting
+                    return None
+                report = index_plans(store, files, progress=sys.stderr if sys.stderr.isatty() else None)
+                log.info("indexed the plans: %d files, %d passages", len(report.indexed), report.passages)
+                return report
+            finally:
+                store.release_lease(INDEX_LEASE, holder)
+        if time.monotonic() > give_up:
+            log.warning("another process (%s) is still indexing the plans after %.0f s; starting without waiting",
+                        store.lease_holder(INDEX_LEASE, now), wait)
+            return None
+        time.sleep(0.2)
+        if _indexed(store, files):
+            return None
+
+
+def _indexed(store, files: list[Path]) -> bool:
+    # Cheap check (names); a changed file is noticed by `bot.py ingest` or a new name.
+    known = {d["key"] for d in store.documents()}
+    return bool(known) and all(f.stem in known for f in files)

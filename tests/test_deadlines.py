@@ -1,5 +1,7 @@
 """截止: admins add, change and delete deadlines in plain words; everyone sees what is coming and
 what the plans set (past ones marked past); bad input is answered specifically and stores nothing."""
+import datetime as dt
+
 import pytest
 
 from handlers.router import dispatch
@@ -94,3 +96,30 @@ def test_moving_a_deadline_drops_the_old_alerts(ctx, clock):
     tick(ctx, tg)
     alerts = [s for s in tg.sent if s.text.startswith("⏰ 截止提醒")]  # the subscriber's group also gets nudges
     assert len(alerts) == 1 and "2027年3月31日" in alerts[0].text
+
+
+@pytest.mark.parametrize("typed,title,when", [
+    ("三十一天后 提交团费收缴表", "提交团费收缴表", "2026年12月24日（周四）"),
+    ("十二月三十一日下午五点 提交总结", "提交总结", "2026年12月31日（周四） 17:00"),
+    ("二〇二六年十二月三十一日上午十点半 交表", "交表", "2026年12月31日（周四） 10:30"),
+    ("１２月３１日 报送台账", "报送台账", "2026年12月31日（周四）"),
+    ("月底前提交团员统计", "提交团员统计", "2026年11月30日（周一）"),
+    ("明天前往市团委汇报", "前往市团委汇报", "2026年11月24日（周二）"),
+])
+def test_the_title_starts_where_the_typed_date_ends(ctx, typed, title, when):
+    """Normalising changes lengths (三十一 → 31), so a cut in the normalised text mangled the title."""
+    reply = say(ctx, f"截止 添加 {typed}")
+    assert f"已添加截止事项 [1]：{title}\n" in reply and f"截止时间：{when}\n" in reply
+    assert ctx.store.deadline(1)["title"] == title
+
+
+def test_a_changed_date_in_words_keeps_its_hour(ctx):
+    say(ctx, "截止 添加 2026-12-20 提交总结")
+    reply = say(ctx, "截止 修改 1 十二月三十一日下午五点")
+    assert "截止时间：2026年12月31日（周四） 17:00" in reply
+    assert ctx.store.deadline(1)["due_time"] == "17:00"
+
+
+def test_a_workday_set_with_a_date_in_words(ctx):
+    assert "2026-12-24（周四）是工作日（管理员设置）" in say(ctx, "工作日 三十一天后 上班")
+    assert ctx.store.workday_override(dt.date(2026, 12, 24)) is True

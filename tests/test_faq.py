@@ -93,10 +93,10 @@ def test_yaml_round_trip(built, tmp_path):
 
 
 @pytest.mark.parametrize("content,where", [
-    ("- question: 好问题\n  answer: 好答案\n- question: 缺答案\n", "line 3"),
-    ("- question: 好问题\n  answer: 好答案\n- question: [未闭合\n  answer: x\n", "line 4"),
-    ("- question: 好问题\n  answer: 好答案\n  colour: 红\n", "line 1"),
-    ("question: 不是列表\n", "line 1"),
+    ("- question: 好问题\n  answer: 好答案\n- question: 缺答案\n", "第3行"),
+    ("- question: 好问题\n  answer: 好答案\n- question: [未闭合\n  answer: x\n", "第4行"),
+    ("- question: 好问题\n  answer: 好答案\n  colour: 红\n", "第1行"),
+    ("question: 不是列表\n", "第1行"),
 ])
 def test_a_malformed_file_is_rejected_whole_naming_the_line(built, tmp_path, content, where):
     path = tmp_path / "bad.yaml"
@@ -131,7 +131,7 @@ def test_cli_build_export_import(tmp_path):
     assert "新增 1 条" in run("import", str(out)).stdout
     out.write_text("- question: 问题二\n", encoding="utf-8")
     bad = run("import", str(out))
-    assert bad.returncode == 1 and "line 1" in bad.stderr
+    assert bad.returncode == 1 and "第1行" in bad.stderr
     assert run("export", str(out)).returncode == 0 and "问题一" in out.read_text(encoding="utf-8")
 
 

@@ -50,7 +50,7 @@ class ConsoleChat:
 
     def handle(self, line: str) -> list[Reply]:
         text = line.strip()
-        if text.isdigit() and self.choices and 1 <= int(text) <= len(self.choices):
+        if text.isdecimal() and self.choices and 1 <= int(text) <= len(self.choices):
             text = self.choices[int(text) - 1].command  # "2" picks the second offered choice
         msg = Incoming(platform=PLATFORM, user_id=self.user, text=text, user_name=self.user)
         replies = dispatch(self.ctx, msg)
@@ -62,7 +62,8 @@ class ConsoleChat:
     def show(self, reply: Reply) -> None:
         write_reply(reply, self.out)
 
-    def run(self, stdin: TextIO = sys.stdin) -> int:
+    def run(self, stdin: TextIO | None = None) -> int:
+        stdin = stdin or sys.stdin  # read when called, not bound at import (tests swap sys.stdin)
         interactive = stdin.isatty()
         if interactive:
             self.out.write(BANNER + "\n")

@@ -76,7 +76,7 @@ def choices_of(replies: list[Reply]) -> list[tuple[str, str]]:
 def pick(text: str, choices: list[tuple[str, str]]) -> str | None:
     """The command of choice N when the user answers with the number N, else None."""
     stripped = text.strip()
-    if stripped.isdigit() and 1 <= int(stripped) <= len(choices):
+    if stripped.isdecimal() and 1 <= int(stripped) <= len(choices):
         return choices[int(stripped) - 1][1]
     return None
 

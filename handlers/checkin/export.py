@@ -1,10 +1,15 @@
-"""The 导出 workbook (openpyxl): every check-in, a per-member summary, and the assessment form.
+"""The 导出 workbook (XlsxWriter): every check-in, a per-member summary, and the assessment form.
 
 The third sheet follows the 工作开展情况表 attached to 东团通〔2017〕23号 (title, 填表单位, then 序号 |
 考核项目 | 工作开展情况 with the five rows （一）…（五）). Each row's 工作开展情况 cell is written from the
 check-ins linked to plan items of that category (see categories.py): per item the number of
 check-ins, members and people reached, then the entries themselves. A cell holds at most 32,767
 characters, so for a large org the entries are cut with a pointer to the 打卡明细 sheet.
+
+Whatever members typed is written as text, never as a formula: XlsxWriter's own string-to-formula
+and string-to-URL conversions are off, and a value starting with = + - @, a tab or a carriage return
+(the spreadsheet-injection characters) also carries Excel's quote prefix, so it stays text even when
+someone edits the cell in Excel.
 """
 from __future__ import annotations
 
@@ -13,66 +18,94 @@ import io
 from collections import defaultdict
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Border, Font, Side
+import xlsxwriter
 
 from handlers.checkin.categories import CATEGORIES
 from handlers.checkin.common import display_name, local_time
 
 CELL_LIMIT = 32_000
-# Nine columns: at 30,000 rows a month each column costs ~0.2 s in openpyxl, so only what the
-# secretary uses (the account ids are on 成员汇总, the weekday is one Excel format away).
+# Nine columns: only what the secretary uses (the account ids are on 成员汇总, the weekday is one
+# Excel format away).
 DETAIL_HEADER = ("日期", "成员", "打卡内容", "完成度(%)", "人数", "关联条目", "考核类别", "修改次数", "最后打卡时间")
 SUMMARY_HEADER = ("成员", "账号", "打卡天数", "请假天数", "未打卡天数", "打卡率(%)", "关联条目数", "最近打卡")
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-_BOLD = Font(bold=True)
-_THIN = Side(style="thin")
-_BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-_WRAP = Alignment(wrap_text=True, vertical="top")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+OPTIONS = {
+    # Rows stream to a temporary file as they are written: half the peak memory of keeping them
+    # (42 vs 89 MB for 1,000 members x 30 days) at about the same speed.
+    "constant_memory": True,
+    "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
+}
+
+
+class Styles:
+    """The workbook's formats, each with a quote-prefixed twin for text that looks like a formula."""
+
+    def __init__(self, wb: xlsxwriter.Workbook):
+        self.wb, self._made = wb, {}
+
+    def __call__(self, quoted: bool = False, **props) -> object:
+        key = (quoted, tuple(sorted(props.items())))
+        if key not in self._made:
+            self._made[key] = self.wb.add_format(dict(props, quote_prefix=True) if quoted else props) \
+                if (props or quoted) else None
+        return self._made[key]
 
 
 def build(org_name: str, period: str, rows: list[dict], members: list[dict], excused: list[tuple[int, str]],
           due_days: list[dt.date], tz: ZoneInfo) -> bytes:
-    """The workbook as .xlsx bytes. `due_days` are the days a member was expected to check in.
-
-    Write-only mode streams rows instead of keeping a cell object per value: ~3x faster on a
-    1,000-member month and a fraction of the memory."""
-    wb = Workbook(write_only=True)
-    _details(wb.create_sheet("打卡明细"), rows, tz)
-    _summary(wb.create_sheet("成员汇总"), rows, members, excused, due_days)
-    _form(wb.create_sheet("工作开展情况表"), org_name, period, rows)
+    """The workbook as .xlsx bytes. `due_days` are the days a member was expected to check in."""
     out = io.BytesIO()
-    wb.save(out)
+    wb = xlsxwriter.Workbook(out, OPTIONS)
+    styles = Styles(wb)
+    _details(wb.add_worksheet("打卡明细"), styles, rows, tz)
+    _summary(wb.add_worksheet("成员汇总"), styles, rows, members, excused, due_days)
+    _form(wb.add_worksheet("工作开展情况表"), styles, org_name, period, rows)
+    wb.close()
     return out.getvalue()
 
 
-def _cell(ws, value, **style) -> WriteOnlyCell:
-    cell = WriteOnlyCell(ws, value=value)
-    for name, v in style.items():
-        setattr(cell, name, v)
-    return cell
+def write(ws, styles: Styles, row: int, col: int, value, **props) -> None:
+    """One cell: text as text (quote-prefixed when it starts like a formula), numbers as numbers."""
+    if value is None:
+        if props:
+            ws.write_blank(row, col, None, styles(**props))
+    elif isinstance(value, str):
+        ws.write_string(row, col, value, styles(value.startswith(FORMULA_START), **props))
+    elif isinstance(value, (int, float)):
+        ws.write_number(row, col, value, styles(**props))
+    else:
+        raise TypeError(f"no cell type for {type(value).__name__}")
 
 
-def _header(ws, names: tuple[str, ...], widths: tuple[int, ...]) -> None:
-    for n, width in enumerate(widths):  # column widths must be set before the first row
-        ws.column_dimensions[chr(ord("A") + n)].width = width
-    ws.freeze_panes = "A2"
-    ws.append([_cell(ws, name, font=_BOLD) for name in names])
+def _header(ws, styles: Styles, names: tuple[str, ...], widths: tuple[int, ...]) -> None:
+    for n, width in enumerate(widths):
+        ws.set_column(n, n, width)
+    ws.freeze_panes(1, 0)
+    for col, name in enumerate(names):
+        write(ws, styles, 0, col, name, bold=True)
 
 
-def _details(ws, rows: list[dict], tz: ZoneInfo) -> None:
-    _header(ws, DETAIL_HEADER, (12, 12, 50, 10, 8, 50, 12, 9, 17))
-    fromiso = dt.date.fromisoformat
-    for r in rows:
-        day = _cell(ws, fromiso(r["work_date"]), number_format="yyyy-mm-dd")
-        ws.append([day, display_name(r), r["text"], r["percent"], r["count"],
-                   r["item_label"] or "", r["category"] or "", r["revision"] - 1, local_time(r["updated_at"], tz)])
+def _details(ws, styles: Styles, rows: list[dict], tz: ZoneInfo) -> None:
+    """The big sheet (30,000 rows a month for 1,000 members): XlsxWriter's calls, no per-cell dispatch."""
+    _header(ws, styles, DETAIL_HEADER, (12, 12, 50, 10, 8, 50, 12, 9, 17))
+    day_format, quoted = styles(num_format="yyyy-mm-dd"), styles(True)
+    text, number = ws.write_string, ws.write_number
+    epoch = dt.date(1899, 12, 30).toordinal()  # Excel's day 0 (its 1900 leap-year bug included)
+    for n, r in enumerate(rows, 1):
+        number(n, 0, dt.date.fromisoformat(r["work_date"]).toordinal() - epoch, day_format)
+        for col, value in ((1, display_name(r)), (2, r["text"]), (5, r["item_label"] or ""), (6, r["category"] or ""),
+                           (8, local_time(r["updated_at"], tz))):
+            text(n, col, value, quoted if value.startswith(FORMULA_START) else None)
+        for col, value in ((3, r["percent"]), (4, r["count"])):
+            if value is not None:
+                number(n, col, value)
+        number(n, 7, r["revision"] - 1)
 
 
-def _summary(ws, rows: list[dict], members: list[dict], excused: list[tuple[int, str]],
+def _summary(ws, styles: Styles, rows: list[dict], members: list[dict], excused: list[tuple[int, str]],
              due_days: list[dt.date]) -> None:
-    _header(ws, SUMMARY_HEADER, (14, 16, 10, 10, 11, 11, 11, 12))
+    _header(ws, styles, SUMMARY_HEADER, (14, 16, 10, 10, 11, 11, 11, 12))
     checked: dict[int, set[str]] = defaultdict(set)
     items: dict[int, set] = defaultdict(set)
     for r in rows:
@@ -83,14 +116,16 @@ def _summary(ws, rows: list[dict], members: list[dict], excused: list[tuple[int,
     for ident, day in excused:
         off[ident].add(day)
     due = {d.isoformat() for d in due_days}
-    for m in members:
+    for n, m in enumerate(members, 1):
         ident = m["identity_id"]
         done, leave = checked[ident], off[ident] - checked[ident]
         missing = due - done - leave
         expected = len(due - leave)
         rate = round(100 * len(done & due) / expected, 1) if expected else None
-        ws.append([display_name(m), m["platform_user_id"], len(done), len(leave), len(missing), rate,
-                   len(items[ident]), max(done) if done else ""])
+        values = (display_name(m), m["platform_user_id"], len(done), len(leave), len(missing), rate,
+                  len(items[ident]), max(done) if done else "")
+        for col, value in enumerate(values):
+            write(ws, styles, n, col, value)
 
 
 def _category_text(entries: list[dict]) -> str:
@@ -123,23 +158,24 @@ def _entries(entries: list[dict], budget: int = CELL_LIMIT) -> list[str]:
     return lines
 
 
-def _form(ws, org_name: str, period: str, rows: list[dict]) -> None:
-    for col, width in (("A", 8), ("B", 24), ("C", 90)):
-        ws.column_dimensions[col].width = width
-    ws.merged_cells.add("A1:C1")
-    ws.append([_cell(ws, f"{period}共青团工作开展情况表", font=Font(bold=True, size=14),
-                     alignment=Alignment(horizontal="center"))])
-    ws.append([f"填表单位：{org_name}"])
-    centred = Alignment(horizontal="center")
-    ws.append([_cell(ws, name, font=_BOLD, border=_BOX, alignment=centred) for name in ("序号", "考核项目", "工作开展情况")])
+def _form(ws, styles: Styles, org_name: str, period: str, rows: list[dict]) -> None:
+    for col, width in enumerate((8, 24, 90)):
+        ws.set_column(col, col, width)
+    title = f"{period}共青团工作开展情况表"
+    ws.merge_range(0, 0, 0, 2, title, styles(title.startswith(FORMULA_START), bold=True, font_size=14,
+                                              align="center"))
+    write(ws, styles, 1, 0, f"填表单位：{org_name}")
+    for col, name in enumerate(("序号", "考核项目", "工作开展情况")):
+        write(ws, styles, 2, col, name, bold=True, border=1, align="center")
     by_cat: dict[str | None, list[dict]] = defaultdict(list)
     for r in rows:
         by_cat[r["category"] if r["item_id"] is not None else None].append(r)
+    row = 3
     for cat in CATEGORIES:
-        values = (cat.number, cat.title, _category_text(by_cat.get(cat.key, [])))
-        ws.append([_cell(ws, v, border=_BOX, alignment=_WRAP) for v in values])
+        for col, value in enumerate((cat.number, cat.title, _category_text(by_cat.get(cat.key, [])))):
+            write(ws, styles, row, col, value, border=1, text_wrap=True, valign="top")
+        row += 1
     loose = by_cat.get(None, [])
     if loose:
-        ws.append([])
-        values = ("附", "未关联工作要点的打卡", "\n".join(_entries(loose)))
-        ws.append([_cell(ws, v, alignment=_WRAP) for v in values])
+        for col, value in enumerate(("附", "未关联工作要点的打卡", "\n".join(_entries(loose)))):
+            write(ws, styles, row + 1, col, value, text_wrap=True, valign="top")  # after one empty row

@@ -15,6 +15,7 @@ from knowledge.normalize import normalize
 
 MAX_TEXT = 2000
 MAX_LEAVE_DAYS = 92
+MAX_COUNT = 100_000_000  # people reached by one activity; more is a typo (and past what the store holds)
 NO_LINK = {"无", "不关联", "none", "no"}
 
 
@@ -59,6 +60,9 @@ def parse_checkin(args: str, *, required: bool = True) -> CheckinText:
     cm = _COUNT.search(plain)
     if cm:
         count = int(cm.group(1))
+        if count > MAX_COUNT:
+            raise InputError(f"人数{cm.group(1)[:20]}{'…' if len(cm.group(1)) > 20 else ''}太大了，"
+                             f"请核对后再打卡（不超过{MAX_COUNT:,}人）。")
     return CheckinText(text, tag, percent, count)
 
 
@@ -140,6 +144,7 @@ def parse_leave(args: str, today: dt.date) -> tuple[dt.date, dt.date, str]:
     return start, end, reason
 
 
+MIN_YEAR, MAX_YEAR = 2000, 2100  # the assistant's check-ins; also keeps date arithmetic in range
 _MONTH_FULL = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?")
 _MONTH_ONLY = re.compile(r"(\d{1,2})\s*月?份?")
 
@@ -161,4 +166,6 @@ def parse_month(args: str, today: dt.date) -> tuple[dt.date, dt.date]:
         raise InputError(f"看不懂月份“{text[:20]}”。请写成 11月、2026-11 或 上月。")
     if not 1 <= mo <= 12:
         raise InputError(f"月份不存在：{text}。月份应在1到12之间。")
+    if not MIN_YEAR <= y <= MAX_YEAR:
+        raise InputError(f"年份{y}不在可导出的范围（{MIN_YEAR}–{MAX_YEAR}年），请写成 2026-11、11月 或 上月。")
     return dt.date(y, mo, 1), dt.date(y, mo, calendar.monthrange(y, mo)[1])

@@ -153,7 +153,7 @@ def export_(ctx: Context, msg: Incoming, args: str) -> Reply:
     rows, excused = _rows(ctx, me, members, whole, first, last)
     due = [d for d in days_between(first, min(last, me.today)) if not is_rest_day(d)]
     period = f"{first.year}年{first.month}月"
-    from handlers.checkin import export  # openpyxl: imported on first use, like the chart
+    from handlers.checkin import export  # XlsxWriter: imported on first use, like the chart
 
     data = export.build(name, period, rows, members, excused, due, me.tz)
     safe = re.sub(r"[\\/:*?\"<>|\s]+", "_", name)[:30]
