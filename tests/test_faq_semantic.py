@@ -87,7 +87,9 @@ def test_the_confident_paths_never_ask_the_model(kb_with):
     assert "20学时" in kb.ask("入团前需要参加多少学时的团课？").text  # the passages are sure
     assert emb.seen == []
     kb.ask("团支部换届得提前多长时间跟上级团委打报告")
-    assert emb.queries == ["团支部换届得提前多长时间跟上级团委打报告"]  # one question, once
+    # one question, once (the FAQ's background thread may meanwhile embed its generated questions)
+    assert emb.queries.count("团支部换届得提前多长时间跟上级团委打报告") == 1
+    assert ENTRY_Q not in emb.queries and "入团前需要参加多少学时的团课？" not in emb.queries
 
 
 def test_curated_entries_are_embedded_when_added_edited_or_imported(kb_with, tmp_path):

@@ -13,8 +13,11 @@ import hashlib, json, sys
 sys.path.insert(0, {root!r})
 from db import Store
 from knowledge.base import KnowledgeBase
+from knowledge.dense import ensure_vectors
 from knowledge.embed import load_embedder
-kb = KnowledgeBase(Store({db!r}), {data!r}, load_embedder("stub"))  # the fusion runs too
+store, stub = Store({db!r}), load_embedder("stub")
+ensure_vectors(store, stub)  # in line, so no background embedding changes answers mid-run
+kb = KnowledgeBase(store, {data!r}, stub)  # the fusion runs too
 h = hashlib.sha1()
 for line in open({questions!r}, encoding="utf-8"):
     if line.strip():
