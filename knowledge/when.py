@@ -23,7 +23,7 @@ _MONTH_DAY = re.compile(r"(?P<which>下下个?|下个?|上个?|本|这个?)月(?
 # "12.31", "12/31", "12-31": no year, so no other reading than month and day — unless a number goes on
 # (12.315, 92.5%) or a unit follows (3.5小时, 1/2个).
 _NUMERIC_DAY = re.compile(r"(?P<m>\d{1,2})\s*[./／\-]\s*(?P<d>\d{1,2})(?![\d.%％‰])"
-                          r"(?!\s*(?:小时|分钟|个|人|名|次|天|周|年|倍|元|万|千|百|岁|期|项|篇|条|所|家|场|学时|%))")
+                          r"(?!\s*(?:小时|分钟|个|人|名|次|天|周|年|倍|元|万|千|百|岁|期|项|篇|条|所|家|场|学时|%))(?:\s*[日号])?")
 # A date and time in quotes, as the README writes it: "2027-01-15 17:30".
 _QUOTES = {'"': '"', "“": "”", "'": "'", "‘": "’", "「": "」", "『": "』"}
 _MONTH_END = re.compile(r"(?P<which>本|这个|下个?)?月(?:底|末)|(?P<year>今年|本)?年(?:底|末)")

@@ -1,6 +1,7 @@
 """Near misses of command words get a suggestion, not an answer (issue 12, item 2), and `帮助 <命令>` shows
 that command's help with its examples, read from the handler's docstring (item 3) — through the console."""
 import io
+from pathlib import Path
 
 import pytest
 
@@ -11,7 +12,8 @@ from handlers.types import CONSOLE_OPERATOR
 
 
 def console(ctx, user=CONSOLE_OPERATOR):
-    return ConsoleChat(ctx, user=user, out=io.StringIO())
+    folder = Path(ctx.settings.data_dir) / "out"  # an export shown here is saved there, not in the work tree
+    return ConsoleChat(ctx, user=user, out=io.StringIO(), folder=folder)
 
 
 def shown(chat, text):
