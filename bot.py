@@ -2,10 +2,10 @@
 """团务助手 — entry point. Reads settings from the environment once, builds the app, runs one adapter.
 
     python bot.py                      console chat (or Telegram when TELEGRAM_BOT_TOKEN is set)
-    python bot.py console --as USER    scripted console: one message per input line
+    python bot.py console --as USER    scripted console: one message per input line [--at ISO-TIME]
     python bot.py ask "问题" [--city 东莞] [--json]
     python bot.py ask --jsonl          JSON lines in ({"q", "city"}), JSON lines out
-    python bot.py ingest [PATH …]      (re)index plan documents
+    python bot.py ingest [PATH …]      (re)index plan documents and embed their new passages
     python bot.py telegram             Telegram bot (long polling, or a webhook with TELEGRAM_WEBHOOK_URL)
     python bot.py tick [--at ISO-TIME]  run the scheduler once (cron; console chats get pushes printed)
     python bot.py wechat | wecom       WeChat official account / WeCom app webhook server
@@ -27,12 +27,17 @@ def build_context(settings: Settings, index: bool = True, faq: bool = True) -> C
     """Open the store, index the bundled plans on first start, and load the knowledge base."""
     from db import Store
     from knowledge.base import KnowledgeBase
-    from knowledge.embed import load_embedder
+    from knowledge.embed import shared_embedder
     from knowledge.index import ensure_indexed
 
     store = Store(settings.db_path)
     report = ensure_indexed(store, settings.plans_dir or None) if index else None
-    kb = KnowledgeBase(store, settings.data_dir, embedder=load_embedder(settings.env.get("TUANWU_EMBEDDER")))
+    embedder = shared_embedder(settings.embedder)
+    if report and report.indexed and embedder is not None:
+        from knowledge.dense import ensure_vectors
+
+        ensure_vectors(store, embedder)  # the bundled plans' vectors ship with them: nothing is embedded
+    kb = KnowledgeBase(store, settings.data_dir, embedder)
     if index and faq:  # in line for a small corpus, else in the background: a start never waits long for the FAQ
         from knowledge.faq_build import keep_current
 
@@ -44,8 +49,10 @@ def cmd_console(args, settings: Settings) -> int:
     from handlers.adapters.console_adapter import ConsoleChat, ConsoleSender
 
     ctx = build_context(settings)
+    if getattr(args, "at", None) and not _pretend(ctx, args.at, settings):
+        return 2
     chat = ConsoleChat(ctx, user=args.user)
-    chat.after = lambda: _tick(ctx, {"console": ConsoleSender(chat.out)}, budget=5.0)  # pushes show up at once
+    chat.after = lambda: _tick(ctx, {"console": ConsoleSender(chat.out, chat.folder)}, budget=5.0)  # pushes at once
     return chat.run()
 
 
@@ -57,23 +64,29 @@ def _tick(ctx: Context, senders: dict, budget: float | None = None):
     return asyncio.run(Scheduler(ctx, senders).tick(budget))
 
 
-def cmd_tick(args, settings: Settings) -> int:
+def _pretend(ctx: Context, when: str, settings: Settings) -> bool:
+    """Start the clock at `when` (an ISO instant; time still moves): scripted demos, tests, cron catch-up."""
     import datetime as dt
     import time
 
-    from handlers.adapters.console_adapter import ConsoleSender
+    try:
+        at = dt.datetime.fromisoformat(when)
+    except ValueError:
+        print(f"--at 需要 ISO 时间，例如 2030-12-24T09:00:00+08:00（收到：{when}）", file=sys.stderr)
+        return False
+    at = at if at.tzinfo else at.replace(tzinfo=settings.tz)
+    started = time.monotonic()
+    ctx.clock = lambda: at + dt.timedelta(seconds=time.monotonic() - started)
+    return True
+
+
+def cmd_tick(args, settings: Settings) -> int:
+    from handlers.adapters.console_adapter import ConsoleSender, out_dir
 
     ctx = build_context(settings)
-    if args.at:
-        try:
-            at = dt.datetime.fromisoformat(args.at)
-        except ValueError:
-            print(f"--at 需要 ISO 时间，例如 2030-12-24T09:00:00+08:00（收到：{args.at}）", file=sys.stderr)
-            return 2
-        at = at if at.tzinfo else at.replace(tzinfo=settings.tz)
-        started = time.monotonic()
-        ctx.clock = lambda: at + dt.timedelta(seconds=time.monotonic() - started)  # time still moves
-    report = _tick(ctx, {"console": ConsoleSender()}, budget=args.budget)
+    if args.at and not _pretend(ctx, args.at, settings):
+        return 2
+    report = _tick(ctx, {"console": ConsoleSender(folder=out_dir(ctx))}, budget=args.budget)
     log.info("tick: %s", report)
     return 0
 
@@ -145,6 +158,8 @@ def _answer(ctx: Context, question: str, city: str | None) -> dict:
 
 def cmd_ingest(args, settings: Settings) -> int:
     from db import Store
+    from knowledge.dense import ensure_vectors
+    from knowledge.embed import shared_embedder
     from knowledge.index import index_plans
 
     store = Store(settings.db_path)
@@ -157,11 +172,14 @@ def cmd_ingest(args, settings: Settings) -> int:
         print(f"错误：{line}", file=sys.stderr)
     print(f"已索引 {len(report.indexed)} 个文件（{report.passages} 段），未变 {len(report.unchanged)} 个，"
           f"跳过 {len(report.skipped)} 个，失败 {len(report.failed)} 个。")
+    embedder = shared_embedder(settings.embedder)
+    if report.indexed and embedder is not None:
+        print(f"语义向量：新算 {ensure_vectors(store, embedder, progress=sys.stderr)} 段。")
     if report.indexed:
         from knowledge import faq_build
         from knowledge.base import KnowledgeBase
 
-        print(f"常见问题已按新文件重建：{faq_build.generate(KnowledgeBase(store, settings.data_dir))} 条。")
+        print(f"常见问题已按新文件重建：{faq_build.generate(KnowledgeBase(store, settings.data_dir, embedder))} 条。")
     # A file of a format ingest does not read, met in a folder, is skipped and named but is no
     # failure; a file that should have been read and was not (damaged, a scan, named on its own) is.
     return 1 if report.failed else 0
@@ -231,6 +249,7 @@ def parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("console", parents=[common], help="chat in the terminal")
     p.add_argument("--as", dest="user", default="console", help="user id to chat as")
+    p.add_argument("--at", help="pretend the chat starts at this ISO instant, e.g. 2026-11-23T09:00:00+08:00")
     p.set_defaults(func=cmd_console)
 
     p = sub.add_parser("ask", parents=[common], help="answer one question, or JSON lines with --jsonl")

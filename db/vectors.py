@@ -32,6 +32,15 @@ class VectorsMixin:
             out.update(self.db.execute(f"SELECT key, data FROM vector WHERE key IN ({marks})", chunk).fetchall())
         return out
 
+    def vectors_present(self, keys: Sequence[str]) -> set[str]:
+        """Which of the keys have a stored vector (without reading the vectors)."""
+        out: set[str] = set()
+        for start in range(0, len(keys), 500):
+            chunk = list(keys[start:start + 500])
+            marks = ",".join("?" * len(chunk))
+            out.update(r[0] for r in self.db.execute(f"SELECT key FROM vector WHERE key IN ({marks})", chunk))
+        return out
+
     def vectors_put(self, rows: Iterable[tuple[str, str, int, bytes]]) -> None:
         """Store (key, model, dim, float16 bytes) rows; an existing key is left as it is."""
         with self.lock:
@@ -39,6 +48,10 @@ class VectorsMixin:
                 "INSERT INTO vector (key, model, dim, data) VALUES (?, ?, ?, ?) ON CONFLICT(key) DO NOTHING",
                 list(rows))
             self.db.conn.commit()
+
+    def vectors_of_model(self, model: str) -> Iterable[tuple[str, bytes]]:
+        """Every stored (key, float16 bytes) of one model, streamed (a dense index reads them all once)."""
+        return self.db.execute("SELECT key, data FROM vector WHERE model = ?", [model])
 
     def vectors_count(self, model: str) -> int:
         return self.db.execute("SELECT count(*) FROM vector WHERE model = ?", [model]).fetchone()[0]

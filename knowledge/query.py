@@ -20,21 +20,38 @@ QUOTED = re.compile(r'"([^"]{2,20})"|《([^》]{2,40})》')
 ASCII_WORD = re.compile(r"[A-Za-z][A-Za-z\-]*(?:'[A-Za-z]+)?")
 
 INTENT_CUES = {
-    "date": r"什么时候|哪天|何时|几号|日期|时间|截止|期限|多久|几月|\bwhen\b|\bdate\b|deadline",
+    "date": r"什么时候|啥时候|哪天|哪一天|何时|几号|几点|日期|时间|截止|期限|多久|几月|最晚|最迟|"
+            r"\bwhen\b|\bdate\b|deadline|\bby what time\b",
     "number": r"多少|几|比例|占比|百分之|how many|how much|percent|number",
     "money": r"多少钱|多少经费|多少资金|金额|资助多少|补贴多少|how much money|amount of money",
     "contact": r"电话|地址|邮编|邮箱|联系方式|联系人(?!数)|怎么联系|找谁|手机|举报|办公(?!室)|在哪里|哪个区|在哪儿|备案|"
                r"phone|address|postcode|e-?mail|contact",
     "docnumber": r"文号|发文字号|几号文|document number",
+    "document": r"文件|通知|要点|印发|发布|发文|下发|出台|落款|签发|挂到网上|\bissued?\b|\bpublish|\bsent out\b|\breleased?\b",
     "how": r"怎么做|如何|怎样|怎么搞|怎么开展|做法|措施|什么要求|哪些要求|具体|怎么安排|怎么帮|"
            r"how do|how does|how is|how are|how will|what measures",
 }
 INTENT_RE = {name: re.compile(pattern) for name, pattern in INTENT_CUES.items()}
+# "How many <unit>": the answer must name that unit (几岁 → 岁, 几年 → 年, 多少字 → 字). Chinese numerals count.
+_NUM = r"(?:\d+(?:\.\d+)?|[一二两三四五六七八九十百千半]+)"
+UNIT_CUES = {
+    "age": (r"几岁|多少岁|多大年[纪龄]|年龄|满多少|how old|what age", r"岁"),
+    "years": (r"几年|多少年|how many years", _NUM + r"\s*(?:个)?(?:年|学年)(?!级|度)"),
+    "times": (r"几次|多少次|几回|多少回|how many times|how often", _NUM + r"\s*次|每(?:年|月|周|季度|学期)"),
+    "people": (r"多少人|几个人|几人|几名|多少名|how many people", _NUM + r"\s*(?:人|名)|[几一半][分之]|\d+%|分之"),
+    "days": (r"几天|多少天|how many days", _NUM + r"\s*(?:天|日|个工作日)"),
+    "hours": (r"几个小时|多少小时|几小时|多少学时|几学时|多少个学时|how many hours", _NUM + r"\s*(?:个)?(?:小时|学时|课时)"),
+    "words": (r"多少字|几个字|how many words", _NUM + r"\s*字"),
+}
+UNIT_RE = {name: (re.compile(cue), re.compile(unit)) for name, (cue, unit) in UNIT_CUES.items()}
 OOV_FACTOR = 0.6
 COUNTING = re.compile(r"[哪几第\d一二两三四五六七八九十]+[个项样类种条件次批届名位点些大]")
 EN_UNKNOWN_FACTOR = 0.2  # an English word the glossary lacks: counted, lightly
 GENERIC_FACTOR = 0.35
 SELF_CUES = ("我们", "我市", "本市", "我县", "本县", "咱们", "咱市", "我区", "本区", "本地", "our city", "our county")
+# "Here, where I am": a question about the asker's own place, which no document may cover.
+PLACE_SELF_CUES = ("我市", "本市", "我县", "本县", "咱市", "我区", "本区", "本地", "我们市", "我们县", "我们区",
+                   "我们这", "咱们这", "我们当地", "our city", "our county")
 EN_STOP = frozenset("""a an the of in on at to for from by with and or is are was were be been being do does did
 what which who whom whose when where why how many much that this these those it its as into about there their
 they them will would should shall can could may might must has have had any some all each every his her our your
@@ -62,6 +79,8 @@ class Query:
     doc_years: list[int] = field(default_factory=list)  # "2019年工作要点": a document's year
     unknown_places: list[str] = field(default_factory=list)
     intents: frozenset[str] = frozenset()
+    quoted: list[str] = field(default_factory=list)  # names the question quotes (“挑战杯”, 《…》), compact
+    units: tuple[re.Pattern, ...] = ()  # "几岁", "几年" …: what the answer's number must be counted in
 
     @property
     def total_weight(self) -> float:
@@ -80,6 +99,10 @@ class Analyzer:
         # The places each region's documents name in their issuer (东莞市第一中学 → 东莞): a question
         # or an asker naming the place is about those regions too.
         self.region_places = {r: frozenset(p) for r, p in (region_places or {}).items() if p}
+        self._place_regions: dict[str, list[str]] = {}  # the same, inverted: place → regions (sorted)
+        for region, names in sorted(self.region_places.items()):
+            for name in names:
+                self._place_regions.setdefault(name, []).append(region)
         places = lexicon.places()
         self.region_provinces = frozenset(places[r].province for r in regions if r in places and places[r].province)
         self.places_in_corpus = places_in_corpus
@@ -125,12 +148,15 @@ class Analyzer:
             q = self._analyze_english(raw)
         else:
             norm = normalize(raw)
-            q = Query(raw=raw, norm=norm, intents=intents_of(norm))
+            q = Query(raw=raw, norm=norm, intents=intents_of(norm), units=units_of(norm))
             fillers = lexicon.filler_pattern()
             text = fillers.sub(" ", norm) if fillers else norm
             q.terms = self._terms(self._take_places_and_years(q, text))
+            q.quoted = [(m.group(1) or m.group(2)).replace(" ", "").lower() for m in QUOTED.finditer(norm)]
         if asker_region and not q.regions and any(c in q.norm for c in SELF_CUES):
             q.regions += self.regions_for(asker_region)  # "我们市…": the asker's own region, not every region
+        if asker_region and not q.regions and any(c in q.norm for c in PLACE_SELF_CUES):
+            q.unknown_places.append(asker_region)  # "我们这…" from a region no document covers
         return q
 
     def _take_places_and_years(self, q: Query, text: str) -> str:
@@ -147,7 +173,8 @@ class Analyzer:
         for place in lexicon.find_places(text):
             regions = self.regions_for(place)
             if regions:
-                q.regions += [r for r in regions if r not in q.regions]
+                seen = set(q.regions)
+                q.regions += [r for r in regions if r not in seen]
                 text = text.replace(place, " ")
             elif place not in self.places_in_corpus and not self._province_of_region(place):
                 q.unknown_places.append(place)
@@ -161,7 +188,7 @@ class Analyzer:
     def regions_for(self, place: str) -> list[str]:
         """The regions a place stands for: itself, and the regions whose issuer it names."""
         out = [place] if place in self.region_set else []
-        out += sorted(r for r, names in self.region_places.items() if place in names and r != place)
+        out += [r for r in self._place_regions.get(place, ()) if r != place]
         if out:
             return out
         for region in self.regions if len(self.regions) < 50 else ():
@@ -192,7 +219,7 @@ class Analyzer:
                 continue
             if re.fullmatch(r"[\d.]+", word) and len(word) < 2:
                 continue
-            alts = tuple(sorted(groups.get(word, frozenset((word,))), key=lambda a: a != word))
+            alts = tuple(sorted(groups.get(word, frozenset((word,))), key=lambda a: (a != word, a)))  # not set order: PYTHONHASHSEED
             weight, known = self.term_weight(word)
             if not known and len(alts) > 1:
                 weight = max(self.term_weight(a)[0] for a in alts[1:])
@@ -208,7 +235,7 @@ class Analyzer:
 
     def _analyze_english(self, raw: str) -> Query:
         low = " ".join(raw.lower().replace("’", "'").split())
-        q = Query(raw=raw, norm=low, lang="en", intents=intents_of(low))
+        q = Query(raw=raw, norm=low, lang="en", intents=intents_of(low), units=units_of(low))
         for m in YEAR_RE.finditer(low):
             q.years.append(int(m.group(1)))
         gloss = lexicon.glossary()
@@ -248,7 +275,8 @@ def english_variants(word: str) -> list[str]:
     out = [word]
     for suffix, repl in (("ing", ""), ("ing", "e"), ("ed", ""), ("ed", "e"), ("d", ""), ("es", ""), ("ies", "y"),
                          ("ation", "e"), ("ation", ""), ("al", ""), ("ly", "")):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+        # a stem shorter than four letters is a different word: apply → app, really → real is fine
+        if word.endswith(suffix) and len(word) - len(suffix) >= (4 if suffix in ("ly", "al") else 3):
             out.append(word[: -len(suffix)] + repl)
     return out
 
@@ -257,6 +285,10 @@ def is_english(text: str) -> bool:
     letters = sum(ch.isalpha() for ch in text)
     ascii_letters = sum(ch.isascii() and ch.isalpha() for ch in text)
     return letters > 0 and ascii_letters / letters > 0.7
+
+
+def units_of(text: str) -> tuple[re.Pattern, ...]:
+    return tuple(unit for cue, unit in UNIT_RE.values() if cue.search(text))
 
 
 def intents_of(text: str) -> frozenset[str]:

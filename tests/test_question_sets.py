@@ -1,35 +1,61 @@
-"""Regression guard on the question sets in tests/data (written apart from the code, graded the way
-../shared/eval/grade.py grades): facts that must appear, regions that must be named, declines."""
+"""Regression guard on the question sets in tests/data, graded the way ../shared/eval/grade.py grades:
+facts that must appear, regions that must be named, declines where expected.
+
+The qa-* sets ask about the five bundled plans; they were seen by the people who wrote the lexicon
+(which has since been cut back to general vocabulary), so they guard against regressions and measure
+little else. The notices-/paraphrase-/scope- sets were written apart from the code (tests/data/README.md);
+notices-* questions are asked after that split's notices are indexed. The holdout files are only ever
+scored here and by benchmarks/eval_sets.py: a failure names ids and rates, never a question.
+"""
 import json
-import unicodedata
 from pathlib import Path
 
 import pytest
 
+from benchmarks.grading import passes
+from db import Store
+from knowledge import faq
+from knowledge.base import KnowledgeBase
+from knowledge.dense import ensure_vectors
+from knowledge.index import PLANS_DIR, index_plans
+
 DATA = Path(__file__).parent / "data"
-# Pass rates reached when each set was last measured, less a little slack; a drop below is a regression.
-FLOORS = {"qa-extra.jsonl": 0.90, "qa-holdout.jsonl": 0.86, "qa-final.jsonl": 0.80}
+# Pass rates measured when each set was last run (README "How answers are found"), less a little slack.
+PLAN_FLOORS = {"qa-extra.jsonl": 0.90, "qa-holdout.jsonl": 0.82, "qa-final.jsonl": 0.84}
+NOTICE_FLOORS = {
+    ("dev", "notices"): 0.68, ("dev", "paraphrase"): 0.90, ("dev", "scope"): 0.95,
+    ("holdout", "notices"): 0.66, ("holdout", "paraphrase"): 0.72, ("holdout", "scope"): 0.35,
+}
 
 
-def norm(text) -> str:
-    return "".join(unicodedata.normalize("NFKC", str(text)).split())
-
-
-def passes(case: dict, reply: dict) -> bool:
-    expect = case.get("expect", {})
-    if expect.get("matched") is False:
-        return not reply["matched"]
-    answer = norm(reply["answer"])
-    where = answer + norm(" ".join(str(v) for s in reply["sources"] for v in s.values()))
-    return (reply["matched"]
-            and all(norm(n) in answer for n in expect.get("all_of", []))
-            and (not expect.get("any_of") or any(norm(n) in answer for n in expect["any_of"]))
-            and all(norm(c) in where for c in expect.get("cities", [])))
-
-
-@pytest.mark.parametrize("name", sorted(FLOORS))
-def test_question_set_pass_rate(kb, name):
-    cases = [json.loads(line) for line in (DATA / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+def rate(kb, path: Path) -> tuple[float, list[str]]:
+    cases = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     failed = [c["id"] for c in cases if not passes(c, kb.ask(c["q"], c.get("city")).as_json())]
-    rate = 1 - len(failed) / len(cases)
-    assert rate >= FLOORS[name], f"{name}: {rate:.1%} < {FLOORS[name]:.0%}; failed: {failed}"
+    return 1 - len(failed) / len(cases), failed
+
+
+@pytest.mark.parametrize("name", sorted(PLAN_FLOORS))
+def test_question_set_pass_rate(kb, name):
+    got, failed = rate(kb, DATA / name)
+    assert got >= PLAN_FLOORS[name], f"{name}: {got:.1%} < {PLAN_FLOORS[name]:.0%}; failed: {failed}"
+
+
+@pytest.fixture(scope="module")
+def split_kbs(tmp_path_factory, data_dir, embedder):
+    """One knowledge base per split: the bundled plans plus that split's notices, embedded."""
+    kbs = {}
+    for split in ("dev", "holdout"):
+        store = Store(tmp_path_factory.mktemp(split) / "kb.db")
+        report = index_plans(store, [PLANS_DIR, DATA / "notices" / split])
+        assert not report.failed, report.failed
+        ensure_vectors(store, embedder)
+        kbs[split] = KnowledgeBase(store, str(data_dir), embedder)
+        faq.rebuild(kbs[split])  # as `bot.py ingest` does: the FAQ is part of every answer
+    return kbs
+
+
+@pytest.mark.parametrize("split,name", sorted(NOTICE_FLOORS))
+def test_sets_written_apart_from_the_code(split_kbs, split, name):
+    got, failed = rate(split_kbs[split], DATA / f"{name}-{split}.jsonl")
+    floor = NOTICE_FLOORS[(split, name)]
+    assert got >= floor, f"{name}-{split}: {got:.1%} < {floor:.0%}; failed: {failed}"

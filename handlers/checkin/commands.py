@@ -19,6 +19,8 @@ import unicodedata
 from handlers.checkin.common import (Member, backfill_days, current_member, day_label, split_sub, utc_now)
 from handlers.checkin.link import NO_LINK_FIELDS, Link, item_label, link_tag, link_text, tag_hint
 from handlers.checkin.parse import CheckinText, InputError, leading_range, parse_checkin, parse_leave
+from handlers.arguments import Statement, SubCommand
+from handlers.arguments import day as a_day
 from handlers.router import command, observe
 from handlers.types import Context, Incoming, Reply
 
@@ -80,9 +82,21 @@ def _which(day: dt.date, today: dt.date) -> str:
     return "昨天 " if day == today - dt.timedelta(days=1) else f"{day.month}月{day.day}日 "
 
 
-@command("打卡", "checkin")
+@command("打卡", "checkin",
+         glued=SubCommand(*EDIT, *HISTORY, *DELETE, split=False, in_chatter=True) | Statement(in_chatter=True))
 def checkin(ctx: Context, msg: Incoming, args: str) -> Reply:
-    """记录今天的工作进度，例如：打卡 组织青年大学习第12期，参与率92%（一天可打多条；打卡 昨天 … 补卡；打卡 修改 2 … 更正）。"""
+    """记录今天的工作进度，例如：打卡 组织青年大学习第12期，参与率92%（一天可打多条；打卡 昨天 … 补卡；打卡 修改 2 … 更正）。
+
+    打卡 组织青年大学习第12期学习，参与率92%     记下今天做了什么（N%、N人会单独记下）
+    打卡组织青年大学习第13期                   命令词后面不加空格也行
+    打卡 开展志愿服务活动                       同一天再打一条：两条都保留（打卡率按天计）
+    打卡 #智慧团建 录入新团员信息 35人          #条目 指定关联的工作要点（条目的词或编号，如 #12）
+    打卡 昨天 开展志愿服务活动                  补打卡（最近3天内，单位可改：单位 补卡 N），标为“补”
+    打卡 修改 #无                              更正今天最后一条：取消关联（或 #条目 改关联）
+    打卡 修改 2 组织支部书记培训                修改今天的第2条；打卡 修改 昨天 … 修改昨天的（每个版本都保留）
+    打卡 删除 2                                撤回今天的第2条（历史里仍保留）
+    打卡 历史                                  查看今天每一条打卡和它们的所有版本
+    """
     for words, handler in ((EDIT, edit), (HISTORY, history), (DELETE, delete)):
         rest = split_sub(args, words)
         if rest is not None:
@@ -109,6 +123,8 @@ def checkin(ctx: Context, msg: Incoming, args: str) -> Reply:
     lines += [_link_line(row, nearest, edit_cmd), HOW_TO_FIX if link and n == 1 and not late else ""]
     if n > 1:
         lines.append(f"这天的{n}条都保留（打卡率按天计，一天算一次）。改这一条：{edit_cmd} 新内容；撤回：打卡 删除 {which}{n}")
+    elif late:  # a date that opens the text may have been meant as part of it
+        lines.append(f"不是{day.month}月{day.day}日的工作？撤回：打卡 删除 {which}{n}，再发送“打卡 内容”打今天的卡。")
     data = {"work_date": row["work_date"], "item_id": row["item_id"], "revision": row["revision"], "seq": n,
             "late": late}
     return Reply("\n".join(x for x in lines if x), data=data)
@@ -259,9 +275,15 @@ def history(ctx: Context, msg: Incoming, rest: str) -> Reply:
     return Reply("\n".join(lines))
 
 
-@command("请假", "leave")
+@command("请假", "leave", glued=a_day())
 def leave(ctx: Context, msg: Incoming, args: str) -> Reply:
-    """登记请假（这些天不用打卡），例如：请假 明天 参加培训；请假 11月25日-11月27日 外出学习。"""
+    """登记请假（这些天不用打卡），例如：请假 明天 参加培训；请假 11月25日-11月27日 外出学习。
+
+    请假 明天 参加培训                         一天
+    请假 11月25日-11月27日 外出学习            几天（也可写 11月25日至27日、12.1-12.3）
+    请假 下周一到下周三 参加党校学习            本周/下周/上周的星期几，下个月5号 也行
+    请假明天                                  命令词后面不加空格也行
+    """
     member = current_member(ctx, msg, join_group=True)
     try:
         start, end, reason = parse_leave(args, member.today)

@@ -12,6 +12,7 @@ from zoneinfo import available_timezones
 
 from handlers.checkin.common import (DEFAULT_BACKFILL_DAYS, MAX_BACKFILL_DAYS, Member, backfill_days,
                                      current_member, display_name, split_sub, utc_now)
+from handlers.arguments import SubCommand, org_name
 from handlers.router import command, refusal
 from handlers.types import ADMIN, GROUP_ADMIN, Choice, Context, Incoming, Reply
 
@@ -19,9 +20,15 @@ TIMEZONE = ("时区", "timezone")
 BACKFILL = ("补卡", "补打卡", "backfill")
 
 
-@command("单位", "org")
+@command("单位", "org", glued=SubCommand(*TIMEZONE, *BACKFILL) | org_name())
 def org(ctx: Context, msg: Incoming, args: str) -> Reply:
-    """查看或设置我所在的单位（团组织），例如：单位 城东街道团工委；管理员：单位 时区 Asia/Urumqi、单位 补卡 3。"""
+    """查看或设置我所在的单位（团组织），例如：单位 城东街道团工委；在群里打卡会自动归入本群。
+
+    单位                                      查看我所在的单位
+    单位 城东街道团工委                        私聊时加入（或新建）这个单位
+    单位 时区 Asia/Urumqi                      管理员设置单位的时区（打卡按该时区的日期计算）
+    单位 补卡 7                                管理员设置可补最近几天的打卡（默认3天，0 为不允许）
+    """
     member = current_member(ctx, msg)
     zone = split_sub(args, TIMEZONE)
     if zone is not None:

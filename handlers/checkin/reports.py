@@ -16,6 +16,7 @@ from handlers.checkin import rates
 from handlers.checkin.common import (Member, current_member, day_label, days_between, display_name, mentions,
                                      short_day)
 from handlers.checkin.parse import InputError, parse_month
+from handlers.arguments import Words, month
 from handlers.router import command
 from handlers.types import Attachment, Context, Incoming, Reply
 
@@ -55,7 +56,10 @@ def _mine(me: Member) -> dict:
 
 @command("进度", "progress", extra=("我的打卡",))
 def progress(ctx: Context, msg: Incoming, args: str) -> Reply:
-    """查看我近7天的打卡、打卡率、连续打卡天数和关联的工作要点。"""
+    """查看我近7天的打卡、打卡率、连续打卡天数和关联的工作要点。
+
+    进度                                      近7天每天的每一条打卡、打卡率、连续打卡天数
+    """
     me = current_member(ctx, msg)
     start = me.today - dt.timedelta(days=6)
     by_day: dict[str, list[dict]] = defaultdict(list)
@@ -87,7 +91,10 @@ def progress(ctx: Context, msg: Incoming, args: str) -> Reply:
 
 @command("今日", "today")
 def today(ctx: Context, msg: Incoming, args: str) -> Reply:
-    """查看今天谁打了卡、谁没打、谁请假、谁补了卡（管理员看全单位，成员看自己）。"""
+    """查看今天谁打了卡、谁没打、谁请假、谁补了卡（管理员看全单位，成员看自己）。
+
+    今日                                      今天的打卡情况和打卡率
+    """
     me = current_member(ctx, msg)
     if not ctx.manages_chat(msg):
         return Reply(_my_day(ctx, me))
@@ -147,9 +154,13 @@ def _scope(ctx: Context, msg: Incoming, me: Member) -> tuple[str, list[dict], in
     return display_name(me.identity), [_mine(me)], None
 
 
-@command("周报", "report")
+@command("周报", "report", glued=Words("周", "月", "week", "month", "本周", "本月"))
 def report(ctx: Context, msg: Incoming, args: str) -> Reply:
-    """发送打卡统计图：周报（近7天）或 周报 月（近30天）；管理员看全单位，成员看自己。"""
+    """发送打卡统计图：周报（近7天）或 周报 月（近30天）；管理员看全单位，成员看自己。
+
+    周报                                      近7天的打卡统计图
+    周报 月                                   近30天的
+    """
     span = {"": 7, "周": 7, "week": 7, "本周": 7, "月": 30, "month": 30, "本月": 30}.get(args.strip().lower())
     if span is None:
         return Reply("请写“周报”（近7天）或“周报 月”（近30天）。")
@@ -171,9 +182,14 @@ def report(ctx: Context, msg: Incoming, args: str) -> Reply:
                  data={"rate": rate, "done": done, "expected": expected, "daily": daily, "members": per_member})
 
 
-@command("导出", "export")
+@command("导出", "export", glued=month())
 def export_(ctx: Context, msg: Incoming, args: str) -> Reply:
-    """导出某月打卡为 Excel（打卡明细、成员汇总、工作开展情况表），例如：导出 11月；默认本月。"""
+    """导出某月打卡为 Excel（打卡明细、成员汇总、工作开展情况表），例如：导出 11月；默认本月。
+
+    导出                                      本月
+    导出 11月                                 也可写 十一月、2026-11、上月
+    导出十一月                                命令词后面不加空格也行
+    """
     me = current_member(ctx, msg)
     try:
         first, last = parse_month(args, me.today)

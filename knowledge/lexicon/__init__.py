@@ -16,8 +16,6 @@ from knowledge.normalize import normalize_simplified as normalize  # lexicon fil
 HERE = Path(__file__).parent
 log = logging.getLogger(__name__)
 
-# Abbreviations that stand for a city in document numbers (甬团〔2019〕1号 is Ningbo's).
-ABBREVIATIONS = {"甬": "宁波", "东团": "东莞", "莞": "东莞", "枣团": "枣庄"}
 # The regions the corpus may name that are not prefecture-level places: the county committee plan.
 ORG_REGIONS = ("团县委", "团区委")
 
@@ -76,8 +74,6 @@ def places() -> dict[str, Place]:
         parts = line.split("\t")
         if len(parts) >= 2 and len(parts[0]) >= 2:
             out[parts[0]] = Place(parts[0], parts[1], parts[2] if len(parts) > 2 else "")
-    for city in ("东莞", "宁波", "枣庄"):  # the corpus's own cities, even without the gazetteer file
-        out.setdefault(city, Place(city, "city", ""))
     return out
 
 
@@ -103,10 +99,16 @@ def region_of(text: str) -> str:
     for org in ORG_REGIONS:
         if text.startswith(org):
             return org
-    for abbr, city in ABBREVIATIONS.items():
-        if text.startswith(abbr):
-            return city
+    m = re.match(r"(\w)团\w{0,2}〔", text)  # a document number: 甬团〔2019〕1号, 穗团发〔2020〕3号
+    if m:
+        return abbreviations().get(m.group(1), "")
     return ""
+
+
+@lru_cache(maxsize=1)
+def abbreviations() -> dict[str, str]:
+    """One-character city abbreviations of document numbers (甬 → 宁波)."""
+    return dict(line.split("\t", 1) for line in _lines("abbreviations.txt") if "\t" in line)
 
 
 @lru_cache(maxsize=1)

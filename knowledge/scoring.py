@@ -1,0 +1,179 @@
+"""Lexical scoring: how much of a question's weighted terms a passage covers.
+
+Synonyms count, a typo or homophone in a name counts partly (pinyin, rapidfuzz alignment of the unknown
+term), words only in the passage's heading count less, an answer of the wrong type (no number for
+"多少") counts less. The score is 0–1: the weighted share of the question covered.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz
+
+from knowledge import pinyin, segment
+from knowledge.index import HEAD_MARK
+from knowledge.query import Query, Term
+
+LENGTH_PENALTY = 0.06
+HEADING_CREDIT = 0.9  # a term found only in the passage's heading
+MONEY_IN_TEXT = re.compile(r"\d+(?:\.\d+)?\s*(?:万|亿)?元")
+NUMBER_IN_TEXT = re.compile(r"\d|[一二两三四五六七八九十百千万]+[个项类种条名级批届次场]|首届|双|半")
+CONTACT_IN_TEXT = re.compile(r"电话|邮箱|地址|邮编|@|\d{7,}")
+DATE_IN_TEXT = re.compile(r"\d{4}年\d{1,2}月|\d{1,2}月(?:底|份|\d{1,2}日)|年底|年内|月底|\d{1,2}日前|"
+                          r"\d{1,2}[:：]\d{2}|[周星期][一二三四五六日天]")
+
+
+@dataclass
+class Hit:
+    pid: int
+    passage: dict
+    doc: dict
+    score: float
+    matched: tuple[tuple[str, float], ...] = ()  # (term form found, term weight)
+    follow: str = ""  # the next sentence(s) of the same item, when the answer needs them
+    siblings: list["Hit"] = field(default_factory=list)  # other sentences of the same item that match too
+    lexical: float = 0.0  # the lexical score alone (score is the fused one when the semantic path ran)
+    fits: bool = True  # it can hold the kind of fact asked for (a number for 多少, a date for 哪天 …)
+    cosine: float | None = None  # similarity of the passage's vector to the question's (semantic path)
+
+    @property
+    def region(self) -> str:
+        return self.doc["region"]
+
+    @property
+    def item_id(self) -> int:
+        return self.passage["item_id"]
+
+
+def sub_words(terms: list[Term]) -> dict[str, list[str]]:
+    """Each multi-character form's dictionary sub-words (团前教育 → 团前, 教育), computed once per question."""
+    out = {}
+    for term in terms:
+        for alt in term.alts:
+            out[alt] = [t for t in segment.word_tokens(alt) if len(t) > 1 and t != alt]
+    return out
+
+
+def score(kb, q: Query, terms: list[Term], parts: dict[str, list[str]], p: dict) -> Hit:
+    text = p["norm"]
+    context = (p.get("section") or "") + (p.get("sub") or "")
+    if p["kind"] == "meta":
+        context += kb.docs[p["doc_key"]]["title"]
+    total = gained = 0.0
+    matched = []
+    tokens = f" {p['tokens']} "
+    body = text[text.find(HEAD_MARK) + 1:]
+    identity = kb.document_identity(p["doc_key"])
+    for term in terms:
+        # Words of the document's title or issuer (咸安实验中学, 团费收缴) name the document: every one of
+        # its passages is about them, so they choose the document and never one line of it (the
+        # title line or the "…办公室印发" line would otherwise win every question about the notice).
+        form = next((alt for alt in term.alts if len(alt) > 1 and alt in identity), None)
+        if form is not None:
+            m = 1.0
+        else:
+            m, form = _term_match(term, text, body, context, parts, tokens)
+        total += term.weight
+        gained += term.weight * m
+        if m >= 0.6:
+            matched.append((form, term.weight))
+    score = gained / total if total else 0.0
+    bonus = _intent_bonus(q, p)
+    score = min(score * _length_factor(len(p["text"])) + bonus, 1.0)
+    return Hit(p["id"], p, kb.docs[p["doc_key"]], score, tuple(matched), lexical=score, fits=bonus >= 0)
+
+
+def _term_match(term: Term, text: str, body: str, context: str, sub_words: dict[str, list[str]],
+                tokens: str) -> tuple[float, str]:
+    """How well a passage holds a term (0–1), and the form it holds it in."""
+    alts = term.alts
+    if len(term.text) == 1:
+        # One character matches only as a word of its own: 系 (to tie) is not the 系 of 联系.
+        for alt in alts:
+            if f" {alt} " in tokens:
+                return 1.0, alt
+        return 0.0, term.text
+    for i, alt in enumerate(alts):
+        if alt in text:
+            # the sentence itself beats its heading: every item of 宁波's plan is a "专项行动"
+            return (1.0 if i == 0 else 0.95) * (1.0 if alt in body else HEADING_CREDIT), alt
+    if context:
+        for alt in alts:
+            if alt in context:
+                return 0.6, alt
+    best = 0.0
+    for alt in alts:
+        parts = sub_words[alt]
+        if parts:
+            found = 0
+            for t in parts:
+                if t in text:
+                    found += 1
+            if found:
+                best = max(best, 0.7 * found / len(parts))
+    if term.fuzzy and best < 0.8:
+        # A typo or homophone in a name (中国青创版 → 中国青创板, 亲青愁 → 亲青筹).
+        best = max(best, near_match(term.text, text))
+    return best, term.text
+
+
+def near_match(term: str, text: str) -> float:
+    """0.9 when a window of `text` differs from `term` by one homophone, less for other near misses."""
+    n = len(term)
+    if term in text:
+        return 1.0
+    chars = set(term)
+    missing = sum(1 for ch in chars if ch not in text)
+    if missing > 2:
+        return 0.0  # cheap rejection: most passages share few of the name's characters
+    best = 0.0
+    if missing <= 1:
+        starts = set()
+        for k in (0, 1):  # a one-character slip leaves the first or the second character in place
+            i = text.find(term[k])
+            while i != -1:
+                if 0 <= i - k <= len(text) - n:
+                    starts.add(i - k)
+                i = text.find(term[k], i + 1)
+        for i in starts:
+            diff = [(a, b) for a, b in zip(term, text[i:i + n]) if a != b]
+            if len(diff) == 1:
+                best = max(best, 0.9 if pinyin.homophones(*diff[0]) else (0.75 if n >= 4 else 0.6))
+    if best == 0.0 and n >= 5 and fuzz.partial_ratio(term, text, score_cutoff=70) >= 100 * (1 - 1.2 / n):
+        best = 0.75  # one character missing or added in a long name
+    return best
+
+
+def _length_factor(length: int) -> float:
+    """Long sentences match generic words by sheer size; a mild penalty per doubling past 80 chars."""
+    return 1.0 if length <= 80 else 1.0 / (1.0 + LENGTH_PENALTY * math.log2(length / 80))
+
+
+def _intent_bonus(q: Query, p: dict) -> float:
+    """Reward a passage holding the kind of fact asked for; penalise one that cannot hold it."""
+    text = p["norm"]
+    bonus = 0.0
+    about_document = q.intents & {"docnumber", "document"}
+    if p["kind"] == "meta" and not about_document:
+        # The document's own line (title, number, issuer, date) shares the title's words with every
+        # question about the document's content; it answers only questions about the document itself.
+        bonus -= 0.2
+    if "date" in q.intents:
+        bonus += 0.08 if (p["kind"] == "meta" and about_document) or DATE_IN_TEXT.search(text) else -0.06
+    if "contact" in q.intents:
+        bonus += 0.15 if p["kind"] == "contact" else (0.0 if CONTACT_IN_TEXT.search(text) else -0.06)
+    elif p["kind"] == "contact":
+        bonus -= 0.1  # a contact line answers "who/how to reach", not what the item is about
+    if "docnumber" in q.intents and p["kind"] == "meta":
+        bonus += 0.15
+    if "money" in q.intents and not MONEY_IN_TEXT.search(text):
+        bonus -= 0.15  # "资助多少钱" is not answered by a sentence that names no amount
+    if "number" in q.intents:
+        bonus += 0.03 if NUMBER_IN_TEXT.search(text) else -0.06
+    if q.units and not all(unit.search(text) for unit in q.units):
+        bonus -= 0.1  # "几岁离队" is not answered by a sentence that names no age
+    return bonus
+
+

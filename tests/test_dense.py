@@ -1,0 +1,94 @@
+"""Passage vectors: shipped with the bundled plans (a test fails when the file is stale), loaded on first
+start without embedding anything, new passages embedded in batches by ingest, dense search restricted
+to the documents a question is about."""
+import io
+
+import numpy as np
+
+from db import Store
+from knowledge.dense import DenseIndex, ensure_vectors, passage_text, read_shipped
+from knowledge.embed import StubEmbedder, text_key
+from knowledge.index import index_plans
+
+
+class Counting:
+    """Wraps an embedder and counts the texts it is asked to embed."""
+
+    def __init__(self, inner):
+        self.inner, self.model_id, self.dim = inner, inner.model_id, inner.dim
+        self.texts: list[str] = []
+        self.calls = 0
+
+    def embed(self, texts, kind):
+        self.texts += list(texts)
+        self.calls += 1
+        return self.inner.embed(texts, kind)
+
+
+def test_the_shipped_vectors_cover_every_bundled_passage(embedder):
+    shipped = read_shipped(embedder.model_id)
+    store = Store(":memory:")
+    index_plans(store)
+    texts = {passage_text(row["text"]) for row in store.all_passages()}
+    stale = [t for t in texts if text_key(embedder.model_id, "passage", t) not in shipped]
+    assert not stale, (f"{len(stale)} bundled passages have no shipped vector (e.g. {stale[0][:40]!r}): "
+                       "run `python -m knowledge.dense` and commit knowledge/vectors/")
+    assert all(v.dtype == np.float16 and v.shape == (embedder.dim,) for v in list(shipped.values())[:5])
+
+
+def test_a_fresh_database_loads_the_shipped_vectors_and_embeds_nothing(embedder):
+    counting = Counting(embedder)
+    store = Store(":memory:")
+    index_plans(store)
+    assert ensure_vectors(store, counting) == 0
+    assert counting.texts == []
+    index = DenseIndex.load(store, counting, {d["key"]: i for i, d in enumerate(store.documents())})
+    assert len(index) == store.passage_count()
+    assert not np.any(np.all(index.index.matrix == 0, axis=1)), "every passage has its vector"
+
+
+def test_new_passages_are_embedded_in_batches_once_with_a_progress_bar(tmp_path):
+    notice = tmp_path / "notice.txt"
+    lines = [f"{n}．第{n}项工作：团支部每月组织一次主题团日，参加人数不少于{n + 10}人。" for n in range(1, 41)]
+    notice.write_text("关于开展主题团日活动的通知\n一、工作安排\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    counting = Counting(StubEmbedder())
+    store = Store(tmp_path / "v.db")
+    index_plans(store, [notice])
+    bar = io.StringIO()
+    embedded = ensure_vectors(store, counting, progress=bar)
+    assert embedded >= 40 and counting.calls >= 2  # batches, not one call per passage nor one huge call
+    assert f"{embedded}/{embedded}" in bar.getvalue()
+    assert ensure_vectors(store, counting) == 0  # stored once: a second run embeds nothing
+
+
+def test_dense_search_stays_within_the_documents_asked_about(kb):
+    index = kb.dense()
+    ningbo = {kb.doc_index[k] for k, d in kb.docs.items() if d["region"] == "宁波"}
+    q = kb.query_vector("志愿服务组织网络怎么建？")
+    near = index.nearest(q, k=10, docs=ningbo)
+    rows = kb.passages([pid for pid, _ in near])
+    assert near and all(rows[pid]["doc_key"] in {k for k, d in kb.docs.items() if d["region"] == "宁波"} for pid, _ in near)
+    everywhere = index.nearest(q, k=10)
+    assert [c for _, c in everywhere] == sorted((c for _, c in everywhere), reverse=True)
+    vectors = kb.passage_vectors([pid for pid, _ in near[:3]])
+    assert len(vectors) == 3 and all(abs(float(np.linalg.norm(v)) - 1) < 0.01 for v in vectors.values())
+
+
+def test_bot_ingest_embeds_a_new_notices_passages_with_a_progress_bar(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    notice = tmp_path / "notice.txt"
+    notice.write_text("关于开展志愿服务的通知\n一、时间安排\n1．7月1日至7月8日报名，每人每天服务不超过8小时。\n"
+                      "2．服务结束后10个工作日内出具时长证明。\n", encoding="utf-8")
+    db = tmp_path / "cli.db"
+    env = dict(os.environ, TUANWU_EMBEDDER="stub", TUANWU_DATA_DIR=str(tmp_path))
+    run = subprocess.run([sys.executable, str(root / "bot.py"), "ingest", str(notice), "--db", str(db)],
+                         capture_output=True, text=True, env=env, cwd=root, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert "语义向量：新算" in run.stdout and "向量 [" in run.stderr
+    store = Store(db)
+    assert store.vectors_count(StubEmbedder().model_id) >= 2
