@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 
 from handlers import alerts
+from handlers.regions import label
 from handlers.types import MEMBER, Context, Incoming
 
 MAX_LISTED = 30
@@ -45,22 +46,23 @@ def _mine(region: str | None, row_region: str | None) -> bool:
 def deadline_line(ctx: Context, msg: Incoming, d: dict) -> str:
     days = (dt.date.fromisoformat(d["due_date"]) - ctx.local_now().date()).days
     left = "今天" if days <= 0 else f"还有 {days} 天"
-    where = f"（{d['region']}）" if d["region"] else ""
+    where = f"（{label(ctx, d['region'])}）" if d["region"] else ""
     if d.get("owner_chat"):
         where += "（本群）" if d["owner_chat"] == f"{msg.platform}:{msg.chat}" else "（仅其群）"
     adopted = "（采用自文件）" if d.get("plan_point") else ""
     return f"  [{d['id']}] {alerts.when_text(d, ctx)} {d['title']}{where}{adopted} — {left}"
 
 
-def point_lines(p: dict, now: dt.datetime) -> list[str]:
-    """A plan time point as two lines: number, date, the clause; then its citation."""
+def point_lines(ctx: Context, p: dict, now: dt.datetime) -> list[str]:
+    """A plan time point as two lines: number, date, region, the clause; then its citation."""
     due = dt.date.fromisoformat(p["due_date"])
     past = "［已过］" if dt.datetime.fromisoformat(p["due_at"]) < now else ""
     said = p["due_text"] or ""
     own_words = f"（原文：{said}）" if said and said not in p["title"] else ""
     cite = f"《{p['doc_title']}》（{p['doc_year']}）" + (f" › {p['section']}" if p["section"] else "")
-    return [f"  [文{p['id']}] {past}{due.year}年{due.month}月{due.day}日 {p['region'] or '未注明地区'}：{p['title']}"
-            f"{own_words}", f"      —— {cite}"]
+    region = label(ctx, p["region"]) if p["region"] else "未注明地区"
+    return [f"  [文{p['id']}] {past}{due.year}年{due.month}月{due.day}日 {region}：{p['title']}{own_words}",
+            f"      —— {cite}"]
 
 
 def listing(ctx: Context, msg: Incoming, everything: bool = False) -> str:
@@ -81,7 +83,7 @@ def listing(ctx: Context, msg: Incoming, everything: bool = False) -> str:
     if near:
         lines += ["", f"📄 {region + '的' if region else ''}文件中即将到来的时间节点（只读，管理员可“截止 采用 文N”设为截止事项）："]
         for p in near[:MAX_LISTED]:
-            lines += point_lines(p, now)
+            lines += point_lines(ctx, p, now)
     folded = []
     if len(upcoming) > len(mine):
         folded.append(f"另有 {len(upcoming) - len(mine)} 个其他地区的截止事项")
@@ -107,7 +109,7 @@ def _everything(ctx: Context, msg: Incoming, region: str | None, upcoming: list[
                                                 dt.datetime.fromisoformat(p["due_at"]) < now, p["due_at"], p["id"]))
         lines += ["", f"📄 文件中的时间节点（共 {len(points)} 个，只读；{'本地区的在前，' if region else ''}已过的标［已过］）："]
         for p in ordered[:MAX_POINTS]:
-            lines += point_lines(p, now)
+            lines += point_lines(ctx, p, now)
         if len(points) > MAX_POINTS:
             lines.append(f"  ……另有 {len(points) - MAX_POINTS} 个未列出。")
     return lines
