@@ -123,3 +123,15 @@ def test_existing_check_ins_survive_the_schema_change(tmp_path):
         assert [r["text"] for r in store.checkin_history(1)] == ["第一版", "第二版"]
         new = store.record_checkin(1, None, "2026-11-23", {"text": "开展志愿服务"}, now)
         assert new["seq"] == 2 and store.checkin_count() == 2
+
+
+def test_a_day_run_into_the_text_is_text_and_a_bare_weekday_is_the_last_one(ctx, clock):
+    """On Monday "周六办了场联谊" reports today what happened on Saturday (the check-in sets have such
+    lines); a day set apart — "周五 组织…" — backfills last Friday, not the coming one."""
+    me = Console(ctx, "u1")
+    assert "✅ 已打卡：11月23日（周一）" in me.say("打卡 周六办了场单身青年联谊，现场牵手5对")
+    assert entries(ctx)[0]["text"] == "周六办了场单身青年联谊，现场牵手5对"
+    assert "✅ 已打卡：11月23日（周一）" in me.say("打卡昨天开展了志愿服务")  # glued: today's, as typed
+    reply = me.say("打卡 周五 组织团员观看主题教育片")
+    assert "已补打卡（补）：11月20日（周五）" in reply and "撤回：打卡 删除 11月20日 1" in reply
+    assert entries(ctx, day=dt.date(2026, 11, 20))[0]["text"] == "组织团员观看主题教育片"

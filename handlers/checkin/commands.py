@@ -32,6 +32,7 @@ LATE = "（补）"
 # "2 新内容" / "第2条 新内容": which of the day's entries (a bare number needs a space after it, so
 # "3个团支部完成换届" stays text)
 ENTRY_NO = re.compile(r"^(?:第\s*(\d{1,3})\s*条|(\d{1,3})(?=\s|$))[\s，,：:]*")
+BARE_WEEKDAY = re.compile(r"(?:周|星期|礼拜)[一二三四五六日天1-7]")
 
 
 @observe
@@ -139,13 +140,29 @@ def _as_typed(typed: str, rest: str) -> str:
     return rest
 
 
+def _leading_day(member: Member, args: str) -> tuple[dt.date, dt.date, str] | None:
+    """A day that opens a check-in and stands apart from the text ("昨天 开展…", "11月27日，…"):
+    (start, end, the text as typed). A day run into the text is part of it — "周六办了场联谊" reports
+    today what happened on Saturday — and a bare weekday is the last one, not the coming one."""
+    found = leading_range(args, member.today)
+    if found is None:
+        return None
+    start, end, rest = found
+    typed = unicodedata.normalize("NFKC", args).strip()
+    head = typed[: len(typed) - len(rest)] if rest else typed
+    if rest and not head[-1:].isspace() and head[-1:] not in "，,：:":
+        return None
+    if BARE_WEEKDAY.match(typed) and start > member.today:
+        start, end = start - dt.timedelta(days=7), end - dt.timedelta(days=7)
+    return start, end, _as_typed(args, rest)
+
+
 def _entry_day(member: Member, args: str) -> tuple[dt.date, str]:
     """The day a new entry is for (today, or a backfilled day named first) and its text."""
-    found = leading_range(args, member.today)
+    found = _leading_day(member, args)
     if found is None:
         return member.today, args
     start, end, rest = found
-    rest = _as_typed(args, rest)
     if start != end:
         raise InputError("补打卡一次写一天，例如：打卡 昨天 开展志愿服务活动")
     if start > member.today:
@@ -165,10 +182,10 @@ def _entry_day(member: Member, args: str) -> tuple[dt.date, str]:
 
 def _target(member: Member, rest: str) -> tuple[dt.date, int | None, str]:
     """(day, entry number or None, the rest) of 修改 / 删除 / 历史 arguments."""
-    found = leading_range(rest, member.today)
+    found = _leading_day(member, rest)
     day = member.today
     if found is not None:
-        start, end, rest = found[0], found[1], _as_typed(rest, found[2])
+        start, end, rest = found
         if start != end:
             raise InputError("一次只能指定一天，例如：打卡 修改 昨天 新内容")
         if start > member.today:
