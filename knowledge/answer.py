@@ -26,7 +26,7 @@ from knowledge.search import Hit, Result
 
 QUOTE_MAX = 150  # characters of one region's quotation on the first page
 QUOTE_MANY = 100  # … when three or more regions share the page
-MORE_HINT = "更多：回复 1"
+MORE_HINT, MORE_HINT_EN = "更多：回复 1", "More: reply 1"
 
 
 @dataclass
@@ -109,7 +109,7 @@ def _compose(kb, result: Result, asker_region: str | None) -> Answer:
             lines.append(f"▪ {region}{_year(block.hit)} {cite}" if head else f"  {cite}")
     more = _more(blocks, picks, shown_contacts, en)
     if more:
-        lines.append(MORE_HINT if not en else "More: reply 1")
+        lines.append(MORE_HINT if not en else MORE_HINT_EN)
     sources = [source(b.hit, b) for b in blocks]
     return Answer("\n".join(x for x in lines if x), True, sources, result.best, "answer", more=more)
 
