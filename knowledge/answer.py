@@ -25,7 +25,8 @@ from knowledge.normalize import compact
 from knowledge.search import Hit, Result
 
 QUOTE_MAX = 150  # characters of one region's quotation on the first page
-QUOTE_MANY = 100  # … when three or more regions share the page
+QUOTE_MANY = 100  # … when three regions share the page
+QUOTE_FEW = 80  # … when four do
 MORE_HINT, MORE_HINT_EN = "更多：回复 1", "More: reply 1"
 
 
@@ -85,7 +86,7 @@ def _compose(kb, result: Result, asker_region: str | None) -> Answer:
         else:  # no fact: the block whose sentences hold most of the question (the first on a tie)
             mine = [b for b in blocks if b.region == region]
             picks[region] = Pick(max(mine, key=lambda b: (_weight(b, terms), -mine.index(b))))
-    limit = QUOTE_MAX if len(regions) <= 2 else QUOTE_MANY
+    limit = QUOTE_MAX if len(regions) <= 2 else QUOTE_MANY if len(regions) == 3 else QUOTE_FEW
     lead = lead_line(kb, q, intents, blocks, picks, regions, asker_region, en)
     lines = [lead.text] if lead.text else []
     shown_contacts: set[str] = set(lead.given)  # a number the lead gives is not listed again
