@@ -31,7 +31,12 @@ def check_question(text: str) -> str | None:
 
 @command("问", "ask", extra=("提问",))
 def ask(ctx: Context, msg: Incoming, args: str) -> Reply:
-    """问一个关于工作要点和通知的问题（私聊里直接发问题也行），答案附出处。"""
+    """问一个关于工作要点和通知的问题（私聊里直接发问题也行），答案附出处。
+
+    入团前需要参加多少学时的团课？              直接发问题即可
+    问 通知文号是多少                          以命令词开头的问题，前面加“问”
+    1                                          回答末尾有“更多：回复 1”时，查看其余部分
+    """
     if args.strip() in MORE_WORDS:
         return more(ctx, msg, "")
     problem = check_question(args)

@@ -14,6 +14,9 @@ import datetime as dt
 import re
 
 from handlers import alerts
+from handlers.arguments import SubCommand
+from handlers.echo import clip
+from handlers.regions import find_region, not_found
 from handlers.router import command, refusal
 from handlers.scheduler import local_text
 from handlers.types import MEMBER, Context, Incoming
@@ -23,13 +26,24 @@ ADD, CHANGE, DELETE, LIST = ("添加", "新增", "add"), ("修改", "更改", "c
     ("列表", "全部", "list")
 OPTION = re.compile(r"\s+(提醒|地区|region|remind)[:：=\s]\s*(.+?)(?=\s+(?:提醒|地区|region|remind)[:：=\s]|$)")
 MAX_TITLE = 100
-USAGE = ("用法：截止 添加 <日期> <事项>，日期可写 2026-12-31、12月31日、下周五、月底；"
+USAGE = ("用法：截止 添加 <日期> <事项>，日期可写 2026-12-31、12月31日、12.31、下周五、下个月5号、月底，"
+         "带时间时加引号：\"2027-01-15 17:30\"；"
          "可选“提醒 7,3,1,0 09:00”“地区 枣庄”。修改：截止 修改 <编号> <日期|标题 …|提醒 …>；删除：截止 删除 <编号>。")
 
 
-@command("截止", "deadlines", extra=("deadline", "截止日期"))
+@command("截止", "deadlines", extra=("deadline", "截止日期"), glued=SubCommand(*ADD, *CHANGE, *DELETE, *LIST))
 def deadlines(ctx: Context, msg: Incoming, args: str) -> str:
-    """查看即将到期的截止事项和文件中的时间节点；管理员可“截止 添加 2026-12-31 提交材料”、修改、删除。"""
+    """查看即将到期的截止事项和文件中的时间节点；管理员可“截止 添加 2026-12-31 提交材料”、修改、删除。
+
+    截止                                              即将到期的事项，和文件中的时间节点
+    截止 添加 2026-12-31 提交年度考核材料               管理员添加（日期也可写 12月31日、12.31、下周五、月底前、下个月5号）
+    截止 添加 "2027-01-15 17:30" 报送述职报告           日期带时间时加引号
+    截止 添加 月底 报送团员统计 提醒 7,1,当天 08:30 地区 枣庄   提前几天、几点提醒；只提醒该地区的群
+    截止 修改 3 2027-01-15                             改日期（3 是“截止”列出的编号）
+    截止 修改 3 标题 报送年度述职报告                   改事项名称；“截止 修改 3 提醒 3,0”改提醒
+    截止 删除 3                                        删除，不再提醒
+    截止添加 12月31日 提交材料                          命令词后面不加空格也行
+    """
     verb, _, rest = args.strip().partition(" ")
     verb = verb.lower()
     if verb in ADD + CHANGE + DELETE and ctx.role(msg) == MEMBER:
@@ -42,7 +56,7 @@ def deadlines(ctx: Context, msg: Incoming, args: str) -> str:
     if verb in DELETE:
         return delete(ctx, msg, rest.strip())
     if verb and verb not in LIST:
-        return f"不认识“{verb[:10]}”。{USAGE}"
+        return f"不认识“{clip(verb, 10)}”。{USAGE}"
     return listing(ctx, msg)
 
 
@@ -95,7 +109,7 @@ def _leads_and_time(text: str) -> tuple[str, str] | str:
     clock = parts.pop() if parts and alerts.parse_clock(parts[-1]) else ""
     leads = alerts.parse_leads(" ".join(parts)) if parts else None
     if parts and leads is None:
-        return f"提醒天数“{text[:20]}”看不懂，请写成“提醒 7,3,1,0”（提前几天，0 表示当天），可加时间如 08:30。"
+        return f"提醒天数“{clip(text)}”看不懂，请写成“提醒 7,3,1,0”（提前几天，0 表示当天），可加时间如 08:30。"
     return (",".join(map(str, leads)) if leads else ""), clock
 
 
@@ -104,7 +118,7 @@ def add(ctx: Context, msg: Incoming, args: str) -> str:
     today = ctx.local_now().date()
     when = parse_when(text, today)
     if when is None:
-        return f"没看懂截止日期“{text[:20]}”。{USAGE}"
+        return f"没看懂截止日期“{clip(text)}”。{USAGE}"
     title = text[when.end:].strip(" ，,：:")
     if not title:
         return "请在日期后写上截止事项，例如：截止 添加 2026-12-31 提交年度考核材料"
@@ -116,17 +130,21 @@ def add(ctx: Context, msg: Incoming, args: str) -> str:
     leads = _leads_and_time(opts.get("leads", ""))
     if isinstance(leads, str):
         return leads
+    region = find_region(ctx, opts["region"]) if opts.get("region") else None
+    if opts.get("region") and region is None:
+        return not_found(ctx, opts["region"], "（“地区 …”只提醒订阅了该地区的群；不写则提醒全部）")
     now = ctx.now()
     ctx.store.ensure_identity(msg.platform, msg.user_id, msg.user_name, now.isoformat(timespec="seconds"))
     row = dict(title=title, due_at=due_at, due_date=when.date.isoformat(),
                due_time=when.time.strftime("%H:%M") if when.time else None, due_text="",
                leads=leads[0] or alerts.default_leads(ctx), alert_time=leads[1] or alerts.default_alert_at(ctx),
-               region=opts.get("region") or None, source="admin", created_by=f"{msg.platform}:{msg.user_id}",
+               region=region.name if region else None, source="admin", created_by=f"{msg.platform}:{msg.user_id}",
                created_at=now, updated_at=now, owner_chat=owner_of(ctx, msg))
     row["next_alert_at"] = alerts.next_alert_after(dict(row, id=0), ctx, now)
     deadline_id = ctx.store.add_deadline(row)
-    return f"已添加截止事项 [{deadline_id}]：{title}\n截止时间：{alerts.when_text(row, ctx)}\n" + _plan_note(ctx, dict(
-        row, id=deadline_id))
+    note = region.note(f"只提醒订阅了{region.name}和不限地区的群/会话。\n") if region else ""
+    return f"已添加截止事项 [{deadline_id}]：{title}\n截止时间：{alerts.when_text(row, ctx)}\n" + note + _plan_note(
+        ctx, dict(row, id=deadline_id))
 
 
 def _plan_note(ctx: Context, d: dict) -> str:
@@ -172,7 +190,7 @@ def change(ctx: Context, msg: Incoming, args: str) -> str:
     else:
         when = parse_when(rest, ctx.local_now().date())
         if when is None:
-            return f"没看懂“{rest[:20]}”。{USAGE}"
+            return f"没看懂“{clip(rest)}”。{USAGE}"
         due_at = alerts.due_instant(when.date, when.time, ctx)
         if due_at <= now:
             return f"{when.date.isoformat()} 已经过去了，请写一个将来的日期。"

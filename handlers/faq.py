@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+from handlers.arguments import Number, SubCommand
 from handlers.router import ADMIN, command, refusal
 from handlers.ask import keep_more
 from handlers.types import Context, Incoming, Reply
@@ -14,9 +15,16 @@ SUB = {"添加": "add", "add": "add", "修改": "edit", "edit": "edit", "删除"
 USAGE = "用法：问答 添加 问题 | 答案；问答 修改 编号 [新问题] | 新答案；问答 删除 编号；问答 列表 [页]；问答 编号"
 
 
-@command("问答", "faq", extra=("常见问题",))
+@command("问答", "faq", extra=("常见问题",), glued=Number() | SubCommand(*SUB))
 def faq(ctx: Context, msg: Incoming, args: str) -> Reply:
-    """常见问题：按文件章节列出可以问的问题（问答 列表 2 翻页，问答 12 看第12条）；管理员可添加、修改、删除。"""
+    """常见问题：按文件章节列出可以问的问题（问答 列表 2 翻页，问答 12 看第12条）；管理员可添加、修改、删除。
+
+    问答                                      按文件章节列出可以问的问题
+    问答 列表 2                               第2页
+    问答 12                                   看第12条的答案（问答12 也行）
+    问答 添加 团费怎么交？ | 按月交给所在团支部   管理员添加（问题和答案用竖线隔开）
+    问答 修改 12 | 新答案                      管理员修改；问答 删除 12 删除
+    """
     head, _, rest = args.strip().partition(" ")
     action = SUB.get(head.lower()) if head else "list"
     if head.isdecimal():
@@ -109,9 +117,13 @@ def _now(ctx: Context) -> str:
     return ctx.now().isoformat(timespec="seconds")
 
 
-@command("未答", "unanswered", roles=(ADMIN,))
+@command("未答", "unanswered", roles=(ADMIN,), glued=SubCommand("采纳", "adopt"))
 def unanswered(ctx: Context, msg: Incoming, args: str) -> Reply:
-    """查看答不上来的问题（相似的合为一组，问得多的在前）；“未答 采纳 组号 答案”把一组变成常见问题。"""
+    """查看答不上来的问题（相似的合为一组，问得多的在前）；“未答 采纳 组号 答案”把一组变成常见问题。
+
+    未答                                      答不上来的问题，按提问次数分组
+    未答 采纳 1 按月交给所在团支部              把第1组加为常见问题，答案就是这句
+    """
     misses.tidy(ctx.store, getattr(ctx.kb, "embedder", None), ctx.now(), _retention_days(ctx))
     head, _, rest = args.strip().partition(" ")
     if head in ("采纳", "adopt"):

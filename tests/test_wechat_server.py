@@ -11,6 +11,7 @@ from handlers import router
 from handlers.adapters.wechat_adapter import NOT_TEXT, WORKING, WORKING_NO_PUSH
 from handlers.adapters.wechat_text import MORE_NOTE, TEXT_LIMIT
 from handlers.help import WELCOME
+from handlers.regions import label
 from handlers.types import Attachment, Reply
 from conftest import message
 from wechat_harness import PLAIN, until, webhook
@@ -115,9 +116,9 @@ def test_subscribe_gets_a_welcome_with_the_region_choice_once_and_a_number_picks
             assert welcome.startswith(WELCOME)
             regions = ctx.kb.regions
             for n, region in enumerate(regions, 1):
-                assert f"{n}. {region}" in welcome
+                assert f"{n}. {label(ctx, region)}" in welcome  # 某县（团县委2020）: as the document says
             picked = (await h.say("oNewFan", "2"))["Content"]
-            assert regions[1] in picked
+            assert label(ctx, regions[1]) in picked
             assert ctx.store.region_of_user("wechat", "oNewFan") == regions[1]
 
     run(scenario())

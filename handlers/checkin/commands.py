@@ -14,6 +14,7 @@ from zoneinfo import available_timezones
 from handlers.checkin.common import Member, current_member, day_label, display_name, utc_now
 from handlers.checkin.link import NO_LINK_FIELDS, Link, item_label, link_tag, link_text, tag_hint
 from handlers.checkin.parse import CheckinText, InputError, leading_range, parse_checkin, parse_leave
+from handlers.arguments import Statement, SubCommand, day, org_name
 from handlers.router import command, observe, refusal
 from handlers.types import ADMIN, GROUP_ADMIN, Choice, Context, Incoming, Reply
 
@@ -71,9 +72,17 @@ def _measures(row: dict) -> str:
     return " · ".join(parts)
 
 
-@command("打卡", "checkin")
+@command("打卡", "checkin", glued=SubCommand(*EDIT, *HISTORY, split=False, in_chatter=True) | Statement(in_chatter=True))
 def checkin(ctx: Context, msg: Incoming, args: str) -> Reply:
-    """记录今天的工作进度，例如：打卡 组织青年大学习第12期，参与率92%（可加 #条目、N%、N人；打卡 修改 … 更正）。"""
+    """记录今天的工作进度，例如：打卡 组织青年大学习第12期，参与率92%（可加 #条目、N%、N人；打卡 修改 … 更正）。
+
+    打卡 组织青年大学习第12期学习，参与率92%     记下今天做了什么（N%、N人会单独记下）
+    打卡组织青年大学习第13期                   命令词后面不加空格也行
+    打卡 #智慧团建 录入新团员信息 35人          #条目 指定关联的工作要点（条目的词或编号，如 #12）
+    打卡 修改 #无                              更正今天的打卡：取消关联（或 #条目 改关联）
+    打卡 修改 昨天 组织支部书记培训             修改某一天的打卡内容（每个版本都保留）
+    打卡 历史                                  查看今天打卡的所有版本
+    """
     rest = _split_sub(args, EDIT)
     if rest is not None:
         return edit(ctx, msg, rest)
@@ -167,9 +176,15 @@ def history(ctx: Context, msg: Incoming, rest: str) -> Reply:
     return Reply("\n".join(lines))
 
 
-@command("请假", "leave")
+@command("请假", "leave", glued=day())
 def leave(ctx: Context, msg: Incoming, args: str) -> Reply:
-    """登记请假（这些天不用打卡），例如：请假 明天 参加培训；请假 11月25日-11月27日 外出学习。"""
+    """登记请假（这些天不用打卡），例如：请假 明天 参加培训；请假 11月25日-11月27日 外出学习。
+
+    请假 明天 参加培训                         一天
+    请假 11月25日-11月27日 外出学习            几天（也可写 11月25日至27日、12.1-12.3）
+    请假 下周一到下周三 参加党校学习            本周/下周/上周的星期几，下个月5号 也行
+    请假明天                                  命令词后面不加空格也行
+    """
     member = current_member(ctx, msg, join_group=True)
     try:
         start, end, reason = parse_leave(args, member.today)
@@ -182,9 +197,14 @@ def leave(ctx: Context, msg: Incoming, args: str) -> Reply:
     return Reply(text + "\n这些天不计为未打卡，也不会收到打卡提醒。", data={"start": start.isoformat(), "end": end.isoformat()})
 
 
-@command("单位", "org")
+@command("单位", "org", glued=SubCommand("时区", "timezone") | org_name())
 def org(ctx: Context, msg: Incoming, args: str) -> Reply:
-    """查看或设置我所在的单位（团组织），例如：单位 城东街道团工委；在群里打卡会自动归入本群。"""
+    """查看或设置我所在的单位（团组织），例如：单位 城东街道团工委；在群里打卡会自动归入本群。
+
+    单位                                      查看我所在的单位
+    单位 城东街道团工委                        私聊时加入（或新建）这个单位
+    单位 时区 Asia/Urumqi                      管理员设置单位的时区（打卡按该时区的日期计算）
+    """
     member = current_member(ctx, msg)
     zone = _split_sub(args, ("时区", "timezone"))
     if zone is not None:

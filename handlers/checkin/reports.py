@@ -15,6 +15,7 @@ from collections import Counter, defaultdict
 from handlers.checkin.common import (Member, current_member, day_label, days_between, display_name, mentions,
                                      short_day)
 from handlers.checkin.parse import InputError, parse_month
+from handlers.arguments import Words, month
 from handlers.router import command
 from handlers.types import Attachment, Context, Incoming, Reply
 
@@ -43,7 +44,10 @@ def streak(days: set[str], excused: set[str], today: dt.date) -> int:
 
 @command("进度", "progress", extra=("我的打卡",))
 def progress(ctx: Context, msg: Incoming, args: str) -> Reply:
-    """查看我近7天的打卡、连续打卡天数和关联的工作要点。"""
+    """查看我近7天的打卡、连续打卡天数和关联的工作要点。
+
+    进度                                      近7天每天的打卡、连续打卡天数
+    """
     me = current_member(ctx, msg)
     start = me.today - dt.timedelta(days=6)
     rows = {r["work_date"]: r for r in ctx.store.member_checkins(me.id, start, me.today)}
@@ -70,7 +74,10 @@ def progress(ctx: Context, msg: Incoming, args: str) -> Reply:
 
 @command("今日", "today")
 def today(ctx: Context, msg: Incoming, args: str) -> Reply:
-    """查看今天谁打了卡、谁没打、谁请假（管理员看全单位，成员看自己）。"""
+    """查看今天谁打了卡、谁没打、谁请假（管理员看全单位，成员看自己）。
+
+    今日                                      今天的打卡情况
+    """
     me = current_member(ctx, msg)
     if not ctx.manages_chat(msg):
         row = ctx.store.checkin_of(me.id, me.today)
@@ -112,9 +119,13 @@ def _rows(ctx: Context, me: Member, members: list[dict], whole: bool, start: dt.
     return ctx.store.org_checkins(org_id, start, end, identity_ids=ids), ctx.store.org_excused(org_id, start, end, ids)
 
 
-@command("周报", "report")
+@command("周报", "report", glued=Words("周", "月", "week", "month", "本周", "本月"))
 def report(ctx: Context, msg: Incoming, args: str) -> Reply:
-    """发送打卡统计图：周报（近7天）或 周报 月（近30天）；管理员看全单位，成员看自己。"""
+    """发送打卡统计图：周报（近7天）或 周报 月（近30天）；管理员看全单位，成员看自己。
+
+    周报                                      近7天的打卡统计图
+    周报 月                                   近30天的
+    """
     span = {"": 7, "周": 7, "week": 7, "本周": 7, "月": 30, "month": 30, "本月": 30}.get(args.strip().lower())
     if span is None:
         return Reply("请写“周报”（近7天）或“周报 月”（近30天）。")
@@ -139,9 +150,14 @@ def report(ctx: Context, msg: Incoming, args: str) -> Reply:
     return Reply(text, attachment=Attachment("photo", f"checkin-{span}d-{stamp}.png", png, "image/png"))
 
 
-@command("导出", "export")
+@command("导出", "export", glued=month())
 def export_(ctx: Context, msg: Incoming, args: str) -> Reply:
-    """导出某月打卡为 Excel（打卡明细、成员汇总、工作开展情况表），例如：导出 11月；默认本月。"""
+    """导出某月打卡为 Excel（打卡明细、成员汇总、工作开展情况表），例如：导出 11月；默认本月。
+
+    导出                                      本月
+    导出 11月                                 也可写 十一月、2026-11、上月
+    导出十一月                                命令词后面不加空格也行
+    """
     me = current_member(ctx, msg)
     try:
         first, last = parse_month(args, me.today)
