@@ -82,8 +82,8 @@ def _lead(kb, q, intents: frozenset[str], blocks, picks: dict, regions: list[str
         return Lead(note + who + _fit(phrases, "；" if not en else "; ", en))
     note = _note(kb, q, regions, asker, blocks, "", parts_regions=regions, en=en)
     first = picks[regions[0]].block
-    if not multi and not first.quotable:
-        return Lead(note)  # a contact line or the document's data: the plain text below is the answer
+    if not multi and not first.quotable:  # a contact line or the document's data: the text below answers
+        return Lead(note + _who(first, regions[0], foreign=True, en=en) if note else "")
     if en:
         return Lead(note + _english_point(first, len(regions), regions))
     points = [(r, _point(picks[r].block)) for r in regions]
