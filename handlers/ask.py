@@ -69,7 +69,10 @@ def pick(ctx: Context, msg: Incoming, args: str) -> Reply:
 
 @command("更多", "more")
 def more(ctx: Context, msg: Incoming, args: str) -> Reply:
-    """查看上一个回答的其余部分：更多原文、其他条目和完整出处（也可以只回复 1）。"""
+    """查看上一个回答的其余部分：更多原文、其他条目和完整出处（也可以只回复 1）。
+
+    更多                                       回答末尾有“更多：回复 1”时，查看其余部分
+    """
     page = ctx.store.pending_page(msg.platform, msg.user_id, msg.chat)
     if not page or not page["more"]:
         return Reply(NOTHING_MORE)
