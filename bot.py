@@ -18,7 +18,7 @@ import logging
 import os
 import sys
 
-from handlers.types import Context, Settings
+from handlers.core.types import Context, Settings
 
 log = logging.getLogger("bot")
 
@@ -59,7 +59,7 @@ def cmd_console(args, settings: Settings) -> int:
 def _tick(ctx: Context, senders: dict, budget: float | None = None):
     import asyncio
 
-    from handlers.scheduler import Scheduler
+    from handlers.core.scheduler import Scheduler
 
     return asyncio.run(Scheduler(ctx, senders).tick(budget))
 
@@ -291,7 +291,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.DEBUG if getattr(args, "verbose", False) else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings.from_env(db_path=getattr(args, "db", None))
-    from handlers.log_redaction import install
+    from handlers.core.log_redaction import install
 
     install(settings.env)  # before anything can log a token, whatever the log level
     if args.command is None:

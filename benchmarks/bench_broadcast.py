@@ -3,7 +3,7 @@
     python benchmarks/bench_broadcast.py [--targets 10000] [--deadlines 10000] [--chats 1000]
 
 Part 1 sends 10,000 deliveries through a fake platform that records each send on a simulated clock
-and checks the platform's limits itself (independently of handlers/ratelimit.py): it prints the
+and checks the platform's limits itself (independently of handlers/core/ratelimit.py): it prints the
 achieved rate against the ceiling the limits allow, the violations and the duplicates.
 Part 2 times one tick with 10,000 deadlines and 1,000 subscribed chats: idle (nothing due), with
 one alert due (expanded to every chat), and with a whole day's alerts due.
@@ -24,8 +24,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from db import Store  # noqa: E402
-from handlers.scheduler import Scheduler  # noqa: E402
-from handlers.types import Context, Reply, SendResult, Sender, Settings  # noqa: E402
+from handlers.core.scheduler import Scheduler  # noqa: E402
+from handlers.core.types import Context, Reply, SendResult, Sender, Settings  # noqa: E402
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 START = dt.datetime(2026, 11, 23, 9, 0, tzinfo=SHANGHAI)
@@ -119,7 +119,7 @@ def run_broadcast(name, platform, targets, ceiling, limits, folder: Path) -> Non
 
 
 def tick_cost(n_deadlines: int, n_chats: int, folder: Path) -> None:
-    from handlers import alerts
+    from handlers.reminders import alerts
 
     store = Store(folder / "tick.db")
     clock = SimClock(START)

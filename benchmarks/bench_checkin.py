@@ -28,8 +28,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from db import Store  # noqa: E402
-from handlers.router import dispatch  # noqa: E402
-from handlers.types import Context, Incoming, Settings  # noqa: E402
+from handlers.core.router import dispatch  # noqa: E402
+from handlers.core.types import Context, Incoming, Settings  # noqa: E402
 from handlers.checkin.link import LINKER  # noqa: E402
 from knowledge.embed import load_embedder  # noqa: E402
 from knowledge.index import index_plans  # noqa: E402

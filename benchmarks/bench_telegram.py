@@ -25,7 +25,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from db import Store  # noqa: E402
 from handlers.adapters.telegram_run import TelegramConfig  # noqa: E402
-from handlers.types import Context, Settings  # noqa: E402
+from handlers.core.types import Context, Settings  # noqa: E402
 from knowledge.base import KnowledgeBase  # noqa: E402
 from knowledge.index import ensure_indexed  # noqa: E402
 from telegram_emulator import Emulator, RunningBot, free_port, missing_reason, new_token  # noqa: E402

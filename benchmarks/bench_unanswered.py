@@ -41,11 +41,11 @@ def misses(n: int, seed: int = 3) -> list[str]:
 
 def measure(n: int, embedder_spec: str) -> dict:
     from db import Store
-    from handlers.router import dispatch
-    from handlers.types import Context, Incoming, Settings
+    from handlers.core.router import dispatch
+    from handlers.core.types import Context, Incoming, Settings
 
     try:
-        from handlers.types import CONSOLE_OPERATOR  # the admin since admin scopes (main after the security merge)
+        from handlers.core.types import CONSOLE_OPERATOR  # the admin since admin scopes (main after the security merge)
     except ImportError:
         CONSOLE_OPERATOR = "console"
     from knowledge import unanswered

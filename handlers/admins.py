@@ -15,9 +15,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from handlers.arguments import SubCommand
-from handlers.router import ADMIN, command
-from handlers.types import CONSOLE_OPERATOR, Context, Incoming
+from handlers.core.arguments import SubCommand
+from handlers.core.router import ADMIN, command
+from handlers.core.types import CONSOLE_OPERATOR, Context, Incoming
 
 ADD, REMOVE, LOG = ("添加", "授权", "add", "grant"), ("删除", "撤销", "remove", "revoke", "del"), \
     ("记录", "日志", "log", "audit")

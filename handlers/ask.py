@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import unicodedata
 
-from handlers.router import command
-from handlers.types import Choice, Context, Incoming, Reply
+from handlers.core.router import command
+from handlers.core.types import Choice, Context, Incoming, Reply
 from knowledge.unanswered import log_miss
 
 MAX_QUESTION = 500

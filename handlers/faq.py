@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import re
 
-from handlers.arguments import Number, SubCommand
-from handlers.router import ADMIN, command, refusal
+from handlers.core.arguments import Number, SubCommand
+from handlers.core.router import ADMIN, command, refusal
 from handlers.ask import keep_more
-from handlers.types import Context, Incoming, Reply
+from handlers.core.types import Context, Incoming, Reply
 from knowledge import unanswered as misses
 
 PAGE = 10

@@ -1,10 +1,10 @@
 """城市: a member's region, so answers lead with the rules of their own city."""
 from __future__ import annotations
 
-from handlers import regions
-from handlers.arguments import region_name
-from handlers.router import command
-from handlers.types import Context, Incoming, Reply
+from handlers.core import regions
+from handlers.core.arguments import region_name
+from handlers.core.router import command
+from handlers.core.types import Context, Incoming, Reply
 
 CLEAR = ("清除", "不设置", "无", "none", "clear")
 

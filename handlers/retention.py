@@ -15,8 +15,8 @@ import datetime as dt
 import logging
 import time
 
-from handlers.scheduler import housekeeping
-from handlers.types import Context
+from handlers.core.scheduler import housekeeping
+from handlers.core.types import Context
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from db import Store  # noqa: E402
-from handlers.types import CONSOLE_OPERATOR, Context, Incoming, Settings  # noqa: E402
+from handlers.core.types import CONSOLE_OPERATOR, Context, Incoming, Settings  # noqa: E402
 from knowledge.base import KnowledgeBase  # noqa: E402
 from knowledge.index import index_plans  # noqa: E402
 

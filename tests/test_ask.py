@@ -1,7 +1,7 @@
 """Answering from the plans: facts with sources, regions compared, asker's region first, declines."""
 import pytest
 
-from handlers.router import dispatch
+from handlers.core.router import dispatch
 from conftest import message
 
 

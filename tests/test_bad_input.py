@@ -6,7 +6,7 @@ import sys
 import pytest
 
 from conftest import ROOT, operator
-from handlers.router import dispatch
+from handlers.core.router import dispatch
 from knowledge import faq_io
 
 HUGE = "9" * 25

@@ -4,7 +4,7 @@ import datetime as dt
 import pytest
 
 from conftest import SHANGHAI, message
-from handlers.router import dispatch
+from handlers.core.router import dispatch
 
 
 def say(ctx, text, **kw):

@@ -11,7 +11,7 @@ import sqlite_utils
 from conftest import SHANGHAI, message
 from console_driver import Console
 from db import Store
-from handlers.router import dispatch
+from handlers.core.router import dispatch
 
 MON = dt.datetime(2026, 11, 23, 9, 0, tzinfo=SHANGHAI)
 

@@ -8,7 +8,7 @@ import pytest
 
 from conftest import SHANGHAI, message
 from handlers.checkin import chart
-from handlers.router import dispatch
+from handlers.core.router import dispatch
 
 GROUP = dict(platform="telegram", chat_id="-100", chat_type="group", chat_title="城东街道团工委")
 

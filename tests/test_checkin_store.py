@@ -7,8 +7,8 @@ from concurrent.futures import ProcessPoolExecutor
 
 from conftest import FakeClock
 from db import Store
-from handlers.router import dispatch
-from handlers.types import Context, Incoming, Settings
+from handlers.core.router import dispatch
+from handlers.core.types import Context, Incoming, Settings
 
 DAY = dt.date(2026, 11, 23)
 

@@ -5,8 +5,8 @@ import pytest
 
 from conftest import message
 from handlers.adapters.console_adapter import ConsoleChat
-from handlers.router import dispatch, parse
-from handlers.types import CONSOLE_OPERATOR
+from handlers.core.router import dispatch, parse
+from handlers.core.types import CONSOLE_OPERATOR
 
 
 def typed(ctx, text: str, user: str = CONSOLE_OPERATOR):

@@ -14,8 +14,8 @@ import pytest
 
 from conftest import ROOT, SHANGHAI
 from handlers.adapters.console_adapter import ConsoleChat, ConsoleSender
-from handlers.scheduler import Scheduler
-from handlers.types import CONSOLE_OPERATOR, Choice, Reply
+from handlers.core.scheduler import Scheduler
+from handlers.core.types import CONSOLE_OPERATOR, Choice, Reply
 
 
 def run_console(tmp_path: Path, lines: list[str], env: dict | None = None, cwd: Path = ROOT) -> str:

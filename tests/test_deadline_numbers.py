@@ -11,8 +11,8 @@ import sqlite_utils
 from conftest import SHANGHAI, message
 from console_driver import Console
 from db import Store
-from handlers import alerts
-from handlers.router import dispatch
+from handlers.reminders import alerts
+from handlers.core.router import dispatch
 from knowledge.index import index_plans
 from knowledge.plan_deadlines import plan_deadlines
 from scheduling import FakePlatform, group, tick
@@ -157,7 +157,7 @@ def test_an_existing_deployment_is_migrated_keeping_the_admins_numbers(ctx, tmp_
 
 
 def test_after_the_migration_the_documents_decide_the_plan_points_again(tmp_path, clock):
-    from handlers.types import Context, Settings
+    from handlers.core.types import Context, Settings
     from knowledge.base import KnowledgeBase
 
     with Store(tmp_path / "plans.db") as indexed:

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from handlers.router import dispatch
+from handlers.core.router import dispatch
 from conftest import message, operator
 from scheduling import FakePlatform, group, tick
 

@@ -8,8 +8,8 @@ import pytest
 
 from conftest import ROOT, message, operator
 from db import Store
-from handlers.router import dispatch
-from handlers.types import Context, Settings
+from handlers.core.router import dispatch
+from handlers.core.types import Context, Settings
 from knowledge import faq, faq_io
 from knowledge.base import KnowledgeBase
 

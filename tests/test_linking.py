@@ -11,7 +11,7 @@ import pytest
 from conftest import message
 from db import Store
 from handlers.checkin import link as checkin_link
-from handlers.router import dispatch
+from handlers.core.router import dispatch
 from knowledge import linking
 from knowledge.embed import StubEmbedder
 from knowledge.linking import Calibration, Linker

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import message
-from handlers.router import dispatch
+from handlers.core.router import dispatch
 from knowledge.embed import load_embedder
 
 DATA = Path(__file__).parent / "data"

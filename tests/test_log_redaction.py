@@ -19,7 +19,7 @@ import aiohttp
 import pytest
 
 from conftest import ROOT
-from handlers.log_redaction import MASK, RedactSecrets, configured_secrets, install
+from handlers.core.log_redaction import MASK, RedactSecrets, configured_secrets, install
 from telegram_emulator import Emulator, missing_reason, new_token
 from test_wechat_cli import clean_env, free_port, wait_for_port
 from wechat_fakes import FakeWeChat, StubAPI, serving

@@ -9,8 +9,8 @@ import datetime as dt
 import pytest
 
 from db import Store
-from handlers.router import dispatch
-from handlers.types import Context, Settings
+from handlers.core.router import dispatch
+from handlers.core.types import Context, Settings
 from conftest import SHANGHAI, FakeClock, message, operator
 from scheduling import FakePlatform, tick
 

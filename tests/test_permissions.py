@@ -8,7 +8,7 @@ import dataclasses
 import pytest
 
 from conftest import message, operator
-from handlers.router import dispatch
+from handlers.core.router import dispatch
 from scheduling import FakePlatform, tick
 
 EVIL = dict(platform="telegram", user="666", chat_id="-100666", chat_type="group", chat_title="新建的群",

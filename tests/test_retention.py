@@ -5,8 +5,8 @@ import datetime as dt
 import logging
 
 from handlers import retention
-from handlers.router import dispatch
-from handlers.types import SendResult
+from handlers.core.router import dispatch
+from handlers.core.types import SendResult
 from conftest import SHANGHAI, operator
 from scheduling import FakePlatform, group, tick
 
@@ -67,7 +67,7 @@ def test_a_broadcast_keeps_its_counts_after_its_deliveries_are_pruned(ctx, clock
     tick(ctx)
     assert counts(ctx)["outbox"] == 0
     assert ctx.store.delivery_counts(occurrence) == {"sent": 2, "failed": 1}  # the summary outlives the rows
-    from handlers.broadcast import delivery_summary
+    from handlers.reminders.broadcasts import delivery_summary
 
     assert delivery_summary(ctx, occurrence, "通知") == "通知：共 3 个，成功 2，失败 1，不确定 0。"
 

@@ -1,6 +1,6 @@
 """The command registry: every command has help, aliases never collide, both spellings route."""
-from handlers import router
-from handlers.router import commands, dispatch, parse
+from handlers.core import router
+from handlers.core.router import commands, dispatch, parse
 from conftest import message, operator
 
 

@@ -6,10 +6,10 @@ import datetime as dt
 import threading
 
 from db import Store
-from handlers import sending
-from handlers.router import dispatch
-from handlers.scheduler import Scheduler
-from handlers.types import Context, SendResult
+from handlers.core import sending
+from handlers.core.router import dispatch
+from handlers.core.scheduler import Scheduler
+from handlers.core.types import Context, SendResult
 from conftest import SHANGHAI, message, operator
 from scheduling import FakePlatform, group, tick
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from handlers.router import dispatch
+from handlers.core.router import dispatch
 from conftest import ROOT, message, operator
 
 CHILD = str(Path(__file__).with_name("sched_child.py"))

@@ -7,11 +7,11 @@ import dataclasses
 import pytest
 from telegram import Update
 
-from handlers import router
+from handlers.core import router
 from handlers.adapters import telegram_adapter
 from handlers.adapters.telegram_adapter import TelegramAdapter
 from handlers.adapters.telegram_send import TelegramSender, send_reply, split_text
-from handlers.types import Attachment, Choice, Reply
+from handlers.core.types import Attachment, Choice, Reply
 from telegram_fake import BOT, FakeBotAPI, callback_update, group_chat, message_update
 
 QUESTION = "入团前需要参加多少学时的团课？"

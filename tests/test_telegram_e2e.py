@@ -13,7 +13,7 @@ import time
 
 import httpx
 
-from handlers import router
+from handlers.core import router
 from handlers.adapters.telegram_run import TelegramConfig
 import telegram_emulator
 from telegram_emulator import RunningBot, free_port, new_token

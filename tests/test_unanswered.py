@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 
 from conftest import operator
-from handlers.router import dispatch
+from handlers.core.router import dispatch
 from knowledge import unanswered
 from knowledge.embed import load_embedder
 from test_faq_semantic import Concepts

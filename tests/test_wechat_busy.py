@@ -10,7 +10,7 @@ import time
 import pytest
 
 import db.store
-from handlers import router
+from handlers.core import router
 from handlers.adapters.wechat_adapter import WORKING
 from wechat_harness import until, webhook
 

@@ -7,7 +7,7 @@ import asyncio
 import dataclasses
 
 from db import Store
-from handlers import router
+from handlers.core import router
 from knowledge.base import KnowledgeBase
 from wechat_harness import PLAIN, webhook
 

@@ -7,12 +7,12 @@ import time
 
 import pytest
 
-from handlers import router
+from handlers.core import router
 from handlers.adapters.wechat_adapter import NOT_TEXT, WORKING, WORKING_NO_PUSH
 from handlers.adapters.wechat_text import MORE_NOTE, TEXT_LIMIT
 from handlers.help import WELCOME
-from handlers.regions import label
-from handlers.types import Attachment, Reply
+from handlers.core.regions import label
+from handlers.core.types import Attachment, Reply
 from conftest import message
 from wechat_harness import PLAIN, until, webhook
 

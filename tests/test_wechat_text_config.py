@@ -5,7 +5,7 @@ import pytest
 
 from handlers.adapters.wechat_config import ConfigError, WeChatConfig, robots_from
 from handlers.adapters.wechat_text import MORE_NOTE, fit, pick, render, split
-from handlers.types import Choice, Reply
+from handlers.core.types import Choice, Reply
 from wechat_harness import OA_ENV, WECOM_ENV
 
 

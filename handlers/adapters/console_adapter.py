@@ -16,8 +16,8 @@ import sys
 from pathlib import Path
 from typing import Callable, Iterator, TextIO
 
-from handlers.router import dispatch
-from handlers.types import Attachment, Context, Incoming, Reply, SendResult, Sender
+from handlers.core.router import dispatch
+from handlers.core.types import Attachment, Context, Incoming, Reply, SendResult, Sender
 
 log = logging.getLogger(__name__)
 

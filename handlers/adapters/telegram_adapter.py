@@ -1,6 +1,6 @@
 """The Telegram adapter (python-telegram-bot 22): a thin translator between Updates and the router.
 
-One text handler turns every message into an `Incoming` and feeds `handlers.router.dispatch`, so the
+One text handler turns every message into an `Incoming` and feeds `handlers.core.router.dispatch`, so the
 Chinese commands (打卡, 问 …) work as well as the ASCII `/aliases` that `set_my_commands` publishes
 from the registry. Private chats: any text is a question unless it is a command. Groups: commands,
 @mentions of the bot and replies to the bot only. Inline-keyboard presses are dispatched as if the
@@ -22,10 +22,10 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import (AIORateLimiter, Application, ApplicationHandlerStop, CallbackQueryHandler,
                           ContextTypes, Defaults, MessageHandler, TypeHandler, filters)
 
-from handlers import router
+from handlers.core import router
 from handlers.adapters.context_pool import ContextPool
 from handlers.adapters.telegram_send import send_reply
-from handlers.types import ADMIN, GROUP, GROUP_ADMIN, MEMBER, PRIVATE, Context, Incoming, Reply
+from handlers.core.types import ADMIN, GROUP, GROUP_ADMIN, MEMBER, PRIVATE, Context, Incoming, Reply
 
 log = logging.getLogger(__name__)
 

@@ -18,13 +18,13 @@ from typing import Callable, Mapping
 from aiohttp import web
 
 from db import is_busy
-from handlers import router
+from handlers.core import router
 from handlers.adapters.context_pool import ContextPool
 from handlers.adapters.wechat_codec import MAX_SKEW, Inbound, OfficialAccountCodec, Rejected, WeComCodec, replay_key
 from handlers.adapters.wechat_push import Pusher
 from handlers.adapters.wechat_text import choices_of, fit, pick, render_all
 from handlers.help import WELCOME
-from handlers.types import Context, Incoming, Reply, Sender
+from handlers.core.types import Context, Incoming, Reply, Sender
 
 log = logging.getLogger(__name__)
 

@@ -24,9 +24,9 @@ from wechatpy.exceptions import WeChatClientException
 from handlers.adapters.wechat_codec import wecom_api
 from handlers.adapters.wechat_config import WeChatConfig
 from handlers.adapters.wechat_text import TEXT_LIMIT, render, split
-from handlers.log_redaction import RedactSecrets
-from handlers.ratelimit import Limit, RateLimiter
-from handlers.types import Attachment, Reply, SendResult, Sender
+from handlers.core.log_redaction import RedactSecrets
+from handlers.core.ratelimit import Limit, RateLimiter
+from handlers.core.types import Attachment, Reply, SendResult, Sender
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ boundary and, where the text allows it, at the end of a line or a sentence.
 """
 from __future__ import annotations
 
-from handlers.types import Reply
+from handlers.core.types import Reply
 
 TEXT_LIMIT = 2048  # bytes
 MORE_NOTE = "\n…（回复“更多”查看全文）"

@@ -1,7 +1,7 @@
 """WeCom group robots (群机器人): broadcasts and reminders to groups through their webhook URLs.
 
 A robot takes 20 messages per rolling minute; past that it answers errcode 45009. The limiter here
-(handlers/ratelimit.py, one rolling window per robot) refuses the 21st before it is sent, and a 45009
+(handlers/core/ratelimit.py, one rolling window per robot) refuses the 21st before it is sent, and a 45009
 that still comes back (another process using the same robot) is "retry", never "failed". A robot's
 URL holds its key, so only robot names are ever logged.
 """
@@ -18,8 +18,8 @@ import aiohttp
 
 from handlers.adapters.wechat_config import Robot
 from handlers.adapters.wechat_senders import REQUEST_TIMEOUT, Part, PagedSender
-from handlers.ratelimit import Limit, RateLimiter
-from handlers.types import SendResult
+from handlers.core.ratelimit import Limit, RateLimiter
+from handlers.core.types import SendResult
 
 log = logging.getLogger(__name__)
 

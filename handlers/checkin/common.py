@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from handlers.types import Context, Incoming
+from handlers.core.types import Context, Incoming
 
 WEEKDAYS = "一二三四五六日"
 DEFAULT_BACKFILL_DAYS = 3  # how many days back a missed check-in may be recorded, unless the org says

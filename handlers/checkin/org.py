@@ -12,9 +12,9 @@ from zoneinfo import available_timezones
 
 from handlers.checkin.common import (DEFAULT_BACKFILL_DAYS, MAX_BACKFILL_DAYS, Member, backfill_days,
                                      current_member, display_name, split_sub, utc_now)
-from handlers.arguments import SubCommand, org_name
-from handlers.router import command, refusal
-from handlers.types import ADMIN, GROUP_ADMIN, Choice, Context, Incoming, Reply
+from handlers.core.arguments import SubCommand, org_name
+from handlers.core.router import command, refusal
+from handlers.core.types import ADMIN, GROUP_ADMIN, Choice, Context, Incoming, Reply
 
 TIMEZONE = ("时区", "timezone")
 BACKFILL = ("补卡", "补打卡", "backfill")

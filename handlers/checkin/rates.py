@@ -16,8 +16,8 @@ from typing import Iterable
 from zoneinfo import ZoneInfo
 
 from handlers.checkin.common import days_between
-from handlers.types import Context
-from handlers.workdays import is_workday
+from handlers.core.types import Context
+from handlers.reminders.workdays import is_workday
 
 
 @dataclass(frozen=True)

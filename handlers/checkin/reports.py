@@ -16,9 +16,9 @@ from handlers.checkin import rates
 from handlers.checkin.common import (Member, current_member, day_label, days_between, display_name, mentions,
                                      short_day)
 from handlers.checkin.parse import InputError, parse_month
-from handlers.arguments import Words, month
-from handlers.router import command
-from handlers.types import Attachment, Context, Incoming, Reply
+from handlers.core.arguments import Words, month
+from handlers.core.router import command
+from handlers.core.types import Attachment, Context, Incoming, Reply
 
 NO_ORG = "您还没有单位，看不到单位的打卡情况。请在单位的群里使用，或私聊发送“单位 名称”加入单位。"
 LATE = "（补）"

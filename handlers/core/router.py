@@ -7,9 +7,9 @@ line of the handler's docstring is its help text, and the indented lines after i
 ADMIN (a global admin: TUANWU_ADMINS, granted with 管理员 添加, or the console operator). A command open
 to everyone may still check a sub-action inside (“截止 添加”), with `refusal` for the answer.
 A command word is followed by a space, a colon or a comma (打卡：…), or glued to arguments that look
-like its own (`glued=`, see handlers/arguments.py: 打卡组织青年大学习, 请假明天, 问答12). A message that is
+like its own (`glued=`, see handlers/core/arguments.py: 打卡组织青年大学习, 请假明天, 问答12). A message that is
 none of these but starts with a near miss of a command word (打咔 …, 截至 添加 …) gets a suggestion
-(handlers/near_miss.py). `dispatch` turns one `Incoming` into replies and is the single error guard: a
+(handlers/core/near_miss.py). `dispatch` turns one `Incoming` into replies and is the single error guard: a
 failing handler is logged and answered with a short apology.
 """
 from __future__ import annotations
@@ -21,10 +21,10 @@ import textwrap
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Iterable
 
-from handlers.types import ADMIN, GROUP_ADMIN, MEMBER, Context, Incoming, Reply  # noqa: F401 (re-exported)
+from handlers.core.types import ADMIN, GROUP_ADMIN, MEMBER, Context, Incoming, Reply  # noqa: F401 (re-exported)
 
 if TYPE_CHECKING:
-    from handlers.arguments import Rule
+    from handlers.core.arguments import Rule
 
 log = logging.getLogger(__name__)
 
@@ -129,10 +129,7 @@ FEATURES: tuple[str, ...] = (
     "handlers.ask",
     "handlers.faq",
     "handlers.checkin",
-    "handlers.deadlines",
-    "handlers.broadcast",
-    "handlers.workdays",
-    "handlers.nudge",
+    "handlers.reminders",
     "handlers.admins",
     "handlers.retention",
 )
@@ -205,7 +202,7 @@ def dispatch(ctx: Context, msg: Incoming) -> list[Reply]:
         if cmd is None:
             if not msg.addressed:
                 return []  # group chatter that is not for the bot
-            from handlers.near_miss import suggestion  # it reads this registry
+            from handlers.core.near_miss import suggestion  # it reads this registry
 
             if (offer := suggestion(ctx, msg)) is not None:
                 return [offer]

@@ -14,8 +14,8 @@ import hashlib
 import re
 
 from db.outbox import ToSubscribers
-from handlers.scheduler import NORMAL_PRIORITY, kind, planner
-from handlers.types import Context
+from handlers.core.scheduler import NORMAL_PRIORITY, kind, planner
+from handlers.core.types import Context
 from knowledge.plan_deadlines import FINDER_VERSION, PlanDeadline, plan_deadlines
 
 DEFAULT_LEADS = (7, 3, 1, 0)

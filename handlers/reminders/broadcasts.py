@@ -11,11 +11,11 @@ import re
 import uuid
 
 from db.outbox import ToSubscribers
-from handlers.arguments import Statement, region_name
-from handlers.regions import find_region, not_found
-from handlers.router import ADMIN, GROUP_ADMIN, command, refusal
-from handlers.scheduler import REPORT_PRIORITY, followup, kind
-from handlers.types import Context, Incoming
+from handlers.core.arguments import Statement, region_name
+from handlers.core.regions import find_region, not_found
+from handlers.core.router import ADMIN, GROUP_ADMIN, command, refusal
+from handlers.core.scheduler import REPORT_PRIORITY, followup, kind
+from handlers.core.types import Context, Incoming
 
 MAX_NOTICE = 1500  # WeCom text messages stop at 2048 bytes; leave room for the header
 REGION_TAG = re.compile(r"^[\[【［]\s*([^\]】］]{1,12}?)\s*[\]】］]\s*")

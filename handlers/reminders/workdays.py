@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from handlers.arguments import date
-from handlers.router import command, refusal
-from handlers.types import Context, Incoming
+from handlers.core.arguments import date
+from handlers.core.router import command, refusal
+from handlers.core.types import Context, Incoming
 from knowledge.when import parse_when
 
 WORK, REST, CLEAR = ("上班", "工作日", "补班", "work"), ("休息", "放假", "假日", "rest", "off"), ("清除", "删除", "clear")

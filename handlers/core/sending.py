@@ -1,6 +1,6 @@
 """Draining the outbox for one platform: claim a delivery, respect the rate limits, send, record.
 
-Each platform's limits are rolling windows (handlers/ratelimit.py) seeded from the deliveries the
+Each platform's limits are rolling windows (handlers/core/ratelimit.py) seeded from the deliveries the
 database says were attempted within the last window, so a restart — or another process that sent a
 moment ago — cannot burst past a limit. A send lease lets only one process drain a platform at a time;
 within it each delivery is still claimed atomically (pending → sending), so no send is ever doubled.
@@ -12,8 +12,8 @@ import datetime as dt
 import logging
 from typing import Awaitable, Callable
 
-from handlers.ratelimit import Limit, RateLimiter
-from handlers.types import Reply, SendResult, Sender
+from handlers.core.ratelimit import Limit, RateLimiter
+from handlers.core.types import Reply, SendResult, Sender
 
 log = logging.getLogger(__name__)
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from handlers import alerts
-from handlers.regions import label
-from handlers.types import MEMBER, Context, Incoming
+from handlers.reminders import alerts
+from handlers.core.regions import label
+from handlers.core.types import MEMBER, Context, Incoming
 
 MAX_LISTED = 30
 MAX_POINTS = 60

@@ -5,7 +5,7 @@ their group: only that group is alerted, and only its admins (or a global admin)
 The time points found in the plans are read-only and numbered apart (文3): an admin adopts one to make
 it a deadline of their own, with a number of its own and alerts.
 
-    截止                                   the asker's region first (see deadline_list.py); 截止 全部: everything
+    截止                                   the asker's region first (see listing.py); 截止 全部: everything
     截止 添加 2026-12-31 提交年度考核材料     also 12月31日, 下周五, 月底, 明天; options: 提醒 7,3,1,0 08:30 / 地区 枣庄
     截止 修改 3 2027-01-15 | 截止 修改 3 标题 … | 截止 修改 3 提醒 7,1,0
     截止 删除 3
@@ -16,14 +16,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from handlers import alerts
-from handlers.arguments import SubCommand
-from handlers.deadline_list import listing
-from handlers.echo import clip
-from handlers.regions import find_region, not_found
-from handlers.router import command, refusal
-from handlers.scheduler import local_text
-from handlers.types import MEMBER, Context, Incoming
+from handlers.reminders import alerts
+from handlers.core.arguments import SubCommand
+from handlers.reminders.listing import listing
+from handlers.core.echo import clip
+from handlers.core.regions import find_region, not_found
+from handlers.core.router import command, refusal
+from handlers.core.scheduler import local_text
+from handlers.core.types import MEMBER, Context, Incoming
 from knowledge.when import parse_when
 
 ADD, CHANGE, DELETE, ADOPT = ("添加", "新增", "add"), ("修改", "更改", "change", "edit"), ("删除", "delete", "del"), \

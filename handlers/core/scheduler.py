@@ -21,8 +21,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Awaitable, Callable
 
-from handlers.sending import PlatformDrain
-from handlers.types import CONSOLE_OPERATOR, Context, Sender
+from handlers.core.sending import PlatformDrain
+from handlers.core.types import CONSOLE_OPERATOR, Context, Sender
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +114,7 @@ class Scheduler:
 
     def __init__(self, ctx: Context, senders: dict[str, Sender], *, exclusive: bool = True,
                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep, holder: str | None = None):
-        from handlers.router import load_features
+        from handlers.core.router import load_features
 
         load_features()  # the feature modules register their planners and kinds
         self.ctx, self.senders, self.exclusive, self.sleep = ctx, senders, exclusive, sleep

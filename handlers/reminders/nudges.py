@@ -12,10 +12,10 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from handlers import workdays
-from handlers.alerts import parse_clock
-from handlers.scheduler import NORMAL_PRIORITY, kind, local_text, planner
-from handlers.types import Context
+from handlers.reminders import workdays
+from handlers.reminders.alerts import parse_clock
+from handlers.core.scheduler import NORMAL_PRIORITY, kind, local_text, planner
+from handlers.core.types import Context
 
 DEFAULT_AT = "17:00"
 CATCH_UP_DAYS = 7  # after a long outage, look back this far for missed days (they expire or go out late)
