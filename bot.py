@@ -210,7 +210,7 @@ def cmd_faq(args, settings: Settings) -> int:
         ctx.kb.reload_faq()  # embeds the imported entries now, not at a running bot's next question
         print(f"已导入：新增 {added} 条，更新 {updated} 条。")
     else:
-        for e in ctx.store.faq_entries():
+        for e in ctx.store.faq.entries():
             print(f"#{e['id']}\t{e['kind']}\t{e['question']}")
     return 0
 

@@ -42,7 +42,7 @@ def _ctx(path: str, embedder: str) -> Context:
 
 def _check_in(ctx: Context, user: str, region: str | None, text: str) -> float:
     if region:
-        ctx.store.set_region("bench", user, region)
+        ctx.store.profiles.set_region("bench", user, region)
     t = time.perf_counter()
     dispatch(ctx, Incoming("bench", user, f"打卡 {text}"))
     return time.perf_counter() - t

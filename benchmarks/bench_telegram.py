@@ -89,7 +89,7 @@ def main() -> int:
     ctx = Context(store=store, kb=KnowledgeBase(store, str(tmp)), settings=Settings(db_path=str(tmp / "bench.db")))
     users = list(range(700_000, 700_020))
     for u in [*users, 710_000, 710_001]:
-        store.set_region("telegram", str(u), "东莞")  # no first-contact region offer in the numbers
+        store.profiles.set_region("telegram", str(u), "东莞")  # no first-contact region offer in the numbers
     emu = Emulator()
     try:
         for mode in ("polling", "webhook"):

@@ -66,7 +66,7 @@ def measure(n: int, embedder_spec: str) -> dict:
             if hasattr(unanswered, "log_miss"):
                 unanswered.log_miss(store, embedder, at, "telegram", None, q, Answer())
             else:  # the code before incremental grouping logged rows only
-                store.log_question(at, "telegram", None, q, "", "decline", 0.0, [])
+                store.misses.log(at, "telegram", None, q, "", "decline", 0.0, [])
             log_ms.append((time.perf_counter() - t) * 1000)
         fill_s = time.perf_counter() - t0
         ctx = Context(store=store, kb=None, settings=Settings(db_path=str(Path(tmp) / "misses.db"),

@@ -42,7 +42,7 @@ def ask(ctx: Context, msg: Incoming, args: str) -> Reply:
     problem = check_question(args)
     if problem:
         return Reply(problem)
-    region = ctx.store.region_of_user(msg.platform, msg.user_id)
+    region = ctx.store.profiles.region(msg.platform, msg.user_id)
     answer = ctx.kb.ask(args, region)
     keep_more(ctx, msg, answer.more)
     if not answer.matched or answer.decision == "choices" or answer.score < CONFIDENT:
@@ -73,7 +73,7 @@ def more(ctx: Context, msg: Incoming, args: str) -> Reply:
 
     更多                                       回答末尾有“更多：回复 1”时，查看其余部分
     """
-    page = ctx.store.pending_page(msg.platform, msg.user_id, msg.chat)
+    page = ctx.store.pages.get(msg.platform, msg.user_id, msg.chat)
     if not page or not page["more"]:
         return Reply(NOTHING_MORE)
     keep_more(ctx, msg, "")  # shown once; the next "更多" says there is nothing left
@@ -83,5 +83,5 @@ def more(ctx: Context, msg: Incoming, args: str) -> Reply:
 def keep_more(ctx: Context, msg: Incoming, rest: str) -> None:
     """Keep the rest of the latest answer for "更多" in this chat (an answer without a rest clears it,
     so "1" never brings back an older answer's)."""
-    ctx.store.save_pending_page(msg.platform, msg.user_id, more=rest, now=ctx.now().isoformat(timespec="seconds"),
+    ctx.store.pages.save(msg.platform, msg.user_id, more=rest, now=ctx.now().isoformat(timespec="seconds"),
                                 chat_id=msg.chat)

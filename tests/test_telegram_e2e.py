@@ -65,7 +65,7 @@ def test_an_injected_429_is_absorbed_and_every_reply_arrives_once(emulator, bot)
     emulator.fail("sendMessage", count=2, retry_after=1)
     users = [2201, 2202, 2203]
     for uid in users:
-        bot.ctx.store.set_region("telegram", str(uid), "东莞")
+        bot.ctx.store.profiles.set_region("telegram", str(uid), "东莞")
         emulator.say(bot.token, "帮助", user=uid)
     for uid in users:
         replies = emulator.replies(bot.token, uid, timeout=20, quiet=0.3)

@@ -57,7 +57,7 @@ def test_a_broadcast_reaches_three_groups_once_despite_a_429(emulator, bot):
         emulator.set_admins(g["id"], [ADMIN])
         emulator.say(bot.token, "订阅", user=ADMIN, chat=g, name="书记")
         assert "已订阅" in emulator.replies(bot.token, g["id"])[0]["text"]
-    bot.ctx.store.set_region("telegram", str(ADMIN), "东莞")
+    bot.ctx.store.profiles.set_region("telegram", str(ADMIN), "东莞")
     emulator.say(bot.token, "通知 本周五下午三点召开团干部例会", user=ADMIN, name="书记")
     [queued] = emulator.replies(bot.token, ADMIN)
     assert "3 个订阅的群" in queued["text"]

@@ -66,9 +66,9 @@ class ConsoleChat:
 
     def handle(self, line: str) -> list[Reply]:
         if not self.known:  # like any platform's first contact: the operator then gets the admins' notices
-            if self.ctx.store.profile(PLATFORM, self.user) is None:
+            if self.ctx.store.profiles.get(PLATFORM, self.user) is None:
                 now = self.ctx.now().isoformat(timespec="seconds")
-                self.ctx.store.ensure_identity(PLATFORM, self.user, self.user, now)
+                self.ctx.store.profiles.ensure(PLATFORM, self.user, self.user, now)
             self.known = True
         text = line.strip()
         if text.isdecimal() and self.choices and 1 <= int(text) <= len(self.choices):

@@ -151,7 +151,7 @@ class TelegramAdapter:
         now = self.ctx.now().isoformat(timespec="seconds")
         # update_ids are per bot (and restart at random after a quiet week): key them by the bot too.
         key = f"{context.bot.id}:{update.update_id}"
-        fresh = await self.pool.run(lambda c: c.store.claim_event(PLATFORM, key, now))
+        fresh = await self.pool.run(lambda c: c.store.events.claim(PLATFORM, key, now))
         if not fresh:
             log.info("update %s already handled; skipped", update.update_id)
             raise ApplicationHandlerStop
@@ -192,12 +192,12 @@ class TelegramAdapter:
         """Record who is talking, dispatch, and offer the region buttons on a private first contact."""
         store = ctx.store
         now = ctx.now().isoformat(timespec="seconds")
-        first_contact = store.profile(PLATFORM, msg.user_id) is None
-        store.ensure_identity(PLATFORM, msg.user_id, msg.user_name, now, msg.user_handle)
+        first_contact = store.profiles.get(PLATFORM, msg.user_id) is None
+        store.profiles.ensure(PLATFORM, msg.user_id, msg.user_name, now, msg.user_handle)
         if msg.in_group:
-            store.ensure_chat(PLATFORM, msg.chat_id, GROUP, msg.chat_title, now)
+            store.profiles.ensure_chat(PLATFORM, msg.chat_id, GROUP, msg.chat_title, now)
         replies = router.dispatch(ctx, msg)
-        if first_contact and not msg.in_group and not store.region_of_user(PLATFORM, msg.user_id):
+        if first_contact and not msg.in_group and not store.profiles.region(PLATFORM, msg.user_id):
             replies += router.dispatch(ctx, dataclasses.replace(msg, text="city"))
         return replies
 
@@ -228,5 +228,5 @@ class TelegramAdapter:
 def telegram_admins(ctx: Context) -> list[str]:
     """The Telegram user ids of the global admins (configured and granted), for their menu."""
     configured = [a.split(":", 1)[1] for a in ctx.settings.admins if a.startswith(f"{PLATFORM}:")]
-    granted = [r["platform_user_id"] for r in ctx.store.granted_admins() if r["platform"] == PLATFORM]
+    granted = [r["platform_user_id"] for r in ctx.store.profiles.granted_admins() if r["platform"] == PLATFORM]
     return [uid for uid in dict.fromkeys(configured + granted) if uid.lstrip("-").isdigit()]

@@ -49,14 +49,14 @@ def current_member(ctx: Context, msg: Incoming, join_group: bool = False) -> Mem
     """The member behind a message; in a group the group is their org (joined when join_group)."""
     now = utc_now(ctx)
     store = ctx.store
-    identity = store.ensure_identity(msg.platform, msg.user_id, msg.user_name, now)
+    identity = store.profiles.ensure(msg.platform, msg.user_id, msg.user_name, now)
     if msg.in_group:
-        org = store.ensure_group_org(msg.platform, msg.chat, msg.chat_title, ctx.settings.timezone,
+        org = store.orgs.ensure_group(msg.platform, msg.chat, msg.chat_title, ctx.settings.timezone,
                                      identity.get("region"), now)
         if join_group:
-            store.join_org(identity["id"], org["id"], now)
+            store.orgs.join(identity["id"], org["id"], now)
     else:
-        org = store.org_of_member(msg.platform, msg.user_id)
+        org = store.orgs.of_member(msg.platform, msg.user_id)
     tz = ZoneInfo(org["timezone"]) if org and org.get("timezone") else ctx.settings.tz
     return Member(identity, org, tz, ctx.now().astimezone(tz).date())
 

@@ -71,7 +71,7 @@ class PlatformDrain:
         if not self._lease():
             log.debug("%s: another process is sending, skipping", self.platform)
             return
-        for row in self.store.recent_attempts(self.platform, self.now() - dt.timedelta(seconds=self.window)):
+        for row in self.store.outbox.recent_attempts(self.platform, self.now() - dt.timedelta(seconds=self.window)):
             self.limiter.record(row, _ts(row["attempted_at"]))
         slots = asyncio.Semaphore(IN_FLIGHT)
         tasks: set[asyncio.Task] = set()
@@ -81,7 +81,7 @@ class PlatformDrain:
             if tasks:
                 await asyncio.gather(*tasks)
             if self.exclusive:
-                self.store.release_send_lease(self.platform, self.holder)
+                self.store.outbox.release_send_lease(self.platform, self.holder)
 
     def _lease(self) -> bool:
         if not self.exclusive:
@@ -90,10 +90,10 @@ class PlatformDrain:
         if self.lease_until and now < self.lease_until - SEND_LEASE / 2:
             return True
         self.lease_until = now + SEND_LEASE
-        return self.store.acquire_send_lease(self.platform, self.holder, now, self.lease_until)
+        return self.store.outbox.acquire_send_lease(self.platform, self.holder, now, self.lease_until)
 
     async def _loop(self, slots: asyncio.Semaphore, tasks: set) -> None:
-        while rows := self.store.sendable(self.platform, self.now(), BATCH):
+        while rows := self.store.outbox.sendable(self.platform, self.now(), BATCH):
             fetched = self.now()
             # Work through this batch in memory (re-reading it every pass would cost a query per
             # second of rate-limit waiting); fetch again when it is done or REFETCH has passed.
@@ -121,12 +121,12 @@ class PlatformDrain:
             progressed = True
             reason = self.wanted(row, now)
             if reason:
-                self.store.skip_delivery(row["id"], now, reason)
+                self.store.outbox.skip_delivery(row["id"], now, reason)
                 self.counts["skipped"] += 1
                 continue
             await slots.acquire()  # before the claim: a claimed delivery is always one being sent
             now = self.now()
-            if not self.store.claim_delivery(row["id"], self.holder, now, CLAIM_LEASE):
+            if not self.store.outbox.claim_delivery(row["id"], self.holder, now, CLAIM_LEASE):
                 slots.release()
                 continue  # another process claimed it between our read and our claim
             self.limiter.record(row, now.timestamp())
@@ -160,5 +160,5 @@ class PlatformDrain:
         elif status not in ("sent", "failed", "uncertain"):
             log.error("%s sender returned unknown status %r", self.platform, status)
             status = "uncertain"
-        self.store.finish_delivery(row["id"], self.holder, status, now, result.detail, retry_at)
+        self.store.outbox.finish_delivery(row["id"], self.holder, status, now, result.detail, retry_at)
         self.counts["retried" if status == "pending" else status] += 1

@@ -13,7 +13,7 @@ import datetime as dt
 import hashlib
 import re
 
-from db.outbox import ToSubscribers
+from db.rows import Deadline, Delivery, Occurrence, ToSubscribers
 from handlers.core.scheduler import NORMAL_PRIORITY, kind, planner
 from handlers.core.types import Context
 from knowledge.plan_deadlines import FINDER_VERSION, PlanDeadline, plan_deadlines
@@ -85,34 +85,34 @@ def next_alert_after(d: dict, ctx: Context, after: dt.datetime) -> dt.datetime |
 def plan_deadline_alerts(ctx: Context, now: dt.datetime) -> int:
     """Plan every alert that fell due since its deadline's mark; move the mark past now."""
     plans = []
-    for d in ctx.store.deadlines_due_for_alert(now):
+    for d in ctx.store.reminders.due_for_alert(now):
         mark = dt.datetime.fromisoformat(d["next_alert_at"])
         schedule = alert_schedule(d, ctx)
         due = [o for o in schedule if mark <= o["fire_at"] <= now]
         following = next((o["fire_at"] for o in schedule if o["fire_at"] > now), None)
         plans.append((d["id"], d["next_alert_at"], due, following))
-    return ctx.store.plan_deadline_alerts(plans, now) if plans else 0
+    return ctx.store.reminders.plan_alerts(plans, now) if plans else 0
 
 
 def _describe(ctx: Context, occ: dict) -> str:
-    d = ctx.store.deadline(int(occ["subject"]))
+    d = ctx.store.reminders.deadline(int(occ["subject"]))
     lead = occ["payload"].get("lead")
     what = "逾期通知" if lead == "overdue" else ("当天提醒" if lead == 0 else f"提前{lead}天提醒")
     return f"截止事项「{d['title'] if d else occ['subject']}」的{what}"
 
 
 @kind("deadline", describe=_describe)
-def expand_alert(ctx: Context, occ: dict, now: dt.datetime, late: str) -> ToSubscribers | list[dict]:
+def expand_alert(ctx: Context, occ: Occurrence, now: dt.datetime, late: str) -> ToSubscribers | list[Delivery]:
     """One alert of one deadline to every subscribed chat of its region (a group's own: that group)."""
-    d = ctx.store.deadline(int(occ["subject"]))
+    d = ctx.store.reminders.deadline(int(occ["subject"]))
     if d is None:
         return []  # deleted since it was planned
     text = alert_text(ctx, d, occ["payload"].get("lead"), now) + (f"\n{late}" if late else "")
     key = f"deadline:{d['id']}:{occ['occurrence_key']}"
     if d.get("owner_chat"):
         platform, _, chat = d["owner_chat"].partition(":")
-        return [dict(dedupe_key=f"{key}|{platform}:{chat}", platform=platform, chat_id=chat, chat_type="group",
-                     kind="deadline", text=text, priority=NORMAL_PRIORITY)]
+        return [Delivery(f"{key}|{platform}:{chat}", platform, chat, text, kind="deadline", chat_type="group",
+                         priority=NORMAL_PRIORITY)]
     return ToSubscribers(key, "deadline", text, d["region"], NORMAL_PRIORITY)
 
 
@@ -147,12 +147,12 @@ def sync_plan_points(ctx: Context, now: dt.datetime) -> int:
     """Re-read the plans' time points (knowledge/plan_deadlines.py) when the documents changed since the
     last sync. They are listed, never alerted: an admin adopts one (截止 采用 文3) to be reminded."""
     store = ctx.store
-    fingerprint = hashlib.sha1(f"{FINDER_VERSION}|{store.plans_fingerprint()}".encode()).hexdigest()
-    if store.mark("plan_points") == fingerprint:
+    fingerprint = hashlib.sha1(f"{FINDER_VERSION}|{store.knowledge.plans_fingerprint()}".encode()).hexdigest()
+    if store.outbox.mark("plan_points") == fingerprint:
         return 0
-    rows = [_point_row(ctx, d) for d in plan_deadlines(store.plan_passages())]
-    added = store.sync_plan_points(rows, now)
-    store.set_mark("plan_points", fingerprint)
+    rows = [_point_row(ctx, d) for d in plan_deadlines(store.knowledge.plan_passages())]
+    added = store.plan_points.sync(rows, now)
+    store.outbox.set_mark("plan_points", fingerprint)
     return added
 
 

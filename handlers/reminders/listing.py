@@ -22,20 +22,20 @@ MAX_POINTS = 60
 
 def asker_region(ctx: Context, msg: Incoming) -> str | None:
     """The member's own 城市, else the region of the chat (its subscription, else its org)."""
-    region = ctx.store.region_of_user(msg.platform, msg.user_id)
+    region = ctx.store.profiles.region(msg.platform, msg.user_id)
     if region or not msg.in_group:
         return region
-    sub = ctx.store.subscription(msg.platform, msg.chat)
+    sub = ctx.store.reminders.subscription(msg.platform, msg.chat)
     if sub and sub.get("region"):
         return sub["region"]
-    org = ctx.store.org_of_chat(msg.platform, msg.chat)
+    org = ctx.store.orgs.of_chat(msg.platform, msg.chat)
     return (org or {}).get("region") or None
 
 
 def visible_deadlines(ctx: Context, msg: Incoming, after: dt.datetime) -> list[dict]:
     """Deadlines the asker may see: everyone's, this group's own, and (global admins) every group's."""
     here = f"{msg.platform}:{msg.chat}"
-    return [d for d in ctx.store.deadlines(after=after)
+    return [d for d in ctx.store.reminders.deadlines(after=after)
             if not d.get("owner_chat") or d["owner_chat"] == here or ctx.is_global_admin(msg)]
 
 
@@ -70,7 +70,7 @@ def listing(ctx: Context, msg: Incoming, everything: bool = False) -> str:
     alerts.sync_plan_points(ctx, now)
     region = asker_region(ctx, msg)
     upcoming = visible_deadlines(ctx, msg, now)
-    points = ctx.store.plan_points()
+    points = ctx.store.plan_points.all()
     future = [p for p in points if dt.datetime.fromisoformat(p["due_at"]) >= now]
     past = [p for p in points if dt.datetime.fromisoformat(p["due_at"]) < now]
     if everything:
