@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 
 from handlers.core.types import Context, Settings
@@ -47,21 +46,14 @@ def build_context(settings: Settings, index: bool = True, faq: bool = True) -> C
 
 def cmd_console(args, settings: Settings) -> int:
     from handlers.adapters.console_adapter import ConsoleChat, ConsoleSender
+    from handlers.core.scheduler import run_tick
 
     ctx = build_context(settings)
     if getattr(args, "at", None) and not _pretend(ctx, args.at, settings):
         return 2
     chat = ConsoleChat(ctx, user=args.user)
-    chat.after = lambda: _tick(ctx, {"console": ConsoleSender(chat.out, chat.folder)}, budget=5.0)  # pushes at once
+    chat.after = lambda: run_tick(ctx, {"console": ConsoleSender(chat.out, chat.folder)}, budget=5.0)  # pushes at once
     return chat.run()
-
-
-def _tick(ctx: Context, senders: dict, budget: float | None = None):
-    import asyncio
-
-    from handlers.core.scheduler import Scheduler
-
-    return asyncio.run(Scheduler(ctx, senders).tick(budget))
 
 
 def _pretend(ctx: Context, when: str, settings: Settings) -> bool:
@@ -82,12 +74,12 @@ def _pretend(ctx: Context, when: str, settings: Settings) -> bool:
 
 def cmd_tick(args, settings: Settings) -> int:
     from handlers.adapters.console_adapter import ConsoleSender, out_dir
+    from handlers.core.scheduler import run_tick
 
     ctx = build_context(settings)
     if args.at and not _pretend(ctx, args.at, settings):
         return 2
-    report = _tick(ctx, {"console": ConsoleSender(folder=out_dir(ctx))}, budget=args.budget)
-    log.info("tick: %s", report)
+    run_tick(ctx, {"console": ConsoleSender(folder=out_dir(ctx))}, budget=args.budget)  # it logs its report
     return 0
 
 
@@ -225,8 +217,8 @@ def _faq_parser(sub, common) -> None:
 
 
 def cmd_webhook(args, settings: Settings) -> int:
-    from handlers.adapters.wechat_run import serve
     from handlers.adapters.wechat_config import ConfigError, WeChatConfig
+    from handlers.adapters.wechat_run import serve
 
     try:
         WeChatConfig.from_env(settings.env, args.command)  # fail before indexing, with the variable named
