@@ -20,8 +20,9 @@ QUOTED = re.compile(r'"([^"]{2,20})"|《([^》]{2,40})》')
 ASCII_WORD = re.compile(r"[A-Za-z][A-Za-z\-]*(?:'[A-Za-z]+)?")
 
 INTENT_CUES = {
-    "date": r"什么时候|啥时候|哪天|哪一天|何时|几号|几点|日期|时间|截止|期限|多久|几月|最晚|最迟|"
+    "date": r"什么时候|啥时候|哪天|哪一天|何时|几号|几点|日期|时间|截止|几月|最晚|最迟|"
             r"\bwhen\b|\bdate\b|deadline|\bby what time\b",
+    "duration": r"多久|多长时间|多长|期限|how long",
     "number": r"多少|几|比例|占比|百分之|how many|how much|percent|number",
     "money": r"多少钱|多少经费|多少资金|金额|资助多少|补贴多少|how much money|amount of money",
     "contact": r"电话|地址|邮编|邮箱|联系方式|联系人(?!数)|怎么联系|找谁|手机|举报|办公(?!室)|在哪里|哪个区|在哪儿|备案|"
@@ -35,9 +36,9 @@ INTENT_RE = {name: re.compile(pattern) for name, pattern in INTENT_CUES.items()}
 # "How many <unit>": the answer must name that unit (几岁 → 岁, 几年 → 年, 多少字 → 字). Chinese numerals count.
 _NUM = r"(?:\d+(?:\.\d+)?|[一二两三四五六七八九十百千半]+)"
 UNIT_CUES = {
-    "age": (r"几岁|多少岁|多大年[纪龄]|年龄|满多少|how old|what age", r"岁"),
+    "age": (r"几岁|多少岁|多大年[纪龄]|年龄|满多少(?=周?岁|$|[？?])|how old|what age", r"岁"),
     "years": (r"几年|多少年|how many years", _NUM + r"\s*(?:个)?(?:年|学年)(?!级|度)"),
-    "times": (r"几次|多少次|几回|多少回|how many times|how often", _NUM + r"\s*次|每(?:年|月|周|季度|学期)"),
+    "times": (r"几次|多少次|几回|多少回|how many times|how often", _NUM + r"\s*(?:次|场|回|轮|期)|每(?:年|月|周|季度|学期)"),
     "people": (r"多少人|几个人|几人|几名|多少名|how many people", _NUM + r"\s*(?:人|名)|[几一半][分之]|\d+%|分之"),
     "days": (r"几天|多少天|how many days", _NUM + r"\s*(?:天|日|个工作日)"),
     "hours": (r"几个小时|多少小时|几小时|多少学时|几学时|多少个学时|how many hours", _NUM + r"\s*(?:个)?(?:小时|学时|课时)"),

@@ -21,6 +21,9 @@ HEADING_CREDIT = 0.9  # a term found only in the passage's heading
 MONEY_IN_TEXT = re.compile(r"\d+(?:\.\d+)?\s*(?:万|亿)?元")
 NUMBER_IN_TEXT = re.compile(r"\d|[一二两三四五六七八九十百千万]+[个项类种条名级批届次场]|首届|双|半")
 CONTACT_IN_TEXT = re.compile(r"电话|邮箱|地址|邮编|@|\d{7,}")
+DURATION_IN_TEXT = re.compile(r"(?:\d+|[一二两三四五六七八九十半]+)\s*(?:个)?(?:工作日|天|日|周|星期|个月|月|年|小时|分钟|学时|学期)")
+TYPE_MISS = 0.15
+STRICT_NUMBER = False  # a passage that cannot hold the kind of fact asked for (a date for 哪天) is no answer
 DATE_IN_TEXT = re.compile(r"\d{4}年\d{1,2}月|\d{1,2}月(?:底|份|\d{1,2}日)|年底|年内|月底|\d{1,2}日前|"
                           r"\d{1,2}[:：]\d{2}|[周星期][一二三四五六日天]")
 
@@ -37,6 +40,8 @@ class Hit:
     lexical: float = 0.0  # the lexical score alone (score is the fused one when the semantic path ran)
     fits: bool = True  # it can hold the kind of fact asked for (a number for 多少, a date for 哪天 …)
     cosine: float | None = None  # similarity of the passage's vector to the question's (semantic path)
+    holds: bool = True  # it can hold the kind of fact asked for at all: else it is never the answer
+    contrast: str = ""  # the question's word this passage replaces by another (入党 → 入团): not an answer
 
     @property
     def region(self) -> str:
@@ -80,9 +85,10 @@ def score(kb, q: Query, terms: list[Term], parts: dict[str, list[str]], p: dict)
         if m >= 0.6:
             matched.append((form, term.weight))
     score = gained / total if total else 0.0
-    bonus = _intent_bonus(q, p)
+    bonus, holds = _intent_bonus(q, p)
     score = min(score * _length_factor(len(p["text"])) + bonus, 1.0)
-    return Hit(p["id"], p, kb.docs[p["doc_key"]], score, tuple(matched), lexical=score, fits=bonus >= 0)
+    return Hit(p["id"], p, kb.docs[p["doc_key"]], score, tuple(matched), lexical=score, fits=bonus >= 0,
+               holds=holds)
 
 
 def _term_match(term: Term, text: str, body: str, context: str, sub_words: dict[str, list[str]],
@@ -151,17 +157,26 @@ def _length_factor(length: int) -> float:
     return 1.0 if length <= 80 else 1.0 / (1.0 + LENGTH_PENALTY * math.log2(length / 80))
 
 
-def _intent_bonus(q: Query, p: dict) -> float:
-    """Reward a passage holding the kind of fact asked for; penalise one that cannot hold it."""
+def _intent_bonus(q: Query, p: dict) -> tuple[float, bool]:
+    """Reward a passage holding the kind of fact asked for; penalise one that cannot hold it. Also
+    whether it can hold it at all (a date for 哪天, an amount for 多少钱, an age for 几岁)."""
     text = p["norm"]
     bonus = 0.0
+    holds = True
     about_document = q.intents & {"docnumber", "document"}
     if p["kind"] == "meta" and not about_document:
         # The document's own line (title, number, issuer, date) shares the title's words with every
         # question about the document's content; it answers only questions about the document itself.
         bonus -= 0.2
+    # A unit named ("几天", "几岁") says what is asked more precisely than 最晚 or 多久 do.
     if "date" in q.intents:
-        bonus += 0.08 if (p["kind"] == "meta" and about_document) or DATE_IN_TEXT.search(text) else -0.06
+        ok = (p["kind"] == "meta" and about_document) or DATE_IN_TEXT.search(text)
+        bonus += 0.08 if ok else -TYPE_MISS
+        holds &= bool(ok) or bool(q.units)
+    elif "duration" in q.intents:
+        ok = DURATION_IN_TEXT.search(text) or DATE_IN_TEXT.search(text)
+        bonus += 0.05 if ok else -TYPE_MISS
+        holds &= bool(ok) or bool(q.units)
     if "contact" in q.intents:
         bonus += 0.15 if p["kind"] == "contact" else (0.0 if CONTACT_IN_TEXT.search(text) else -0.06)
     elif p["kind"] == "contact":
@@ -169,11 +184,13 @@ def _intent_bonus(q: Query, p: dict) -> float:
     if "docnumber" in q.intents and p["kind"] == "meta":
         bonus += 0.15
     if "money" in q.intents and not MONEY_IN_TEXT.search(text):
-        bonus -= 0.15  # "资助多少钱" is not answered by a sentence that names no amount
+        bonus -= TYPE_MISS  # "资助多少钱" is not answered by a sentence that names no amount
+        holds = False
     if "number" in q.intents:
-        bonus += 0.03 if NUMBER_IN_TEXT.search(text) else -0.06
+        ok = NUMBER_IN_TEXT.search(text)
+        bonus += 0.03 if ok else -0.06
+        holds &= bool(ok) or not STRICT_NUMBER
     if q.units and not all(unit.search(text) for unit in q.units):
-        bonus -= 0.1  # "几岁离队" is not answered by a sentence that names no age
-    return bonus
-
-
+        bonus -= TYPE_MISS  # "几岁离队" is not answered by a sentence that names no age
+        holds = False
+    return bonus, holds

@@ -8,7 +8,7 @@ passages too, every candidate gets both scores, and decision.fused_decision deci
 """
 from __future__ import annotations
 
-from knowledge import candidates, decision
+from knowledge import answerable, candidates, decision
 from knowledge.decision import Result
 from knowledge.query import Query, Term
 from knowledge.scoring import Hit, near_match, score, sub_words
@@ -29,7 +29,7 @@ def search(kb, q: Query, asker_region: str | None = None) -> Result:
     ids = candidates.lexical(kb, q, terms, doc_keys)
     parts = sub_words(terms)
     hits = [score(kb, q, terms, parts, p) for p in kb.passages(ids).values()]
-    hits.sort(key=lambda h: (-h.score, h.pid))
+    answerable.check(kb, hits, q)
     result = decision.lexical_decision(hits, q, asker_region)
     if decision.settled(result) or not kb.semantic.available:
         return result  # the fast path: a confident lexical answer never waits for the model
@@ -39,7 +39,9 @@ def search(kb, q: Query, asker_region: str | None = None) -> Result:
         return result
     near = candidates.dense(kb, qvec, doc_keys)
     more = [pid for pid, _ in near if pid not in ids]
-    hits += [score(kb, q, terms, parts, p) for p in kb.passages(more).values()]
+    extra = [score(kb, q, terms, parts, p) for p in kb.passages(more).values()]
+    answerable.check(kb, extra, q)
+    hits += extra
     cosines = index.similarity(qvec, [h.pid for h in hits])
     for h in hits:
         h.cosine = cosines.get(h.pid)

@@ -1,0 +1,69 @@
+"""A passage that shares a question's subject but cannot answer it is not the answer: one about 入团 for a
+question about 入党, one with no date for 哪天. And a rule written as a subsection's first line is
+indexed like any sentence. The notice below is written for this test (lexical engine: deterministic)."""
+import pytest
+
+from db import Store
+from knowledge.base import KnowledgeBase
+from knowledge.index import index_plans
+
+NOTICE = """共青团青禾县第二中学委员会
+
+关于做好2025年秋季学期发展团员和团费收缴工作的通知
+
+各年级团总支、各班团支部：
+
+现将本学期有关事项通知如下。
+
+一、发展团员
+
+（一）发展名额。本学期全校发展名额共30名。
+
+（二）入团介绍人。入团介绍人由两名正式团员担任，介绍人须了解申请人的思想和学习情况。
+
+二、团费收缴
+
+（一）教职工团员按季度交纳团费，每季度最后一个月的20日前交清。学生团员按学期交纳。
+
+（二）团费由各团支部组织委员统一收取并登记。
+
+三、活动保障
+
+参加志愿服务的团员，校团委按每人每天15元标准发放午餐补贴。
+
+共青团青禾县第二中学委员会
+2025年9月1日
+"""
+
+
+@pytest.fixture(scope="module")
+def kb(tmp_path_factory, data_dir):
+    folder = tmp_path_factory.mktemp("notice")
+    (folder / "qinghe_notice.txt").write_text(NOTICE, encoding="utf-8")
+    store = Store(folder / "kb.db")
+    report = index_plans(store, [folder / "qinghe_notice.txt"])
+    assert not report.failed
+    return KnowledgeBase(store, str(data_dir), None)
+
+
+def test_a_rule_on_a_subsections_first_line_is_found_and_quoted(kb):
+    answer = kb.ask("教职工团员的团费几号之前要交清？")
+    assert answer.matched and "20日前交清" in answer.text
+
+
+def test_a_question_about_the_party_is_not_answered_by_the_leagues_rule(kb):
+    assert kb.ask("入团介绍人要几名正式团员？").matched
+    for question in ("入党介绍人要几名正式党员？", "入党介绍人要由几个人担任？"):
+        answer = kb.ask(question)
+        assert not answer.matched, answer.text
+
+
+def test_a_question_for_a_date_is_not_answered_by_a_passage_without_one(kb):
+    assert "15元" in kb.ask("午餐补贴每天多少钱？").text
+    answer = kb.ask("午餐补贴几号发？")
+    assert not answer.matched, answer.text
+
+
+def test_a_passage_without_the_unit_asked_for_is_not_the_answer(kb):
+    answer = kb.ask("参加志愿服务的团员满几岁才能领午餐补贴？")
+    assert not answer.matched, answer.text
