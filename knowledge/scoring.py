@@ -17,6 +17,7 @@ from knowledge.index import HEAD_MARK
 from knowledge.query import Query, Term
 
 LENGTH_PENALTY = 0.06
+SINGLE_PREFIX = 0.6
 HEADING_CREDIT = 0.9  # a term found only in the passage's heading
 MONEY_IN_TEXT = re.compile(r"\d+(?:\.\d+)?\s*(?:万|亿)?元")
 NUMBER_IN_TEXT = re.compile(r"\d|[一二两三四五六七八九十百千万]+[个项类种条名级批届次场]|首届|双|半")
@@ -100,6 +101,10 @@ def _term_match(term: Term, text: str, body: str, context: str, sub_words: dict[
         for alt in alts:
             if f" {alt} " in tokens:
                 return 1.0, alt
+        if f" {term.text}" in tokens:
+            # A colloquial one-character verb is the first character of the written word (领 → 领取,
+            # 交 → 交纳, 完 → 完成): half a match, since it begins other words too (交 → 交流).
+            return SINGLE_PREFIX, term.text
         return 0.0, term.text
     for i, alt in enumerate(alts):
         if alt in text:
