@@ -24,7 +24,8 @@ INTENT_CUES = {
             r"\bwhen\b|\bdate\b|deadline|\bby what time\b",
     "duration": r"多久|多长时间|多长|期限|how long",
     "number": r"多少|几|比例|占比|百分之|how many|how much|percent|number",
-    "money": r"多少钱|多少经费|多少资金|金额|资助多少|补贴多少|how much money|amount of money",
+    "money": r"多少钱|金额|(?:交|发|给|拿|补|领)多少(?=钱|$|[？?，,])|多少(?:[团党会]?费|经费|资金|资助|补贴|工资|奖金)|"
+             r"(?:费|经费|资金|资助|补贴|工资|奖金|保额)(?:用|标准)?(?:是|要|交|有|发)?多少|how much money|amount of money|\bfee\b|\bcost\b",
     "contact": r"电话|地址|邮编|邮箱|联系方式|联系人(?!数)|怎么联系|找谁|手机|举报|办公(?!室)|在哪里|哪个区|在哪儿|备案|"
                r"phone|address|postcode|e-?mail|contact",
     "docnumber": r"文号|发文字号|几号文|document number",

@@ -23,9 +23,11 @@ NOTICE = """共青团青禾县第二中学委员会
 
 二、团费收缴
 
-（一）教职工团员按季度交纳团费，每季度最后一个月的20日前交清。学生团员按学期交纳。
+（一）教职工团员按季度交纳团费，每季度最后一个月的20日前交清。学生团员的团费可按学期交纳，春季学期于4月30日前、秋季学期于11月30日前交清。
 
 （二）团费由各团支部组织委员统一收取并登记。
+
+（三）学生团员、农村团员以及无固定收入的团员，每月交纳团费0.2元。
 
 三、活动保障
 
@@ -67,3 +69,9 @@ def test_a_question_for_a_date_is_not_answered_by_a_passage_without_one(kb):
 def test_a_passage_without_the_unit_asked_for_is_not_the_answer(kb):
     answer = kb.ask("参加志愿服务的团员满几岁才能领午餐补贴？")
     assert not answer.matched, answer.text
+
+
+def test_a_question_for_an_amount_is_answered_by_the_sentence_that_names_one(kb):
+    # "交多少团费" asks for money: the sentence on when students pay (no amount) is not the answer.
+    answer = kb.ask("学生团员一个月交多少团费？")
+    assert answer.matched and "0.2元" in answer.text, answer.text
