@@ -35,18 +35,25 @@ def contrasted(text: str, pairs: list[tuple[str, tuple[str, ...]]]) -> str:
 
 
 def check(kb, hits: list, q: Query) -> None:
-    """Mark and demote the best hits that contrast with the question (re-sorts `hits`). A sentence is
-    read with its item: "公示5个工作日" is about 团员 when the item's other sentence says so."""
+    """Mark and demote the best hits that contrast with the question (re-sorts `hits`), until the best
+    CHECKED are all checked. A sentence is read with its item and its document's title: "公示5个工作日"
+    is about 团员 when the item's other sentence says so, "支部委员会每月召开1次" when the notice is
+    《关于规范团支部组织生活的通知》."""
     pairs = contrasts(q)
     if not pairs:
         return
-    hits.sort(key=lambda h: (-h.score, h.pid))
-    for h in hits[:CHECKED]:
-        item = "".join(text for _, text in kb.item_sentences(h.item_id)) if h.item_id else ""
-        word = contrasted(h.passage["norm"] + normalize(item), pairs)
-        if word:
-            h.contrast = word
-            h.fits = False
-            h.score *= CONTRAST_FACTOR
-            h.lexical = h.score
-    hits.sort(key=lambda h: (-h.score, h.pid))
+    checked: set[int] = set()
+    while True:
+        hits.sort(key=lambda h: (-h.score, h.pid))
+        todo = [h for h in hits[:CHECKED] if h.pid not in checked]
+        if not todo:
+            return
+        for h in todo:
+            checked.add(h.pid)
+            item = "".join(text for _, text in kb.item_sentences(h.item_id)) if h.item_id else ""
+            word = contrasted(h.passage["norm"] + normalize(item) + kb.document_identity(h.doc["key"]), pairs)
+            if word:
+                h.contrast = word
+                h.fits = False
+                h.score *= CONTRAST_FACTOR
+                h.lexical = h.score

@@ -13,6 +13,7 @@ from functools import lru_cache
 
 ROW_CACHE = 50_000  # passage rows kept in memory (~40 MB at most)
 REFRESH_EVERY = 2.0  # seconds between checks for another process's re-index or FAQ edit
+IDENTITY_SHARE = 0.25  # a title/issuer word in at most this share of documents names its document
 POSTINGS_CACHE = 2_000_000  # passage ids of recently used tokens' posting lists (8 MB)
 
 import numpy as np
@@ -95,6 +96,7 @@ class KnowledgeBase:
         self.document_tokens.cache_clear()
         self.item_sentences.cache_clear()
         self.document_identity.cache_clear()
+        self.names_few_documents.cache_clear()
 
     def dense(self) -> DenseIndex | None:
         """The passages' vectors (built on first use), or None when the semantic layer is off."""
@@ -142,6 +144,13 @@ class KnowledgeBase:
         """A document's title and issuer as the passages' match text is written (compact, normalised)."""
         doc = self.docs.get(doc_key) or {}
         return compact(f"{doc.get('title') or ''} {doc.get('issuer') or ''}")
+
+    @lru_cache(maxsize=4096)
+    def names_few_documents(self, word: str) -> bool:
+        """Whether a word of a document's title or issuer tells it from most others (团费收缴, 咸安实验中学)
+        rather than naming every document's kind (委员会, 通知, 工作要点)."""
+        count = sum(1 for key in self.docs if word in self.document_identity(key))
+        return count <= max(2, len(self.docs) * IDENTITY_SHARE)
 
     @lru_cache(maxsize=4096)
     def item_sentences(self, item_id: int) -> tuple[tuple[int, str], ...]:

@@ -28,7 +28,7 @@ INTENT_CUES = {
              r"(?:费|经费|资金|资助|补贴|工资|奖金|保额)(?:用|标准)?(?:是|要|交|有|发)?多少|how much money|amount of money|\bfee\b|\bcost\b",
     "contact": r"电话|地址|邮编|邮箱|联系方式|联系人(?!数)|怎么联系|找谁|手机|举报|办公(?!室)|在哪里|哪个区|在哪儿|备案|"
                r"phone|address|postcode|e-?mail|contact",
-    "docnumber": r"文号|发文字号|几号文|document number",
+    "docnumber": r"文号|发文字号|几号文|document number|[〔\[]\d{4}[〕\]]\d+号",
     "document": r"文件|通知|要点|印发|发布|发文|下发|出台|落款|签发|挂到网上|\bissued?\b|\bpublish|\bsent out\b|\breleased?\b",
     "how": r"怎么做|如何|怎样|怎么搞|怎么开展|做法|措施|什么要求|哪些要求|具体|怎么安排|怎么帮|"
            r"how do|how does|how is|how are|how will|what measures",

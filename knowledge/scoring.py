@@ -22,7 +22,9 @@ HEADING_CREDIT = 0.9  # a term found only in the passage's heading
 MONEY_IN_TEXT = re.compile(r"\d+(?:\.\d+)?\s*(?:万|亿)?元")
 NUMBER_IN_TEXT = re.compile(r"\d|[一二两三四五六七八九十百千万]+(?:分之|[个项类种条名级批届次场人天年周份张倍])|首届|双|半")
 CONTACT_IN_TEXT = re.compile(r"电话|邮箱|地址|邮编|@|\d{7,}")
-DURATION_IN_TEXT = re.compile(r"(?:\d+|[一二两三四五六七八九十半]+)\s*(?:个)?(?:工作日|天|日|周|星期|个月|月|年|小时|分钟|学时|学期)")
+# How long, or how often ("多久开一次": 每月): a span of time, or a period things recur in.
+DURATION_IN_TEXT = re.compile(r"(?:\d+|[一二两三四五六七八九十半]+)\s*(?:个)?(?:工作日|天|日|周|星期|个月|月|年|小时|分钟|学时|学期)"
+                              r"|每(?:个)?(?:年|半年|季度|月|周|星期|天|日|学期|期)")
 TYPE_MISS = 0.15
 STRICT_NUMBER = False  # a passage that cannot hold the kind of fact asked for (a date for 哪天) is no answer
 DATE_IN_TEXT = re.compile(r"\d{4}年\d{1,2}月|\d{1,2}月(?:底|份|\d{1,2}日)|年底|年内|月底|\d{1,2}日前|"
@@ -76,7 +78,8 @@ def score(kb, q: Query, terms: list[Term], parts: dict[str, list[str]], p: dict)
         # Words of the document's title or issuer (咸安实验中学, 团费收缴) name the document: every one of
         # its passages is about them, so they choose the document and never one line of it (the
         # title line or the "…办公室印发" line would otherwise win every question about the notice).
-        form = next((alt for alt in term.alts if len(alt) > 1 and alt in identity), None)
+        # Only words that tell documents apart count so: every notice's issuer is a 委员会.
+        form = next((alt for alt in term.alts if len(alt) > 1 and alt in identity and kb.names_few_documents(alt)), None)
         if form is not None:
             m = 1.0
         else:
@@ -173,6 +176,7 @@ def _intent_bonus(q: Query, p: dict) -> tuple[float, bool]:
         # The document's own line (title, number, issuer, date) shares the title's words with every
         # question about the document's content; it answers only questions about the document itself.
         bonus -= 0.2
+        holds = False
     # A unit named ("几天", "几岁") says what is asked more precisely than 最晚 or 多久 do.
     if "date" in q.intents:
         ok = (p["kind"] == "meta" and about_document) or DATE_IN_TEXT.search(text)

@@ -38,12 +38,30 @@ NOTICE = """共青团青禾县第二中学委员会
 """
 
 
+BRANCH_LIFE = """共青团青禾电子有限公司委员会
+
+关于规范团支部组织生活的通知
+
+各车间团支部：
+
+一、会议制度
+
+（一）支部团员大会每季度至少召开1次，支部委员会每月至少召开1次，团小组会每月至少召开1次。
+
+（二）团课每季度至少组织1次，每次不少于45分钟。
+
+共青团青禾电子有限公司委员会
+2025年3月10日
+"""
+
+
 @pytest.fixture(scope="module")
 def kb(tmp_path_factory, data_dir):
     folder = tmp_path_factory.mktemp("notice")
     (folder / "qinghe_notice.txt").write_text(NOTICE, encoding="utf-8")
+    (folder / "qinghe_branch.txt").write_text(BRANCH_LIFE, encoding="utf-8")
     store = Store(folder / "kb.db")
-    report = index_plans(store, [folder / "qinghe_notice.txt"])
+    report = index_plans(store, [folder])
     assert not report.failed
     return KnowledgeBase(store, str(data_dir), None)
 
@@ -75,3 +93,11 @@ def test_a_question_for_an_amount_is_answered_by_the_sentence_that_names_one(kb)
     # "交多少团费" asks for money: the sentence on when students pay (no amount) is not the answer.
     answer = kb.ask("学生团员一个月交多少团费？")
     assert answer.matched and "0.2元" in answer.text, answer.text
+
+
+def test_a_notice_about_league_branches_does_not_answer_for_party_branches(kb):
+    # The sentence never says 团支部: its notice's title does. And 委员会, in every issuer's name, is
+    # no evidence that a passage is about a 委员会.
+    assert "每月" in kb.ask("支部委员会多久开一次？").text
+    answer = kb.ask("党支部委员会多久开一次会？")
+    assert not answer.matched, answer.text
