@@ -6,8 +6,12 @@ score nor the cosine tells them apart. What does:
 - **Contrast.** The passage says 入团 where the question says 入党 (团员 for 党员, 春季 for 秋季): words of
   one group of `lexicon/contrasts.txt`, the passage lacking the question's word. It states the rule
   for something else.
+- **Another number.** The passage names the same thing with another number — 七年级、八年级 for the
+  question's 九年级, 一星…五星 for 六星, 第二批 for 第三批: it lists the others, not the one asked about.
 """
 from __future__ import annotations
+
+import re
 
 from knowledge import lexicon
 from knowledge.normalize import normalize
@@ -26,6 +30,36 @@ def contrasts(q: Query) -> list[tuple[str, tuple[str, ...]]]:
             for word, others in groups.items() if word in q.norm]
 
 
+NUMERAL = r"(?:[一二三四五六七八九十两]|\d{1,2})"
+# A numeral followed by one of these counts something (3个, 5名, 2次, 6个月): asked, not a name.
+COUNTERS = set("个名位次回场年月日天周时分秒岁人元角万亿千百十份张本页条项件批届期倍号点级课学家所支米%")
+NUMBERED = re.compile(rf"(第|[高初大])?({NUMERAL})([\u4e00-\u9fff]{{1,2}})?")
+
+
+def numbered(q: Query) -> list[tuple[str, re.Pattern]]:
+    """(the question's numbered name, a pattern for the same name with any number) — 9年级, 六星, 高一,
+    第三批 — for names whose number is not a count (3个月, 5名 ask for a number, they do not name one)."""
+    if q.lang != "zh":
+        return []
+    out = []
+    for m in NUMBERED.finditer(q.norm):
+        prefix, number, tail = m.group(1) or "", m.group(2), m.group(3) or ""
+        if prefix in ("高", "初", "大"):
+            tail = ""  # 高一, 初三: the grade is the prefix and its number
+        elif prefix != "第":
+            if not tail or (tail[0] in COUNTERS and not tail.startswith("年级")):
+                continue
+            tail = "年级" if tail.startswith("年级") else tail[:1]
+        else:
+            tail = tail[:1]
+        name = prefix + number + tail
+        if len(name) < 2:
+            continue
+        pattern = re.compile(re.escape(prefix) + f"(?!{re.escape(number)}(?![\\d]))" + NUMERAL + re.escape(tail))
+        out.append((name, pattern))
+    return out
+
+
 def contrasted(text: str, pairs: list[tuple[str, tuple[str, ...]]]) -> str:
     """The question's word that this passage text replaces by a contrasting one (入党 → 入团), or ""."""
     for word, others in pairs:
@@ -34,26 +68,51 @@ def contrasted(text: str, pairs: list[tuple[str, tuple[str, ...]]]) -> str:
     return ""
 
 
+def renumbered(text: str, names: list[tuple[str, re.Pattern]]) -> str:
+    """The question's numbered name this passage text gives with another number (九年级 → 七年级), or ""."""
+    for name, pattern in names:
+        if name not in text and pattern.search(text):
+            return name
+    return ""
+
+
 def check(kb, hits: list, q: Query) -> None:
-    """Mark and demote the best hits that contrast with the question (re-sorts `hits`), until the best
-    CHECKED are all checked. A sentence is read with its item and its document's title: "公示5个工作日"
-    is about 团员 when the item's other sentence says so, "支部委员会每月召开1次" when the notice is
-    《关于规范团支部组织生活的通知》."""
-    pairs = contrasts(q)
-    if not pairs:
+    """Mark and demote the hits that contrast with the question (re-sorts `hits`). The best CHECKED are
+    checked until they are all clean; once a contrast is seen (入团 for 入党, 七年级 for 九年级), the
+    question's word is required of every answer: the documents speak of the other thing. A sentence is
+    read with its item and its document's title: "公示5个工作日" is about 团员 when the item's other
+    sentence says so, "支部委员会每月召开1次" when the notice is 《关于规范团支部组织生活的通知》."""
+    pairs, names = contrasts(q), numbered(q)
+    if not pairs and not names:
         return
     checked: set[int] = set()
+    required: set[str] = set()
     while True:
         hits.sort(key=lambda h: (-h.score, h.pid))
         todo = [h for h in hits[:CHECKED] if h.pid not in checked]
         if not todo:
-            return
+            break
         for h in todo:
             checked.add(h.pid)
-            item = "".join(text for _, text in kb.item_sentences(h.item_id)) if h.item_id else ""
-            word = contrasted(h.passage["norm"] + normalize(item) + kb.document_identity(h.doc["key"]), pairs)
+            word = contrasted(_context(kb, h), pairs) or renumbered(h.passage["norm"], names)
             if word:
-                h.contrast = word
-                h.fits = False
-                h.score *= CONTRAST_FACTOR
-                h.lexical = h.score
+                required.add(word)
+                _demote(h, word)
+    for h in hits:
+        if not h.contrast and required:
+            missing = next((w for w in sorted(required) if w not in _context(kb, h)), "")
+            if missing:
+                _demote(h, missing)
+    hits.sort(key=lambda h: (-h.score, h.pid))
+
+
+def _context(kb, h) -> str:
+    item = "".join(text for _, text in kb.item_sentences(h.item_id)) if h.item_id else ""
+    return h.passage["norm"] + normalize(item) + kb.document_identity(h.doc["key"])
+
+
+def _demote(h, word: str) -> None:
+    h.contrast = word
+    h.fits = False
+    h.score *= CONTRAST_FACTOR
+    h.lexical = h.score

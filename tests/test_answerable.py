@@ -55,11 +55,29 @@ BRANCH_LIFE = """共青团青禾电子有限公司委员会
 """
 
 
+STARS = """共青团青禾区委员会关于开展星级志愿者认定工作的通知
+
+各街道团工委：
+
+一、认定标准
+
+星级志愿者按累计志愿服务时长认定：累计满100小时为一星志愿者，满300小时为二星志愿者，满600小时为三星志愿者。
+
+二、名额分配
+
+全区推荐名额共20名，其中七年级8名、八年级12名。
+
+共青团青禾区委员会
+2025年10月15日
+"""
+
+
 @pytest.fixture(scope="module")
 def kb(tmp_path_factory, data_dir):
     folder = tmp_path_factory.mktemp("notice")
     (folder / "qinghe_notice.txt").write_text(NOTICE, encoding="utf-8")
     (folder / "qinghe_branch.txt").write_text(BRANCH_LIFE, encoding="utf-8")
+    (folder / "qinghe_stars.txt").write_text(STARS, encoding="utf-8")
     store = Store(folder / "kb.db")
     report = index_plans(store, [folder])
     assert not report.failed
@@ -101,3 +119,11 @@ def test_a_notice_about_league_branches_does_not_answer_for_party_branches(kb):
     assert "每月" in kb.ask("支部委员会多久开一次？").text
     answer = kb.ask("党支部委员会多久开一次会？")
     assert not answer.matched, answer.text
+
+
+def test_a_list_that_numbers_the_others_does_not_answer_for_a_number_it_lacks(kb):
+    assert "300小时" in kb.ask("二星志愿者要多少小时？").text
+    assert "12名" in kb.ask("八年级的推荐名额有多少？").text
+    for question in ("五星志愿者要多少小时？", "九年级的推荐名额有多少？"):
+        answer = kb.ask(question)
+        assert not answer.matched, answer.text
