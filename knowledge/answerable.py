@@ -6,6 +6,9 @@ score nor the cosine tells them apart. What does:
 - **Contrast.** The passage says 入团 where the question says 入党 (团员 for 党员, 春季 for 秋季): words of
   one group of `lexicon/contrasts.txt`, the passage lacking the question's word. It states the rule
   for something else.
+- **Only named in a list.** The question's rarest word is, in this passage, one item of a list
+  (“创青春”“挑战杯”等大赛; 希望工程、青年文明号和“三下乡”等载体) while the question asks how, when, how
+  much or whether about it: the passage names it, it does not say that.
 - **Another number.** The passage names the same thing with another number — 七年级、八年级 for the
   question's 九年级, 一星…五星 for 六星, 第二批 for 第三批: it lists the others, not the one asked about.
 """
@@ -60,6 +63,36 @@ def numbered(q: Query) -> list[tuple[str, re.Pattern]]:
     return out
 
 
+CLAUSE = re.compile(r"[^，,；;。：:！？!?]+")
+LIST_MARKS = re.compile(r"、|”“|\"\"|》《|[和及与]")
+DETAIL_ASK = re.compile(r"怎么|怎样|如何|咋|吗|(?<![什那怎])么$|没有|不[？?]?$|是否|能否|可否|\bhow (?:do|can|to|should)\b|\bcan i\b|\bdo i\b")
+
+
+def asks_detail(q: Query) -> bool:
+    """The question asks how, when, how much or whether about its subject (not which ones, or its name)."""
+    return bool(q.intents & {"date", "duration", "money"} or q.units or DETAIL_ASK.search(q.norm.rstrip("?？")))
+
+
+LIST_SPAN = 30  # the word is at most this far before the list's closing 等
+
+
+def listed_only(text: str, word: str) -> bool:
+    """Whether every occurrence of `word` in `text` is one item of an enumeration closed by 等 ("A、B和C等",
+    "“A”“B”等"): two or more items (a list mark before the 等), the word among them."""
+    found = False
+    for clause in CLAUSE.finditer(text):
+        part = clause.group(0)
+        at = part.find(word)
+        if at == -1:
+            continue
+        close = part.find("等", at + len(word))
+        items = part[:close] if close != -1 else ""
+        if close == -1 or not LIST_MARKS.search(items) or close - (at + len(word)) > LIST_SPAN:
+            return False
+        found = True
+    return found
+
+
 def contrasted(text: str, pairs: list[tuple[str, tuple[str, ...]]]) -> str:
     """The question's word that this passage text replaces by a contrasting one (入党 → 入团), or ""."""
     for word, others in pairs:
@@ -104,6 +137,20 @@ def check(kb, hits: list, q: Query) -> None:
             if missing:
                 _demote(h, missing)
     hits.sort(key=lambda h: (-h.score, h.pid))
+
+
+def mention_check(hits: list, q: Query) -> None:
+    """Hits that only list the question's rarest matched word, for a question asking a detail about it,
+    cannot hold the answer (see the module's notes)."""
+    if not asks_detail(q):
+        return
+    weights = {alt: t.weight for t in q.terms for alt in t.alts}
+    for h in hits[:CHECKED]:
+        if not h.matched:
+            continue
+        form, _ = max(h.matched, key=lambda m: (m[1], m[0]))
+        if len(form) > 1 and weights.get(form, 0) > 0 and listed_only(h.passage["text"], form):
+            h.holds = False
 
 
 def _context(kb, h) -> str:

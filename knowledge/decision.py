@@ -92,7 +92,8 @@ def fused_decision(hits: list[Hit], near: list[tuple[int, float]], q: Query, ask
     hits = [h for h in hits if answers(h)]
     if not hits:
         return Result(q, "decline", reason="no-match")
-    if (hits[0].cosine or 0.0) - background < VETO:
+    # Across languages e5's cosines are too noisy to contradict the glossary's words: no veto there.
+    if q.lang != "en" and (hits[0].cosine or 0.0) - background < VETO:
         if lexical is not None and lexical.decision == "choices":
             return lexical
         return Result(q, "decline", hits=hits[:3], reason="no-match", best=hits[0].score)

@@ -30,6 +30,7 @@ def search(kb, q: Query, asker_region: str | None = None) -> Result:
     parts = sub_words(terms)
     hits = [score(kb, q, terms, parts, p) for p in kb.passages(ids).values()]
     answerable.check(kb, hits, q)
+    answerable.mention_check(hits, q)
     result = decision.lexical_decision(hits, q, asker_region)
     if decision.settled(result) or not kb.semantic.available:
         return result  # the fast path: a confident lexical answer never waits for the model
@@ -41,6 +42,7 @@ def search(kb, q: Query, asker_region: str | None = None) -> Result:
     more = [pid for pid, _ in near if pid not in ids]
     extra = [score(kb, q, terms, parts, p) for p in kb.passages(more).values()]
     answerable.check(kb, extra, q)
+    answerable.mention_check(extra, q)
     hits += extra
     cosines = index.similarity(qvec, [h.pid for h in hits])
     for h in hits:

@@ -67,6 +67,10 @@ STARS = """共青团青禾区委员会关于开展星级志愿者认定工作的
 
 全区推荐名额共20名，其中七年级8名、八年级12名。
 
+三、育人载体
+
+深化拓展希望工程、青年文明号和“三下乡”社会实践等育人载体。
+
 共青团青禾区委员会
 2025年10月15日
 """
@@ -125,5 +129,12 @@ def test_a_list_that_numbers_the_others_does_not_answer_for_a_number_it_lacks(kb
     assert "300小时" in kb.ask("二星志愿者要多少小时？").text
     assert "12名" in kb.ask("八年级的推荐名额有多少？").text
     for question in ("五星志愿者要多少小时？", "九年级的推荐名额有多少？"):
+        answer = kb.ask(question)
+        assert not answer.matched, answer.text
+
+
+def test_a_programme_only_named_in_a_list_does_not_answer_how_to_join_it(kb):
+    assert "希望工程" in kb.ask("要深化拓展哪些育人载体？").text
+    for question in ("希望工程具体怎么搞？", "How do I apply for a Hope Project grant?"):
         answer = kb.ask(question)
         assert not answer.matched, answer.text
