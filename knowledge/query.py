@@ -20,7 +20,7 @@ QUOTED = re.compile(r'"([^"]{2,20})"|《([^》]{2,40})》')
 ASCII_WORD = re.compile(r"[A-Za-z][A-Za-z\-]*(?:'[A-Za-z]+)?")
 
 INTENT_CUES = {
-    "date": r"什么时候|啥时候|哪天|哪一天|何时|几号|几点|日期|时间|截止|几月|最晚|最迟|"
+    "date": r"什么时候|啥时候|哪天|哪一天|何时|几号|几点|日期|(?<!长)时间|截止|几月|最晚|最迟|"
             r"\bwhen\b|\bdate\b|deadline|\bby what time\b",
     "duration": r"多久|多长时间|多长|期限|how long",
     "number": r"多少|几|比例|占比|百分之|how many|how much|percent|number",
@@ -47,6 +47,8 @@ UNIT_CUES = {
 }
 UNIT_RE = {name: (re.compile(cue), re.compile(unit)) for name, (cue, unit) in UNIT_CUES.items()}
 OOV_FACTOR = 0.6
+ASKING = frozenset(("几", "多少", "哪", "哪一", "第几"))
+ASKED_UNIT = re.compile(r"月份|月|年|年度|天|日|号|周|星期|小时|个小时|分钟|学时|课时|次|回|场|人|名|元|岁|周岁|个月|届|批")
 COUNTING = re.compile(r"[哪几第\d一二两三四五六七八九十]+[个项样类种条件次批届名位点些大]")
 EN_UNKNOWN_FACTOR = 0.2  # an English word the glossary lacks: counted, lightly
 GENERIC_FACTOR = 0.35
@@ -215,7 +217,7 @@ class Analyzer:
             quoted.add(name.lower())
             text = text.replace(m.group(0), " ")
         words = spans + [w for w in segment.cut(text)]
-        for word in words:
+        for i, word in enumerate(words):
             word = word.strip().lower()
             if not word or word in stop or word in terms:
                 continue
@@ -228,8 +230,8 @@ class Analyzer:
                 known = True
             if word in generic:
                 weight *= GENERIC_FACTOR
-            elif COUNTING.fullmatch(word):
-                weight *= 0.3  # 三个, 哪两项: the shape of the answer, not its content
+            elif COUNTING.fullmatch(word) or (i and words[i - 1] in ASKING and ASKED_UNIT.fullmatch(word)):
+                weight *= 0.3  # 三个, 哪两项, 几|月份, 多少|学时: the shape of the answer, not its content
             whole_unknown = word not in self.df and len(alts) == 1
             fuzzy = len(word) >= 3 and (word in quoted or not known or (whole_unknown and len(word) >= 4))
             terms[word] = Term(word, alts, weight, fuzzy=fuzzy)

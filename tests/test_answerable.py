@@ -50,6 +50,12 @@ BRANCH_LIFE = """共青团青禾电子有限公司委员会
 
 （二）团课每季度至少组织1次，每次不少于45分钟。
 
+（三）团员教育评议每年开展1次，安排在每年12月进行。
+
+二、换届
+
+各团支部以6月份集中换届为契机，加强团员教育。
+
 共青团青禾电子有限公司委员会
 2025年3月10日
 """
@@ -138,3 +144,10 @@ def test_a_programme_only_named_in_a_list_does_not_answer_how_to_join_it(kb):
     for question in ("希望工程具体怎么搞？", "How do I apply for a Hope Project grant?"):
         answer = kb.ask(question)
         assert not answer.matched, answer.text
+
+
+def test_the_shape_of_the_asked_answer_is_not_a_word_to_match(kb):
+    # 几月份 asks for a month: the sentence with 12月 answers, not one that happens to say 6月份;
+    # 多长时间 asks for a length of time, not a date.
+    assert "12月" in kb.ask("团员教育评议一般在几月份搞？").text
+    assert "45分钟" in kb.ask("团课每次至少讲多长时间？").text
