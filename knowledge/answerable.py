@@ -109,6 +109,13 @@ def renumbered(text: str, names: list[tuple[str, re.Pattern]]) -> str:
     return ""
 
 
+def contradicts(q: Query, text: str) -> str:
+    """The question's word that `text` (an FAQ entry's question and answer) replaces by a contrasting or
+    renumbered one, or "": an entry found by meaning must not answer 入党 with 入团, 六星 with 二星."""
+    text = normalize(text)
+    return contrasted(text, contrasts(q)) or renumbered(text, numbered(q))
+
+
 def check(kb, hits: list, q: Query) -> None:
     """Mark and demote the hits that contrast with the question (re-sorts `hits`). The best CHECKED are
     checked until they are all clean; once a contrast is seen (入团 for 入党, 七年级 for 九年级), the

@@ -18,7 +18,7 @@ POSTINGS_CACHE = 2_000_000  # passage ids of recently used tokens' posting lists
 
 import numpy as np
 
-from knowledge import lexicon, segment
+from knowledge import answerable, lexicon, segment
 from knowledge.dense import DenseIndex
 from knowledge.embed import Embedder
 from knowledge.semantic import Semantic
@@ -216,10 +216,19 @@ class KnowledgeBase:
             # (The confident paths above never wait for the model; the search's question vector is reused.)
             qvec = result.qvec if result.qvec is not None else self.query_vector(question.strip())
             match = self.faq.match_vector(qvec, question) if qvec is not None else None
+            if match and answerable.contradicts(q, self._faq_text(match)):
+                match = None  # found by meaning, but about 入团 where the question asks 入党
             answer = self._faq_answer(match, q, region) if match else None
             if answer is not None:
                 return answer
         return compose(self, result, region)
+
+    def _faq_text(self, match: FaqMatch) -> str:
+        """An FAQ entry's question and answer (its own, or its source sentences)."""
+        entry = self.faq.entries[match.entry_id]
+        sources = self.faq.sources.get(match.entry_id, [])
+        rows = self.passages([s["passage_id"] for s in sources if s["passage_id"]])
+        return " ".join([entry["question"], entry.get("answer") or ""] + [r["text"] for r in rows.values()])
 
     def _faq_answer(self, match: FaqMatch, q: Query, region: str | None) -> Answer | None:
         entry = self.faq.entries[match.entry_id]

@@ -151,3 +151,30 @@ def test_the_shape_of_the_asked_answer_is_not_a_word_to_match(kb):
     # 多长时间 asks for a length of time, not a date.
     assert "12月" in kb.ask("团员教育评议一般在几月份搞？").text
     assert "45分钟" in kb.ask("团课每次至少讲多长时间？").text
+
+
+@pytest.fixture(scope="module")
+def semantic_kb(tmp_path_factory, data_dir, embedder):
+    """The same notices with the bundled model and the generated FAQ embedded, as after `bot.py ingest`."""
+    from knowledge import faq
+    from knowledge.dense import ensure_vectors
+    from knowledge.faq_index import embed_generated
+
+    folder = tmp_path_factory.mktemp("semantic")
+    for name, text in (("qinghe_notice.txt", NOTICE), ("qinghe_stars.txt", STARS)):
+        (folder / name).write_text(text, encoding="utf-8")
+    store = Store(folder / "kb.db")
+    assert not index_plans(store, [folder]).failed
+    ensure_vectors(store, embedder)
+    kb = KnowledgeBase(store, str(data_dir), embedder)
+    faq.rebuild(kb)
+    embed_generated(store, embedder)
+    kb.reload_faq()
+    return kb
+
+
+def test_an_faq_entry_found_by_meaning_does_not_answer_for_another_number_or_the_party(semantic_kb):
+    assert "300小时" in semantic_kb.ask("二星志愿者要多少小时？").text
+    for question in ("六星志愿者要多少小时？", "入党介绍人由几名正式党员担任？"):
+        answer = semantic_kb.ask(question)
+        assert not answer.matched, answer.text
