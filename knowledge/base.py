@@ -206,7 +206,7 @@ class KnowledgeBase:
         faq_first = q.lang == "zh" and not out_of_scope(self, q)
         if faq_first:
             match = self.faq.match(question)
-            if match and match.similarity >= FAQ_ANSWER:
+            if match and match.similarity >= FAQ_ANSWER and not answerable.contradicts(q, self._faq_text(match)):
                 answer = self._faq_answer(match, q, region)
                 if answer is not None:
                     return answer

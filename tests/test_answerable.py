@@ -178,3 +178,12 @@ def test_an_faq_entry_found_by_meaning_does_not_answer_for_another_number_or_the
     for question in ("六星志愿者要多少小时？", "入党介绍人由几名正式党员担任？"):
         answer = semantic_kb.ask(question)
         assert not answer.matched, answer.text
+
+
+def test_an_faq_question_with_one_word_changed_to_its_contrast_is_not_answered_by_that_entry(semantic_kb):
+    entries = [e for e in semantic_kb.faq.entries.values() if "入团" in e["question"] or "团员" in e["question"]]
+    assert entries, "the generated FAQ asks about 入团/团员"
+    for entry in entries:
+        question = entry["question"].replace("入团", "入党").replace("团员", "党员")
+        answer = semantic_kb.ask(question)
+        assert answer.decision != "faq", (question, answer.text)
