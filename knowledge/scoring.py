@@ -74,16 +74,20 @@ def score(kb, q: Query, terms: list[Term], parts: dict[str, list[str]], p: dict)
     tokens = f" {p['tokens']} "
     body = text[text.find(HEAD_MARK) + 1:]
     identity = kb.document_identity(p["doc_key"])
+    used: set[str] = set()
     for term in terms:
         # Words of the document's title or issuer (咸安实验中学, 团费收缴) name the document: every one of
         # its passages is about them, so they choose the document and never one line of it (the
         # title line or the "…办公室印发" line would otherwise win every question about the notice).
         # Only words that tell documents apart count so: every notice's issuer is a 委员会.
-        form = next((alt for alt in term.alts if len(alt) > 1 and alt in identity and kb.names_few_documents(alt)), None)
+        form = next((alt for alt in term.alts if len(alt) > 1 and alt not in used and alt in identity
+                     and kb.names_few_documents(alt)), None)
         if form is not None:
             m = 1.0
         else:
-            m, form = _term_match(term, text, body, context, parts, tokens)
+            m, form = _term_match(term, text, body, context, parts, tokens, used)
+        if m >= 0.6:
+            used.add(form)  # one word of the passage answers one word of the question (考核 for assessment)
         total += term.weight
         gained += term.weight * m
         if m >= 0.6:
@@ -96,7 +100,7 @@ def score(kb, q: Query, terms: list[Term], parts: dict[str, list[str]], p: dict)
 
 
 def _term_match(term: Term, text: str, body: str, context: str, sub_words: dict[str, list[str]],
-                tokens: str) -> tuple[float, str]:
+                tokens: str, used: set[str] = frozenset()) -> tuple[float, str]:
     """How well a passage holds a term (0–1), and the form it holds it in."""
     alts = term.alts
     if len(term.text) == 1:
@@ -110,7 +114,7 @@ def _term_match(term: Term, text: str, body: str, context: str, sub_words: dict[
             return SINGLE_PREFIX, term.text
         return 0.0, term.text
     for i, alt in enumerate(alts):
-        if alt in text:
+        if alt in text and alt not in used:
             # the sentence itself beats its heading: every item of 宁波's plan is a "专项行动"
             return (1.0 if i == 0 else 0.95) * (1.0 if alt in body else HEADING_CREDIT), alt
     if context:

@@ -29,6 +29,7 @@ def search(kb, q: Query, asker_region: str | None = None) -> Result:
     ids = candidates.lexical(kb, q, terms, doc_keys)
     parts = sub_words(terms)
     hits = [score(kb, q, terms, parts, p) for p in kb.passages(ids).values()]
+    hits.sort(key=lambda h: (-h.score, h.pid))
     answerable.check(kb, hits, q)
     answerable.mention_check(hits, q)
     result = decision.lexical_decision(hits, q, asker_region)
@@ -41,6 +42,7 @@ def search(kb, q: Query, asker_region: str | None = None) -> Result:
     near = candidates.dense(kb, qvec, doc_keys)
     more = [pid for pid, _ in near if pid not in ids]
     extra = [score(kb, q, terms, parts, p) for p in kb.passages(more).values()]
+    extra.sort(key=lambda h: (-h.score, h.pid))
     answerable.check(kb, extra, q)
     answerable.mention_check(extra, q)
     hits += extra

@@ -82,12 +82,32 @@ STARS = """共青团青禾区委员会关于开展星级志愿者认定工作的
 """
 
 
+ASSESSMENT = """共青团青禾电子有限公司委员会
+
+关于做好2025年度团支部工作考核的通知
+
+各车间团支部：
+
+一、考核安排
+
+考核方案下发后，各团支部就本年度青年工作的考核项目和考核指标向公司党委作专题汇报。
+
+二、考核方式
+
+考核方式包括党政评价、团内考核、青年评议三类，在考核结果中的占比分别为30%、50%、20%。
+
+共青团青禾电子有限公司委员会
+2025年11月1日
+"""
+
+
 @pytest.fixture(scope="module")
 def kb(tmp_path_factory, data_dir):
     folder = tmp_path_factory.mktemp("notice")
     (folder / "qinghe_notice.txt").write_text(NOTICE, encoding="utf-8")
     (folder / "qinghe_branch.txt").write_text(BRANCH_LIFE, encoding="utf-8")
     (folder / "qinghe_stars.txt").write_text(STARS, encoding="utf-8")
+    (folder / "qinghe_assessment.txt").write_text(ASSESSMENT, encoding="utf-8")
     store = Store(folder / "kb.db")
     report = index_plans(store, [folder])
     assert not report.failed
@@ -187,3 +207,9 @@ def test_an_faq_question_with_one_word_changed_to_its_contrast_is_not_answered_b
         question = entry["question"].replace("入团", "入党").replace("团员", "党员")
         answer = semantic_kb.ask(question)
         assert answer.decision != "faq", (question, answer.text)
+
+
+def test_one_word_of_a_passage_answers_one_word_of_the_question(kb):
+    # assessment and evaluation both render as 考核: a sentence saying 考核 twice is not twice as good.
+    answer = kb.ask("What does the youth evaluation count for in the assessment?")
+    assert answer.matched and "20%" in answer.text, answer.text
