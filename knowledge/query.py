@@ -20,7 +20,7 @@ QUOTED = re.compile(r'"([^"]{2,20})"|《([^》]{2,40})》')
 ASCII_WORD = re.compile(r"[A-Za-z][A-Za-z\-]*(?:'[A-Za-z]+)?")
 
 INTENT_CUES = {
-    "date": r"什么时候|啥时候|哪天|哪一天|何时|几号|几点|日期|(?<!长)时间|截止|几月|最晚|最迟|"
+    "date": r"什么时候|啥时候|哪天|哪一天|何时|几号|几点|日期|(?<!长)时间|截止|几月|最晚|最迟|[周星期礼拜]几|"
             r"\bwhen\b|\bdate\b|deadline|\bby what time\b",
     "duration": r"多久|多长时间|多长|期限|how long",
     "number": r"多少|几|比例|占比|百分之|how many|how much|percent|number",

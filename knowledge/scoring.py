@@ -27,7 +27,7 @@ DURATION_IN_TEXT = re.compile(r"(?:\d+|[一二两三四五六七八九十半]+)\
                               r"|每(?:个)?(?:年|半年|季度|月|周|星期|天|日|学期|期)")
 TYPE_MISS = 0.15
 STRICT_NUMBER = False  # a passage that cannot hold the kind of fact asked for (a date for 哪天) is no answer
-DATE_IN_TEXT = re.compile(r"\d{4}年\d{1,2}月|(?<![\d个])\d{1,2}月(?:底|份|\d{1,2}日)?|年底|年内|月底|\d{1,2}日前|"
+DATE_IN_TEXT = re.compile(r"\d{4}年\d{1,2}月|(?<![\d个])\d{1,2}月(?:底|份|\d{1,2}日)?|年底|(?<![\d一二两三四五六七八九十几])年内|月底|\d{1,2}日前|"
                           r"\d{1,2}[:：]\d{2}|[周星期][一二三四五六日天]")
 
 

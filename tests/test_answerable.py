@@ -77,6 +77,14 @@ STARS = """共青团青禾区委员会关于开展星级志愿者认定工作的
 
 深化拓展希望工程、青年文明号和“三下乡”社会实践等育人载体。
 
+四、申报
+
+（一）星级志愿者于11月1日至11月20日登录平台提交申请。
+
+（二）对弄虚作假的星级志愿者，撤销其星级称号，三年内不得重新申报。
+
+（三）星级志愿者培训每周三下午在区青少年宫进行。
+
 共青团青禾区委员会
 2025年10月15日
 """
@@ -213,3 +221,8 @@ def test_one_word_of_a_passage_answers_one_word_of_the_question(kb):
     # assessment and evaluation both render as 考核: a sentence saying 考核 twice is not twice as good.
     answer = kb.ask("What does the youth evaluation count for in the assessment?")
     assert answer.matched and "20%" in answer.text, answer.text
+
+
+def test_a_span_of_years_is_not_a_date_and_a_weekday_is(kb):
+    assert "11月1日" in kb.ask("星级志愿者什么时候申报？").text
+    assert "每周三" in kb.ask("星级志愿者培训在哪上，周几？").text
