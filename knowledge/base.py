@@ -96,7 +96,7 @@ class KnowledgeBase:
         self.document_tokens.cache_clear()
         self.item_sentences.cache_clear()
         self.document_identity.cache_clear()
-        self.names_few_documents.cache_clear()
+        self.identity_documents.cache_clear()
 
     def dense(self) -> DenseIndex | None:
         """The passages' vectors (built on first use), or None when the semantic layer is off."""
@@ -146,11 +146,11 @@ class KnowledgeBase:
         return compact(f"{doc.get('title') or ''} {doc.get('issuer') or ''}")
 
     @lru_cache(maxsize=4096)
-    def names_few_documents(self, word: str) -> bool:
-        """Whether a word of a document's title or issuer tells it from most others (团费收缴, 咸安实验中学)
-        rather than naming every document's kind (委员会, 通知, 工作要点)."""
-        count = sum(1 for key in self.docs if word in self.document_identity(key))
-        return count <= max(2, len(self.docs) * IDENTITY_SHARE)
+    def identity_documents(self, word: str) -> frozenset[str]:
+        """The documents whose title or issuer holds a word that tells them from most others (团费收缴,
+        咸安实验中学) — none for a word naming every document's kind (委员会, 通知, 工作要点)."""
+        keys = frozenset(key for key in self.docs if word in self.document_identity(key))
+        return keys if len(keys) <= max(2, len(self.docs) * IDENTITY_SHARE) else frozenset()
 
     @lru_cache(maxsize=4096)
     def item_sentences(self, item_id: int) -> tuple[tuple[int, str], ...]:

@@ -73,15 +73,15 @@ def score(kb, q: Query, terms: list[Term], parts: dict[str, list[str]], p: dict)
     matched = []
     tokens = f" {p['tokens']} "
     body = text[text.find(HEAD_MARK) + 1:]
-    identity = kb.document_identity(p["doc_key"])
+    doc_key = p["doc_key"]
     used: set[str] = set()
     for term in terms:
         # Words of the document's title or issuer (咸安实验中学, 团费收缴) name the document: every one of
         # its passages is about them, so they choose the document and never one line of it (the
         # title line or the "…办公室印发" line would otherwise win every question about the notice).
         # Only words that tell documents apart count so: every notice's issuer is a 委员会.
-        form = next((alt for alt in term.alts if len(alt) > 1 and alt not in used and alt in identity
-                     and kb.names_few_documents(alt)), None)
+        form = next((alt for alt in term.alts if len(alt) > 1 and alt not in used
+                     and doc_key in kb.identity_documents(alt)), None)
         if form is not None:
             m = 1.0
         else:
