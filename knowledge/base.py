@@ -13,12 +13,13 @@ from functools import lru_cache
 
 ROW_CACHE = 50_000  # passage rows kept in memory (~40 MB at most)
 REFRESH_EVERY = 2.0  # seconds between checks for another process's re-index or FAQ edit
+PLACE_CORE = re.compile(r"([\u4e00-\u9fff]{2,3}?)(?:省|市|县|区|镇|乡|街道)")
 IDENTITY_SHARE = 0.25  # a title/issuer word in at most this share of documents names its document
 POSTINGS_CACHE = 2_000_000  # passage ids of recently used tokens' posting lists (8 MB)
 
 import numpy as np
 
-from knowledge import answerable, lexicon, segment
+from knowledge import answerable, lexicon, pinyin, segment
 from knowledge.dense import DenseIndex
 from knowledge.embed import Embedder
 from knowledge.semantic import Semantic
@@ -73,7 +74,10 @@ class KnowledgeBase:
         self.doc_years = {d["year"] for d in self.docs.values() if d["year"]}
         self.corpus_years = {int(t) for t in self.df if re.fullmatch(r"(?:19|20)\d\d", t)}
         places_in_corpus = {p for p in lexicon.places() if p in self.df}
-        self.analyzer = Analyzer(self.df, self.store.passage_count(), self.regions, places_in_corpus, region_places)
+        self.document_identity.cache_clear()  # the spellings below read the new documents' identities
+        self.identity_documents.cache_clear()
+        self.analyzer = Analyzer(self.df, self.store.passage_count(), self.regions, places_in_corpus, region_places,
+                                 self._names_by_spelling())
         self._kind_ids: dict[tuple[str, tuple[str, ...] | None], list[int]] = {}
         self._rows: dict[int, dict] = {}
         self._postings: OrderedDict[str, array] = OrderedDict()
@@ -86,6 +90,21 @@ class KnowledgeBase:
         self._coverage: tuple[str, str] | None = None
         self.semantic.reset()
         self.reload_faq()
+
+    def _names_by_spelling(self) -> dict[str, tuple[str, ...]]:
+        """Pinyin → the documents' own name words (title and issuer words of two to four characters that
+        name few documents: 柯桥, 润通, 咸安, 梓山), for English questions that write them in pinyin."""
+        out: dict[str, set[str]] = {}
+        for key in self.docs:
+            identity = self.document_identity(key)
+            # Words, and place names without their 市/区/镇 (咸安区 → 咸安: "Xian'an"; 梓山镇 → 梓山).
+            for word in segment.cut(identity) + PLACE_CORE.findall(identity):
+                if 2 <= len(word) <= 4 and all("\u4e00" <= ch <= "\u9fff" for ch in word) \
+                        and word not in lexicon.stopwords() and word not in lexicon.generic_words():
+                    for spelling in pinyin.spellings(word):
+                        out.setdefault(spelling, set()).add(word)
+        return {s: tuple(sorted(w for w in words if self.identity_documents(w)))
+                for s, words in out.items() if any(self.identity_documents(w) for w in words)}
 
     def reload_faq(self) -> None:
         """Re-read the FAQ entries (after a build, an import or an admin's edit)."""

@@ -51,6 +51,8 @@ ASKING = frozenset(("几", "多少", "哪", "哪一", "第几"))
 ASKED_UNIT = re.compile(r"月份|月|年|年度|天|日|号|周|星期|小时|个小时|分钟|学时|课时|次|回|场|人|名|元|岁|周岁|个月|届|批")
 COUNTING = re.compile(r"[哪几第\d一二两三四五六七八九十]+[个项样类种条件次批届名位点些大]")
 EN_UNKNOWN_FACTOR = 0.2  # an English word the glossary lacks: counted, lightly
+CEDICT_FACTOR = 0.6  # a dictionary rendering counts for less than a glossary term: it may be another sense
+CEDICT_RENDERINGS = 3
 GENERIC_FACTOR = 0.35
 SELF_CUES = ("我们", "我市", "本市", "我县", "本县", "咱们", "咱市", "我区", "本区", "本地", "our city", "our county")
 # "Here, where I am": a question about the asker's own place, which no document may cover.
@@ -95,8 +97,11 @@ class Analyzer:
     """Turns question text into a Query against one knowledge base's statistics."""
 
     def __init__(self, df: dict[str, int], n_passages: int, regions: list[str], places_in_corpus: set[str],
-                 region_places: dict[str, Iterable[str]] | None = None):
+                 region_places: dict[str, Iterable[str]] | None = None,
+                 names_by_spelling: dict[str, tuple[str, ...]] | None = None):
         self.df = df
+        # The documents' own names in pinyin (keqiao → 柯桥, runtong → 润通): how English names them.
+        self.names_by_spelling = names_by_spelling or {}
         self.n = max(n_passages, 1)
         self.regions = regions
         self.region_set = frozenset(regions)
@@ -237,6 +242,23 @@ class Analyzer:
             terms[word] = Term(word, alts, weight, fuzzy=fuzzy)
         return list(terms.values())
 
+    def _dictionary_term(self, words: list[str], i: int) -> tuple[Term, int] | None:
+        """An English word or phrase the glossary lacks, rendered through CC-CEDICT into words the
+        documents use (lunch → 午餐, allowance → 补贴): the longest phrase from words[i] that renders."""
+        from knowledge import cedict
+
+        for size in range(min(3, len(words) - i), 0, -1):
+            if words[i + size - 1] in EN_STOP:
+                continue
+            phrase = " ".join(words[i:i + size])
+            for variant in ([phrase] if size > 1 else english_variants(phrase)):
+                known = [r for r in (normalize(c) for c in cedict.renderings(variant)) if len(r) > 1 and r in self.df]
+                if known:
+                    known.sort(key=lambda r: (-self.df[r], r))  # the usual word first
+                    alts = tuple(known[:CEDICT_RENDERINGS])
+                    return Term(phrase, alts, self.idf(alts[0]) * CEDICT_FACTOR), size
+        return None
+
     def _analyze_english(self, raw: str) -> Query:
         low = " ".join(raw.lower().replace("’", "'").split())
         q = Query(raw=raw, norm=low, lang="en", intents=intents_of(low), units=units_of(low))
@@ -251,7 +273,7 @@ class Analyzer:
                 phrase = " ".join(words[i:i + size])
                 if size == 1:
                     phrase = next((v for v in english_variants(phrase) if v in gloss), phrase)
-                if phrase in gloss:
+                if phrase in gloss and phrase not in EN_STOP:  # must, may …: no content of their own
                     renderings = gloss[phrase]
                     region = next((self._region_for(r) for r in renderings if self._region_for(r)), None)
                     if region:
@@ -266,7 +288,19 @@ class Analyzer:
                     break
             else:
                 word = words[i]
+                spelled = self.names_by_spelling.get(word.replace("'", "").replace("-", ""))
+                if spelled and word not in EN_STOP:
+                    # A document's name written in pinyin (Keqiao, Runtong, Xian'an): its Chinese form.
+                    terms.setdefault(word, Term(word, spelled, self.term_weight(spelled[0])[0]))
+                    i += 1
+                    continue
                 if word not in EN_STOP and not word.isdigit() and len(word) > 2:
+                    found = self._dictionary_term(words, i) if CEDICT_FACTOR else None
+                    if found:
+                        term, size = found
+                        terms.setdefault(term.text, term)
+                        i += size
+                        continue
                     # An English word the glossary lacks: it counts, but for less than a known term.
                     terms.setdefault(word, Term(word, (word,), self.idf_max * EN_UNKNOWN_FACTOR))
                 i += 1
