@@ -28,7 +28,9 @@ DURATION_IN_TEXT = re.compile(r"(?:\d+|[一二两三四五六七八九十半]+)\
 TYPE_MISS = 0.15
 STRICT_NUMBER = False  # a passage that cannot hold the kind of fact asked for (a date for 哪天) is no answer
 DATE_IN_TEXT = re.compile(r"\d{4}年\d{1,2}月|(?<![\d个])\d{1,2}月(?:底|份|\d{1,2}日)?|年底|(?<![\d一二两三四五六七八九十几])年内|月底|\d{1,2}日前|"
-                          r"\d{1,2}[:：]\d{2}|[周星期][一二三四五六日天]")
+                          r"\d{1,2}[:：]\d{2}|[周星期][一二三四五六日天]|"
+                          # times of the year or month a rule names instead of a day (第一季度, 上半年, 暑假 …)
+                          r"第[一二三四1-4]季度|[上下]半年|年[初中末]|月[初中末]|[上中下]旬|[春夏秋冬]季|[寒暑]假|开学|期[初中末]")
 
 
 @dataclass
