@@ -40,8 +40,8 @@ UNIT_CUES = {
     "age": (r"几岁|多少岁|多大年[纪龄]|年龄|满多少(?=周?岁|$|[？?])|how old|what age", r"岁"),
     "years": (r"几年|多少年|how many years", _NUM + r"\s*(?:个)?(?:年|学年)(?!级|度)"),
     "times": (r"几次|多少次|几回|多少回|how many times|how often", _NUM + r"\s*(?:次|场|回|轮|期)|每(?:年|月|周|季度|学期)"),
-    "people": (r"多少人|几个人|几人|几名|多少名|how many people", _NUM + r"\s*(?:人|名)|[几一半][分之]|\d+%|分之"),
-    "days": (r"几天|多少天|how many days", _NUM + r"\s*(?:天|日|个工作日)"),
+    "people": (r"多少人|几个人|几人|几名|多少名|how many people", _NUM + r"\s*(?:人|名)|[几一半][分之]|\d+%|分之|半数|过半|一半|全体"),
+    "days": (r"几天|多少天|how many days", _NUM + r"\s*(?:天|日|个工作日|周|星期)"),
     "hours": (r"几个小时|多少小时|几小时|多少学时|几学时|多少个学时|how many hours", _NUM + r"\s*(?:个)?(?:小时|学时|课时)"),
     "words": (r"多少字|几个字|how many words", _NUM + r"\s*字"),
 }

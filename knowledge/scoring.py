@@ -19,7 +19,7 @@ from knowledge.query import Query, Term
 LENGTH_PENALTY = 0.06
 SINGLE_PREFIX = 0.6
 HEADING_CREDIT = 0.9  # a term found only in the passage's heading
-MONEY_IN_TEXT = re.compile(r"\d+(?:\.\d+)?\s*(?:万|亿)?元")
+MONEY_IN_TEXT = re.compile(r"\d+(?:\.\d+)?\s*(?:万|亿)?元|免费|不收(?:取)?(?:任何)?费|无需(?:缴纳|交纳|支付)|不得收取")
 NUMBER_IN_TEXT = re.compile(r"\d|[一二两三四五六七八九十百千万]+(?:分之|[个项类种条名级批届次场人天年周份张倍])|首届|双|半")
 CONTACT_IN_TEXT = re.compile(r"电话|邮箱|地址|邮编|@|\d{7,}")
 # How long, or how often ("多久开一次": 每月): a span of time, or a period things recur in.
@@ -30,7 +30,9 @@ STRICT_NUMBER = False  # a passage that cannot hold the kind of fact asked for (
 DATE_IN_TEXT = re.compile(r"\d{4}年\d{1,2}月|(?<![\d个])\d{1,2}月(?:底|份|\d{1,2}日)?|年底|(?<![\d一二两三四五六七八九十几])年内|月底|\d{1,2}日前|"
                           r"\d{1,2}[:：]\d{2}|[周星期][一二三四五六日天]|"
                           # times of the year or month a rule names instead of a day (第一季度, 上半年, 暑假 …)
-                          r"第[一二三四1-4]季度|[上下]半年|年[初中末]|月[初中末]|[上中下]旬|[春夏秋冬]季|[寒暑]假|开学|期[初中末]")
+                          r"第[一二三四1-4]季度|[上下]半年|年[初中末]|月[初中末]|[上中下]旬|[春夏秋冬]季|[寒暑]假|开学|期[初中末]|"
+                          # or a time counted from an event ("收到请示后7个工作日内")
+                          r"\d+\s*个?(?:工作日|天|日|周|个月|小时)(?:内|以内|之内|后)")
 
 
 @dataclass
@@ -184,14 +186,16 @@ def _intent_bonus(q: Query, p: dict) -> tuple[float, bool]:
         bonus -= 0.2
         holds = False
     # A unit named ("几天", "几岁") says what is asked more precisely than 最晚 or 多久 do.
-    if "date" in q.intents:
+    if q.units:
+        pass  # the unit decides below
+    elif "date" in q.intents:
         ok = (p["kind"] == "meta" and about_document) or DATE_IN_TEXT.search(text)
         bonus += 0.08 if ok else -TYPE_MISS
-        holds &= bool(ok) or bool(q.units)
+        holds &= bool(ok)
     elif "duration" in q.intents:
         ok = DURATION_IN_TEXT.search(text) or DATE_IN_TEXT.search(text)
         bonus += 0.05 if ok else -TYPE_MISS
-        holds &= bool(ok) or bool(q.units)
+        holds &= bool(ok)
     if "contact" in q.intents:
         bonus += 0.15 if p["kind"] == "contact" else (0.0 if CONTACT_IN_TEXT.search(text) else -0.06)
     elif p["kind"] == "contact":

@@ -21,6 +21,8 @@ NOTICE = """共青团青禾县第二中学委员会
 
 （二）入团介绍人。入团介绍人由两名正式团员担任，介绍人须了解申请人的思想和学习情况。
 
+（三）团员证。新团员的团员证由校团委免费发放。团支部报送的发展名单，校团委在收到后5个工作日内完成审核。
+
 二、团费收缴
 
 （一）教职工团员按季度交纳团费，每季度最后一个月的20日前交清。学生团员的团费可按学期交纳，春季学期于4月30日前、秋季学期于11月30日前交清。
@@ -226,3 +228,9 @@ def test_one_word_of_a_passage_answers_one_word_of_the_question(kb):
 def test_a_span_of_years_is_not_a_date_and_a_weekday_is(kb):
     assert "11月1日" in kb.ask("星级志愿者什么时候申报？").text
     assert "每周三" in kb.ask("星级志愿者培训在哪上，周几？").text
+
+
+def test_answers_in_words_plans_use_for_a_date_or_an_amount(kb):
+    # "免费" answers 多少钱; "收到后5个工作日内" answers 什么时候: they are no date or amount in figures.
+    assert "免费" in kb.ask("团员证要交多少钱？").text
+    assert "5个工作日内" in kb.ask("发展名单报上去，校团委什么时候审核完？").text
