@@ -2,7 +2,7 @@
 """团务助手 — entry point. Reads settings from the environment once, builds the app, runs one adapter.
 
     python bot.py                      console chat (or Telegram when TELEGRAM_BOT_TOKEN is set)
-    python bot.py console --as USER    scripted console: one message per input line
+    python bot.py console --as USER    scripted console: one message per input line [--at ISO-TIME]
     python bot.py ask "问题" [--city 东莞] [--json]
     python bot.py ask --jsonl          JSON lines in ({"q", "city"}), JSON lines out
     python bot.py ingest [PATH …]      (re)index plan documents and embed their new passages
@@ -49,8 +49,10 @@ def cmd_console(args, settings: Settings) -> int:
     from handlers.adapters.console_adapter import ConsoleChat, ConsoleSender
 
     ctx = build_context(settings)
+    if getattr(args, "at", None) and not _pretend(ctx, args.at, settings):
+        return 2
     chat = ConsoleChat(ctx, user=args.user)
-    chat.after = lambda: _tick(ctx, {"console": ConsoleSender(chat.out)}, budget=5.0)  # pushes show up at once
+    chat.after = lambda: _tick(ctx, {"console": ConsoleSender(chat.out, chat.folder)}, budget=5.0)  # pushes at once
     return chat.run()
 
 
@@ -62,23 +64,29 @@ def _tick(ctx: Context, senders: dict, budget: float | None = None):
     return asyncio.run(Scheduler(ctx, senders).tick(budget))
 
 
-def cmd_tick(args, settings: Settings) -> int:
+def _pretend(ctx: Context, when: str, settings: Settings) -> bool:
+    """Start the clock at `when` (an ISO instant; time still moves): scripted demos, tests, cron catch-up."""
     import datetime as dt
     import time
 
-    from handlers.adapters.console_adapter import ConsoleSender
+    try:
+        at = dt.datetime.fromisoformat(when)
+    except ValueError:
+        print(f"--at 需要 ISO 时间，例如 2030-12-24T09:00:00+08:00（收到：{when}）", file=sys.stderr)
+        return False
+    at = at if at.tzinfo else at.replace(tzinfo=settings.tz)
+    started = time.monotonic()
+    ctx.clock = lambda: at + dt.timedelta(seconds=time.monotonic() - started)
+    return True
+
+
+def cmd_tick(args, settings: Settings) -> int:
+    from handlers.adapters.console_adapter import ConsoleSender, out_dir
 
     ctx = build_context(settings)
-    if args.at:
-        try:
-            at = dt.datetime.fromisoformat(args.at)
-        except ValueError:
-            print(f"--at 需要 ISO 时间，例如 2030-12-24T09:00:00+08:00（收到：{args.at}）", file=sys.stderr)
-            return 2
-        at = at if at.tzinfo else at.replace(tzinfo=settings.tz)
-        started = time.monotonic()
-        ctx.clock = lambda: at + dt.timedelta(seconds=time.monotonic() - started)  # time still moves
-    report = _tick(ctx, {"console": ConsoleSender()}, budget=args.budget)
+    if args.at and not _pretend(ctx, args.at, settings):
+        return 2
+    report = _tick(ctx, {"console": ConsoleSender(folder=out_dir(ctx))}, budget=args.budget)
     log.info("tick: %s", report)
     return 0
 
@@ -121,6 +129,10 @@ def cmd_ask(args, settings: Settings) -> int:
     out = _answer(ctx, question, args.city)
     if args.json:
         print(json.dumps(out, ensure_ascii=False, indent=2))
+    elif out.get("more"):  # no chat to reply "1" in: the rest follows at once
+        from knowledge.answer import MORE_HINT, MORE_HINT_EN
+
+        print(out["answer"].removesuffix(MORE_HINT).removesuffix(MORE_HINT_EN).rstrip() + "\n\n" + out["more"])
     else:
         print(out["answer"])
     return 0 if out["matched"] else 1
@@ -241,6 +253,7 @@ def parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("console", parents=[common], help="chat in the terminal")
     p.add_argument("--as", dest="user", default="console", help="user id to chat as")
+    p.add_argument("--at", help="pretend the chat starts at this ISO instant, e.g. 2026-11-23T09:00:00+08:00")
     p.set_defaults(func=cmd_console)
 
     p = sub.add_parser("ask", parents=[common], help="answer one question, or JSON lines with --jsonl")

@@ -1,10 +1,12 @@
-"""Daily check-ins (打卡), their revision history and excused days (请假), plus the org tables.
+"""Check-ins (打卡): several entries a day, each with its revision history; excused days (请假); the org tables.
 
-One check-in per (member, schedule, work_date): UNIQUE keys carry the rule, so concurrent writers can
-never create a second row for the same day. Every write — first check-in, same-day update, edit —
-also appends a `checkin_revision` row inside the same `BEGIN IMMEDIATE` transaction, so the history
-is complete and nothing partial is ever stored. Instants are UTC ISO strings; `work_date` is the
-member's local day (ISO date) as computed by the caller from the org's time zone.
+A member may record several entries on one local day (two real tasks are two entries): each is numbered
+within its day (`seq` 1, 2, … — never reused, so "第2条" names the same entry for good) and the
+UNIQUE(identity_id, schedule, work_date, seq) key means concurrent writers can never lose one or number
+two alike. Every write — a new entry, an edit, a deletion (soft: `deleted_at`) — also appends a
+`checkin_revision` row inside the same `BEGIN IMMEDIATE` transaction, so the history is complete and
+nothing partial is ever stored. An entry recorded for an earlier day (补打卡) has `late` = 1. Instants
+are UTC ISO strings; `work_date` is the member's local day (ISO date) from the org's time zone.
 """
 from __future__ import annotations
 
@@ -60,6 +62,18 @@ def m001_orgs_checkins_leave(db) -> None:
     db["excused_day"].create_index(["identity_id", "work_date"], unique=True)
 
 
+@migrations()
+def m002_entries_backfill(db) -> None:
+    """Several entries a day (the old one-a-day key gives way to one per numbered entry; existing rows
+    become entry 1 of their day), soft deletion, the late (补) mark, and each org's backfill window."""
+    db.execute("ALTER TABLE checkin ADD COLUMN seq INTEGER NOT NULL DEFAULT 1")
+    db.execute("ALTER TABLE checkin ADD COLUMN late INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE checkin ADD COLUMN deleted_at TEXT")
+    db.execute("DROP INDEX IF EXISTS idx_checkin_identity_id_schedule_work_date")
+    db.execute("CREATE UNIQUE INDEX checkin_entry ON checkin (identity_id, schedule, work_date, seq)")
+    db.execute("ALTER TABLE org ADD COLUMN backfill_days INTEGER")  # NULL: the default window
+
+
 def _iso(day: dt.date | str) -> str:
     return day.isoformat() if isinstance(day, dt.date) else day
 
@@ -89,40 +103,46 @@ class CheckinsMixin:
                 raise
             conn.commit()
 
-    def _checkin_row(self, conn, identity_id: int, work_date: str, schedule: str) -> dict | None:
-        cur = conn.execute("SELECT * FROM checkin WHERE identity_id = ? AND schedule = ? AND work_date = ?",
-                           [identity_id, schedule, work_date])
-        row = cur.fetchone()
-        return dict(zip([c[0] for c in cur.description], row)) if row else None
+    def _entries(self, conn, identity_id: int, work_date: str, schedule: str) -> list[dict]:
+        cur = conn.execute("SELECT * FROM checkin WHERE identity_id = ? AND schedule = ? AND work_date = ? "
+                           "AND deleted_at IS NULL ORDER BY seq", [identity_id, schedule, work_date])
+        cols = [c[0] for c in cur.description]
+        return [dict(zip(cols, row)) for row in cur.fetchall()]
+
+    def _entry(self, conn, entry_id: int) -> dict:
+        cur = conn.execute("SELECT * FROM checkin WHERE id = ?", [entry_id])
+        return dict(zip([c[0] for c in cur.description], cur.fetchone()))
 
     def record_checkin(self, identity_id: int, org_id: int | None, work_date: dt.date | str, fields: dict,
-                       now: str, schedule: str = DAILY) -> tuple[dict, dict | None]:
-        """Create the day's check-in, or replace its content when one exists (a new revision).
-
-        Returns (the stored row, the previous version or None)."""
+                       now: str, schedule: str = DAILY, late: bool = False) -> dict:
+        """Add an entry for the day (the day's next number); returns the stored row."""
         day = _iso(work_date)
         values = [fields.get(k) for k in FIELDS]
         with self.immediate() as conn:
-            before = self._checkin_row(conn, identity_id, day, schedule)
-            conn.execute(
-                f"INSERT INTO checkin (identity_id, org_id, schedule, work_date, {', '.join(FIELDS)}, "
-                f"revision, created_at, updated_at) VALUES (?, ?, ?, ?, {', '.join('?' * len(FIELDS))}, 1, ?, ?) "
-                "ON CONFLICT(identity_id, schedule, work_date) DO UPDATE SET "
-                + ", ".join(f"{k} = excluded.{k}" for k in FIELDS)
-                + ", org_id = excluded.org_id, revision = checkin.revision + 1, updated_at = excluded.updated_at",
-                [identity_id, org_id, schedule, day, *values, now, now],
-            )
-            after = self._checkin_row(conn, identity_id, day, schedule)
-            self._add_revision(conn, after, "update" if before else "create", now)
-        return after, before
+            seq = conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM checkin WHERE identity_id = ? AND "
+                               "schedule = ? AND work_date = ?", [identity_id, schedule, day]).fetchone()[0]
+            cur = conn.execute(
+                f"INSERT INTO checkin (identity_id, org_id, schedule, work_date, seq, late, {', '.join(FIELDS)}, "
+                f"revision, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, {', '.join('?' * len(FIELDS))}, 1, ?, ?)",
+                [identity_id, org_id, schedule, day, seq, int(late), *values, now, now])
+            row = self._entry(conn, cur.lastrowid)
+            self._add_revision(conn, row, "late" if late else "create", now)
+        return row
+
+    def _pick(self, conn, identity_id: int, day: str, seq: int | None, schedule: str) -> dict | None:
+        entries = self._entries(conn, identity_id, day, schedule)
+        if seq is None:
+            return entries[-1] if entries else None
+        return next((e for e in entries if e["seq"] == seq), None)
 
     def edit_checkin(self, identity_id: int, work_date: dt.date | str, changes: dict, now: str,
-                     schedule: str = DAILY) -> tuple[dict, dict] | None:
-        """Change some fields of an existing check-in (打卡 修改); None when there is none that day."""
+                     seq: int | None = None, schedule: str = DAILY) -> tuple[dict, dict] | None:
+        """Change some fields of the day's entry number `seq` (default: the day's last entry);
+        (after, before), or None when there is no such entry."""
         day = _iso(work_date)
         changes = {k: v for k, v in changes.items() if k in FIELDS}
         with self.immediate() as conn:
-            before = self._checkin_row(conn, identity_id, day, schedule)
+            before = self._pick(conn, identity_id, day, seq, schedule)
             if before is None:
                 return None
             if changes:
@@ -131,10 +151,24 @@ class CheckinsMixin:
                     + ", revision = revision + 1, updated_at = ? WHERE id = ?",
                     [*changes.values(), now, before["id"]],
                 )
-            after = self._checkin_row(conn, identity_id, day, schedule)
+            after = self._entry(conn, before["id"])
             if changes:
                 self._add_revision(conn, after, "edit", now)
         return after, before
+
+    def delete_checkin(self, identity_id: int, work_date: dt.date | str, seq: int, now: str,
+                       schedule: str = DAILY) -> dict | None:
+        """Withdraw one entry (kept, with its history, but no longer counted); None when there is none."""
+        day = _iso(work_date)
+        with self.immediate() as conn:
+            row = self._pick(conn, identity_id, day, seq, schedule)
+            if row is None:
+                return None
+            conn.execute("UPDATE checkin SET deleted_at = ?, revision = revision + 1, updated_at = ? WHERE id = ?",
+                         [now, now, row["id"]])
+            after = self._entry(conn, row["id"])
+            self._add_revision(conn, after, "delete", now)
+        return after
 
     def _add_revision(self, conn, row: dict, kind: str, now: str) -> None:
         conn.execute(
@@ -143,24 +177,37 @@ class CheckinsMixin:
             [row["id"], row["revision"], kind, *[row[k] for k in FIELDS], now],
         )
 
+    def day_checkins(self, identity_id: int, work_date: dt.date | str, schedule: str = DAILY) -> list[dict]:
+        """The member's live entries of one local day, by number."""
+        return self._entries(self.db.conn, identity_id, _iso(work_date), schedule)
+
     def checkin_of(self, identity_id: int, work_date: dt.date | str, schedule: str = DAILY) -> dict | None:
-        return self._checkin_row(self.db.conn, identity_id, _iso(work_date), schedule)
+        """The day's last live entry (None when the member has none that day)."""
+        entries = self.day_checkins(identity_id, work_date, schedule)
+        return entries[-1] if entries else None
 
     def checkin_history(self, checkin_id: int) -> list[dict]:
-        """Every version of a check-in, oldest first."""
+        """Every version of an entry, oldest first."""
         return list(self.db["checkin_revision"].rows_where("checkin_id = ?", [checkin_id], order_by="revision"))
+
+    def day_history(self, identity_id: int, work_date: dt.date | str, schedule: str = DAILY) -> list[dict]:
+        """Every entry of the day, withdrawn ones included, each with its versions ("versions")."""
+        rows = list(self.db["checkin"].rows_where("identity_id = ? AND schedule = ? AND work_date = ?",
+                                                  [identity_id, schedule, _iso(work_date)], order_by="seq"))
+        return [dict(r, versions=self.checkin_history(r["id"])) for r in rows]
 
     def member_checkins(self, identity_id: int, start: dt.date, end: dt.date,
                         schedule: str = DAILY) -> list[dict]:
-        """A member's check-ins between two local days (inclusive), oldest first."""
+        """A member's live entries between two local days (inclusive), oldest first."""
         return list(self.db["checkin"].rows_where(
-            "identity_id = ? AND schedule = ? AND work_date BETWEEN ? AND ?",
-            [identity_id, schedule, _iso(start), _iso(end)], order_by="work_date"))
+            "identity_id = ? AND schedule = ? AND work_date BETWEEN ? AND ? AND deleted_at IS NULL",
+            [identity_id, schedule, _iso(start), _iso(end)], order_by="work_date, seq"))
 
     def checkin_days(self, identity_id: int, schedule: str = DAILY) -> set[str]:
         """Every local day the member checked in (ISO dates) — for streaks."""
         return {r[0] for r in self.db.execute(
-            "SELECT work_date FROM checkin WHERE identity_id = ? AND schedule = ?", [identity_id, schedule])}
+            "SELECT DISTINCT work_date FROM checkin WHERE identity_id = ? AND schedule = ? AND deleted_at IS NULL",
+            [identity_id, schedule])}
 
     def add_excused_days(self, identity_id: int, days: Iterable[dt.date], reason: str, now: str) -> int:
         """Excuse the member on these days (请假), all or nothing; returns how many were new."""
@@ -186,7 +233,7 @@ class CheckinsMixin:
         rows = self.db.execute(
             "SELECT m.identity_id, "
             "  EXISTS(SELECT 1 FROM checkin c WHERE c.identity_id = m.identity_id AND c.schedule = ? "
-            "         AND c.work_date = ?), "
+            "         AND c.work_date = ? AND c.deleted_at IS NULL), "
             "  EXISTS(SELECT 1 FROM excused_day e WHERE e.identity_id = m.identity_id AND e.work_date = ?) "
             "FROM org_member m WHERE m.org_id = ?", [schedule, day, day, org_id])
         return {ident: "checked" if checked else "excused" if excused else "missing"
@@ -194,13 +241,13 @@ class CheckinsMixin:
 
     def org_checkins(self, org_id: int, start: dt.date, end: dt.date, schedule: str = DAILY,
                      identity_ids: Iterable[int] | None = None) -> list[dict]:
-        """Check-ins of the org's current members (or of the given members) in a range of local days,
-        with the member's name, ordered by day then member."""
+        """Live entries of the org's current members (or of the given members) in a range of local days,
+        with the member's name, ordered by day, member and number."""
         sql = ("SELECT c.*, i.name AS member_name, i.platform AS member_platform, "
                "i.platform_user_id AS member_user_id FROM checkin c JOIN identity i ON i.id = c.identity_id "
-               "WHERE c.schedule = ? AND c.work_date BETWEEN ? AND ? ")
+               "WHERE c.schedule = ? AND c.work_date BETWEEN ? AND ? AND c.deleted_at IS NULL ")
         who, ids = _members("c.identity_id", org_id, identity_ids)
-        return list(self.db.query(sql + who + " ORDER BY c.work_date, c.identity_id",
+        return list(self.db.query(sql + who + " ORDER BY c.work_date, c.identity_id, c.seq",
                                   [schedule, _iso(start), _iso(end), *ids]))
 
     def org_excused(self, org_id: int | None, start: dt.date, end: dt.date,
@@ -211,8 +258,18 @@ class CheckinsMixin:
             "SELECT identity_id, work_date FROM excused_day WHERE work_date BETWEEN ? AND ? " + who,
             [_iso(start), _iso(end), *ids])]
 
+    def late_recorded(self, org_id: int | None, since: str, identity_ids: Iterable[int] | None = None) -> list[dict]:
+        """Live backfilled (补) entries of the org's members (or the given members) recorded at or after the
+        UTC instant `since`, with the member's name: 今日 shows the day's backfills."""
+        who, ids = _members("c.identity_id", org_id, identity_ids)
+        return list(self.db.query(
+            "SELECT c.*, i.name AS member_name, i.platform_user_id AS member_user_id FROM checkin c "
+            "JOIN identity i ON i.id = c.identity_id WHERE c.late = 1 AND c.deleted_at IS NULL AND c.created_at >= ? "
+            + who + " ORDER BY c.created_at, c.id", [since, *ids]))
+
     def checkin_count(self) -> int:
-        return self.db["checkin"].count
+        """Live entries in the store (withdrawn ones not counted)."""
+        return self.db.execute("SELECT count(*) FROM checkin WHERE deleted_at IS NULL").fetchone()[0]
 
     def plan_items(self, regions: Iterable[str] | None = None) -> list[dict]:
         """The numbered plan items (kind "item") of the given regions' documents, or of all documents —

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from db.values import storable
 
-ORG_COLUMNS = "o.id, o.name, o.platform, o.platform_chat_id, o.region, o.timezone"
+ORG_COLUMNS = "o.id, o.name, o.platform, o.platform_chat_id, o.region, o.timezone, o.backfill_days"
 
 
 class OrgsMixin:
@@ -23,6 +23,11 @@ class OrgsMixin:
     def orgs(self) -> list[dict]:
         """Every org: id, name, platform, platform_chat_id (None for a named org), region, timezone."""
         return self._org_where("1", [])
+
+    def org_of_chat(self, platform: str, chat_id: str) -> dict | None:
+        """The org a group chat is, when it has been used as one."""
+        rows = self._org_where("o.platform = ? AND o.platform_chat_id = ?", [platform, chat_id])
+        return rows[0] if rows else None
 
     def orgs_named(self, name: str) -> list[dict]:
         return self._org_where("o.name = ?", [name])
@@ -53,6 +58,11 @@ class OrgsMixin:
         with self.immediate() as conn:
             conn.execute("UPDATE org SET timezone = ? WHERE id = ?", [timezone, org_id])
 
+    def set_org_backfill_days(self, org_id: int, days: int | None) -> None:
+        """How many days back the org's members may record a missed check-in (None: the default)."""
+        with self.immediate() as conn:
+            conn.execute("UPDATE org SET backfill_days = ? WHERE id = ?", [days, org_id])
+
     def join_org(self, identity_id: int, org_id: int, now: str = "") -> bool:
         """Make the member belong to this org (leaving any other); True when that changed anything."""
         with self.immediate() as conn:
@@ -67,6 +77,18 @@ class OrgsMixin:
         return list(self.db.query(
             "SELECT i.id AS identity_id, i.platform, i.platform_user_id, i.name FROM org_member m "
             "JOIN identity i ON i.id = m.identity_id WHERE m.org_id = ? ORDER BY i.id", [org_id]))
+
+    def member_joined(self, identity_ids: list[int]) -> dict[int, str]:
+        """identity_id → when the member joined their current org (UTC instant), for those in one."""
+        if not identity_ids:
+            return {}
+        out: dict[int, str] = {}
+        for n in range(0, len(identity_ids), 500):  # SQLite's bound-variable limit
+            chunk = identity_ids[n:n + 500]
+            out.update((r[0], r[1]) for r in self.db.execute(
+                f"SELECT identity_id, joined_at FROM org_member WHERE identity_id IN ({','.join('?' * len(chunk))})",
+                chunk) if r[1])
+        return out
 
     def org_of_member(self, platform: str, platform_user_id: str) -> dict | None:
         """The org the platform user belongs to, or None."""

@@ -1,8 +1,10 @@
-"""Deadlines (admins' own and those found in the plans), chat subscriptions, and workday overrides.
+"""Deadlines (admins' own, and plan time points an admin adopted), chat subscriptions, and workday overrides.
 
-A deadline keeps `next_alert_at`, the next alert instant not yet planned, so a tick reads only the
-deadlines that fell due (an index range) however many there are; planning an alert and moving that
-mark happen in one transaction that also checks nobody moved it first.
+The time points found in the plans live apart in `plan_point` (db/plan_points.py): read-only, numbered
+文1, 文2 …, never alerted until an admin adopts one as a deadline. A deadline keeps `next_alert_at`, the
+next alert instant not yet planned, so a tick reads only the deadlines that fell due (an index range)
+however many there are; planning an alert and moving that mark happen in one transaction that also
+checks nobody moved it first.
 """
 from __future__ import annotations
 
@@ -44,6 +46,55 @@ def m002_deadline_owner_chat(db) -> None:
     db["deadline"].add_column("owner_chat", str)
 
 
+# The deadline table after m003: ids are AUTOINCREMENT (never reused, so an old alert's occurrence key
+# can never meet a new deadline); plan_point is the plans' own, read-only, numbered apart.
+DEADLINE_TABLE = """CREATE TABLE deadline (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, title TEXT NOT NULL, due_at TEXT NOT NULL, due_date TEXT NOT NULL,
+    due_time TEXT, due_text TEXT, leads TEXT, alert_time TEXT, region TEXT, source TEXT NOT NULL,
+    plan_point INTEGER, doc_key TEXT, doc_title TEXT, doc_year INTEGER, section TEXT, excerpt TEXT,
+    created_by TEXT, created_at TEXT, updated_at TEXT, deleted_at TEXT, next_alert_at TEXT, owner_chat TEXT)"""
+PLAN_POINT_TABLE = """CREATE TABLE plan_point (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, source_key TEXT NOT NULL UNIQUE, title TEXT NOT NULL,
+    due_at TEXT NOT NULL, due_date TEXT NOT NULL, due_time TEXT, due_text TEXT, region TEXT, doc_key TEXT,
+    doc_title TEXT, doc_year INTEGER, section TEXT, excerpt TEXT, found_at TEXT, deleted_at TEXT)"""
+DEADLINE_COLUMNS = ("id, title, due_at, due_date, due_time, due_text, leads, alert_time, region, source, doc_key, "
+                    "doc_title, doc_year, section, excerpt, created_by, created_at, updated_at, deleted_at, "
+                    "next_alert_at, owner_chat")
+POINT_COLUMNS = "source_key, title, due_at, due_date, due_time, due_text, region, doc_key, doc_title, doc_year, " \
+                "section, excerpt"
+
+
+@migrations()
+def m003_plan_points_apart(db) -> None:
+    """The plans' time points move to a table of their own, and deadline ids become AUTOINCREMENT.
+
+    Before, both shared `deadline` (plan points took ids 1-10, an admin's first deadline was [11], and
+    `截止 修改 1` re-dated a plan point). Admins' deadlines keep their ids; the sequence starts after the
+    largest id ever used, plan points' included, so no number is handed out twice. Plan points are
+    numbered 文1, 文2 … in their old order; an admin's edit or deletion of one is not carried over —
+    the next sync restores what the document says (a plan point is read-only)."""
+    largest = db.execute("SELECT COALESCE(MAX(id), 0) FROM deadline").fetchone()[0]
+    db.execute("ALTER TABLE deadline RENAME TO deadline_m002")
+    db.execute(PLAN_POINT_TABLE)
+    db.execute(f"INSERT INTO plan_point ({POINT_COLUMNS}, found_at) SELECT {POINT_COLUMNS}, created_at "
+               "FROM deadline_m002 WHERE source = 'plan' AND source_key IS NOT NULL ORDER BY id")
+    db.execute(DEADLINE_TABLE)
+    db.execute(f"INSERT INTO deadline ({DEADLINE_COLUMNS}) SELECT {DEADLINE_COLUMNS} FROM deadline_m002 "
+               "WHERE source != 'plan' ORDER BY id")
+    db.execute("DROP TABLE deadline_m002")
+    # AUTOINCREMENT keeps its high-water mark in sqlite_sequence (created with the first such table)
+    if db.execute("SELECT 1 FROM sqlite_sequence WHERE name = 'deadline'").fetchone():
+        db.execute("UPDATE sqlite_sequence SET seq = MAX(seq, ?) WHERE name = 'deadline'", [largest])
+    elif largest:
+        db.execute("INSERT INTO sqlite_sequence (name, seq) VALUES ('deadline', ?)", [largest])
+    db.execute("CREATE INDEX idx_deadline_next_alert_at ON deadline (next_alert_at)")
+    db.execute("CREATE INDEX idx_deadline_due_at ON deadline (due_at)")
+    # one adoption of a plan point per owner (everyone's, or one group's) while it is not deleted
+    db.execute("CREATE UNIQUE INDEX deadline_adopted ON deadline (plan_point, COALESCE(owner_chat, '')) "
+               "WHERE plan_point IS NOT NULL AND deleted_at IS NULL")
+    db.execute("CREATE INDEX idx_plan_point_due_at ON plan_point (due_at)")
+
+
 def _times(row: dict) -> dict:
     """Instants in a row as the store's sortable UTC text."""
     return {k: utc(v) if isinstance(v, dt.datetime) else v for k, v in row.items()}
@@ -59,29 +110,9 @@ class RemindersMixin:
     # ------------------------------------------------------------ deadlines
 
     def add_deadline(self, row: dict) -> int:
+        """A new deadline; its id is never reused (AUTOINCREMENT), so the number an admin saw stays theirs."""
         with immediate(self):
             return self.db["deadline"].insert(_times(row)).last_pk
-
-    def sync_plan_deadlines(self, rows: Iterable[dict], now: dt.datetime) -> int:
-        """Upsert deadlines found in the plans by source_key; a deleted one stays deleted."""
-        added = 0
-        with immediate(self):
-            keys = []
-            for r in rows:
-                keys.append(r["source_key"])
-                cur = self.db.execute(
-                    "INSERT INTO deadline (title, due_at, due_date, due_time, due_text, leads, alert_time, region, "
-                    "source, source_key, doc_key, doc_title, doc_year, section, excerpt, created_by, created_at, "
-                    "updated_at, next_alert_at) VALUES (:title, :due_at, :due_date, :due_time, :due_text, :leads, "
-                    ":alert_time, :region, 'plan', :source_key, :doc_key, :doc_title, :doc_year, :section, "
-                    ":excerpt, 'plans', :now, :now, :next_alert_at) ON CONFLICT(source_key) DO NOTHING",
-                    _times(dict(r, now=now)))
-                added += cur.rowcount
-            marks = ",".join("?" * len(keys))
-            # a plan taken out of the index takes its deadlines with it
-            self.db.execute(f"UPDATE deadline SET deleted_at = ? WHERE source = 'plan' AND deleted_at IS NULL "
-                            f"AND source_key NOT IN ({marks or 'NULL'})", [utc(now), *keys])
-        return added
 
     def deadline(self, deadline_id: int) -> dict | None:
         if not storable(deadline_id):

@@ -24,6 +24,7 @@ from db.misses import MissesMixin
 from db.orgs import OrgsMixin
 from db.outbox import OutboxMixin
 from db.pages import PagesMixin
+from db.plan_points import PlanPointsMixin
 from db.profiles import ProfilesMixin
 from db.reminders import RemindersMixin
 from db.replay import ReplayMixin
@@ -41,7 +42,7 @@ def is_busy(err: BaseException) -> bool:
 
 # Listed in dependency order: migration sets are applied in this order (checkins reference identity).
 class Store(ProfilesMixin, EventsMixin, KnowledgeMixin, OrgsMixin, CheckinsMixin, OutboxMixin, RemindersMixin,
-            FaqMixin, MissesMixin, PagesMixin, VectorsMixin, ReplayMixin, LeasesMixin):
+            PlanPointsMixin, FaqMixin, MissesMixin, PagesMixin, VectorsMixin, ReplayMixin, LeasesMixin):
     """One SQLite database (a file in WAL mode, or memory for tests) with the domain verbs."""
 
     def __init__(self, path: str | Path = ":memory:"):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from handlers.arguments import SubCommand
 from handlers.router import ADMIN, command
 from handlers.types import CONSOLE_OPERATOR, Context, Incoming
 
@@ -26,9 +27,15 @@ USAGE = ("用法：管理员 添加 <平台:用户ID>（如 telegram:12345、wec
          "或“管理员 添加 @用户名”；管理员 删除 …；管理员 记录。")
 
 
-@command("管理员", "admins", roles=(ADMIN,))
+@command("管理员", "admins", roles=(ADMIN,), glued=SubCommand(*ADD, *REMOVE, *LOG))
 def admins(ctx: Context, msg: Incoming, args: str) -> str:
-    """查看管理员；管理员 添加/删除 <平台:用户ID 或 回复/@那个人>；管理员 记录 查看授权记录。"""
+    """查看管理员；管理员 添加/删除 <平台:用户ID 或 回复/@那个人>；管理员 记录 查看授权记录。
+
+    管理员                                    管理员名单，和各自的来历
+    管理员 添加 telegram:12345                 授权（也可以回复那个人的消息发送“管理员 添加”，或 @用户名）
+    管理员 删除 telegram:12345                 撤销授权
+    管理员 记录                                授权和撤销的记录
+    """
     verb, _, rest = args.strip().partition(" ")
     verb = verb.lower()
     if not verb:

@@ -3,8 +3,9 @@
 A deadline alerts its subscribed chats N days ahead (default 7, 3, 1 and the day itself, at 09:00
 local; both configurable per deadline and by TUANWU_ALERT_LEADS / TUANWU_ALERT_AT), then once more
 when it is overdue. Each reminder is worth sending only until the next one fires or the deadline
-passes (its `expires_at`); after downtime the stale ones expire and the admins are told. The
-deadlines found in the plans are synced into the same table whenever the plan documents change.
+passes (its `expires_at`); after downtime the stale ones expire and the admins are told. The time
+points found in the plans are synced into their own read-only table whenever the documents change;
+only those an admin adopted (a deadline with a number) are alerted.
 """
 from __future__ import annotations
 
@@ -83,7 +84,6 @@ def next_alert_after(d: dict, ctx: Context, after: dt.datetime) -> dt.datetime |
 @planner
 def plan_deadline_alerts(ctx: Context, now: dt.datetime) -> int:
     """Plan every alert that fell due since its deadline's mark; move the mark past now."""
-    sync_plan_deadlines(ctx, now)
     plans = []
     for d in ctx.store.deadlines_due_for_alert(now):
         mark = dt.datetime.fromisoformat(d["next_alert_at"])
@@ -122,7 +122,7 @@ def when_text(d: dict, ctx: Context) -> str:
     text = f"{due.year}年{due.month}月{due.day}日（周{'一二三四五六日'[due.weekday()]}）"
     if d["due_time"]:
         text += f" {d['due_time']}"
-    if d["source"] == "plan" and d["due_text"]:
+    if d.get("due_text"):  # a plan point, or a deadline adopted from one with the document's date
         text = f"{d['due_text']}（{due.isoformat()}）"
     return text
 
@@ -141,28 +141,26 @@ def alert_text(ctx: Context, d: dict, lead, now: dt.datetime) -> str:
     return head
 
 
-# ------------------------------------------------------------ deadlines found in the plans
+# ------------------------------------------------------------ time points found in the plans
 
-def sync_plan_deadlines(ctx: Context, now: dt.datetime) -> int:
-    """Re-read the plans' deadlines (knowledge/plan_deadlines.py) when the documents changed since the
-    last sync, and give each its alert schedule."""
+def sync_plan_points(ctx: Context, now: dt.datetime) -> int:
+    """Re-read the plans' time points (knowledge/plan_deadlines.py) when the documents changed since the
+    last sync. They are listed, never alerted: an admin adopts one (截止 采用 文3) to be reminded."""
     store = ctx.store
     fingerprint = hashlib.sha1(f"{FINDER_VERSION}|{store.plans_fingerprint()}".encode()).hexdigest()
-    if store.mark("plan_deadlines") == fingerprint:
+    if store.mark("plan_points") == fingerprint:
         return 0
-    rows = [_plan_row(ctx, d, now) for d in plan_deadlines(store.plan_passages())]
-    added = store.sync_plan_deadlines(rows, now)
-    store.set_mark("plan_deadlines", fingerprint)
+    rows = [_point_row(ctx, d) for d in plan_deadlines(store.plan_passages())]
+    added = store.sync_plan_points(rows, now)
+    store.set_mark("plan_points", fingerprint)
     return added
 
 
-def _plan_row(ctx: Context, d: PlanDeadline, now: dt.datetime) -> dict:
-    row = dict(title=d.title, due_at=due_instant(d.date, d.time, ctx), due_date=d.date.isoformat(),
-               due_time=d.time.strftime("%H:%M") if d.time else None, due_text=d.due_text,
-               leads=default_leads(ctx), alert_time=default_alert_at(ctx), region=d.region,
-               source_key=d.key, doc_key=d.doc_key, doc_title=d.doc_title, doc_year=d.doc_year,
-               section=d.section, excerpt=d.excerpt, source="plan", id=0)
-    return dict(row, next_alert_at=next_alert_after(row, ctx, now))
+def _point_row(ctx: Context, d: PlanDeadline) -> dict:
+    return dict(title=d.title, due_at=due_instant(d.date, d.time, ctx), due_date=d.date.isoformat(),
+                due_time=d.time.strftime("%H:%M") if d.time else None, due_text=d.due_text, region=d.region,
+                source_key=d.key, doc_key=d.doc_key, doc_title=d.doc_title, doc_year=d.doc_year,
+                section=d.section, excerpt=d.excerpt)
 
 
 def _instant(value: dt.datetime | str) -> dt.datetime:

@@ -11,6 +11,8 @@ import re
 import uuid
 
 from db.outbox import ToSubscribers
+from handlers.arguments import Statement, region_name
+from handlers.regions import find_region, not_found
 from handlers.router import ADMIN, GROUP_ADMIN, command, refusal
 from handlers.scheduler import REPORT_PRIORITY, followup, kind
 from handlers.types import Context, Incoming
@@ -19,34 +21,37 @@ MAX_NOTICE = 1500  # WeCom text messages stop at 2048 bytes; leave room for the 
 REGION_TAG = re.compile(r"^[\[【［]\s*([^\]】］]{1,12}?)\s*[\]】］]\s*")
 
 
-def _region(ctx: Context, wanted: str) -> str | None:
-    known = set(ctx.kb.regions) | {s["region"] for s in ctx.store.subscribers() if s["region"]}
-    wanted = wanted.removesuffix("市")
-    return next((r for r in known if r == wanted or r.removesuffix("市") == wanted), None)
-
-
-@command("订阅", "subscribe")
+@command("订阅", "subscribe", glued=region_name())
 def subscribe(ctx: Context, msg: Incoming, args: str) -> str:
-    """让本群（或本会话）接收截止提醒和通知；“订阅 枣庄”只收该地区的截止提醒。"""
+    """让本群（或本会话）接收截止提醒和通知；“订阅 枣庄”只收该地区的截止提醒。
+
+    订阅                                      接收全部截止提醒和通知（群里由群管理员发送）
+    订阅 枣庄                                 只收枣庄的截止提醒（和全部通知）
+    """
     if msg.in_group and not ctx.manages_chat(msg):
         return refusal(msg, "为本群订阅提醒", GROUP_ADMIN)
-    region = None
+    region = found = None
     if args.strip():
-        region = _region(ctx, args.strip())
-        if region is None:
-            return f"没有找到地区“{args.strip()[:12]}”。可选：{'、'.join(ctx.kb.regions)}；不写地区则接收全部。"
+        found = find_region(ctx, args.strip())
+        if found is None:
+            return not_found(ctx, args.strip(), "；不写地区则接收全部")
+        region = found.name
     ctx.store.ensure_identity(msg.platform, msg.user_id, msg.user_name, ctx.now().isoformat(timespec="seconds"))
     new = ctx.store.subscribe(msg.platform, msg.chat, msg.chat_type, msg.chat_title, region,
                               f"{msg.platform}:{msg.user_id}", ctx.now())
     scope = f"{region}的截止提醒和全部通知" if region else "截止提醒和通知"
     where = "本群" if msg.in_group else "您"
+    note = found.note(f"只会收到不限地区的和{region}的截止提醒。") if found else ""
     return (f"已订阅：{where}将收到{scope}。发送“退订”可取消。" if new
-            else f"{where}已经订阅过了，现在接收{scope}。")
+            else f"{where}已经订阅过了，现在接收{scope}。") + (f"\n{note}" if note else "")
 
 
 @command("退订", "unsubscribe")
 def unsubscribe(ctx: Context, msg: Incoming, args: str) -> str:
-    """取消本群（或本会话）的提醒和通知订阅。"""
+    """取消本群（或本会话）的提醒和通知订阅。
+
+    退订                                      不再接收截止提醒和通知
+    """
     if msg.in_group and not ctx.manages_chat(msg):
         return refusal(msg, "取消本群的订阅", GROUP_ADMIN)
     if ctx.store.unsubscribe(msg.platform, msg.chat):
@@ -54,13 +59,18 @@ def unsubscribe(ctx: Context, msg: Incoming, args: str) -> str:
     return "这里还没有订阅，无需退订。"
 
 
-@command("通知", "broadcast", roles=(ADMIN,))
+@command("通知", "broadcast", roles=(ADMIN,), glued=Statement())
 def broadcast(ctx: Context, msg: Incoming, args: str) -> str:
-    """向所有订阅的群发送通知，例如：通知 周五前提交考核材料；“通知 【枣庄】 …”只发该地区。"""
-    text, region = args.strip(), None
+    """向所有订阅的群发送通知，例如：通知 周五前提交考核材料；“通知 【枣庄】 …”只发该地区。
+
+    通知 本周五下午三点召开团干部例会            发给所有订阅的群，发完告诉您送达情况
+    通知 【枣庄】 请于月底前报送团员统计表        只发给订阅了枣庄的群
+    """
+    text, region, note = args.strip(), None, ""
     m = REGION_TAG.match(text)
-    if m and (found := _region(ctx, m[1])):
-        text, region = text[m.end():].strip(), found
+    if m and (found := find_region(ctx, m[1])):  # 【重要】 is no region: it stays part of the notice
+        text, region = text[m.end():].strip(), found.name
+        note = found.note(f"通知只发给订阅了{found.name}和不限地区的群/会话。")
     if not text:
         return "请写上通知内容，例如：通知 本周五下午三点召开团干部例会。"
     if len(text) > MAX_NOTICE:
@@ -75,7 +85,8 @@ def broadcast(ctx: Context, msg: Incoming, args: str) -> str:
                                     payload=dict(text=text, region=region, by=msg.user_name or msg.user_id,
                                                  platform=msg.platform, chat=msg.chat, chat_type=msg.chat_type))], now)
     scope = f"{region}的 " if region else ""
-    return f"通知已排队，将发送给{scope}{len(targets)} 个订阅的群/会话；发送完毕后会把送达情况告诉您。"
+    return (f"通知已排队，将发送给{scope}{len(targets)} 个订阅的群/会话；发送完毕后会把送达情况告诉您。"
+            + (f"\n{note}" if note else ""))
 
 
 @kind("broadcast", describe=lambda ctx, occ: f"通知「{occ['payload']['text'][:20]}」")

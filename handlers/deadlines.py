@@ -1,12 +1,15 @@
-"""截止: upcoming deadlines and those found in the plans; admins add, change and delete them.
+"""截止: upcoming deadlines and the plans' time points; admins add, change, delete and adopt.
 
 A global admin's deadline alerts every subscribed chat (of its region); a group admin's belongs to
 their group: only that group is alerted, and only its admins (or a global admin) may change it.
+The time points found in the plans are read-only and numbered apart (文3): an admin adopts one to make
+it a deadline of their own, with a number of its own and alerts.
 
-    截止                                   upcoming deadlines, then the plans' deadlines (past ones marked)
+    截止                                   the asker's region first (see deadline_list.py); 截止 全部: everything
     截止 添加 2026-12-31 提交年度考核材料     also 12月31日, 下周五, 月底, 明天; options: 提醒 7,3,1,0 08:30 / 地区 枣庄
     截止 修改 3 2027-01-15 | 截止 修改 3 标题 … | 截止 修改 3 提醒 7,1,0
     截止 删除 3
+    截止 采用 文3 [2026-12-31] [提醒 …] [地区 …]
 """
 from __future__ import annotations
 
@@ -14,26 +17,49 @@ import datetime as dt
 import re
 
 from handlers import alerts
+from handlers.arguments import SubCommand
+from handlers.deadline_list import listing
+from handlers.echo import clip
+from handlers.regions import find_region, not_found
 from handlers.router import command, refusal
 from handlers.scheduler import local_text
 from handlers.types import MEMBER, Context, Incoming
 from knowledge.when import parse_when
 
-ADD, CHANGE, DELETE, LIST = ("添加", "新增", "add"), ("修改", "更改", "change", "edit"), ("删除", "delete", "del"), \
-    ("列表", "全部", "list")
+ADD, CHANGE, DELETE, ADOPT = ("添加", "新增", "add"), ("修改", "更改", "change", "edit"), ("删除", "delete", "del"), \
+    ("采用", "adopt")
+LIST, ALL = ("列表", "list"), ("全部", "所有", "all")
+# 文3 / [文3] / P3: a time point found in the plans (its own numbering, read-only)
+POINT = re.compile(r"^[\[［【]?\s*(?:文|[pP])\s*(\d+)\s*[\]］】]?$")
+DEADLINE_NO = re.compile(r"^[\[［【]?\s*(\d+)\s*[\]］】]?$")
 OPTION = re.compile(r"\s+(提醒|地区|region|remind)[:：=\s]\s*(.+?)(?=\s+(?:提醒|地区|region|remind)[:：=\s]|$)")
 MAX_TITLE = 100
-USAGE = ("用法：截止 添加 <日期> <事项>，日期可写 2026-12-31、12月31日、下周五、月底；"
-         "可选“提醒 7,3,1,0 09:00”“地区 枣庄”。修改：截止 修改 <编号> <日期|标题 …|提醒 …>；删除：截止 删除 <编号>。")
+USAGE = ("用法：截止 添加 <日期> <事项>，日期可写 2026-12-31、12月31日、12.31、下周五、下个月5号、月底，"
+         "带时间时加引号：\"2027-01-15 17:30\"；"
+         "可选“提醒 7,3,1,0 09:00”“地区 枣庄”。修改：截止 修改 <编号> <日期|标题 …|提醒 …>；删除：截止 删除 <编号>；"
+         "采用文件中的时间节点：截止 采用 文<编号> [日期]。")
 
 
-@command("截止", "deadlines", extra=("deadline", "截止日期"))
+@command("截止", "deadlines", extra=("deadline", "截止日期"),
+         glued=SubCommand(*ADD, *CHANGE, *DELETE, *ADOPT, *LIST, *ALL))
 def deadlines(ctx: Context, msg: Incoming, args: str) -> str:
-    """查看即将到期的截止事项和文件中的时间节点；管理员可“截止 添加 2026-12-31 提交材料”、修改、删除。"""
+    """查看本地区即将到期的截止事项和文件中的时间节点；管理员可“截止 添加 2026-12-31 提交材料”、修改、删除、采用。
+
+    截止                                              本地区即将到期的事项和文件中的时间节点（已过的合成一行）
+    截止 全部                                          所有截止事项和文件中的全部时间节点（[文3] 这样编号）
+    截止 添加 2026-12-31 提交年度考核材料               管理员添加（日期也可写 12月31日、12.31、下周五、月底前、下个月5号）
+    截止 添加 "2027-01-15 17:30" 报送述职报告           日期带时间时加引号
+    截止 添加 月底 报送团员统计 提醒 7,1,当天 08:30 地区 枣庄   提前几天、几点提醒；只提醒该地区的群
+    截止 修改 3 2027-01-15                             改日期（3 是“截止”列出的编号）
+    截止 修改 3 标题 报送年度述职报告                   改事项名称；“截止 修改 3 提醒 3,0”改提醒
+    截止 删除 3                                        删除，不再提醒
+    截止 采用 文3 2026-12-31                           把文件中的时间节点设为自己的截止事项（只读的节点由此才提醒）
+    截止添加 12月31日 提交材料                          命令词后面不加空格也行
+    """
     verb, _, rest = args.strip().partition(" ")
     verb = verb.lower()
-    if verb in ADD + CHANGE + DELETE and ctx.role(msg) == MEMBER:
-        return ("只有管理员（全体的截止事项）或群管理员（本群的截止事项）可以添加、修改或删除截止事项。"
+    if verb in ADD + CHANGE + DELETE + ADOPT and ctx.role(msg) == MEMBER:
+        return ("只有管理员（全体的截止事项）或群管理员（本群的截止事项）可以添加、修改、删除或采用截止事项。"
                 "发送“截止”查看即将到期的事项。")
     if verb in ADD:
         return add(ctx, msg, rest.strip())
@@ -41,9 +67,11 @@ def deadlines(ctx: Context, msg: Incoming, args: str) -> str:
         return change(ctx, msg, rest.strip())
     if verb in DELETE:
         return delete(ctx, msg, rest.strip())
-    if verb and verb not in LIST:
-        return f"不认识“{verb[:10]}”。{USAGE}"
-    return listing(ctx, msg)
+    if verb in ADOPT:
+        return adopt(ctx, msg, rest.strip())
+    if verb and verb not in LIST + ALL:
+        return f"不认识“{clip(verb, 10)}”。{USAGE}"
+    return listing(ctx, msg, everything=verb in ALL)
 
 
 def owner_of(ctx: Context, msg: Incoming) -> str | None:
@@ -53,32 +81,6 @@ def owner_of(ctx: Context, msg: Incoming) -> str | None:
 
 def may_change(ctx: Context, msg: Incoming, d: dict) -> bool:
     return ctx.is_global_admin(msg) or (ctx.manages_chat(msg) and d.get("owner_chat") == f"{msg.platform}:{msg.chat}")
-
-
-def listing(ctx: Context, msg: Incoming) -> str:
-    now = ctx.now()
-    alerts.sync_plan_deadlines(ctx, now)
-    admin, here = ctx.role(msg) != MEMBER, f"{msg.platform}:{msg.chat}"
-    # a group's own deadlines are its business: listed in that group (and to global admins)
-    upcoming = [d for d in ctx.store.deadlines(after=now)
-                if not d.get("owner_chat") or d["owner_chat"] == here or ctx.is_global_admin(msg)]
-    lines = ["📅 即将到期："] if upcoming else ["📅 目前没有即将到期的截止事项。"]
-    for d in upcoming[:30]:
-        days = (dt.date.fromisoformat(d["due_date"]) - ctx.local_now().date()).days
-        left = "今天" if days <= 0 else f"还有 {days} 天"
-        where = f"（{d['region']}）" if d["region"] else ""
-        where += ("（本群）" if d.get("owner_chat") == here else "（仅其群）") if d.get("owner_chat") else ""
-        lines.append(f"  [{d['id']}] {alerts.when_text(d, ctx)} {d['title']}{where} — {left}")
-    found = ctx.store.deadlines(source="plan")
-    if found:
-        lines += ["", "📄 文件中的时间节点："]
-        for d in found:
-            past = "［已过］" if dt.datetime.fromisoformat(d["due_at"]) < now else ""
-            cite = f"《{d['doc_title']}》（{d['doc_year']}）" + (f" › {d['section']}" if d["section"] else "")
-            lines.append(f"  ▪ {past}{d['due_text']}：{d['title']}\n      —— {cite}")
-    if admin:
-        lines += ["", "管理员可用：截止 添加 <日期> <事项>｜截止 修改 <编号> …｜截止 删除 <编号>"]
-    return "\n".join(lines)
 
 
 def _options(text: str) -> tuple[str, dict[str, str]]:
@@ -95,7 +97,7 @@ def _leads_and_time(text: str) -> tuple[str, str] | str:
     clock = parts.pop() if parts and alerts.parse_clock(parts[-1]) else ""
     leads = alerts.parse_leads(" ".join(parts)) if parts else None
     if parts and leads is None:
-        return f"提醒天数“{text[:20]}”看不懂，请写成“提醒 7,3,1,0”（提前几天，0 表示当天），可加时间如 08:30。"
+        return f"提醒天数“{clip(text)}”看不懂，请写成“提醒 7,3,1,0”（提前几天，0 表示当天），可加时间如 08:30。"
     return (",".join(map(str, leads)) if leads else ""), clock
 
 
@@ -104,7 +106,7 @@ def add(ctx: Context, msg: Incoming, args: str) -> str:
     today = ctx.local_now().date()
     when = parse_when(text, today)
     if when is None:
-        return f"没看懂截止日期“{text[:20]}”。{USAGE}"
+        return f"没看懂截止日期“{clip(text)}”。{USAGE}"
     title = text[when.end:].strip(" ，,：:")
     if not title:
         return "请在日期后写上截止事项，例如：截止 添加 2026-12-31 提交年度考核材料"
@@ -113,20 +115,75 @@ def add(ctx: Context, msg: Incoming, args: str) -> str:
     due_at = alerts.due_instant(when.date, when.time, ctx)
     if due_at <= ctx.now():
         return f"{when.date.isoformat()} 已经过去了，请写一个将来的日期。"
+    row = _new_row(ctx, msg, opts, title=title, due_at=due_at, due_date=when.date.isoformat(),
+                   due_time=when.time.strftime("%H:%M") if when.time else None, due_text="",
+                   region=None, source="admin")
+    if isinstance(row, str):
+        return row
+    row, note = row
+    deadline_id = ctx.store.add_deadline(row)
+    return f"已添加截止事项 [{deadline_id}]：{title}\n截止时间：{alerts.when_text(row, ctx)}\n" + note + _plan_note(
+        ctx, dict(row, id=deadline_id))
+
+
+def _new_row(ctx: Context, msg: Incoming, opts: dict, **fields) -> tuple[dict, str] | str:
+    """(a deadline row owned by the sender's scope, with its alert options and first alert; a note on
+    its 地区), or the message saying why the 提醒 or 地区 option does not read."""
     leads = _leads_and_time(opts.get("leads", ""))
     if isinstance(leads, str):
         return leads
+    region = find_region(ctx, opts["region"]) if opts.get("region") else None
+    if opts.get("region") and region is None:
+        return not_found(ctx, opts["region"], "（“地区 …”只提醒订阅了该地区的群；不写则提醒全部）")
+    if region:
+        fields["region"] = region.name
+    note = region.note(f"只提醒订阅了{region.name}和不限地区的群/会话。\n") if region else ""
     now = ctx.now()
     ctx.store.ensure_identity(msg.platform, msg.user_id, msg.user_name, now.isoformat(timespec="seconds"))
-    row = dict(title=title, due_at=due_at, due_date=when.date.isoformat(),
-               due_time=when.time.strftime("%H:%M") if when.time else None, due_text="",
-               leads=leads[0] or alerts.default_leads(ctx), alert_time=leads[1] or alerts.default_alert_at(ctx),
-               region=opts.get("region") or None, source="admin", created_by=f"{msg.platform}:{msg.user_id}",
-               created_at=now, updated_at=now, owner_chat=owner_of(ctx, msg))
+    row = dict(fields, leads=leads[0] or alerts.default_leads(ctx), alert_time=leads[1] or alerts.default_alert_at(ctx),
+               created_by=f"{msg.platform}:{msg.user_id}", created_at=now, updated_at=now,
+               owner_chat=owner_of(ctx, msg))
     row["next_alert_at"] = alerts.next_alert_after(dict(row, id=0), ctx, now)
-    deadline_id = ctx.store.add_deadline(row)
-    return f"已添加截止事项 [{deadline_id}]：{title}\n截止时间：{alerts.when_text(row, ctx)}\n" + _plan_note(ctx, dict(
-        row, id=deadline_id))
+    return row, note
+
+
+def adopt(ctx: Context, msg: Incoming, args: str) -> str:
+    """截止 采用 文3 [日期] [提醒 …] [地区 …] — a plan's time point becomes the sender's deadline."""
+    text, opts = _options(args)
+    head, _, rest = text.partition(" ")
+    m = POINT.match(head) or DEADLINE_NO.match(head)
+    if not m:
+        return "请写上文件时间节点的编号，例如：截止 采用 文3（发送“截止 全部”可以看到编号）。"
+    alerts.sync_plan_points(ctx, ctx.now())
+    point = ctx.store.plan_point(int(m[1]))
+    if point is None:
+        return f"没有文件时间节点 文{m[1]}（发送“截止 全部”查看编号）。"
+    owner = owner_of(ctx, msg)
+    if (existing := ctx.store.adoption(point["id"], owner)) is not None:
+        return (f"文{point['id']} 已经采用为截止事项 [{existing['id']}]：{existing['title']}。"
+                f"可用“截止 修改 {existing['id']} …”调整日期或提醒。")
+    fields = dict(due_at=dt.datetime.fromisoformat(point["due_at"]), due_date=point["due_date"],
+                  due_time=point["due_time"], due_text=point["due_text"])
+    if rest.strip():
+        when = parse_when(rest.strip(), ctx.local_now().date())
+        if when is None or rest.strip()[when.end:].strip():
+            return f"没看懂日期“{clip(rest)}”。例如：截止 采用 文{point['id']} 2026-12-31（不写日期则用文件中的日期）。"
+        fields = dict(due_at=alerts.due_instant(when.date, when.time, ctx), due_date=when.date.isoformat(),
+                      due_time=when.time.strftime("%H:%M") if when.time else None, due_text="")
+    if fields["due_at"] <= ctx.now():
+        return (f"文{point['id']} 的日期（{alerts.when_text(dict(point, source='plan'), ctx)}）已经过去了。"
+                f"要按今年的安排提醒，请写上新的日期，例如：截止 采用 文{point['id']} 2026-12-31")
+    row = _new_row(ctx, msg, opts, title=point["title"], region=point["region"], source="plan",
+                   doc_key=point["doc_key"], doc_title=point["doc_title"], doc_year=point["doc_year"],
+                   section=point["section"], excerpt=point["excerpt"], **fields)
+    if isinstance(row, str):
+        return row
+    row, note = row
+    deadline_id, _ = ctx.store.adopt_plan_point(point["id"], row)
+    cite = f"《{point['doc_title']}》（{point['doc_year']}）" + (f" › {point['section']}" if point["section"] else "")
+    return (f"已采用文件时间节点 文{point['id']} 为截止事项 [{deadline_id}]：{point['title']}\n"
+            f"截止时间：{alerts.when_text(row, ctx)}\n出处：{cite}\n" + note
+            + _plan_note(ctx, dict(row, id=deadline_id)))
 
 
 def _plan_note(ctx: Context, d: dict) -> str:
@@ -143,16 +200,20 @@ def _plan_note(ctx: Context, d: dict) -> str:
     return note
 
 
-def _target(ctx: Context, args: str) -> tuple[dict | None, str, str]:
+def _target(ctx: Context, args: str, verb: str) -> tuple[dict | None, str, str]:
     head, _, rest = args.partition(" ")
-    if not head.isdecimal():
-        return None, rest, "请写上截止事项的编号（发送“截止”可以看到），例如：截止 删除 3"
-    d = ctx.store.deadline(int(head))
-    return d, rest.strip(), ("" if d else f"没有编号为 {head} 的截止事项。")
+    if m := POINT.match(head):
+        return None, rest, (f"文{m[1]} 是文件中的时间节点，只读，不能{verb}。"
+                            f"管理员可发送“截止 采用 文{m[1]} [新日期]”把它设为自己的截止事项，再{verb}那一条。")
+    m = DEADLINE_NO.match(head)
+    if not m:
+        return None, rest, f"请写上截止事项的编号（发送“截止”可以看到），例如：截止 {verb} 3"
+    d = ctx.store.deadline(int(m[1]))
+    return d, rest.strip(), ("" if d else f"没有编号为 {m[1]} 的截止事项（发送“截止”查看编号）。")
 
 
 def change(ctx: Context, msg: Incoming, args: str) -> str:
-    d, rest, problem = _target(ctx, args)
+    d, rest, problem = _target(ctx, args, "修改")
     if d is None:
         return problem
     if not may_change(ctx, msg, d):
@@ -172,7 +233,7 @@ def change(ctx: Context, msg: Incoming, args: str) -> str:
     else:
         when = parse_when(rest, ctx.local_now().date())
         if when is None:
-            return f"没看懂“{rest[:20]}”。{USAGE}"
+            return f"没看懂“{clip(rest)}”。{USAGE}"
         due_at = alerts.due_instant(when.date, when.time, ctx)
         if due_at <= now:
             return f"{when.date.isoformat()} 已经过去了，请写一个将来的日期。"
@@ -188,7 +249,7 @@ def change(ctx: Context, msg: Incoming, args: str) -> str:
 
 
 def delete(ctx: Context, msg: Incoming, args: str) -> str:
-    d, _, problem = _target(ctx, args)
+    d, _, problem = _target(ctx, args, "删除")
     if d is None:
         return problem
     if not may_change(ctx, msg, d):

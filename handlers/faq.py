@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import re
 
+from handlers.arguments import Number, SubCommand
 from handlers.router import ADMIN, command, refusal
+from handlers.ask import keep_more
 from handlers.types import Context, Incoming, Reply
 from knowledge import unanswered as misses
 
@@ -13,9 +15,16 @@ SUB = {"添加": "add", "add": "add", "修改": "edit", "edit": "edit", "删除"
 USAGE = "用法：问答 添加 问题 | 答案；问答 修改 编号 [新问题] | 新答案；问答 删除 编号；问答 列表 [页]；问答 编号"
 
 
-@command("问答", "faq", extra=("常见问题",))
+@command("问答", "faq", extra=("常见问题",), glued=Number() | SubCommand(*SUB))
 def faq(ctx: Context, msg: Incoming, args: str) -> Reply:
-    """常见问题：按文件章节列出可以问的问题（问答 列表 2 翻页，问答 12 看第12条）；管理员可添加、修改、删除。"""
+    """常见问题：按文件章节列出可以问的问题（问答 列表 2 翻页，问答 12 看第12条）；管理员可添加、修改、删除。
+
+    问答                                      按文件章节列出可以问的问题
+    问答 列表 2                               第2页
+    问答 12                                   看第12条的答案（问答12 也行）
+    问答 添加 团费怎么交？ | 按月交给所在团支部   管理员添加（问题和答案用竖线隔开）
+    问答 修改 12 | 新答案                      管理员修改；问答 删除 12 删除
+    """
     head, _, rest = args.strip().partition(" ")
     action = SUB.get(head.lower()) if head else "list"
     if head.isdecimal():
@@ -24,6 +33,8 @@ def faq(ctx: Context, msg: Incoming, args: str) -> Reply:
         return Reply(USAGE)
     if action in ("add", "edit", "delete") and not ctx.is_global_admin(msg):
         return Reply(refusal(msg, "添加、修改、删除常见问题"))
+    if action == "show":
+        return _show(ctx, rest.strip(), msg)
     return ACTIONS[action](ctx, rest.strip())
 
 
@@ -49,11 +60,13 @@ def _list(ctx: Context, rest: str) -> Reply:
     return Reply("\n".join(lines))
 
 
-def _show(ctx: Context, rest: str) -> Reply:
+def _show(ctx: Context, rest: str, msg: Incoming) -> Reply:
     entry = ctx.store.faq_entry(int(rest)) if rest.isdecimal() else None
     if entry is None:
         return Reply(f"没有编号为“{rest[:10]}”的常见问题。发送“问答”查看列表。")
     answer = ctx.kb.ask(entry["question"]) if entry["kind"] != "curated" else None
+    if answer is not None:
+        keep_more(ctx, msg, answer.more)  # its "更多：回复 1" works like any answer's
     text = answer.text if answer else entry["answer"]
     return Reply(f"#{entry['id']} {entry['question']}\n{text}", data=answer.as_json() if answer else {})
 
@@ -97,16 +110,20 @@ def _delete(ctx: Context, rest: str) -> Reply:
     return Reply(f"已删除常见问题 #{rest}。")
 
 
-ACTIONS = {"list": _list, "show": _show, "add": _add, "edit": _edit, "delete": _delete}
+ACTIONS = {"list": _list, "add": _add, "edit": _edit, "delete": _delete}
 
 
 def _now(ctx: Context) -> str:
     return ctx.now().isoformat(timespec="seconds")
 
 
-@command("未答", "unanswered", roles=(ADMIN,))
+@command("未答", "unanswered", roles=(ADMIN,), glued=SubCommand("采纳", "adopt"))
 def unanswered(ctx: Context, msg: Incoming, args: str) -> Reply:
-    """查看答不上来的问题（相似的合为一组，问得多的在前）；“未答 采纳 组号 答案”把一组变成常见问题。"""
+    """查看答不上来的问题（相似的合为一组，问得多的在前）；“未答 采纳 组号 答案”把一组变成常见问题。
+
+    未答                                      答不上来的问题，按提问次数分组
+    未答 采纳 1 按月交给所在团支部              把第1组加为常见问题，答案就是这句
+    """
     misses.tidy(ctx.store, getattr(ctx.kb, "embedder", None), ctx.now(), _retention_days(ctx))
     head, _, rest = args.strip().partition(" ")
     if head in ("采纳", "adopt"):

@@ -1,21 +1,30 @@
 """The command registry and dispatch: one place to add a command, read by help, menus and tests.
 
 A feature module registers its handlers with `@command("通知", "broadcast", roles=(ADMIN,))`; the first
-line of the handler's docstring is its help text. `roles` says who may use the command at all: MEMBER
+line of the handler's docstring is its help text, and the indented lines after it are its examples
+(`帮助 通知` shows them). `roles` says who may use the command at all: MEMBER
 (everyone), GROUP_ADMIN (an admin of the group chat it is sent in: powers over that chat only) and
 ADMIN (a global admin: TUANWU_ADMINS, granted with 管理员 添加, or the console operator). A command open
 to everyone may still check a sub-action inside (“截止 添加”), with `refusal` for the answer.
-`dispatch` turns one `Incoming` into replies and is the single error guard: a failing handler is
-logged and answered with a short apology.
+A command word is followed by a space, a colon or a comma (打卡：…), or glued to arguments that look
+like its own (`glued=`, see handlers/arguments.py: 打卡组织青年大学习, 请假明天, 问答12). A message that is
+none of these but starts with a near miss of a command word (打咔 …, 截至 添加 …) gets a suggestion
+(handlers/near_miss.py). `dispatch` turns one `Incoming` into replies and is the single error guard: a
+failing handler is logged and answered with a short apology.
 """
 from __future__ import annotations
 
+import inspect
 import logging
 import re
+import textwrap
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from handlers.types import ADMIN, GROUP_ADMIN, MEMBER, Context, Incoming, Reply  # noqa: F401 (re-exported)
+
+if TYPE_CHECKING:
+    from handlers.arguments import Rule
 
 log = logging.getLogger(__name__)
 
@@ -28,9 +37,11 @@ ASCII_ALIAS = re.compile(r"[a-z0-9_]{1,32}")
 # Telegram's own limit on a message; longer text (a paste gone wrong) is refused before any parsing, which
 # also keeps every number a handler converts under Python's 4,300-digit int() limit.
 MAX_MESSAGE = 4096
-# A Chinese alias must be followed by white space, a colon or the end: "通知文号是多少" is a question,
-# not the 通知 command.
-_SEPARATOR = re.compile(r"[\s:：]+")
+# What may follow a command word: white space, a colon, a comma (打卡：…, 打卡，…) — or nothing when
+# the command's `glued` rule says the rest reads as its arguments ("通知文号是多少" is a question).
+_SEPARATOR = re.compile(r"[\s:：，,、]+")
+# An example line in a docstring: the example, then (after two spaces or more) what it does.
+_EXAMPLE = re.compile(r"^(\S.*?)(?:\s{2,}(.*))?$")
 
 
 @dataclass(frozen=True)
@@ -41,11 +52,20 @@ class Command:
     roles: tuple[str, ...]
     hidden: bool = False  # reachable (buttons send it) but not listed in help or menus
     extra: tuple[str, ...] = ()  # further aliases
+    glued: "Rule | None" = None  # what arguments glued to the word look like (None: a space is needed)
 
     @property
     def help(self) -> str:
         doc = (self.handler.__doc__ or "").strip()
         return doc.splitlines()[0] if doc else ""
+
+    @property
+    def examples(self) -> list[tuple[str, str]]:
+        """(example, what it does) from the indented lines after the docstring's first line."""
+        doc = inspect.getdoc(self.handler) or ""
+        body = textwrap.dedent("\n".join(doc.splitlines()[1:]))
+        return [(m[1].strip(), (m[2] or "").strip()) for line in body.splitlines()
+                if line.strip() and (m := _EXAMPLE.match(line.strip()))]
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -67,15 +87,16 @@ def observe(fn: Callable[[Context, Incoming], None]) -> Callable[[Context, Incom
 
 
 def command(name: str, alias: str, *, roles: tuple[str, ...] = EVERYONE, hidden: bool = False,
-            extra: tuple[str, ...] = ()) -> Callable[[Handler], Handler]:
-    """Register a handler under a Chinese name and an ASCII alias."""
+            extra: tuple[str, ...] = (), glued: "Rule | None" = None) -> Callable[[Handler], Handler]:
+    """Register a handler under a Chinese name and an ASCII alias; `glued` says what arguments typed
+    straight after the word (no space) look like."""
     if not ASCII_ALIAS.fullmatch(alias):
         raise ValueError(f"ASCII alias {alias!r} must match [a-z0-9_]{{1,32}}")
     if not roles or set(roles) - set(EVERYONE):
         raise ValueError(f"roles {roles!r} must be taken from {EVERYONE}")
 
     def register(fn: Handler) -> Handler:
-        cmd = Command(name, alias, fn, roles, hidden, extra)
+        cmd = Command(name, alias, fn, roles, hidden, extra, glued)
         for key in cmd.names:
             if key.lower() in REGISTRY and REGISTRY[key.lower()].handler is not fn:
                 raise ValueError(f"command alias {key!r} registered twice")
@@ -129,30 +150,48 @@ def load_features() -> None:
         _loaded = True
 
 
-def parse(text: str) -> tuple[Command | None, str]:
-    """Split a message into (command, arguments); (None, text) when it is not a command."""
+def parse(text: str, ctx: Context | None = None, msg: Incoming | None = None) -> tuple[Command | None, str]:
+    """Split a message into (command, arguments); (None, text) when it is not a command. With `ctx` and
+    `msg`, a command word glued to its arguments counts too (for commands the sender may use)."""
     load_features()
     stripped = text.strip()
     slash = stripped.startswith(("/", "／"))
     body = stripped[1:] if slash else stripped
-    head, sep, rest = _split_head(body)
-    cmd = REGISTRY.get(head.lower().split("@", 1)[0])  # Telegram appends @botname in groups
-    if cmd is None:
-        return None, text.strip()
-    if not slash and not sep and rest:
-        return None, text.strip()
-    return cmd, rest.strip()
-
-
-def _split_head(body: str) -> tuple[str, str, str]:
     m = _SEPARATOR.search(body)
-    if m:
-        return body[: m.start()], m.group(), body[m.end():]
-    # "/打卡内容" — a slash command glued to its argument: take the longest registered alias prefix
-    for cmd_name in sorted(REGISTRY, key=len, reverse=True):
-        if body.lower().startswith(cmd_name) and len(body) > len(cmd_name) and not cmd_name.isascii():
-            return body[: len(cmd_name)], "", body[len(cmd_name):]
-    return body, "", ""
+    head, rest = (body[: m.start()], body[m.end():]) if m else (body, "")
+    cmd = REGISTRY.get(head.lower().split("@", 1)[0])  # Telegram appends @botname in groups
+    if cmd is not None:
+        return cmd, cmd.glued.tidy(rest.strip()) if cmd.glued else rest.strip()
+    for word, cmd in glued_words(body):
+        after = body[len(word):]
+        if slash:  # "/打卡内容": a slash says it is a command
+            return cmd, after.strip()
+        if ctx is not None and (args := _glued_args(ctx, msg, cmd, word, after)) is not None:
+            return cmd, args
+    return None, stripped
+
+
+def glued_words(body: str) -> list[tuple[str, Command]]:
+    """The Chinese command words `body` starts with and continues after, longest first."""
+    low = body.lower()
+    return [(word, REGISTRY[word]) for word in _chinese_aliases()
+            if low.startswith(word) and len(body) > len(word)]
+
+
+def _chinese_aliases() -> list[str]:
+    return sorted((w for w in REGISTRY if not w.isascii()), key=len, reverse=True)
+
+
+def _glued_args(ctx: Context, msg: Incoming | None, cmd: Command, word: str, after: str) -> str | None:
+    """The arguments when `after` reads as `cmd`'s own, for a sender who may use it; else None."""
+    if cmd.glued is None or cmd.hidden:
+        return None
+    if msg is not None:
+        if not msg.addressed and not cmd.glued.in_chatter:
+            return None  # group chatter: only what members do in their group (打卡, 请假) counts glued
+        if cmd.roles != EVERYONE and not cmd.allows(ctx.role(msg)):
+            return None
+    return cmd.glued(ctx, word, after)
 
 
 def dispatch(ctx: Context, msg: Incoming) -> list[Reply]:
@@ -160,12 +199,16 @@ def dispatch(ctx: Context, msg: Incoming) -> list[Reply]:
     try:
         if len(msg.text) > MAX_MESSAGE:
             return [Reply(f"消息太长了（{len(msg.text)} 字），请控制在 {MAX_MESSAGE} 字以内，或分几条发送。")]
-        cmd, args = parse(msg.text)
+        cmd, args = parse(msg.text, ctx, msg)
         for observer in OBSERVERS:
             observer(ctx, msg)
         if cmd is None:
             if not msg.addressed:
                 return []  # group chatter that is not for the bot
+            from handlers.near_miss import suggestion  # it reads this registry
+
+            if (offer := suggestion(ctx, msg)) is not None:
+                return [offer]
             cmd, args = REGISTRY["ask"], msg.text.strip()
         if cmd.roles != EVERYONE and not cmd.allows(role := ctx.role(msg)):
             need = ADMIN if GROUP_ADMIN not in cmd.roles else GROUP_ADMIN

@@ -63,6 +63,24 @@ class Choice:
     command: str
 
 
+def distinct_choices(choices: tuple[Choice, ...] | list[Choice]) -> tuple[Choice, ...]:
+    """No two identical buttons: a repeated choice is dropped, and choices that would look the same but do
+    different things get their place in the list added ("…（3）"), as the numbered text above them shows."""
+    unique = tuple(dict.fromkeys(choices))
+    labels = [c.label for c in unique]
+    if len(set(labels)) == len(labels):
+        return unique
+    return tuple(Choice(f"{_shorter(c.label, LABEL_LIMIT - 5)}（{n}）", c.command) if labels.count(c.label) > 1
+                 else c for n, c in enumerate(unique, 1))
+
+
+LABEL_LIMIT = 64  # the longest button label a platform shows whole (Telegram cuts at 64 characters)
+
+
+def _shorter(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 @dataclass(frozen=True)
 class Attachment:
     """A file to send: a chart (kind "photo") or an export (kind "document")."""
@@ -83,6 +101,9 @@ class Reply:
     platform: str | None = None
     chat_id: str | None = None
     data: Mapping[str, Any] = field(default_factory=dict)  # structured payload (answers: matched, sources)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "choices", distinct_choices(self.choices))
 
     @property
     def is_push(self) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from handlers.arguments import date
 from handlers.router import command, refusal
 from handlers.types import Context, Incoming
 from knowledge.when import parse_when
@@ -52,9 +53,14 @@ def _describe(ctx: Context, day: dt.date) -> str:
     return f"{day.isoformat()}（周{'一二三四五六日'[day.weekday()]}）是{'工作日' if work else '休息日'}（{where}）。"
 
 
-@command("工作日", "workday")
+@command("工作日", "workday", glued=date())
 def workday(ctx: Context, msg: Incoming, args: str) -> str:
-    """查询某天是否工作日（含调休）；管理员可设置：工作日 2026-10-10 上班 / 休息 / 清除。"""
+    """查询某天是否工作日（含调休）；管理员可设置：工作日 2026-10-10 上班 / 休息 / 清除。
+
+    工作日                                    今天是不是工作日，和管理员设置过的日子
+    工作日 2026-10-10                         那天是不是工作日
+    工作日 2026-10-10 上班                     管理员设置：调休上班（休息、清除 同理）
+    """
     text = args.strip()
     if not text:
         rows = ctx.store.workday_overrides()

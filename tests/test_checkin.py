@@ -1,4 +1,4 @@
-"""打卡 / 请假 / 单位: links to plan items, one check-in a local day, edits with history, bad input."""
+"""打卡 / 请假 / 单位: links to plan items, several entries a local day, edits with history, bad input."""
 import datetime as dt
 
 import pytest
@@ -101,16 +101,44 @@ def test_bad_check_in_gets_a_specific_message_and_stores_nothing(ctx, text, expe
     assert ctx.store.checkin_count() == 0
 
 
-def test_second_check_in_the_same_day_updates_it_visibly(ctx, clock):
+def test_a_second_check_in_the_same_day_is_a_second_entry_and_both_are_kept(ctx, clock):
     say(ctx, "打卡 组织青年大学习第12期学习")
     clock.advance(hours=8)
     reply = say(ctx, "打卡 开展志愿服务活动，参与30人")
-    assert "已更新" in reply.text and "组织青年大学习第12期学习" in reply.text  # shows what it replaced
-    assert ctx.store.checkin_count() == 1
-    row = today_row(ctx)
-    assert row["revision"] == 2 and row["count"] == 30 and "志愿服务" in row["item_label"]
-    assert [r["text"] for r in ctx.store.checkin_history(row["id"])] == [
-        "组织青年大学习第12期学习", "开展志愿服务活动，参与30人"]
+    assert "已打卡：11月23日（周一） 第2条" in reply.text and "这天的2条都保留" in reply.text
+    assert "打卡 修改 2 新内容" in reply.text and "打卡 删除 2" in reply.text
+    assert ctx.store.checkin_count() == 2
+    first, second = ctx.store.day_checkins(me(ctx), dt.date(2026, 11, 23))
+    assert (first["seq"], first["text"]) == (1, "组织青年大学习第12期学习") and "青年大学习" in first["item_label"]
+    assert (second["seq"], second["count"]) == (2, 30) and "志愿服务" in second["item_label"]
+    assert first["revision"] == second["revision"] == 1
+
+
+def test_edit_changes_the_last_entry_or_a_numbered_one_and_delete_withdraws_one(ctx, clock):
+    say(ctx, "打卡 组织青年大学习第12期学习")
+    say(ctx, "打卡 开展志愿服务活动")
+    reply = say(ctx, "打卡 修改 开展志愿服务活动，参与30人")  # no number: the day's last entry
+    assert "已修改11月23日（周一）的第2条打卡" in reply.text
+    reply = say(ctx, "打卡 修改 1 组织青年大学习第13期学习，参与率95%")
+    assert "的第1条打卡" in reply.text and "第2版" in reply.text
+    first, second = ctx.store.day_checkins(me(ctx), dt.date(2026, 11, 23))
+    assert first["text"].endswith("第13期学习，参与率95%") and first["percent"] == 95
+    assert second["count"] == 30
+    assert "没有第5条打卡" in say(ctx, "打卡 修改 5 新内容").text and "编号：1、2" in say(ctx, "打卡 修改 第5条 x").text
+    assert "请写要撤回哪一条" in say(ctx, "打卡 删除").text
+    reply = say(ctx, "打卡 删除 1")
+    assert "已撤回" in reply.text and "这天还有1条打卡" in reply.text
+    assert [e["seq"] for e in ctx.store.day_checkins(me(ctx), dt.date(2026, 11, 23))] == [2]
+    history = say(ctx, "打卡 历史").text
+    assert "第1条（已撤回），共 3 个版本" in history and "撤回" in history and "第13期" in history
+    say(ctx, "打卡 撰写团日活动总结")  # numbers are never reused: the new entry is 3, not 1
+    assert [e["seq"] for e in ctx.store.day_checkins(me(ctx), dt.date(2026, 11, 23))] == [2, 3]
+
+
+def test_a_number_that_starts_the_text_is_text(ctx):
+    say(ctx, "打卡 组织青年大学习第12期学习")
+    say(ctx, "打卡 修改 3个团支部完成换届")
+    assert today_row(ctx)["text"] == "3个团支部完成换届" and ctx.store.checkin_count() == 1
 
 
 def test_a_check_in_at_half_past_midnight_belongs_to_the_new_day(ctx, clock):
@@ -118,7 +146,7 @@ def test_a_check_in_at_half_past_midnight_belongs_to_the_new_day(ctx, clock):
     assert "11月23日" in say(ctx, "打卡 组织青年大学习").text
     clock.advance(minutes=40)  # 00:30 local — still 16:30 UTC of the 23rd
     reply = say(ctx, "打卡 开展志愿服务活动")
-    assert "已打卡：11月24日" in reply.text and "已更新" not in reply.text
+    assert "已打卡：11月24日" in reply.text and "第2条" not in reply.text
     days = [r["work_date"] for r in ctx.store.member_checkins(me(ctx), dt.date(2026, 11, 1), dt.date(2026, 11, 30))]
     assert days == ["2026-11-23", "2026-11-24"]
 
@@ -167,7 +195,7 @@ def test_edit_keeps_every_revision(ctx, clock):
 
 def test_edit_an_earlier_day_and_edit_without_a_check_in(ctx, clock):
     reply = say(ctx, "checkin edit 组织青年大学习")
-    assert "没有打卡记录" in reply.text and ctx.store.checkin_count() == 0
+    assert "还没有打卡记录" in reply.text and ctx.store.checkin_count() == 0
     say(ctx, "打卡 组织青年大学习第12期")
     clock.advance(days=1)
     reply = say(ctx, "打卡 修改 昨天 组织青年大学习第12期，参与率88%")

@@ -61,7 +61,8 @@ def test_the_layout_a_reader_sees(ctx):
     in_group(ctx, "打卡 整理旧文件", "2", "李四")  # unlinked: goes under 附
     wb = export(ctx)
     assert wb.sheetnames == ["打卡明细", "成员汇总", "工作开展情况表"]
-    for name, widths in (("打卡明细", (12, 12, 50, 10, 8, 50, 12, 9, 17)), ("成员汇总", (14, 16, 10, 10, 11, 11, 11, 12))):
+    for name, widths in (("打卡明细", (12, 12, 50, 10, 8, 50, 12, 9, 17, 10, 6)),
+                         ("成员汇总", (14, 16, 12, 11, 10, 10, 11, 11, 10, 10, 11, 12))):
         ws = wb[name]
         assert ws.freeze_panes == "A2"
         assert all(c.font.b for c in ws[1]) and [c.value for c in ws[1]][:2] in (["日期", "成员"], ["成员", "账号"])

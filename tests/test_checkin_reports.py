@@ -116,7 +116,7 @@ def test_chart_is_a_png_with_chinese_glyphs(ctx, clock):
 def test_the_glyph_check_would_catch_a_font_without_chinese():
     with warnings.catch_warnings(record=True) as record:
         warnings.simplefilter("always")
-        chart.render("打卡统计", [dt.date(2026, 11, 23)], [1], [0], 1, [("张三", 1)], font="DejaVu Sans")
+        chart.render("打卡统计", [dt.date(2026, 11, 23)], [(1, 1, 100.0)], 1, [("张三", 100.0)], font="DejaVu Sans")
     assert _glyph_warnings(record)
 
 
@@ -138,10 +138,15 @@ def test_export_holds_every_check_in_a_summary_and_the_assessment_form(ctx, cloc
     assert "志愿服务" in volunteer[5] and volunteer[6] == "服务大局" and volunteer[7] == 0
     assert volunteer[8] == "2026-11-24 09:00"  # local time, stored as UTC
 
-    summary = {r[0]: r for r in wb["成员汇总"].iter_rows(min_row=2, values_only=True)}
-    assert set(summary) == {"张三", "王五", "李四"}
-    assert summary["张三"][2] == 2 and summary["李四"][2:4] == (0, 2)
-    assert summary["张三"][4] == 15  # weekdays 2–24 November without a check-in
+    header = [c.value for c in wb["成员汇总"][1]]
+    summary = {r[0]: dict(zip(header, r)) for r in wb["成员汇总"].iter_rows(min_row=2, values_only=True)}
+    assert set(summary) == {"张三", "王五", "李四", "合计"}
+    # counted from the day each joined (23 Nov), up to today (24th): two workdays each
+    assert summary["张三"]["计入起始日"] == "2026-11-23" and summary["张三"]["应打卡天数"] == 2
+    assert (summary["张三"]["打卡天数"], summary["张三"]["未打卡天数"], summary["张三"]["打卡率(%)"]) == (2, 0, 100)
+    assert (summary["李四"]["打卡天数"], summary["李四"]["请假天数"], summary["李四"]["应打卡天数"]) == (0, 2, 0)
+    assert summary["李四"]["打卡率(%)"] is None  # excused on every due day: nothing expected
+    assert (summary["合计"]["应打卡天数"], summary["合计"]["打卡天数"], summary["合计"]["打卡率(%)"]) == (4, 4, 100)
 
     form = wb["工作开展情况表"]
     assert "工作开展情况表" in form["A1"].value and form["A2"].value == "填表单位：城东街道团工委"

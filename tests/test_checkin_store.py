@@ -66,16 +66,28 @@ def test_fifty_concurrent_check_ins_from_processes_are_fifty_rows(indexed_db, tm
         assert store.db["checkin_revision"].count == 50
 
 
-def test_one_member_checking_in_from_many_threads_keeps_one_row_and_every_version(indexed_db, tmp_path):
+def test_one_member_checking_in_from_many_threads_keeps_every_entry_numbered_once(indexed_db, tmp_path):
     path = str(tmp_path / "same.db")
     shutil.copy(indexed_db, path)
     _check_in(path, "1")
-    _threads(20, lambda i: _check_in(path, "1", f"第{i}次更新：开展志愿服务"))
+    _threads(20, lambda i: _check_in(path, "1", f"第{i}次：开展志愿服务"))
     with Store(path) as store:
-        assert store.checkin_count() == 1
-        row = store.checkin_of(store.profile("telegram", "1")["id"], DAY)
-        assert row["revision"] == 21
-        assert [r["revision"] for r in store.checkin_history(row["id"])] == list(range(1, 22))
+        assert store.checkin_count() == 21  # two tasks on one day are two entries: none lost
+        entries = store.day_checkins(store.profile("telegram", "1")["id"], DAY)
+        assert sorted(e["seq"] for e in entries) == list(range(1, 22))
+        assert sorted(e["text"] for e in entries[1:]) == sorted(f"第{i}次：开展志愿服务" for i in range(20))
+        assert store.db["checkin_revision"].count == 21
+
+
+def test_one_member_checking_in_from_many_processes_keeps_every_entry(indexed_db, tmp_path):
+    path = str(tmp_path / "same-p.db")
+    shutil.copy(indexed_db, path)
+    with ProcessPoolExecutor(max_workers=5, mp_context=multiprocessing.get_context("spawn")) as pool:
+        list(pool.map(_check_in, [path] * 20, ["1"] * 20, [f"第{i}条" for i in range(20)]))
+    with Store(path) as store:
+        entries = store.day_checkins(store.profile("telegram", "1")["id"], DAY)
+        assert sorted(e["seq"] for e in entries) == list(range(1, 21))
+        assert sorted(e["text"] for e in entries) == sorted(f"第{i}条" for i in range(20))
 
 
 def test_check_ins_survive_a_restart(indexed_db, tmp_path):
@@ -100,7 +112,8 @@ def test_scheduler_verbs_have_the_agreed_shape(store):
 
     orgs = {o["name"]: o for o in store.orgs()}
     assert orgs["城东团工委"] == {"id": group["id"], "name": "城东团工委", "platform": "telegram",
-                              "platform_chat_id": "-100", "region": None, "timezone": "Asia/Shanghai"}
+                              "platform_chat_id": "-100", "region": None, "timezone": "Asia/Shanghai",
+                              "backfill_days": None}
     assert orgs["西区团委"]["platform_chat_id"] is None and orgs["西区团委"]["region"] == "东莞"
     assert store.org_members(group["id"]) == [
         {"identity_id": a["id"], "platform": "telegram", "platform_user_id": "1", "name": "张三"},

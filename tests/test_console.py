@@ -1,4 +1,6 @@
-"""The console as a newcomer uses it: a scripted session compared with a golden transcript.
+"""The console as a newcomer uses it: a scripted session compared with a golden transcript — questions,
+commands typed without a space, a near miss of a command word, leave, and a deadline added and edited
+(as the console operator, a global admin, on a fixed clock: Monday 2026-11-23 09:00 in Shanghai).
 
 Regenerate after an intended change with `UPDATE_GOLDEN=1 python -m pytest tests/test_console.py`
 and read the diff before committing it.
@@ -10,10 +12,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden" / "console.txt"
+AT = "2026-11-23T09:00:00+08:00"
 SCRIPT = [
     "城市",
-    "城市 枣庄",
+    "城市枣庄",
     "入团前需要参加多少学时的团课？",
+    "1",
     "/ask 东莞的“中国青创版”综合金融服务平台是干嘛的？",
     "寧波要構建幾級志願服務組織網絡？",
     "How many class hours of league lessons are required before joining the league?",
@@ -21,13 +25,21 @@ SCRIPT = [
     "北京2023年工作要点有哪些重点？",
     "问",
     "😀😀😀",
+    "通知文号是多少",
+    "打卡组织青年大学习第13期，参与率92.5%",
+    "打咔 召开团支部组织生活会",
+    "请假下周一到下周三 参加党校学习",
+    "截止添加 12月31日 提交年度考核材料",
+    "截止 修改 1 \"2027-01-15 17:30\"",
+    "截止 修改 1 标题 报送年度考核材料",
 ]
 
 
-def run_console(db: Path, lines: list[str], user: str = "golden") -> str:
-    out = subprocess.run([sys.executable, "bot.py", "console", "--as", user, "--db", str(db)], cwd=ROOT,
+def run_console(db: Path, lines: list[str], user: str | None = None) -> str:
+    who = ["--as", user] if user else []  # no --as: the console operator
+    out = subprocess.run([sys.executable, "bot.py", "console", *who, "--at", AT, "--db", str(db)], cwd=ROOT,
                          input="\n".join(lines) + "\n", capture_output=True, text=True, timeout=120,
-                         env={**os.environ, "TUANWU_DATA_DIR": str(db.parent)})
+                         env={**os.environ, "TUANWU_DATA_DIR": str(db.parent), "TUANWU_OUT_DIR": str(db.parent)})
     assert out.returncode == 0, out.stderr
     return out.stdout
 

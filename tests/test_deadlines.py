@@ -62,15 +62,16 @@ def test_members_may_list_but_not_add(ctx):
     assert "提交年度考核材料" in listing and "管理员可用" not in listing
 
 
-def test_plan_deadlines_are_listed_with_their_source_and_marked_past(ctx):
-    listing = say(ctx, "deadlines")
-    assert "文件中的时间节点" in listing
+def test_plan_time_points_are_listed_in_full_with_their_source_and_marked_past(ctx):
+    listing = say(ctx, "截止 全部")
+    assert "文件中的时间节点（共 10 个" in listing
     line = next(x for x in listing.splitlines() if "2018年1月26日下午下班前" in x)
-    assert "［已过］" in line and "工作开展情况表" in line
+    assert "［已过］" in line and "工作开展情况表" in line and line.lstrip().startswith("[文")
     cite = listing.splitlines()[listing.splitlines().index(line) + 1]
     assert "《关于做好2017年度东莞共青团工作考核的通知》（2017）" in cite and "五、有关要求" in cite
     for phrase in ("12月底", "6月份", "2020年底", "年内", "2022年"):
         assert phrase in listing
+    assert "▪ ：" not in listing and "：：" not in listing
 
 
 def test_change_date_title_and_leads_then_delete(ctx, clock):

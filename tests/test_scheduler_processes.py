@@ -4,6 +4,7 @@ nothing; and the scripted console + `bot.py tick` prints an alert once."""
 import collections
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -24,9 +25,39 @@ def child(db, at, log, *extra):
 
 
 def read_log(path):
+    """The fake platform's records, one JSON line per send."""
+    records, torn = read_log_torn(path)
+    assert torn == [], torn
+    return records
+
+
+def read_log_torn(path):
+    """(records, torn lines): a SIGKILL can cut the line being written (write(2) to a file may stop
+    short on a fatal signal), so a line that is not whole JSON is returned apart, for the test to judge."""
     if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+        return [], []
+    records, torn = [], []
+    for line in path.read_bytes().split(b"\n"):
+        if not line.strip():
+            continue
+        try:
+            records.append(json.loads(line.decode("utf-8")))
+        except (UnicodeDecodeError, ValueError):
+            torn.append(line)
+    return records, torn
+
+
+def whole_lines(path) -> int:
+    """Records written so far, counted without parsing: a poll may meet a line still being written."""
+    return path.read_bytes().count(b"\n") if path.exists() else 0
+
+
+def seal(path) -> None:
+    """End a line the killed process left unfinished, so the next process's first line stays whole."""
+    data = path.read_bytes()
+    if data and not data.endswith(b"\n"):
+        with path.open("ab") as f:
+            f.write(b"\n")
 
 
 def test_sigkill_mid_broadcast_then_restart_loses_and_doubles_nothing(ctx, clock, tmp_path):
@@ -38,10 +69,11 @@ def test_sigkill_mid_broadcast_then_restart_loses_and_doubles_nothing(ctx, clock
     proc = subprocess.Popen(child(ctx.store.path, clock.now, log, "--platform", "fake", "--platform", "console",
                                   "--delay", "0.003"))
     deadline = time.monotonic() + 60
-    while len(read_log(log)) < 300 and time.monotonic() < deadline and proc.poll() is None:
+    while whole_lines(log) < 300 and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.01)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
+    seal(log)
     states = collections.Counter(r["state"] for r in ctx.store.deliveries())
     assert states["pending"] > 0 and states["sending"] > 0, states  # killed in the middle, sends in flight
 
@@ -49,7 +81,9 @@ def test_sigkill_mid_broadcast_then_restart_loses_and_doubles_nothing(ctx, clock
     subprocess.run(child(ctx.store.path, clock.now, log, "--platform", "fake", "--platform", "console"),
                    check=True, timeout=120)
 
-    delivered = collections.Counter(e["chat"] for e in read_log(log) if e["platform"] == "fake")
+    records, torn = read_log_torn(log)
+    assert len(torn) <= 1  # only the one write the kill interrupted can be cut
+    delivered = collections.Counter(e["chat"] for e in records if e["platform"] == "fake")
     assert max(delivered.values()) == 1  # nobody got it twice
     rows = {r["chat_id"]: r["state"] for r in ctx.store.deliveries() if r["platform"] == "fake"}
     assert sorted(rows) == sorted(chats)  # one delivery row per target
@@ -57,7 +91,11 @@ def test_sigkill_mid_broadcast_then_restart_loses_and_doubles_nothing(ctx, clock
     assert all(chat in delivered for chat, state in rows.items() if state == "sent")
     uncertain = [c for c, s in rows.items() if s == "uncertain"]
     assert 0 < len(uncertain) <= 8  # only the sends in flight at the kill
-    report = [e["text"] for e in read_log(log) if e["platform"] == "console"]
+    for line in torn:  # a cut record was a send in flight: reported uncertain, never sent again
+        cut = re.search(rb'"chat": "(c\d+)"', line)
+        if cut:
+            assert rows[cut[1].decode()] == "uncertain" and cut[1].decode() not in delivered
+    report = [e["text"] for e in records if e["platform"] == "console"]
     assert len(report) == 1
     assert f"共 1000 个，成功 {1000 - len(uncertain)}，失败 0，不确定 {len(uncertain)}" in report[0]
 
@@ -94,3 +132,18 @@ def test_scripted_console_then_cli_tick_prints_the_alert_once(indexed_db, tmp_pa
     assert first.count("[推送 → console] ⏰ 截止提醒：提交年度考核材料") == 1
     assert "还有 7 天" in first
     assert bot("tick", "--at", "2030-12-24T09:00:00+08:00") == ""
+
+
+def test_the_log_reader_tells_a_cut_line_from_whole_ones(tmp_path):
+    """What a SIGKILL mid-write leaves: half a record (cut inside a multi-byte character), then the next
+    process's whole records once the line is sealed."""
+    log = tmp_path / "platform.log"
+    whole = json.dumps({"platform": "fake", "chat": "c1", "text": "通知"}, ensure_ascii=False).encode()
+    cut = json.dumps({"platform": "fake", "chat": "c2", "text": "通知"}, ensure_ascii=False).encode()[:-4]
+    log.write_bytes(whole + b"\n" + cut)
+    assert whole_lines(log) == 1
+    seal(log)
+    with log.open("ab") as f:
+        f.write(whole.replace(b"c1", b"c3") + b"\n")
+    records, torn = read_log_torn(log)
+    assert [r["chat"] for r in records] == ["c1", "c3"] and torn == [cut]

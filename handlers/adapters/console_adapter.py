@@ -4,16 +4,25 @@ Interactive when stdin is a terminal (prompt, greeting, numbered choices); other
 is one message and the replies are printed, so the console can be scripted and tested. Input is read
 as bytes and decoded a line at a time, so a line that is not valid in the terminal's encoding is
 answered with a message and skipped — the lines before and after it are unaffected.
+
+Charts and exports are saved to a folder (TUANWU_OUT_DIR, default ./out) and the reply names the file,
+so `周报` and `导出` give something to open. A file is never overwritten: a second chart of the same
+day is saved as checkin-7d-20261129-2.png.
 """
 from __future__ import annotations
 
+import logging
 import sys
+from pathlib import Path
 from typing import Callable, Iterator, TextIO
 
 from handlers.router import dispatch
-from handlers.types import Context, Incoming, Reply, SendResult, Sender
+from handlers.types import Attachment, Context, Incoming, Reply, SendResult, Sender
+
+log = logging.getLogger(__name__)
 
 PLATFORM = "console"
+OUT_DIR = "out"
 BANNER = "团务助手（终端）— 直接输入问题，输入“帮助”查看命令，Ctrl-D 或“退出”结束。"
 QUIT = {"退出", "exit", "quit", "q"}
 
@@ -40,27 +49,39 @@ def input_lines(stream: TextIO) -> Iterator[str]:
         yield text.removeprefix("\ufeff") if number == 1 else text  # a byte-order mark is not text
 
 
+def out_dir(ctx: Context) -> Path:
+    """Where the console saves attachments: TUANWU_OUT_DIR, else ./out."""
+    return Path((ctx.settings.env or {}).get("TUANWU_OUT_DIR") or OUT_DIR)
+
+
 class ConsoleChat:
-    def __init__(self, ctx: Context, user: str = "console", out: TextIO = sys.stdout):
+    def __init__(self, ctx: Context, user: str = "console", out: TextIO = sys.stdout, folder: Path | None = None):
         self.ctx = ctx
         self.user = user
         self.out = out
+        self.folder = folder or out_dir(ctx)
         self.choices: tuple = ()
+        self.known = False  # the user has an identity row
         self.after: Callable[[], object] | None = None  # run after each message: the scheduler's tick
 
     def handle(self, line: str) -> list[Reply]:
+        if not self.known:  # like any platform's first contact: the operator then gets the admins' notices
+            if self.ctx.store.profile(PLATFORM, self.user) is None:
+                now = self.ctx.now().isoformat(timespec="seconds")
+                self.ctx.store.ensure_identity(PLATFORM, self.user, self.user, now)
+            self.known = True
         text = line.strip()
         if text.isdecimal() and self.choices and 1 <= int(text) <= len(self.choices):
             text = self.choices[int(text) - 1].command  # "2" picks the second offered choice
         msg = Incoming(platform=PLATFORM, user_id=self.user, text=text, user_name=self.user)
         replies = dispatch(self.ctx, msg)
-        for reply in replies:
-            if reply.choices:
-                self.choices = reply.choices
+        # A number picks from the choices of the last reply only: after an answer without choices,
+        # "1" is its "更多：回复 1".
+        self.choices = next((r.choices for r in reversed(replies) if r.choices and not r.is_push), ())
         return replies
 
     def show(self, reply: Reply) -> None:
-        write_reply(reply, self.out)
+        write_reply(reply, self.out, self.folder)
 
     def run(self, stdin: TextIO | None = None) -> int:
         stdin = stdin or sys.stdin  # read when called, not bound at import (tests swap sys.stdin)
@@ -89,15 +110,42 @@ class ConsoleChat:
         return 0
 
 
-def write_reply(reply: Reply, out: TextIO) -> None:
+def write_reply(reply: Reply, out: TextIO, folder: Path | None = None) -> None:
     if reply.is_push:
         out.write(f"[推送 → {reply.chat_id}] ")
     out.write(reply.text.rstrip() + "\n")
     for n, choice in enumerate(reply.choices, 1):
         out.write(f"  [{n}] {choice.label}\n")
     if reply.attachment:
-        out.write(f"  （附件：{reply.attachment.filename}，{len(reply.attachment.data)} 字节）\n")
+        out.write(f"  {describe_attachment(reply.attachment, folder or Path(OUT_DIR))}\n")
     out.flush()
+
+
+def describe_attachment(att: Attachment, folder: Path) -> str:
+    """Save the attachment and say where; if it cannot be saved, say why (the reply itself still shows)."""
+    size = f"{len(att.data):,} 字节"
+    try:
+        path = save_attachment(att, folder)
+    except OSError as err:
+        log.warning("could not save %s in %s: %s", att.filename, folder, err)
+        return f"（附件 {att.filename}，{size}，未能保存到 {folder}：{err.strerror or err}。请检查 TUANWU_OUT_DIR）"
+    return f"（附件已保存：{path}，{size}）"
+
+
+def save_attachment(att: Attachment, folder: Path) -> Path:
+    """Write the attachment into `folder` under its own name (made safe), never over an existing file."""
+    folder.mkdir(parents=True, exist_ok=True)
+    name = Path(att.filename.replace("\\", "/")).name or "attachment"
+    stem, suffix = Path(name).stem, Path(name).suffix
+    for n in range(1, 10_000):
+        path = folder / (name if n == 1 else f"{stem}-{n}{suffix}")
+        try:
+            with open(path, "xb") as f:  # "x": fails instead of overwriting, even against another process
+                f.write(att.data)
+            return path
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"too many files named {name} in {folder}")
 
 
 class ConsoleSender(Sender):
@@ -105,9 +153,10 @@ class ConsoleSender(Sender):
 
     platform = PLATFORM
 
-    def __init__(self, out: TextIO = sys.stdout):
+    def __init__(self, out: TextIO = sys.stdout, folder: Path | None = None):
         self.out = out
+        self.folder = folder
 
     async def send(self, reply: Reply) -> SendResult:
-        write_reply(reply, self.out)
+        write_reply(reply, self.out, self.folder)
         return SendResult("sent")

@@ -6,12 +6,15 @@ check-in at 00:30 local time belongs to the new day even though it is still the 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from handlers.types import Context, Incoming
 
 WEEKDAYS = "一二三四五六日"
+DEFAULT_BACKFILL_DAYS = 3  # how many days back a missed check-in may be recorded, unless the org says
+MAX_BACKFILL_DAYS = 31
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,12 @@ class Member:
         return (region,) if region else ()
 
 
+def backfill_days(member: Member) -> int:
+    """The member's org's backfill window in days (单位 补卡), else the default."""
+    days = (member.org or {}).get("backfill_days")
+    return DEFAULT_BACKFILL_DAYS if days is None else int(days)
+
+
 def utc_now(ctx: Context) -> str:
     return ctx.now().astimezone(dt.timezone.utc).isoformat(timespec="seconds")
 
@@ -50,6 +59,15 @@ def current_member(ctx: Context, msg: Incoming, join_group: bool = False) -> Mem
         org = store.org_of_member(msg.platform, msg.user_id)
     tz = ZoneInfo(org["timezone"]) if org and org.get("timezone") else ctx.settings.tz
     return Member(identity, org, tz, ctx.now().astimezone(tz).date())
+
+
+def split_sub(args: str, words: tuple[str, ...]) -> str | None:
+    """The rest of `args` when it starts with one of the sub-command words (then a space, a colon or a
+    comma, or the end), else None: "修改 …" is the sub-command, "修改了…" is text."""
+    m = re.match(r"\s*(\S+?)(?:[\s:：，,]+|$)(.*)", args, re.S)
+    if m and m.group(1).lower() in words:
+        return m.group(2).strip()
+    return None
 
 
 def day_label(day: dt.date | str) -> str:

@@ -20,14 +20,22 @@ from zoneinfo import ZoneInfo
 
 import xlsxwriter
 
+from handlers.checkin import rates
 from handlers.checkin.categories import CATEGORIES
 from handlers.checkin.common import display_name, local_time
 
 CELL_LIMIT = 32_000
 # Nine columns: only what the secretary uses (the account ids are on 成员汇总, the weekday is one
 # Excel format away).
-DETAIL_HEADER = ("日期", "成员", "打卡内容", "完成度(%)", "人数", "关联条目", "考核类别", "修改次数", "最后打卡时间")
-SUMMARY_HEADER = ("成员", "账号", "打卡天数", "请假天数", "未打卡天数", "打卡率(%)", "关联条目数", "最近打卡")
+# 当天第几条 is filled in for a day's second and later entries (empty: the day's first); 补卡 holds 补
+# for an entry recorded on a later day
+DETAIL_HEADER = ("日期", "成员", "打卡内容", "完成度(%)", "人数", "关联条目", "考核类别", "修改次数", "最后打卡时间",
+                 "当天第几条", "补卡")
+DETAIL_WIDTHS = (12, 12, 50, 10, 8, 50, 12, 9, 17, 10, 6)
+# 打卡天数 + 未打卡天数 = 应打卡天数; 打卡率 = 打卡天数 ÷ 应打卡天数 (rates.py, the same number 今日 and 周报 show)
+SUMMARY_HEADER = ("成员", "账号", "计入起始日", "应打卡天数", "打卡天数", "请假天数", "未打卡天数", "打卡率(%)",
+                  "补卡天数", "打卡条数", "关联条目数", "最近打卡")
+SUMMARY_WIDTHS = (14, 16, 12, 11, 10, 10, 11, 11, 10, 10, 11, 12)
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 OPTIONS = {
@@ -52,14 +60,14 @@ class Styles:
         return self._made[key]
 
 
-def build(org_name: str, period: str, rows: list[dict], members: list[dict], excused: list[tuple[int, str]],
-          due_days: list[dt.date], tz: ZoneInfo) -> bytes:
-    """The workbook as .xlsx bytes. `due_days` are the days a member was expected to check in."""
+def build(org_name: str, period: str, rows: list[dict], members: list[dict], tallies: dict[int, rates.Tally],
+          tz: ZoneInfo) -> bytes:
+    """The workbook as .xlsx bytes; `tallies` are each member's days and rate for the period (rates.py)."""
     out = io.BytesIO()
     wb = xlsxwriter.Workbook(out, OPTIONS)
     styles = Styles(wb)
     _details(wb.add_worksheet("打卡明细"), styles, rows, tz)
-    _summary(wb.add_worksheet("成员汇总"), styles, rows, members, excused, due_days)
+    _summary(wb.add_worksheet("成员汇总"), styles, rows, members, tallies)
     _form(wb.add_worksheet("工作开展情况表"), styles, org_name, period, rows)
     wb.close()
     return out.getvalue()
@@ -88,7 +96,7 @@ def _header(ws, styles: Styles, names: tuple[str, ...], widths: tuple[int, ...])
 
 def _details(ws, styles: Styles, rows: list[dict], tz: ZoneInfo) -> None:
     """The big sheet (30,000 rows a month for 1,000 members): XlsxWriter's calls, no per-cell dispatch."""
-    _header(ws, styles, DETAIL_HEADER, (12, 12, 50, 10, 8, 50, 12, 9, 17))
+    _header(ws, styles, DETAIL_HEADER, DETAIL_WIDTHS)
     day_format, quoted = styles(num_format="yyyy-mm-dd"), styles(True)
     text, number = ws.write_string, ws.write_number
     epoch = dt.date(1899, 12, 30).toordinal()  # Excel's day 0 (its 1900 leap-year bug included)
@@ -101,31 +109,31 @@ def _details(ws, styles: Styles, rows: list[dict], tz: ZoneInfo) -> None:
             if value is not None:
                 number(n, col, value)
         number(n, 7, r["revision"] - 1)
+        if r["seq"] > 1:  # most days hold one entry: its cell stays empty (30,000 cells fewer to write)
+            number(n, 9, r["seq"])
+        if r["late"]:
+            text(n, 10, "补")
 
 
-def _summary(ws, styles: Styles, rows: list[dict], members: list[dict], excused: list[tuple[int, str]],
-             due_days: list[dt.date]) -> None:
-    _header(ws, styles, SUMMARY_HEADER, (14, 16, 10, 10, 11, 11, 11, 12))
-    checked: dict[int, set[str]] = defaultdict(set)
+def _summary(ws, styles: Styles, rows: list[dict], members: list[dict], tallies: dict[int, rates.Tally]) -> None:
+    _header(ws, styles, SUMMARY_HEADER, SUMMARY_WIDTHS)
     items: dict[int, set] = defaultdict(set)
     for r in rows:
-        checked[r["identity_id"]].add(r["work_date"])
         if r["item_id"] is not None:
             items[r["identity_id"]].add(r["item_label"])
-    off: dict[int, set[str]] = defaultdict(set)
-    for ident, day in excused:
-        off[ident].add(day)
-    due = {d.isoformat() for d in due_days}
+    n = 0
     for n, m in enumerate(members, 1):
-        ident = m["identity_id"]
-        done, leave = checked[ident], off[ident] - checked[ident]
-        missing = due - done - leave
-        expected = len(due - leave)
-        rate = round(100 * len(done & due) / expected, 1) if expected else None
-        values = (display_name(m), m["platform_user_id"], len(done), len(leave), len(missing), rate,
-                  len(items[ident]), max(done) if done else "")
+        t = tallies[m["identity_id"]]
+        values = (display_name(m), m["platform_user_id"], t.start.isoformat() if t.start else "", len(t.expected),
+                  len(t.done), len(t.excused), len(t.missing), t.rate, len(t.late), t.entries,
+                  len(items[m["identity_id"]]), max(t.checked) if t.checked else "")
         for col, value in enumerate(values):
             write(ws, styles, n, col, value)
+    done, expected, rate = rates.total(tallies.values())
+    totals = ("合计", f"{len(members)}人", "", expected, done, sum(len(t.excused) for t in tallies.values()),
+              expected - done, rate, sum(len(t.late) for t in tallies.values()), len(rows), None, None)
+    for col, value in enumerate(totals):
+        write(ws, styles, n + 1, col, value, bold=True)
 
 
 def _category_text(entries: list[dict]) -> str:

@@ -11,7 +11,9 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from knowledge.normalize import normalize
+from handlers.echo import clip
+from knowledge.normalize import chinese_to_int, normalize
+from knowledge.when import month_day, week_day
 
 MAX_TEXT = 2000
 MAX_LEAVE_DAYS = 92
@@ -67,12 +69,24 @@ def parse_checkin(args: str, *, required: bool = True) -> CheckinText:
 
 
 _REL = {"今天": 0, "今日": 0, "明天": 1, "明日": 1, "后天": 2, "昨天": -1, "昨日": -1, "前天": -2}
-DATE = (r"(?:\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*[日号]?|\d{1,2}\s*[-/.月]\s*\d{1,2}\s*[日号]?"
-        r"|今天|今日|明天|明日|后天|昨天|昨日|前天|\d{1,2}\s*[日号])")
-_RANGE = re.compile(rf"^({DATE})(?:\s*(?:至|到|~|～|—|-|－)\s*({DATE}))?(?=\s|$|[，,：:])")
+_CN = "[一二三四五六七八九十]{1,3}"
+_WHICH = "(?:下下个?|下个?|上个?|本|这个?)"
+# 12.31 and 12/31 are dates only with a month of 1–12 and nothing numeric after them (92.5% is a number).
+DATE = (r"(?:\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*[日号]?|\d{1,2}\s*[-月]\s*\d{1,2}\s*[日号]?"
+        r"|(?:1[0-2]|0?[1-9])\s*[/.]\s*\d{1,2}(?![\d.%])\s*[日号]?"
+        rf"|{_CN}月{_CN}[日号]|{_WHICH}月\d{{1,2}}\s*[日号]|{_WHICH}?(?:周|星期|礼拜)[一二三四五六日天1-7]"
+        rf"|今天|今日|明天|明日|后天|昨天|昨日|前天|\d{{1,2}}\s*[日号]|{_CN}[日号])")
+# A date ends at white space or punctuation; a date that ends in a word (明天, 25日, 周三) may also run
+# straight into the reason ("请假明天参加培训"), but not into 的 ("今天的内容") or a digit.
+_END = r"(?:(?=\s|$|[，,：:。；;、])|(?<=[日号天一二三四五六七])(?![的\d]))"
+_RANGE = re.compile(rf"^({DATE})(?:\s*(?:至|到|~|～|—|-|－)\s*({DATE}))?{_END}")
 _FULL = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
 _MONTH_DAY = re.compile(r"(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
 _DAY = re.compile(r"(\d{1,2})\s*[日号]")
+_CN_MONTH_DAY = re.compile(rf"({_CN})月({_CN})[日号]")
+_CN_DAY = re.compile(rf"({_CN})[日号]")
+_WEEK = re.compile(rf"({_WHICH})?(?:周|星期|礼拜)([一二三四五六日天1-7])")
+_OF_MONTH = re.compile(rf"({_WHICH})月(\d{{1,2}})\s*[日号]")
 
 
 def _make(y: int, m: int, d: int, shown: str) -> dt.date:
@@ -97,10 +111,22 @@ def _guess_year(m: int, d: int, today: dt.date, shown: str) -> dt.date:
 
 
 def parse_day(token: str, today: dt.date, month_of: dt.date | None = None) -> dt.date:
-    """One day: 今天/明天/昨天…, 2026-11-25, 2026年11月25日, 11月25日, 11-25, or 27日 (in month_of)."""
+    """One day: 今天/明天/昨天…, 2026-11-25, 2026年11月25日, 11月25日, 十一月二十五日, 11-25, 11.25,
+    周三 (this week's) / 下周一 / 上周五, 下个月5号, or 27日 (in month_of)."""
     token = unicodedata.normalize("NFKC", token).strip()
     if token in _REL:
         return today + dt.timedelta(days=_REL[token])
+    if m := _WEEK.fullmatch(token):
+        return week_day(m[1], m[2], today, bare="this")
+    if m := _OF_MONTH.fullmatch(token):
+        day = month_day(m[1], int(m[2]), today)
+        if day is None:
+            raise InputError(f"日期不存在：{token}。请检查月份和日子，例如 下个月5号 或 2026-12-05。")
+        return day
+    if m := _CN_MONTH_DAY.fullmatch(token):
+        token = f"{chinese_to_int(m[1])}月{chinese_to_int(m[2])}日"
+    elif m := _CN_DAY.fullmatch(token):
+        token = f"{chinese_to_int(m[1])}日"
     if m := _FULL.fullmatch(token.rstrip("日号")):
         return _make(int(m[1]), int(m[2]), int(m[3]), token)
     if m := _MONTH_DAY.fullmatch(token.rstrip("日号")):
@@ -108,7 +134,7 @@ def parse_day(token: str, today: dt.date, month_of: dt.date | None = None) -> dt
     if m := _DAY.fullmatch(token):
         base = month_of or today
         return _make(base.year, base.month, int(m[1]), token)
-    raise InputError(f"看不懂日期“{token[:20]}”。请写成 11月25日、2026-11-25、明天 这样的形式。")
+    raise InputError(f"看不懂日期“{clip(token)}”。请写成 11月25日、2026-11-25、明天、下周一 这样的形式。")
 
 
 def leading_range(text: str, today: dt.date) -> tuple[dt.date, dt.date, str] | None:
@@ -145,8 +171,8 @@ def parse_leave(args: str, today: dt.date) -> tuple[dt.date, dt.date, str]:
 
 
 MIN_YEAR, MAX_YEAR = 2000, 2100  # the assistant's check-ins; also keeps date arithmetic in range
-_MONTH_FULL = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?")
-_MONTH_ONLY = re.compile(r"(\d{1,2})\s*月?份?")
+_MONTH_FULL = re.compile(rf"(\d{{4}})\s*[-/.年]\s*(\d{{1,2}}|{_CN})\s*月?份?")
+_MONTH_ONLY = re.compile(rf"(\d{{1,2}}|{_CN}(?=月))\s*月?份?")
 
 
 def parse_month(args: str, today: dt.date) -> tuple[dt.date, dt.date]:
@@ -157,15 +183,31 @@ def parse_month(args: str, today: dt.date) -> tuple[dt.date, dt.date]:
     elif text in ("上月", "上个月"):
         y, mo = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
     elif m := _MONTH_FULL.fullmatch(text):
-        y, mo = int(m[1]), int(m[2])
+        y, mo = int(m[1]), _int(m[2])
     elif m := _MONTH_ONLY.fullmatch(text):
-        y, mo = today.year, int(m[1])
+        y, mo = today.year, _int(m[1])
         if mo > today.month and 1 <= mo <= 12:
             y -= 1  # "12月" asked in January means last December
     else:
-        raise InputError(f"看不懂月份“{text[:20]}”。请写成 11月、2026-11 或 上月。")
+        raise InputError(f"看不懂月份“{clip(text)}”。请写成 11月、十一月、2026-11 或 上月。")
     if not 1 <= mo <= 12:
         raise InputError(f"月份不存在：{text}。月份应在1到12之间。")
     if not MIN_YEAR <= y <= MAX_YEAR:
         raise InputError(f"年份{y}不在可导出的范围（{MIN_YEAR}–{MAX_YEAR}年），请写成 2026-11、11月 或 上月。")
     return dt.date(y, mo, 1), dt.date(y, mo, calendar.monthrange(y, mo)[1])
+
+
+def _int(number: str) -> int:
+    return int(number) if number.isdecimal() else chinese_to_int(number) or 0
+
+
+def looks_like_day(text: str) -> bool:
+    """Whether `text` starts with a day or day range (right or wrong: 2月30日 is still meant as a date)."""
+    return _RANGE.match(unicodedata.normalize("NFKC", text).strip()) is not None
+
+
+def looks_like_month(text: str) -> bool:
+    """Whether `text` is a month as 导出 takes it (本月, 上月, 11月, 十一月, 2026-11 …), right or wrong."""
+    text = unicodedata.normalize("NFKC", text).strip()
+    return (text in ("本月", "这个月", "当月", "上月", "上个月") or bool(_MONTH_FULL.fullmatch(text))
+            or bool(re.fullmatch(rf"(?:\d{{1,2}}|{_CN})\s*月份?", text)))
