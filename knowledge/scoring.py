@@ -79,7 +79,8 @@ def score(kb, q: Query, terms: list[Term], parts: dict[str, list[str]], p: dict)
     body = text[text.find(HEAD_MARK) + 1:]
     doc_key = p["doc_key"]
     used: set[str] = set()
-    for term in terms:
+    # The terms with fewest forms pick first (assessment → 考核 before evaluation → 考核/评价/评估).
+    for term in sorted(terms, key=lambda t: len(t.alts)):
         # Words of the document's title or issuer (咸安实验中学, 团费收缴) name the document: every one of
         # its passages is about them, so they choose the document and never one line of it (the
         # title line or the "…办公室印发" line would otherwise win every question about the notice).
@@ -123,7 +124,7 @@ def _term_match(term: Term, text: str, body: str, context: str, sub_words: dict[
             return (1.0 if i == 0 else 0.95) * (1.0 if alt in body else HEADING_CREDIT), alt
     if context:
         for alt in alts:
-            if alt in context:
+            if alt in context and alt not in used:
                 return 0.6, alt
     best = 0.0
     for alt in alts:
