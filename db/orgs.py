@@ -97,3 +97,16 @@ class OrgsMixin:
             "JOIN identity i ON i.id = m.identity_id WHERE i.platform = ? AND i.platform_user_id = ?",
             [platform, platform_user_id]))
         return rows[0] if rows else None
+
+    # ------------------------------------------------------------ read for the web dashboard (many orgs at once)
+
+    def members_of_orgs(self, org_ids: list[int] | None = None) -> list[dict]:
+        """Every member of the given orgs (None: of every org) in one read: org_id, identity_id, platform,
+        platform_user_id, name, joined_at, created_at — the 总览 page's 10,000 members without 200 queries."""
+        where, params = "", []
+        if org_ids is not None:
+            ids = [i for i in org_ids if storable(i)]
+            where, params = f"WHERE m.org_id IN ({','.join('?' * len(ids)) or 'NULL'})", ids
+        return list(self.db.query(
+            "SELECT m.org_id, i.id AS identity_id, i.platform, i.platform_user_id, i.name, m.joined_at, i.created_at "
+            f"FROM org_member m JOIN identity i ON i.id = m.identity_id {where} ORDER BY m.org_id, i.id", params))

@@ -59,30 +59,38 @@ def tally(start: dt.date, end: dt.date, work: frozenset[str], member_ids: Iterab
           excused: Iterable[tuple[int, str]], joined: dict[int, dt.date]) -> dict[int, Tally]:
     """Every member's Tally over [start, end] from the period's entries and excused days; `joined` maps a
     member to the local day they joined (missing: counted from the period's start)."""
-    checked: dict[int, set[str]] = defaultdict(set)
-    late: dict[int, set[str]] = defaultdict(set)
-    entries: dict[int, int] = defaultdict(int)
+    marks: dict[int, tuple[set[str], set[str], int]] = defaultdict(lambda: (set(), set(), 0))
     for r in rows:
-        ident = r["identity_id"]
-        checked[ident].add(r["work_date"])
-        entries[ident] += 1
+        days, late, entries = marks[r["identity_id"]]
+        days.add(r["work_date"])
         if r.get("late"):
-            late[ident].add(r["work_date"])
+            late.add(r["work_date"])
+        marks[r["identity_id"]] = (days, late, entries + 1)
+    return tally_marks(start, end, work, member_ids, marks, excused, joined)
+
+
+def tally_marks(start: dt.date, end: dt.date, work: frozenset[str], member_ids: Iterable[int],
+                marks: dict[int, tuple[set[str], set[str], int]], excused: Iterable[tuple[int, str]],
+                joined: dict[int, dt.date]) -> dict[int, Tally]:
+    """`tally` from what it reads of the entries — member → (days with an entry, days with a backfilled
+    one, number of entries) — as the store gives it for many orgs at once (the web's 总览)."""
     off: dict[int, set[str]] = defaultdict(set)
     for ident, day in excused:
         off[ident].add(day)
+    nothing: tuple[set[str], set[str], int] = (set(), set(), 0)
+    last_day = end.isoformat()
     out = {}
     for ident in member_ids:
-        first = min(checked[ident]) if checked[ident] else None
+        days, late, entries = marks.get(ident, nothing)
         begin = joined.get(ident, start)
-        if first is not None:
-            begin = min(begin, dt.date.fromisoformat(first))
+        if days:
+            begin = min(begin, dt.date.fromisoformat(min(days)))
         begin = max(begin, start)
-        span = {d for d in work if begin.isoformat() <= d <= end.isoformat()}
-        days, leave = checked[ident], (off[ident] & span) - checked[ident]
+        span = {d for d in work if begin.isoformat() <= d <= last_day}
+        leave = (off[ident] & span) - days
         expected = span - leave
         out[ident] = Tally(frozenset(expected), frozenset(expected & days), frozenset(leave), frozenset(days),
-                           frozenset(late[ident]), entries[ident], begin if begin <= end else None)
+                           frozenset(late), entries, begin if begin <= end else None)
     return out
 
 
