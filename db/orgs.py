@@ -100,13 +100,11 @@ class OrgsMixin:
 
     # ------------------------------------------------------------ read for the web dashboard (many orgs at once)
 
-    def members_of_orgs(self, org_ids: list[int] | None = None) -> list[dict]:
-        """Every member of the given orgs (None: of every org) in one read: org_id, identity_id, platform,
-        platform_user_id, name, joined_at, created_at — the 总览 page's 10,000 members without 200 queries."""
+    def memberships(self, org_ids: list[int] | None = None) -> list[tuple[int, int, str | None]]:
+        """(org_id, identity_id, joined_at) of every member of the given orgs (None: of every org) in one
+        read — the 总览 page's 10,000 members without 200 queries."""
         where, params = "", []
         if org_ids is not None:
             ids = [i for i in org_ids if storable(i)]
-            where, params = f"WHERE m.org_id IN ({','.join('?' * len(ids)) or 'NULL'})", ids
-        return list(self.db.query(
-            "SELECT m.org_id, i.id AS identity_id, i.platform, i.platform_user_id, i.name, m.joined_at, i.created_at "
-            f"FROM org_member m JOIN identity i ON i.id = m.identity_id {where} ORDER BY m.org_id, i.id", params))
+            where, params = f"WHERE org_id IN ({','.join('?' * len(ids)) or 'NULL'})", ids
+        return self.db.execute(f"SELECT org_id, identity_id, joined_at FROM org_member {where}", params).fetchall()

@@ -20,6 +20,9 @@ from handlers.types import Context
 from handlers.workdays import is_workday
 
 
+NONE: frozenset[str] = frozenset()
+
+
 @dataclass(frozen=True)
 class Tally:
     """One member over one period (ISO days)."""
@@ -59,38 +62,43 @@ def tally(start: dt.date, end: dt.date, work: frozenset[str], member_ids: Iterab
           excused: Iterable[tuple[int, str]], joined: dict[int, dt.date]) -> dict[int, Tally]:
     """Every member's Tally over [start, end] from the period's entries and excused days; `joined` maps a
     member to the local day they joined (missing: counted from the period's start)."""
-    marks: dict[int, tuple[set[str], set[str], int]] = defaultdict(lambda: (set(), set(), 0))
+    days: dict[int, set[str]] = defaultdict(set)
+    late: dict[int, set[str]] = defaultdict(set)
+    entries: dict[int, int] = defaultdict(int)
     for r in rows:
-        days, late, entries = marks[r["identity_id"]]
-        days.add(r["work_date"])
+        days[r["identity_id"]].add(r["work_date"])
+        entries[r["identity_id"]] += 1
         if r.get("late"):
-            late.add(r["work_date"])
-        marks[r["identity_id"]] = (days, late, entries + 1)
+            late[r["identity_id"]].add(r["work_date"])
+    marks = {i: (frozenset(d), frozenset(late.get(i, ())), entries[i]) for i, d in days.items()}
     return tally_marks(start, end, work, member_ids, marks, excused, joined)
 
 
 def tally_marks(start: dt.date, end: dt.date, work: frozenset[str], member_ids: Iterable[int],
-                marks: dict[int, tuple[set[str], set[str], int]], excused: Iterable[tuple[int, str]],
+                marks: dict[int, tuple[frozenset[str], frozenset[str], int]], excused: Iterable[tuple[int, str]],
                 joined: dict[int, dt.date]) -> dict[int, Tally]:
     """`tally` from what it reads of the entries — member → (days with an entry, days with a backfilled
     one, number of entries) — as the store gives it for many orgs at once (the web's 总览)."""
     off: dict[int, set[str]] = defaultdict(set)
     for ident, day in excused:
         off[ident].add(day)
-    nothing: tuple[set[str], set[str], int] = (set(), set(), 0)
-    last_day = end.isoformat()
+    nothing: tuple[frozenset[str], frozenset[str], int] = (NONE, NONE, 0)
+    first_day, last_day = start.isoformat(), end.isoformat()
+    whole = frozenset(d for d in work if first_day <= d <= last_day)
     out = {}
-    for ident in member_ids:
+    for ident in member_ids:  # ISO days compare as text: no date objects per member (the 总览 has 10,000)
         days, late, entries = marks.get(ident, nothing)
-        begin = joined.get(ident, start)
-        if days:
-            begin = min(begin, dt.date.fromisoformat(min(days)))
-        begin = max(begin, start)
-        span = {d for d in work if begin.isoformat() <= d <= last_day}
-        leave = (off[ident] & span) - days
-        expected = span - leave
-        out[ident] = Tally(frozenset(expected), frozenset(expected & days), frozenset(leave), frozenset(days),
-                           frozenset(late), entries, begin if begin <= end else None)
+        since = joined.get(ident)
+        begin = since.isoformat() if since else first_day
+        if days and (earliest := min(days)) < begin:
+            begin = earliest
+        begin = max(begin, first_day)
+        span = whole if begin == first_day else frozenset(d for d in whole if d >= begin)
+        leave = frozenset((off[ident] & span) - days) if ident in off else NONE
+        expected = span - leave if leave else span
+        # frozenset() of a frozenset is the same object: the store's sets are not copied
+        out[ident] = Tally(expected, expected & days, leave, frozenset(days), frozenset(late), entries,
+                           dt.date.fromisoformat(begin) if begin <= last_day else None)
     return out
 
 

@@ -41,6 +41,11 @@ class OrgRate:
     below: bool
 
     @property
+    def spark_title(self) -> str:
+        """Each day's rate in words, for the tiny chart's tooltip."""
+        return " ".join(f"{d.month}/{d.day} {rates.percent_text(r)}" for d, (_, _, r) in zip(self.days, self.daily))
+
+    @property
     def spark(self) -> str:
         """The 7 days as a tiny bar chart in text (— for a day nobody was due)."""
         return "".join("·" if r is None else BARS[min(int(r / 100 * len(BARS)), len(BARS) - 1)]
@@ -61,9 +66,12 @@ def _tz(ctx: Context, org: dict) -> ZoneInfo:
     return ZoneInfo(org["timezone"]) if org.get("timezone") else ctx.settings.tz
 
 
-def _joined(members: list[dict], tz: ZoneInfo) -> dict[int, dt.date]:
-    """As rates.member_tallies reads it: the local day each member joined their org."""
-    return {m["identity_id"]: rates.local_day(m["joined_at"], tz) for m in members if m.get("joined_at")}
+def _joined(members: list[tuple[int, str | None]], tz: ZoneInfo, start: dt.date) -> dict[int, dt.date]:
+    """As rates.member_tallies reads it: the local day each member joined their org — only for those who
+    joined lately, as anyone who joined before `start` is counted from `start` either way (a UTC
+    instant's date is within a day of the local one; two days leave room)."""
+    lately = (start - dt.timedelta(days=2)).isoformat()
+    return {ident: rates.local_day(at, tz) for ident, at in members if at and at[:10] >= lately}
 
 
 def _within(marks: dict, start: dt.date, end: dt.date) -> dict:
@@ -81,11 +89,11 @@ def overview(ctx: Context, viewer: Viewer, limit: float) -> dict:
     with today's rate, the week's and each day's, and the 7-day trend of all of them together."""
     scope = org_ids(ctx, viewer)
     orgs = [o for o in ctx.store.orgs() if scope is None or o["id"] in scope]
-    members: dict[int, list[dict]] = defaultdict(list)
+    members: dict[int, list[tuple[int, str | None]]] = defaultdict(list)
     org_of: dict[int, int] = {}
-    for m in ctx.store.members_of_orgs(scope):
-        members[m["org_id"]].append(m)
-        org_of[m["identity_id"]] = m["org_id"]
+    for org_id, ident, joined_at in ctx.store.memberships(scope):
+        members[org_id].append((ident, joined_at))
+        org_of[ident] = org_id
     spans = {}
     for o in orgs:
         today = ctx.now().astimezone(_tz(ctx, o)).date()
@@ -103,10 +111,10 @@ def overview(ctx: Context, viewer: Viewer, limit: float) -> dict:
         if (start, end) not in work:
             work[(start, end)] = rates.workdays(ctx, start, end)
         ms = members[o["id"]]
-        ids = [m["identity_id"] for m in ms]
+        ids = [ident for ident, _ in ms]
         own = marks if (start, end) == (lo, hi) else _within(marks, start, end)
         tallies = rates.tally_marks(start, end, work[(start, end)], ids, own, excused[o["id"]],
-                                      _joined(ms, _tz(ctx, o)))
+                                      _joined(ms, _tz(ctx, o), start))
         days = days_between(start, end)
         daily = rates.by_day(tallies.values(), days)
         week = rates.total(tallies.values())

@@ -78,6 +78,7 @@ class WebServer:
         self.pool = WebPool(ctx, workers, name="web-worker")
         self.templates = Environment(loader=FileSystemLoader(str(HERE / "templates")), trim_blocks=True,
                                      lstrip_blocks=True, autoescape=select_autoescape(("html",)))
+        self.templates.filters.update(pct=percent, ratio=ratio)
         self.trust_proxy = ctx.settings.env.get("TUANWU_WEB_TRUST_PROXY", "").strip().lower() in ("1", "true", "yes")
 
     def app(self) -> web.Application:
@@ -228,6 +229,16 @@ class WebServer:
     async def flash_and_return(self, cookie: str, text: str, back: str) -> web.Response:
         await self.pool.run(signin.set_flash, cookie, text)
         return see_other(back)
+
+
+def percent(value: float | None) -> str:
+    """83.3 → "83.3%", None (nobody was due) → "—": the chat's own rendering (rates.percent_text)."""
+    return "—" if value is None else f"{value:g}%"
+
+
+def ratio(triple: tuple) -> str:
+    """(done, expected, rate) → "8/15", or "" when nobody was due."""
+    return f"{triple[0]}/{triple[1]}" if triple[1] else ""
 
 
 def see_other(path: str) -> web.Response:
