@@ -111,9 +111,9 @@ def say(ctx: Context, text: str, user: str = CONSOLE_OPERATOR, **kw) -> list:
     return dispatch(ctx, Incoming(platform=kw.pop("platform", "console"), user_id=user, text=text, **kw))
 
 
-def in_group(ctx: Context, text: str, user: str, admin: bool = False) -> list:
+def in_group(ctx: Context, text: str, user: str, admin: bool = False, addressed: bool = True) -> list:
     return say(ctx, text, user=user, platform="telegram", chat_id="-1001", chat_type=GROUP, chat_title="城东街道团工委",
-               user_name=f"团员{user}", chat_admin=admin)
+               user_name=f"团员{user}", chat_admin=admin, addressed=addressed)
 
 
 @pytest.fixture(scope="module")
@@ -125,7 +125,7 @@ def signed_in(browser, site):
         day = dataclasses.replace(ctx, clock=lambda back=back: now - dt.timedelta(days=back))
         if back == 6:
             for user in ("101", "102", "103"):
-                in_group(day, "大家好", user)  # speaking in the group enrols them
+                in_group(day, "大家好", user, addressed=False)  # chatter: speaking in the group enrols them
         in_group(day, f"打卡 组织青年大学习第{20 - back}期学习，参与率92%", "101")  # every day
         if back % 2 == 0:
             in_group(day, "打卡 开展志愿服务活动，参与30人", "102")  # every other day; 103 never

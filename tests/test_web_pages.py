@@ -24,9 +24,9 @@ def at(clock, day, hour=9):
     clock.now = dt.datetime(2026, 11, day, hour, 0, tzinfo=SHANGHAI)
 
 
-def in_group(ctx, text, user, chat="-1", title="甲团支部", admin=False):
+def in_group(ctx, text, user, chat="-1", title="甲团支部", admin=False, addressed=True):
     return dispatch(ctx, message(text, user=user, platform="telegram", chat_id=chat, chat_type=GROUP,
-                                 chat_title=title, user_name=f"成员{user}", chat_admin=admin))
+                                 chat_title=title, user_name=f"成员{user}", chat_admin=admin, addressed=addressed))
 
 
 def a_week(ctx, clock):
@@ -38,7 +38,7 @@ def a_week(ctx, clock):
     at(clock, 17)
     in_group(ctx, "请假 11月18日-11月19日 外出培训", "a3")
     in_group(ctx, "打卡 开展志愿服务活动，参与30人", "a3")
-    in_group(ctx, "大家好", "a4")  # speaking enrols a member
+    in_group(ctx, "大家好", "a4", addressed=False)  # group chatter: speaking enrols a member
     at(clock, 20)
     in_group(ctx, "打卡 在智慧团建系统录入团员信息", "a2")
     in_group(ctx, "打卡 昨天 召开团支部组织生活会", "a2")
