@@ -130,6 +130,10 @@ def cmd_ask(args, settings: Settings) -> int:
     out = _answer(ctx, question, args.city)
     if args.json:
         print(json.dumps(out, ensure_ascii=False, indent=2))
+    elif out.get("more"):  # no chat to reply "1" in: the rest follows at once
+        from knowledge.answer import MORE_HINT, MORE_HINT_EN
+
+        print(out["answer"].removesuffix(MORE_HINT).removesuffix(MORE_HINT_EN).rstrip() + "\n\n" + out["more"])
     else:
         print(out["answer"])
     return 0 if out["matched"] else 1

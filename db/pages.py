@@ -1,8 +1,9 @@
-"""What a chat without buttons still owes its user: the rest of a cut reply and the last offered choices.
+"""What a chat still owes its user: the rest of an answer or of a cut reply, and the last offered choices.
 
-WeChat caps a passive reply at 2,048 bytes and has no inline buttons, so the adapter sends the first
-page with "回复“更多”查看全文" and lists choices as numbers; the rest and the choices wait here, one row
-per (platform, user), until the user asks for them. Stored, so a restart or a second worker keeps them.
+An answer shows its first page and keeps the rest ("更多：回复 1"); WeChat caps a passive reply at 2,048
+bytes and has no inline buttons, so its adapter sends the first page with "回复“更多”查看全文" and lists
+choices as numbers. The rest and the choices wait here, one row per (platform, user, chat) — a private
+chat's chat is the user — until the user asks for them. Stored, so a restart or a second worker keeps them.
 """
 from __future__ import annotations
 
@@ -22,25 +23,39 @@ def m001_pending_page(db) -> None:
     db["pending_page"].create_index(["platform", "user_id"], unique=True)
 
 
+@migrations()
+def m002_pending_page_per_chat(db) -> None:
+    # "更多" in a group shows the rest of the answer given in that group, not one from a private chat.
+    db["pending_page"].add_column("chat_id", str, not_null_default="")
+    db.execute("UPDATE pending_page SET chat_id = user_id")
+    db.execute("DROP INDEX IF EXISTS idx_pending_page_platform_user_id")
+    db["pending_page"].create_index(["platform", "user_id", "chat_id"], unique=True)
+
+
 class PagesMixin:
     migrations = migrations
 
-    def save_pending_page(self, platform: str, user_id: str, more: str = "",
-                          choices: list[tuple[str, str]] | None = None, now: str = "") -> None:
-        """Remember the unsent rest of a reply and the (label, command) choices it offered."""
+    def save_pending_page(self, platform: str, user_id: str, more: str | None = "",
+                          choices: list[tuple[str, str]] | None = None, now: str = "", chat_id: str = "") -> None:
+        """Remember the unsent rest of a reply and the (label, command) choices it offered; None keeps
+        what is remembered of either."""
+        chat_id = chat_id or user_id
         with self.lock:
             self.db.execute(
-                "INSERT INTO pending_page (platform, user_id, more, choices, updated_at) VALUES (?, ?, ?, ?, ?) "
-                "ON CONFLICT(platform, user_id) DO UPDATE SET more = excluded.more, "
-                "choices = excluded.choices, updated_at = excluded.updated_at",
-                [platform, user_id, more, json.dumps(choices or [], ensure_ascii=False), now],
+                "INSERT INTO pending_page (platform, user_id, chat_id, more, choices, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(platform, user_id, chat_id) DO UPDATE SET "
+                "more = coalesce(excluded.more, more), choices = coalesce(excluded.choices, choices), "
+                "updated_at = excluded.updated_at",
+                [platform, user_id, chat_id, more, None if choices is None else json.dumps(choices, ensure_ascii=False),
+                 now],
             )
             self.db.conn.commit()
 
-    def pending_page(self, platform: str, user_id: str) -> dict | None:
-        """{"more": str, "choices": [(label, command), …]} for a user, or None."""
+    def pending_page(self, platform: str, user_id: str, chat_id: str = "") -> dict | None:
+        """{"more": str, "choices": [(label, command), …]} for a user in a chat (their private chat when
+        `chat_id` is empty), or None."""
         rows = list(self.db["pending_page"].rows_where(
-            "platform = ? and user_id = ?", [platform, user_id], limit=1))
+            "platform = ? and user_id = ? and chat_id = ?", [platform, user_id, chat_id or user_id], limit=1))
         if not rows:
             return None
         return {"more": rows[0]["more"] or "",

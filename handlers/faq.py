@@ -5,6 +5,7 @@ import re
 
 from handlers.arguments import Number, SubCommand
 from handlers.router import ADMIN, command, refusal
+from handlers.ask import keep_more
 from handlers.types import Context, Incoming, Reply
 from knowledge import unanswered as misses
 
@@ -32,6 +33,8 @@ def faq(ctx: Context, msg: Incoming, args: str) -> Reply:
         return Reply(USAGE)
     if action in ("add", "edit", "delete") and not ctx.is_global_admin(msg):
         return Reply(refusal(msg, "添加、修改、删除常见问题"))
+    if action == "show":
+        return _show(ctx, rest.strip(), msg)
     return ACTIONS[action](ctx, rest.strip())
 
 
@@ -57,11 +60,13 @@ def _list(ctx: Context, rest: str) -> Reply:
     return Reply("\n".join(lines))
 
 
-def _show(ctx: Context, rest: str) -> Reply:
+def _show(ctx: Context, rest: str, msg: Incoming) -> Reply:
     entry = ctx.store.faq_entry(int(rest)) if rest.isdecimal() else None
     if entry is None:
         return Reply(f"没有编号为“{rest[:10]}”的常见问题。发送“问答”查看列表。")
     answer = ctx.kb.ask(entry["question"]) if entry["kind"] != "curated" else None
+    if answer is not None:
+        keep_more(ctx, msg, answer.more)  # its "更多：回复 1" works like any answer's
     text = answer.text if answer else entry["answer"]
     return Reply(f"#{entry['id']} {entry['question']}\n{text}", data=answer.as_json() if answer else {})
 
@@ -105,7 +110,7 @@ def _delete(ctx: Context, rest: str) -> Reply:
     return Reply(f"已删除常见问题 #{rest}。")
 
 
-ACTIONS = {"list": _list, "show": _show, "add": _add, "edit": _edit, "delete": _delete}
+ACTIONS = {"list": _list, "add": _add, "edit": _edit, "delete": _delete}
 
 
 def _now(ctx: Context) -> str:

@@ -1,8 +1,15 @@
-"""Compose the reply a cadre reads: the fact-bearing sentence quoted, its source cited, regions compared.
+"""Compose the reply a cadre reads on a phone: the answer line, one quotation per region, "更多" for the rest.
 
-The asker's region leads; other regions follow under their own heading; when the regions' numbers
-differ (20学时 vs 8学时) a one-line summary says so. English questions get an English lead line over
-the Chinese quote. A decline says plainly that no document answers, and what the documents cover.
+    东莞（2017）：2018年1月26日下午下班前。                      ← the lead: the fact asked for, or the item's point
+    「…并于2018年1月26日下午下班前将工作开展情况表…」              ← the document's own words, ≤ 150 characters
+      ——《关于做好2017年度东莞共青团工作考核的通知》五、（三）
+    更多：回复 1                                                ← other sentences, other items, full citations
+
+The asker's region leads; other regions follow under their own heading. When the asker's region has
+no rule on the point, the lead says so before giving another region's. Quotations (「」) are always
+spans of the cited item's text (knowledge/quotes.py); what the bot composes is plain text. English
+questions get an English lead line over the Chinese quotation. A decline says plainly that no
+document answers, and what the documents cover.
 """
 from __future__ import annotations
 
@@ -10,14 +17,17 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from knowledge import lexicon
-
+from knowledge import lexicon, quotes
+from knowledge.blocks import Block, block_of, composed_text, first_quote, plain, rest_quote
+from knowledge.fact_finder import asked_unit, find_facts, implied_unit, subject_terms
+from knowledge.leads import Pick, lead_line
 from knowledge.normalize import compact
 from knowledge.search import Hit, Result
 
-QUOTE_MAX = 160
-MAX_SIBLINGS = 2
-NUMBER_FACT = re.compile(r"(不少于|不低于|不超过|至少|超过|达到|控制在)?(\d+(?:\.\d+)?)\s*(%|学时|小时|场|人|个|名|家|次|岁|天)(以内|以上|以下)?")
+QUOTE_MAX = 150  # characters of one region's quotation on the first page
+QUOTE_MANY = 100  # … when three regions share the page
+QUOTE_FEW = 80  # … when four do
+MORE_HINT, MORE_HINT_EN = "更多：回复 1", "More: reply 1"
 
 
 @dataclass
@@ -30,13 +40,11 @@ class Answer:
     choices: list[tuple[str, str]] = field(default_factory=list)  # (label, command to send back)
     norm: str = ""  # the question as matched (for the misses log)
     candidates: list = field(default_factory=list)  # [(where, score)] of the best passages considered
+    more: str = ""  # the rest, shown when the asker replies 1 / 更多
 
     def as_json(self) -> dict:
         return {"answer": self.text, "matched": self.matched, "sources": self.sources,
-                "score": round(self.score, 4)}
-
-
-FOLLOW_MAX = 220  # characters of following sentences added to a "how" answer
+                "score": round(self.score, 4), "more": self.more}
 
 
 def compose(kb, result: Result, asker_region: str | None = None) -> Answer:
@@ -47,52 +55,101 @@ def compose(kb, result: Result, asker_region: str | None = None) -> Answer:
 
 
 def _compose(kb, result: Result, asker_region: str | None) -> Answer:
-    en = result.query.lang == "en"
-    for h in result.hits:
-        _add_following(kb, h, "how" in result.query.intents)
-        if "contact" in result.query.intents:
-            _add_contacts(kb, h)
+    q = result.query
+    en = q.lang == "en"
     if result.decision == "decline":
         return Answer(decline_text(kb, result.reason, en), False, score=result.best, decision="decline")
     if result.decision == "choices":
         return _choices(result, en)
-    hits = result.hits
-    regions = list(dict.fromkeys(h.region for h in hits))
-    lines: list[str] = []
-    if en:
-        lines.append(_english_lead(hits[0], len(regions)))
-    if len(regions) > 1:
-        lines.append(_summary(hits, regions, asker_region, en))
+    if "contact" in q.intents:
+        for h in result.hits:
+            _add_contacts(kb, h)
+    blocks = [block_of(kb, h, "how" in q.intents) for h in result.hits]
+    regions = list(dict.fromkeys(b.region for b in blocks))
+    terms = [(tuple({compact(a) for a in t.alts} | {compact(t.text)}), t.weight) for t in q.terms]
+    unit, intents = asked_unit(q.norm), q.intents
+    if not intents & {"number", "money", "date"} and (unit := implied_unit(q.norm)):
+        intents = intents | {"number"}
+    subject = subject_terms(terms, unit)
+    # Per region: the block and sentence holding the best fact of the kind asked for (or the first block).
+    picks: dict[str, Pick] = {}
+    for region in regions:
+        found = []
+        for n, b in enumerate(x for x in blocks if x.region == region):
+            for s in b.sentences or [quotes.Span(0, len(b.body))]:
+                found += [((f.on_subject, f.weight, -n, -s.start), f, b)
+                          for f in find_facts(b.body, s, intents, unit, terms, subject)]
+        found.sort(key=lambda x: x[0], reverse=True)
+        if found:
+            block = found[0][2]
+            picks[region] = Pick(block, found[0][1], [f for _, f, b in found if b is block])
+        else:  # no fact: the block whose sentences hold most of the question (the first on a tie)
+            mine = [b for b in blocks if b.region == region]
+            picks[region] = Pick(max(mine, key=lambda b: (_weight(b, terms), -mine.index(b))))
+    limit = QUOTE_MAX if len(regions) <= 2 else QUOTE_MANY if len(regions) == 3 else QUOTE_FEW
+    lead = lead_line(kb, q, intents, blocks, picks, regions, asker_region, en)
+    lines = [lead.text] if lead.text else []
+    shown_contacts: set[str] = set(lead.given)  # a number the lead gives is not listed again
     for i, region in enumerate(regions):
-        if len(regions) > 1:
-            if asker_region and region == asker_region:
+        if len(regions) > 1 and asker_region:
+            if _askers(picks[region].block.hit, asker_region):
                 lines.append(f"【您所在的{region}】" if not en else f"[{region} — your region]")
-            elif asker_region and i == 1 and regions[0] == asker_region:
+            elif i == 1 and _askers(picks[regions[0]].block.hit, asker_region):
                 lines.append("【其他地区】" if not en else "[Other regions]")
-        for h in (h for h in hits if h.region == region):
-            lines.append(_quote_block(h, multi=len(regions) > 1))
-    sources = [source(h) for h in hits]
-    return Answer("\n".join(x for x in lines if x), True, sources, result.best, "answer")
+        block, fact = picks[region].block, picks[region].fact
+        head = f"▪ {region}{_year(block.hit)}：" if len(regions) > 1 else ""
+        if block.quotable:
+            focus = fact.span if fact else None
+            body = quotes.quoted(first_quote(block, focus, terms, limit, "how" in q.intents))
+        else:
+            body = composed_text(block, shown_contacts)
+        cite = f"——{short_where(block.hit, lead.uses_headings)}"
+        if body:
+            lines.append(f"{head}{body}\n  {cite}")
+        else:  # everything the passage gives is in the lead: its source only
+            lines.append(f"▪ {region}{_year(block.hit)} {cite}" if head else f"  {cite}")
+    more = _more(blocks, picks, shown_contacts, en)
+    if more:
+        lines.append(MORE_HINT if not en else MORE_HINT_EN)
+    sources = [source(b.hit, b) for b in blocks]
+    return Answer("\n".join(x for x in lines if x), True, sources, result.best, "answer", more=more)
 
 
-def _add_following(kb, h: Hit, how: bool) -> None:
-    """A "how" question, or a sentence too short to stand alone, gets the item's next sentences too."""
-    if h.follow or not (how or len(h.passage["text"]) < 40) or h.passage["kind"] not in ("item", "paragraph"):
-        return
-    pos, added = h.passage["position"], []
-    for p, text in kb.item_sentences(h.item_id):
-        if p > pos and sum(map(len, added)) + len(text) <= FOLLOW_MAX:
-            added.append(text)
-        elif p > pos:
-            break
-    h.follow = "".join(added)
+def _weight(block: Block, terms) -> float:
+    return quotes.weigh("".join(block.body[s.start:s.end] for s in block.sentences), terms)
+
+
+def _more(blocks: list[Block], picks: dict, seen: set[str], en: bool) -> str:
+    """The "more" page: for every block its full citation and what the first page left out."""
+    first = {id(p.block) for p in picks.values()}
+    lines = []
+    for b in blocks:
+        if b.quotable:
+            rest = quotes.quoted(r) if (r := rest_quote(b)) else ""
+        else:
+            rest = composed_text(b, seen) if id(b) not in first else ""
+        lines.append(f"▪ {b.region}{_year(b.hit)} {where(b.hit, full=True)}" + (f"\n  {rest}" if rest else ""))
+    if not lines:
+        return ""
+    title = "（接上条）全部出处：" if not en else "(continued) All sources:"
+    return "\n".join([title] + lines)
+
+
+def _year(h: Hit) -> str:
+    return f"（{h.doc['year']}）" if h.doc.get("year") else ""
+
+
+def _askers(hit: Hit, asker_region: str | None) -> bool:
+    """The asker's own region, or an organisation in it (a 东莞 school's notice is 东莞's)."""
+    return bool(asker_region) and (hit.region == asker_region or asker_region in hit.doc.get("places", ()))
 
 
 def curated_answer(entry: dict, similarity: float) -> Answer:
     """An admin's own answer from the FAQ, cited as such."""
     text = f"{entry['answer'].strip()}\n  —— 常见问题 #{entry['id']}（管理员整理）：{entry['question']}"
     src = {"title": "常见问题（管理员整理）", "issuer": "管理员", "city": "", "year": None, "section": "常见问题",
-           "item": f"#{entry['id']} {entry['question']}", "excerpt": entry["answer"].strip()[:120]}
+           "item": f"#{entry['id']} {entry['question']}", "excerpt": entry["answer"].strip()[:120],
+           "passage": entry["answer"].strip()}
     return Answer(text, True, [src], similarity, "faq")
 
 
@@ -108,21 +165,24 @@ def _add_contacts(kb, h: Hit) -> None:
             h.siblings.append(Hit(row["id"], row, h.doc, h.score))
 
 
-def source(h: Hit) -> dict:
+def source(h: Hit, block: Block | None = None) -> dict:
+    """A cited source: document, place in it, the quoted excerpt and the passage (the item's text as
+    the document writes it, of which every quotation is a span)."""
     p, d = h.passage, h.doc
     section = f"{p['section_no']}、{p['section']}" if p.get("section_no") else (p.get("heading") or "")
     if p.get("sub_no"):
         section += f"（{p['sub_no']}）{p['sub']}"
     item = f"{p['item_no']}．{p['heading']}" if p.get("item_no") else ""
+    excerpt = quotes.render(block.body, block.shown) if block and block.shown else p["text"]
     return {"title": d["title"], "issuer": d["issuer"], "city": d["region"], "year": d["year"],
-            "section": section, "item": item, "excerpt": quote(h)}
+            "section": section, "item": item, "excerpt": excerpt, "passage": p.get("body") or p["text"]}
 
 
-def where(h: Hit) -> str:
-    """《title》 + section › item, shortened for a chat line."""
+def where(h: Hit, full: bool = False) -> str:
+    """《title》 + section › item; shortened for a chat line unless `full`."""
     s = source(h)
     section = s["section"]
-    if len(section) > 22:
+    if len(section) > 22 and not full:
         section = section[:20] + "…"
     parts = [f"《{s['title']}》"] + [x for x in (section, s["item"]) if x]
     if h.doc.get("doc_number"):
@@ -130,94 +190,26 @@ def where(h: Hit) -> str:
     return " › ".join(parts)
 
 
-def _quote_block(h: Hit, multi: bool) -> str:
-    year = f"（{h.doc['year']}）" if h.doc.get("year") else ""
-    head = f"▪ {h.region}{year}：" if multi else ""
-    return f"{head}“{quote(h)}”\n  —— {where(h)}"
-
-
-def quote(h: Hit) -> str:
-    """The fact-bearing sentence, with matching sentences of the same item in document order."""
-    extra = [x for x in h.siblings if x.passage["kind"] == "contact" and x.passage["item_id"] != h.item_id]
-    same_item = [x for x in h.siblings if x not in extra][:MAX_SIBLINGS]
-    parts = sorted([h] + same_item, key=lambda x: x.passage["position"]) + extra
-    if len(parts) == 1:
-        return _sentence(h)
-    out, last = "", None
-    for part in parts:
-        pos = part.passage["position"]
-        if last is not None and pos != last + 1:
-            out += "……"
-        out += _sentence(part, QUOTE_MAX // 2 + 20)
-        last = pos
-    return out
-
-
-def _sentence(h: Hit, limit: int = QUOTE_MAX) -> str:
-    """One sentence; a long one is cut to the clauses that hold the matched terms."""
-    text = h.passage["text"].strip()
-    if h.passage["kind"] in ("contact", "meta"):
-        return text  # every part of a contact line or the document's data may be the answer
-    if len(text) <= limit:
-        return text + h.follow
-    clauses = re.split(r"(?<=[，,；;：:])", text)
-    present = [{t for t, _ in h.matched if compact(t) in compact(c)} for c in clauses]
-    weight = dict(h.matched)
-    best_span, best_score = (0, 0), 0.0
-    for i in range(len(clauses)):
-        length, found = 0, set()
-        for j in range(i, len(clauses)):
-            length += len(clauses[j])
-            if length > limit and j > i:
-                break
-            found |= present[j]
-            score = sum(weight[t] for t in found)
-            if score > best_score + 1e-9:
-                best_span, best_score = (i, j), score
-    if best_score == 0:
-        return text[:limit] + "…"
-    i, j = best_span
-    out = "".join(clauses[i:j + 1]).rstrip("，,；;：:")
-    return ("…" if i > 0 else "") + out + ("…" if j < len(clauses) - 1 else "")
-
-
-def _summary(hits: list[Hit], regions: list[str], asker: str | None, en: bool) -> str:
-    """One line naming each region's figure when they differ: 东莞 不少于20学时；枣庄 8学时."""
-    facts: dict[str, list[str]] = {}
-    units = set()
-    for h in hits:
-        for m in NUMBER_FACT.finditer(quote(h)):
-            facts.setdefault(h.region, []).append(m.group(0).replace(" ", ""))
-            units.add(m.group(3))
-    shared = [u for u in units if sum(any(u in f for f in fs) for fs in facts.values()) >= 2]
-    if shared and len(facts) >= 2:
-        unit = shared[0]
-        parts = [f"{r} {next(f for f in facts[r] if unit in f)}" for r in regions
-                 if r in facts and any(unit in f for f in facts[r])]
-        values = {re.sub(r"\D", "", p.split(" ", 1)[1]) for p in parts}
-        verdict = "各地规定不同" if len(values) > 1 else "各地规定一致"
-        if en:
-            return f"The documents differ by region: {'; '.join(parts)}." if len(values) > 1 else \
-                f"The regions agree: {'; '.join(parts)}."
-        return f"{verdict}：{'；'.join(parts)}。"
-    if en:
-        return f"{len(regions)} regions' documents address this: {', '.join(regions)}."
-    return f"{'、'.join(regions)}的文件都涉及这个问题，分别如下："
-
-
-def _english_lead(h: Hit, n_regions: int) -> str:
-    """An English line over the Chinese quote: which document, which section and item."""
-    if n_regions > 1:
-        return f"{n_regions} regions' documents answer this; the Chinese quotes and their sources follow."
-    p, d = h.passage, h.doc
-    where = [f"section {p['section_no']}"] if p.get("section_no") else []
+def short_where(h: Hit, without_heading: bool = False) -> str:
+    """《title》二、（三）5．heading — the document and the place in it, in one short line (the heading
+    of the item, else of its subsection or section, when short and not already the lead)."""
+    p = h.passage
+    loc = ""
+    if p.get("section_no"):
+        loc += p["section_no"] + ("" if p["section_no"].startswith("第") else "、")
     if p.get("sub_no"):
-        where.append(f"part ({p['sub_no']})")
+        loc += f"（{p['sub_no']}）"
     if p.get("item_no"):
-        where.append(f"item {p['item_no']}")
-    loc = f" ({', '.join(where)})" if where else ""
-    year = f" {d['year']}" if d.get("year") else ""
-    return f"From {english_name(d['region'])}'s{year} document “{d['title']}”{loc}:"
+        loc += p["item_no"] + ("" if p["item_no"].startswith("第") else "．")
+    label = p.get("heading") if p.get("item_no") or not loc else (p.get("sub") if p.get("sub_no") else p.get("section"))
+    label = re.split(r"[（(]", label or "", 1)[0]
+    if p["kind"] == "contact" and not loc:
+        label = "联系方式"
+    elif p["kind"] == "contact" and label.endswith("联系"):
+        label = ""
+    if label and len(label) <= 16 and not without_heading:
+        loc += label
+    return f"《{h.doc['title']}》{loc}"
 
 
 def english_name(region: str) -> str:
@@ -242,9 +234,19 @@ def _choices(result: Result, en: bool) -> Answer:
     for n, h in enumerate(result.hits, 1):
         s = source(h)
         label = s["item"] or s["section"] or s["title"]
-        lines.append(f"{n}. {h.region}（{h.doc['year']}）{label}：{quote(h)[:60]}…")
+        lines.append(f"{n}. {h.region}（{h.doc['year']}）{label}：{_glimpse(h)}")
         choices.append((f"{h.region} {label}"[:40], f"pick {h.pid}"))
     return Answer("\n".join(lines), True, [source(h) for h in result.hits], result.best, "choices", choices)
+
+
+def _glimpse(h: Hit, limit: int = 60) -> str:
+    """The first words of a choice's passage: quoted when they are the document's own."""
+    row = h.passage
+    if not quotes.verbatim(row) or (at := quotes.locate(row["body"], row["text"])) is None:
+        return plain(row)[:limit] + ("…" if len(plain(row)) > limit else "")
+    sentence = quotes.sentence_of(row["body"], at)
+    span = quotes.window(row["body"], sentence, None, [], limit)
+    return quotes.quoted(quotes.render(row["body"], [span]))
 
 
 def decline_text(kb, reason: str, en: bool = False) -> str:

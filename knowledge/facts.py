@@ -234,6 +234,8 @@ EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 POSTCODE = re.compile(r"邮编\s*[:：]?\s*(\d{6})(?!\d)")
 ADDRESS = re.compile(r"地址\s*[:：]\s*([^\s，,。；;]+)")
 PERSON = re.compile(r"联系人\s*[:：]\s*([\u4e00-\u9fff]{2,4})")
+# A website's record numbers (京ICP证030173号, 鲁ICP备19047274号-1, 鲁公网安备 37040002003001号): not contacts.
+SITE_RECORD = re.compile(r"\S{0,2}(?:ICP[备证]|公网安备)\s*[\d-]+号?", re.I)
 
 
 @dataclass(frozen=True)
@@ -251,6 +253,7 @@ def find_contacts(text: str) -> list[Contact]:
     out += [Contact("email", m.group(0)) for m in emails]
     masked = EMAIL.sub(lambda m: " " * len(m.group(0)), norm)  # digits inside e-mails are not phones
     masked = POSTCODE.sub(lambda m: " " * len(m.group(0)), masked)
+    masked = SITE_RECORD.sub(lambda m: " " * len(m.group(0)), masked)  # 粤ICP备2021012345号 is no phone
     out += [Contact("phone", m.group(0).strip()) for m in PHONE.finditer(masked)
             if not _inside_date(norm, m.start(), m.end())]
     out += [Contact("postcode", m.group(1)) for m in POSTCODE.finditer(norm)]

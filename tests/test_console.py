@@ -17,6 +17,7 @@ SCRIPT = [
     "城市",
     "城市枣庄",
     "入团前需要参加多少学时的团课？",
+    "1",
     "/ask 东莞的“中国青创版”综合金融服务平台是干嘛的？",
     "寧波要構建幾級志願服務組織網絡？",
     "How many class hours of league lessons are required before joining the league?",

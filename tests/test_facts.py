@@ -82,3 +82,8 @@ def test_admins_date_words(typed, expect):
 @pytest.mark.parametrize("typed", ["2026-02-30", "提交材料", "13月5日", ""])
 def test_not_a_date(typed):
     assert parse_when(typed, MONDAY) is None
+
+
+def test_site_record_numbers_are_not_contacts():
+    line = "网站备案号：粤ICP备2021012345号，京ICP证030173号，公安备案号：鲁公网安备 37040002003001号，电话：0769-22114722"
+    assert [(c.kind, c.value) for c in find_contacts(line)] == [("phone", "0769-22114722")]

@@ -55,7 +55,8 @@ def test_contacts_are_kept_whole_and_the_footer_contacts_too():
     assert "联系人：校团委组织部 陈老师；联系电话：0574-88223456；电子邮箱：qtw_zzb@hsvtc-demo.edu.cn" in contacts
     footer = next(c for c in contacts if "地址" in c)
     assert "宁波市海曙区学府路88号" in footer and "315000" in footer and "0574-88223400" in footer
-    assert any("浙ICP备12345678号-1" in c for c in contacts)
+    assert not any("ICP" in c for c in contacts)  # a site record number is no contact (issue 12)
+    assert any("浙ICP备12345678号-1" in it.body for it in items if it.kind == "filing")
 
 
 def test_short_rules_numbered_like_subsections_are_not_lost():

@@ -242,3 +242,20 @@ def test_an_admin_grants_by_replying_to_someones_message_or_by_their_username(tg
                            entities=[{"type": "mention", "offset": text.index("@"), "length": len("@zhang_san")}]))
     assert "已授权 telegram:56" in tg.api.texts()[-1]
     assert [r["target"] for r in ctx.store.admin_audit()] == ["telegram:56", "telegram:55"]
+
+
+def test_reply_1_shows_the_rest_in_the_chat_it_was_asked_in(tg, ctx):
+    ctx.store.set_region("telegram", "52", "东莞")
+    tg.feed(message_update("志愿服务", uid=52))
+    assert tg.api.texts()[-1].endswith("更多：回复 1")
+    mention = f"@{BOT['username']} {QUESTION}"
+    tg.feed(message_update(mention, uid=52, chat=group_chat(),
+                           entities=[{"type": "mention", "offset": 0, "length": len(BOT["username"]) + 1}]))
+    tg.feed(message_update("1", uid=52))  # private chat: the rest of the private answer
+    private_rest = tg.api.texts()[-1]
+    assert private_rest.startswith("（接上条）") and "志愿" in private_rest
+    tg.feed(message_update("/more", uid=52, chat=group_chat()))  # the group: the group's answer's rest
+    group_rest = tg.api.sent()[-1]
+    assert group_rest.params["chat_id"] == -100123
+    assert "从严管好团员队伍" in group_rest.params["text"]  # the lesson-hours answer's full citation
+    assert "志愿服务品牌化" not in group_rest.params["text"]

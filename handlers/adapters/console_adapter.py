@@ -75,9 +75,9 @@ class ConsoleChat:
             text = self.choices[int(text) - 1].command  # "2" picks the second offered choice
         msg = Incoming(platform=PLATFORM, user_id=self.user, text=text, user_name=self.user)
         replies = dispatch(self.ctx, msg)
-        for reply in replies:
-            if reply.choices:
-                self.choices = reply.choices
+        # A number picks from the choices of the last reply only: after an answer without choices,
+        # "1" is its "更多：回复 1".
+        self.choices = next((r.choices for r in reversed(replies) if r.choices and not r.is_push), ())
         return replies
 
     def show(self, reply: Reply) -> None:

@@ -22,7 +22,7 @@ from handlers import router
 from handlers.adapters.context_pool import ContextPool
 from handlers.adapters.wechat_codec import MAX_SKEW, Inbound, OfficialAccountCodec, Rejected, WeComCodec, replay_key
 from handlers.adapters.wechat_push import Pusher
-from handlers.adapters.wechat_text import MORE_WORDS, choices_of, fit, pick, render_all
+from handlers.adapters.wechat_text import choices_of, fit, pick, render_all
 from handlers.help import WELCOME
 from handlers.types import Context, Incoming, Reply, Sender
 
@@ -177,7 +177,7 @@ class WeChatServer:
             if can_push:
                 self.pusher.later(Reply(text, platform=self.platform, chat_id=msg.user_id))
             else:
-                self.pusher.track(self._save_page(msg.user_id, text, []))
+                self.pusher.track(self._save_page(msg, text, []))
 
         job.add_done_callback(finished)
         if msg is None or inbound.kind == "ignore":
@@ -204,14 +204,10 @@ class WeChatServer:
     async def _first_answer(self, kind: str, msg: Incoming, req: Request) -> str:
         if kind == "unsupported":
             return NOT_TEXT
-        page = await self.pool.run(lambda c: c.store.pending_page(self.platform, msg.user_id))
+        page = await self.pool.run(lambda c: c.store.pending_page(self.platform, msg.user_id, msg.chat))
         page = page or {"more": "", "choices": []}
         if kind == "subscribe":
             msg = replace(msg, text="城市")  # the welcome offers the region choice
-        elif msg.text.strip().lower() in MORE_WORDS and page["more"]:
-            head, rest = fit(page["more"])
-            await self._save_page(msg.user_id, rest, page["choices"])
-            return head
         elif chosen := pick(msg.text, page["choices"]):
             msg = replace(msg, text=chosen)  # "2" picks the second offered choice
         work = self.pool.run(self.dispatch, msg)
@@ -242,8 +238,8 @@ class WeChatServer:
                 text += f"\n\n（未配置主动消息接口，无法发送文件 {r.attachment.filename}。）"
         head, rest = fit(text)
         choices = choices_of(own)
-        if rest or choices or page["more"] or page["choices"]:
-            await self._save_page(msg.user_id, rest, choices)
+        if rest or choices or page["choices"]:
+            await self._save_page(msg, rest, choices)
         return head
 
     def _finish_late(self, msg: Incoming, work: asyncio.Future) -> str:
@@ -260,14 +256,22 @@ class WeChatServer:
                     self.pusher.later(r)
             else:
                 mine = render_all([r for r in replies if r.chat_id == msg.user_id])
-                self.pusher.track(self._save_page(msg.user_id, mine, choices_of(replies)))
+                self.pusher.track(self._save_page(msg, mine, choices_of(replies)))
 
         work.add_done_callback(finished)
         return WORKING if can_push else WORKING_NO_PUSH
 
-    async def _save_page(self, user_id: str, more: str, choices: list) -> None:
+    async def _save_page(self, msg: Incoming, text: str, choices: list) -> None:
+        """What did not fit (or came too late) goes first in the chat's "更多", before the rest the
+        handler itself kept there (an answer's further sentences and citations)."""
         now = self.ctx.now().isoformat(timespec="seconds")
-        await self.pool.run(lambda c: c.store.save_pending_page(self.platform, user_id, more, choices, now))
+
+        def save(c: Context) -> None:
+            kept = (c.store.pending_page(self.platform, msg.user_id, msg.chat) or {}).get("more", "")
+            more = "\n\n".join(x for x in (text, kept) if x) if text else None
+            c.store.save_pending_page(self.platform, msg.user_id, more, choices, now, chat_id=msg.chat)
+
+        await self.pool.run(save)
 
     # -- lifecycle --------------------------------------------------------------------------------
     async def _startup(self, app: web.Application) -> None:

@@ -10,7 +10,6 @@ from handlers.types import Reply
 
 TEXT_LIMIT = 2048  # bytes
 MORE_NOTE = "\n…（回复“更多”查看全文）"
-MORE_WORDS = ("更多", "more", "/more", "/更多")
 SENTENCE_ENDS = "。；！？!?;"
 
 

@@ -56,6 +56,7 @@ def parse_text(text: str, key: str = "doc") -> tuple[Document, list[Item]]:
     meta.settle(items)
     if not any(it.kind in ("item", "overview", "paragraph", "notice") for it in items):
         raise IngestError("没有找到像工作要点或通知的正文（没有章节、条目或段落）")
+    items += [Item("filing", heading="网站备案", body=line) for line in regions.filings]
     for it in items:
         it.sentences = split_sentences(it.body) if it.kind != "table" else [it.body]
     items.insert(0, meta_item(doc))

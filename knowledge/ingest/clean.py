@@ -37,7 +37,7 @@ DEBRIS = (
     re.compile(r"技术支持"),
 )
 BREADCRUMB = re.compile(r"(首页|主页|网站首页)\s*[>»＞›/|]")
-FOOTER = re.compile(r"版权所有|Copyright|©|ICP备|公网安备|All Rights Reserved|^(主办|承办|主管|协办)(单位)?[:：]", re.I)
+FOOTER = re.compile(r"版权所有|Copyright|©|ICP[备证]|公网安备|All Rights Reserved|^(主办|承办|主管|协办)(单位)?[:：]", re.I)
 
 
 def unwrap(lines: list[str]) -> list[str]:
@@ -94,6 +94,7 @@ class Regions:
     body: list[str] = field(default_factory=list)
     table: list[str] = field(default_factory=list)
     contacts: list[str] = field(default_factory=list)
+    filings: list[str] = field(default_factory=list)  # a web footer's site records (ICP备…): no way to reach anyone
 
 
 def is_debris(line: str) -> bool:
@@ -134,7 +135,7 @@ def split_regions(lines: list[str], meta: Meta) -> Regions:
             continue
         in_table = False
         if FOOTER.search(line) or ("地址" in line and "邮编" in line and len(line) < 150):
-            footer(line, meta, out.contacts)  # before the debris rules: a footer line holds contacts too
+            footer(line, meta, out.contacts, out.filings)  # before the debris rules: a footer holds contacts too
             continue
         if is_debris(line) or meta.web_fields(line):
             continue
@@ -181,8 +182,9 @@ def _title_start(line: str) -> bool:
     return line.startswith("关于") and not TITLE_END.search(line) and len(line) < 40 and "。" not in line
 
 
-def footer(line: str, meta: Meta, contacts: list[str]) -> None:
-    """A site footer: keep the issuer and the contact facts, drop the copyright boilerplate."""
+def footer(line: str, meta: Meta, contacts: list[str], filings: list[str] | None = None) -> None:
+    """A site footer: keep the issuer and the contact facts, drop the copyright boilerplate. The site's
+    record numbers (ICP备, 公网安备) are kept apart: they are facts about the website, not contacts."""
     owner = ""
     m = re.search(r"(?:版权所有|主办单位|主办)\s*[:：]?\s*(?:©\s*)?(?:\d{4}\s*)?([^\s|｜,，]+?)"
                   r"(?=地址|邮编|电话|联系|[\u4e00-\u9fff]{0,2}ICP|\s|[|｜,，]|$)", line)
@@ -191,8 +193,10 @@ def footer(line: str, meta: Meta, contacts: list[str]) -> None:
         meta.offer_issuer(owner, RANK_FOOTER)
     facts = re.findall(r"((?:地址|邮编|邮政编码|电话|联系电话|举报电话|违法和不良信息举报电话|邮箱|电子邮箱|传真)"
                        r"[:：]?\s*[^\s|｜]+)", line)
-    facts += [f"网站备案号：{m}" for m in re.findall(r"\S{0,2}ICP备\d+号(?:-\d+)?", line)]
-    facts += [f"公安备案号：{m}" for m in re.findall(r"\S{0,2}公网安备\s*\d+号", line)]
+    records = [f"网站备案号：{m}" for m in re.findall(r"\S{0,2}ICP[备证]\d+号(?:-\d+)?", line)]
+    records += [f"公安备案号：{m}" for m in re.findall(r"\S{0,2}公网安备\s*\d+号", line)]
+    if records and filings is not None:
+        filings.append("，".join(records))
     if facts:
         owner = owner or (min(meta.issuers)[2] if meta.issuers else "")
         contacts.append(f"{owner}联系方式：" + "，".join(f.strip() for f in facts))
