@@ -189,7 +189,7 @@ def test_a_deadline_added_on_the_page_is_in_chats_list(signed_in):
     page.click("form:has(#d-title) button[type=submit]")
     page.wait_for_load_state()
     assert "已添加截止事项" in page.inner_text(".flash")
-    assert "报送年度团费收缴情况" in page.locator("table").first.inner_text()
+    assert "报送年度团费收缴情况" in page.locator("section", has=page.locator("h2", has_text="即将到期")).inner_text()
     shot(page, "04-deadlines")
     listing = say(ctx, "截止", user="m1")[0].text
     assert "报送年度团费收缴情况" in listing and "2030年12月31日" in listing

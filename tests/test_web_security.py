@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 
 import httpx
 import pytest
@@ -185,3 +186,21 @@ def test_every_page_needs_a_session(ctx, path):
     with serving(ctx) as base:
         response = httpx.get(f"{base}{path}", cookies={"tuanwu_session": "made-up"}, timeout=30)
         assert response.status_code == 401 and "发送“后台”" in response.text
+
+
+def test_one_process_serves_the_pages_and_the_wechat_webhook(ctx):
+    """`bot.py web --wechat`: a WeChat admin sends 后台 to the official account and signs in on the same port."""
+    from wechat_fakes import FakeWeChat, fields
+
+    env = {**ctx.settings.env, "WECHAT_TOKEN": "webtoken", "TUANWU_ADMINS": "wechat:oAdmin"}
+    both = dataclasses.replace(ctx, settings=dataclasses.replace(ctx.settings, env=env, admins=("wechat:oAdmin",)))
+    with serving(both, ("wechat",)) as base:
+        wechat = FakeWeChat(f"{base}/wechat", both.clock, "webtoken")
+        query, echo = wechat.handshake_query()
+        assert httpx.get(f"{base}/wechat", params=query, timeout=30).text == echo
+        query, body = wechat.request(wechat.text("oAdmin", "后台"))
+        answer = fields(httpx.post(f"{base}/wechat", params=query, content=body, timeout=30).text)["Content"]
+        token = re.search(r"token=(\S+)", answer)[1]
+        assert signed_in(base, token).get("/").status_code == 200
+        query, body = wechat.request(wechat.text("oMember", "后台"))
+        assert "token=" not in httpx.post(f"{base}/wechat", params=query, content=body, timeout=30).text
