@@ -151,6 +151,13 @@ def test_session_cookie_attributes_and_headers(ctx):
         response = httpx.post(f"{base}/login", data={"token": token}, timeout=30,
                               headers={"X-Forwarded-Proto": "https"})
         assert "secure" in response.headers["set-cookie"].lower()
+    public = dataclasses.replace(ctx, settings=dataclasses.replace(
+        ctx.settings, env={**ctx.settings.env, "TUANWU_WEB_URL": "https://tuanwei.example.cn"}))
+    token, replies = ask_link(public, operator("后台"))
+    assert "https://tuanwei.example.cn/login?token=" in replies[0].text
+    with serving(public) as base:
+        response = httpx.post(f"{base}/login", data={"token": token}, timeout=30)
+        assert "secure" in response.headers["set-cookie"].lower()
 
 
 def test_secret_from_the_environment_or_kept_in_the_database(ctx):

@@ -80,6 +80,7 @@ class WebServer:
                                      lstrip_blocks=True, autoescape=select_autoescape(("html",)))
         self.templates.filters.update(pct=percent, ratio=ratio)
         self.trust_proxy = ctx.settings.env.get("TUANWU_WEB_TRUST_PROXY", "").strip().lower() in ("1", "true", "yes")
+        self.public_https = signin.base_url(ctx).lower().startswith("https://")
 
     def app(self) -> web.Application:
         app = web.Application(client_max_size=MAX_FORM)
@@ -123,8 +124,9 @@ class WebServer:
         return response
 
     def secure(self, request: web.Request) -> bool:
-        """Served over HTTPS: by this server, or by a proxy trusted to say so (TUANWU_WEB_TRUST_PROXY)."""
-        if request.secure:
+        """Served over HTTPS: by this server, by a proxy trusted to say so (TUANWU_WEB_TRUST_PROXY), or the
+        links' own address is https (the browser then only ever talks to the site over HTTPS)."""
+        if request.secure or self.public_https:
             return True
         return self.trust_proxy and request.headers.get("X-Forwarded-Proto", "").lower() == "https"
 
