@@ -119,3 +119,9 @@ class KnowledgeMixin:
 
     def item_passages(self, item_id: int) -> list[dict]:
         return list(self.db["passage"].rows_where("item_id = ?", [item_id], order_by="position"))
+
+    # ------------------------------------------------------------ read for the web dashboard
+
+    def document_passage_counts(self) -> dict[str, int]:
+        """Document key → number of passages (the 文件 page lists them)."""
+        return dict(self.db.execute("SELECT doc_key, count(*) FROM passage GROUP BY doc_key").fetchall())

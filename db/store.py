@@ -29,6 +29,7 @@ from db.profiles import ProfilesMixin
 from db.reminders import RemindersMixin
 from db.replay import ReplayMixin
 from db.vectors import VectorsMixin
+from db.web import WebMixin
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -42,7 +43,7 @@ def is_busy(err: BaseException) -> bool:
 
 # Listed in dependency order: migration sets are applied in this order (checkins reference identity).
 class Store(ProfilesMixin, EventsMixin, KnowledgeMixin, OrgsMixin, CheckinsMixin, OutboxMixin, RemindersMixin,
-            PlanPointsMixin, FaqMixin, MissesMixin, PagesMixin, VectorsMixin, ReplayMixin, LeasesMixin):
+            PlanPointsMixin, FaqMixin, MissesMixin, PagesMixin, VectorsMixin, ReplayMixin, LeasesMixin, WebMixin):
     """One SQLite database (a file in WAL mode, or memory for tests) with the domain verbs."""
 
     def __init__(self, path: str | Path = ":memory:"):

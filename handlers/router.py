@@ -135,6 +135,7 @@ FEATURES: tuple[str, ...] = (
     "handlers.nudge",
     "handlers.admins",
     "handlers.retention",
+    "handlers.dashboard.signin",
 )
 
 _loaded = False
