@@ -9,6 +9,7 @@
     python bot.py telegram             Telegram bot (long polling, or a webhook with TELEGRAM_WEBHOOK_URL)
     python bot.py tick [--at ISO-TIME]  run the scheduler once (cron; console chats get pushes printed)
     python bot.py wechat | wecom       WeChat official account / WeCom app webhook server
+    python bot.py web [--wechat]       the web dashboard (admins sign in with a link from 后台)
 """
 from __future__ import annotations
 
@@ -228,6 +229,22 @@ def cmd_webhook(args, settings: Settings) -> int:
     return serve(build_context(settings), args.command, host=args.host, port=args.port)
 
 
+def cmd_web(args, settings: Settings) -> int:
+    from handlers.adapters.web.run import serve
+
+    products = tuple(p for p in ("wechat", "wecom") if getattr(args, p))
+    if products:
+        from handlers.adapters.wechat_config import ConfigError, WeChatConfig
+
+        try:
+            for product in products:
+                WeChatConfig.from_env(settings.env, product)
+        except ConfigError as err:
+            print(f"错误：{err}", file=sys.stderr)
+            return 2
+    return serve(build_context(settings), host=args.host, port=args.port, products=products)
+
+
 def common_options() -> argparse.ArgumentParser:
     """Options every sub-command takes, before or after its name. SUPPRESS as the default matters: a
     sub-parser's own default would otherwise overwrite the value given before the sub-command."""
@@ -275,6 +292,13 @@ def parser() -> argparse.ArgumentParser:
         p.add_argument("--host", help="listen address (default $%s_HOST or 127.0.0.1)" % name.upper())
         p.add_argument("--port", type=int, help="listen port (default $%s_PORT)" % name.upper())
         p.set_defaults(func=cmd_webhook)
+
+    p = sub.add_parser("web", parents=[common], help="the web dashboard for admins (sign in: send 后台 in chat)")
+    p.add_argument("--host", help="listen address (default $TUANWU_WEB_HOST or 127.0.0.1)")
+    p.add_argument("--port", type=int, help="listen port (default $TUANWU_WEB_PORT or 8080)")
+    p.add_argument("--wechat", action="store_true", help="also serve the WeChat webhook at /wechat")
+    p.add_argument("--wecom", action="store_true", help="also serve the WeCom callback at /wecom")
+    p.set_defaults(func=cmd_web)
     return ap
 
 

@@ -14,6 +14,7 @@
     store.reminders    deadlines, subscriptions, workdays        db/reminders.py
     store.plan_points  the plans' read-only time points          db/plan_points.py
     store.outbox       occurrences, deliveries, send leases      db/outbox.py
+    store.web          the dashboard's links, sessions, audit    db/web.py
 
 Each repository module declares its schema as a sqlite-utils `Migrations` set named after the feature;
 the Store applies every set on open, so adding a feature never edits another feature's schema. The
@@ -41,6 +42,7 @@ from db.profiles import Profiles
 from db.reminders import Reminders
 from db.replay import Replay
 from db.vectors import Vectors
+from db.web import Web
 
 
 class Store:
@@ -51,7 +53,7 @@ class Store:
         ("profiles", Profiles), ("events", Events), ("knowledge", Knowledge), ("orgs", Orgs),
         ("checkins", Checkins), ("outbox", Outbox), ("reminders", Reminders), ("plan_points", PlanPoints),
         ("faq", Faq), ("misses", Misses), ("pages", Pages), ("vectors", Vectors), ("replay", Replay),
-        ("leases", Leases),
+        ("leases", Leases), ("web", Web),
     )
     profiles: Profiles
     events: Events
@@ -67,6 +69,7 @@ class Store:
     vectors: Vectors
     replay: Replay
     leases: Leases
+    web: Web
 
     def __init__(self, path: str | Path = ":memory:"):
         self.conn = Connection(path)

@@ -13,11 +13,13 @@ from functools import lru_cache
 
 ROW_CACHE = 50_000  # passage rows kept in memory (~40 MB at most)
 REFRESH_EVERY = 2.0  # seconds between checks for another process's re-index or FAQ edit
+PLACE_CORE = re.compile(r"([\u4e00-\u9fff]{2,3}?)(?:省|市|县|区|镇|乡|街道)")
+IDENTITY_SHARE = 0.25  # a title/issuer word in at most this share of documents names its document
 POSTINGS_CACHE = 2_000_000  # passage ids of recently used tokens' posting lists (8 MB)
 
 import numpy as np
 
-from knowledge import lexicon, segment
+from knowledge import answerable, lexicon, pinyin, segment
 from knowledge.dense import DenseIndex
 from knowledge.embed import Embedder
 from knowledge.semantic import Semantic
@@ -72,7 +74,10 @@ class KnowledgeBase:
         self.doc_years = {d["year"] for d in self.docs.values() if d["year"]}
         self.corpus_years = {int(t) for t in self.df if re.fullmatch(r"(?:19|20)\d\d", t)}
         places_in_corpus = {p for p in lexicon.places() if p in self.df}
-        self.analyzer = Analyzer(self.df, self.store.passage_count(), self.regions, places_in_corpus, region_places)
+        self.document_identity.cache_clear()  # the spellings below read the new documents' identities
+        self.identity_documents.cache_clear()
+        self.analyzer = Analyzer(self.df, self.store.passage_count(), self.regions, places_in_corpus, region_places,
+                                 self._names_by_spelling())
         self._kind_ids: dict[tuple[str, tuple[str, ...] | None], list[int]] = {}
         self._rows: dict[int, dict] = {}
         self._postings: OrderedDict[str, array] = OrderedDict()
@@ -86,6 +91,21 @@ class KnowledgeBase:
         self.semantic.reset()
         self.reload_faq()
 
+    def _names_by_spelling(self) -> dict[str, tuple[str, ...]]:
+        """Pinyin → the documents' own name words (title and issuer words of two to four characters that
+        name few documents: 柯桥, 润通, 咸安, 梓山), for English questions that write them in pinyin."""
+        out: dict[str, set[str]] = {}
+        for key in self.docs:
+            identity = self.document_identity(key)
+            # Words, and place names without their 市/区/镇 (咸安区 → 咸安: "Xian'an"; 梓山镇 → 梓山).
+            for word in segment.cut(identity) + PLACE_CORE.findall(identity):
+                if 2 <= len(word) <= 4 and all("\u4e00" <= ch <= "\u9fff" for ch in word) \
+                        and word not in lexicon.stopwords() and word not in lexicon.generic_words():
+                    for spelling in pinyin.spellings(word):
+                        out.setdefault(spelling, set()).add(word)
+        return {s: tuple(sorted(w for w in words if self.identity_documents(w)))
+                for s, words in out.items() if any(self.identity_documents(w) for w in words)}
+
     def reload_faq(self) -> None:
         """Re-read the FAQ entries (after a build, an import or an admin's edit)."""
         self.faq = FaqIndex(self.store, self.embedder)
@@ -95,6 +115,7 @@ class KnowledgeBase:
         self.document_tokens.cache_clear()
         self.item_sentences.cache_clear()
         self.document_identity.cache_clear()
+        self.identity_documents.cache_clear()
 
     def dense(self) -> DenseIndex | None:
         """The passages' vectors (built on first use), or None when the semantic layer is off."""
@@ -142,6 +163,13 @@ class KnowledgeBase:
         """A document's title and issuer as the passages' match text is written (compact, normalised)."""
         doc = self.docs.get(doc_key) or {}
         return compact(f"{doc.get('title') or ''} {doc.get('issuer') or ''}")
+
+    @lru_cache(maxsize=4096)
+    def identity_documents(self, word: str) -> frozenset[str]:
+        """The documents whose title or issuer holds a word that tells them from most others (团费收缴,
+        咸安实验中学) — none for a word naming every document's kind (委员会, 通知, 工作要点)."""
+        keys = frozenset(key for key in self.docs if word in self.document_identity(key))
+        return keys if len(keys) <= max(2, len(self.docs) * IDENTITY_SHARE) else frozenset()
 
     @lru_cache(maxsize=4096)
     def item_sentences(self, item_id: int) -> tuple[tuple[int, str], ...]:
@@ -197,7 +225,7 @@ class KnowledgeBase:
         faq_first = q.lang == "zh" and not out_of_scope(self, q)
         if faq_first:
             match = self.faq.match(question)
-            if match and match.similarity >= FAQ_ANSWER:
+            if match and match.similarity >= FAQ_ANSWER and not answerable.contradicts(q, self._faq_text(match)):
                 answer = self._faq_answer(match, q, region)
                 if answer is not None:
                     return answer
@@ -207,10 +235,19 @@ class KnowledgeBase:
             # (The confident paths above never wait for the model; the search's question vector is reused.)
             qvec = result.qvec if result.qvec is not None else self.query_vector(question.strip())
             match = self.faq.match_vector(qvec, question) if qvec is not None else None
+            if match and answerable.contradicts(q, self._faq_text(match)):
+                match = None  # found by meaning, but about 入团 where the question asks 入党
             answer = self._faq_answer(match, q, region) if match else None
             if answer is not None:
                 return answer
         return compose(self, result, region)
+
+    def _faq_text(self, match: FaqMatch) -> str:
+        """An FAQ entry's question and answer (its own, or its source sentences)."""
+        entry = self.faq.entries[match.entry_id]
+        sources = self.faq.sources.get(match.entry_id, [])
+        rows = self.passages([s["passage_id"] for s in sources if s["passage_id"]])
+        return " ".join([entry["question"], entry.get("answer") or ""] + [r["text"] for r in rows.values()])
 
     def _faq_answer(self, match: FaqMatch, q: Query, region: str | None) -> Answer | None:
         entry = self.faq.entries[match.entry_id]

@@ -43,6 +43,7 @@ class Result:
 
 def lexical_decision(hits: list[Hit], q: Query, asker_region: str | None) -> Result:
     """Answer, choices or decline on the lexical scores alone."""
+    hits = [h for h in hits if answers(h)]
     best = hits[0].score if hits else 0.0
     if not hits or not confident(hits):
         return Result(q, "decline", hits=hits[:3], reason="no-match", best=best)
@@ -88,7 +89,11 @@ def fused_decision(hits: list[Hit], near: list[tuple[int, float]], q: Query, ask
         credit = DENSE_WEIGHT * max(cosine - background, 0.0) + STANDOUT_WEIGHT * min(max(cosine - rival, 0.0), STANDOUT_CAP)
         h.score = min(1.0, h.lexical + (weight * credit if agree else 0.0))
     hits.sort(key=lambda h: (-h.score, h.pid))
-    if (hits[0].cosine or 0.0) - background < VETO:
+    hits = [h for h in hits if answers(h)]
+    if not hits:
+        return Result(q, "decline", reason="no-match")
+    # Across languages e5's cosines are too noisy to contradict the glossary's words: no veto there.
+    if q.lang != "en" and (hits[0].cosine or 0.0) - background < VETO:
         if lexical is not None and lexical.decision == "choices":
             return lexical
         return Result(q, "decline", hits=hits[:3], reason="no-match", best=hits[0].score)
@@ -98,6 +103,12 @@ def fused_decision(hits: list[Hit], near: list[tuple[int, float]], q: Query, ask
         return Result(q, "decline", hits=hits[:3], reason="no-match", best=hits[0].score)
     chosen, ambiguous = choose(hits, q, asker_region)
     return Result(q, "choices" if ambiguous else "answer", chosen, best=hits[0].score)
+
+
+def answers(hit: Hit) -> bool:
+    """The passage can hold what is asked (a date for 哪天) and is not about something else (入团
+    where the question asks about 入党): the best passage failing this means the documents do not say."""
+    return hit.holds and not hit.contrast
 
 
 def confident(hits: list[Hit]) -> bool:

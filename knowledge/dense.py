@@ -20,7 +20,7 @@ import re
 import sys
 import threading
 from pathlib import Path
-from typing import Iterable, TextIO
+from typing import Callable, Iterable, TextIO
 
 import numpy as np
 
@@ -63,10 +63,12 @@ def write_shipped(model_id: str, items: dict[str, np.ndarray]) -> Path:
     return path
 
 
-def ensure_vectors(store, embedder: Embedder, progress: TextIO | None = None, most: int | None = None) -> int:
+def ensure_vectors(store, embedder: Embedder, progress: TextIO | None = None, most: int | None = None,
+                   report: Callable[[int, int], None] | None = None) -> int:
     """Give every passage a stored vector: from the shipped file when it has one, else embedded (in
-    batches, with a progress bar). Returns how many were embedded — or, when more than `most` would
-    have to be, embeds nothing and returns that number negated (the caller embeds them elsewhere)."""
+    batches, with a progress bar, or `report(done, total)` for a page to show). Returns how many were
+    embedded — or, when more than `most` would have to be, embeds nothing and returns that number
+    negated (the caller embeds them elsewhere)."""
     model = embedder.model_id
     texts: dict[str, str] = {}
     for row in store.all_passages():
@@ -85,7 +87,7 @@ def ensure_vectors(store, embedder: Embedder, progress: TextIO | None = None, mo
         return -len(todo)
     if todo:
         log.info("embedding %d passages with %s", len(todo), model)
-        VectorCache(store, embedder).vectors(todo, "passage", progress=_bar(progress) if progress else None)
+        VectorCache(store, embedder).vectors(todo, "passage", progress=report or (_bar(progress) if progress else None))
         if progress:
             progress.write("\n")
     return len(todo)

@@ -8,7 +8,7 @@ passages too, every candidate gets both scores, and decision.fused_decision deci
 """
 from __future__ import annotations
 
-from knowledge import candidates, decision
+from knowledge import answerable, candidates, decision
 from knowledge.decision import Result
 from knowledge.query import Query, Term
 from knowledge.scoring import Hit, near_match, score, sub_words
@@ -30,6 +30,8 @@ def search(kb, q: Query, asker_region: str | None = None) -> Result:
     parts = sub_words(terms)
     hits = [score(kb, q, terms, parts, p) for p in kb.passages(ids).values()]
     hits.sort(key=lambda h: (-h.score, h.pid))
+    answerable.check(kb, hits, q)
+    answerable.mention_check(hits, q)
     result = decision.lexical_decision(hits, q, asker_region)
     if decision.settled(result) or not kb.semantic.available:
         return result  # the fast path: a confident lexical answer never waits for the model
@@ -39,7 +41,11 @@ def search(kb, q: Query, asker_region: str | None = None) -> Result:
         return result
     near = candidates.dense(kb, qvec, doc_keys)
     more = [pid for pid, _ in near if pid not in ids]
-    hits += [score(kb, q, terms, parts, p) for p in kb.passages(more).values()]
+    extra = [score(kb, q, terms, parts, p) for p in kb.passages(more).values()]
+    extra.sort(key=lambda h: (-h.score, h.pid))
+    answerable.check(kb, extra, q)
+    answerable.mention_check(extra, q)
+    hits += extra
     cosines = index.similarity(qvec, [h.pid for h in hits])
     for h in hits:
         h.cosine = cosines.get(h.pid)

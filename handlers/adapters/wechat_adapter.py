@@ -66,12 +66,16 @@ class WeChatServer:
     # -- HTTP -------------------------------------------------------------------------------------
     def app(self) -> web.Application:
         app = web.Application(client_max_size=MAX_BODY)
-        for path in ("/", f"/{self.platform}"):
+        self.mount(app, ("/", f"/{self.platform}"))
+        return app
+
+    def mount(self, app: web.Application, paths: tuple[str, ...]) -> None:
+        """Serve the webhook at `paths` of `app` (its own, or the web dashboard's: one process, one port)."""
+        for path in paths:
             app.router.add_get(path, self.handle_get)
             app.router.add_post(path, self.handle_post)
         app.on_startup.append(self._startup)
         app.on_cleanup.append(self._cleanup)
-        return app
 
     def now(self) -> float:
         return self.ctx.clock().timestamp()

@@ -132,6 +132,7 @@ FEATURES: tuple[str, ...] = (
     "handlers.reminders",
     "handlers.admins",
     "handlers.retention",
+    "handlers.dashboard.signin",
 )
 
 _loaded = False
