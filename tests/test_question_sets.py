@@ -19,6 +19,8 @@ from knowledge.base import KnowledgeBase
 from knowledge.dense import ensure_vectors
 from knowledge.index import PLANS_DIR, index_plans
 
+pytestmark = pytest.mark.slow  # starts processes or scores whole question sets: -m 'not slow' skips it
+
 DATA = Path(__file__).parent / "data"
 # Pass rates measured when each set was last run (README "How answers are found"), less a little slack.
 PLAN_FLOORS = {"qa-extra.jsonl": 0.91, "qa-holdout.jsonl": 0.78, "qa-final.jsonl": 0.85}

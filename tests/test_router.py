@@ -1,4 +1,6 @@
-"""The command registry: every command has help, aliases never collide, both spellings route."""
+"""The command registry: every command has help, every name a user types reaches its own command, both spellings route."""
+import pytest
+
 from handlers.core import router
 from handlers.core.router import commands, dispatch, parse
 from conftest import message, operator
@@ -10,11 +12,21 @@ def test_every_command_has_help_and_a_valid_ascii_alias():
         assert router.ASCII_ALIAS.fullmatch(cmd.alias)
 
 
-def test_no_two_commands_share_an_alias():
-    seen = {}
+def test_every_name_of_every_command_reaches_that_command():
+    # What a user types — 打卡, /checkin, CHECKIN@tuanwu_bot, an extra alias — lands on the command the
+    # help lists it under, never on another one or on the question fallback.
     for cmd in commands(include_hidden=True):
         for name in cmd.names:
-            assert seen.setdefault(name.lower(), cmd.name) == cmd.name, f"{name} used twice"
+            for typed in (name, f"/{name}", f"/{name}@tuanwu_bot", name.upper()):
+                found, _ = parse(typed)
+                assert found is not None and found.name == cmd.name, f"{typed!r} → {found and found.name}"
+
+
+def test_registering_a_name_twice_fails_at_import_not_in_a_chat():
+    router.load_features()
+    with pytest.raises(ValueError, match="registered twice"):
+        router.command("帮助", "assist")(lambda ctx, msg, args: "")
+    assert parse("帮助")[0].alias == "help"  # the first registration still answers
 
 
 def test_chinese_and_ascii_aliases_with_or_without_slash():

@@ -17,6 +17,8 @@ import pytest
 from handlers.core.router import dispatch
 from conftest import ROOT, message, operator
 
+pytestmark = pytest.mark.slow  # starts processes or scores whole question sets: -m 'not slow' skips it
+
 CHILD = str(Path(__file__).with_name("sched_child.py"))
 
 

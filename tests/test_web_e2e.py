@@ -29,6 +29,8 @@ from handlers.core.types import CONSOLE_OPERATOR, GROUP, Context, Incoming, Sett
 from knowledge.base import KnowledgeBase
 from web_harness import free_port, link_from
 
+pytestmark = pytest.mark.slow  # starts processes or scores whole question sets: -m 'not slow' skips it
+
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
