@@ -5,6 +5,8 @@ import shutil
 import threading
 from concurrent.futures import ProcessPoolExecutor
 
+import pytest
+
 from conftest import FakeClock
 from db import Store
 from handlers.core.router import dispatch
@@ -55,6 +57,7 @@ def test_fifty_concurrent_check_ins_from_threads_are_fifty_rows(indexed_db, tmp_
         assert set(store.checkins.status(org["id"], DAY).values()) == {"checked"}
 
 
+@pytest.mark.slow
 def test_fifty_concurrent_check_ins_from_processes_are_fifty_rows(indexed_db, tmp_path):
     path = str(tmp_path / "p.db")
     shutil.copy(indexed_db, path)
@@ -79,6 +82,7 @@ def test_one_member_checking_in_from_many_threads_keeps_every_entry_numbered_onc
         assert store.db["checkin_revision"].count == 21
 
 
+@pytest.mark.slow
 def test_one_member_checking_in_from_many_processes_keeps_every_entry(indexed_db, tmp_path):
     path = str(tmp_path / "same-p.db")
     shutil.copy(indexed_db, path)
