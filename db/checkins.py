@@ -17,6 +17,7 @@ from typing import Iterable
 from sqlite_utils.migrations import Migrations
 
 from db.connection import Repository
+from db.postgres import ID, PgMigrations
 from db.rows import CheckinEntry, DayStatus, Revision
 
 migrations = Migrations("checkins")
@@ -76,6 +77,30 @@ def m002_entries_backfill(db) -> None:
     db.execute("CREATE UNIQUE INDEX checkin_entry ON checkin (identity_id, schedule, work_date, seq)")
     db.execute("ALTER TABLE org ADD COLUMN backfill_days INTEGER")  # NULL: the default window
 
+pg_migrations = PgMigrations("checkins", [("m001_orgs_checkins_leave", f"""
+CREATE TABLE org ({ID}, name TEXT NOT NULL, platform TEXT, platform_chat_id TEXT, region TEXT, timezone TEXT,
+    created_at TEXT, backfill_days BIGINT);
+CREATE UNIQUE INDEX org_chat ON org (platform, platform_chat_id) WHERE platform_chat_id IS NOT NULL;
+CREATE UNIQUE INDEX org_named ON org (name) WHERE platform_chat_id IS NULL;
+CREATE TABLE org_member (identity_id BIGINT PRIMARY KEY REFERENCES identity (id), org_id BIGINT REFERENCES org (id),
+    joined_at TEXT);
+CREATE INDEX idx_org_member_org_id ON org_member (org_id);
+CREATE TABLE checkin ({ID}, identity_id BIGINT NOT NULL REFERENCES identity (id), org_id BIGINT,
+    schedule TEXT NOT NULL, work_date TEXT NOT NULL, text TEXT NOT NULL, percent DOUBLE PRECISION, count BIGINT,
+    item_id BIGINT, item_label TEXT, item_region TEXT, category TEXT, revision BIGINT NOT NULL, created_at TEXT,
+    updated_at TEXT, seq BIGINT NOT NULL DEFAULT 1, late BIGINT NOT NULL DEFAULT 0, deleted_at TEXT);
+CREATE UNIQUE INDEX checkin_entry ON checkin (identity_id, schedule, work_date, seq);
+CREATE INDEX idx_checkin_work_date ON checkin (work_date);
+CREATE TABLE checkin_revision ({ID}, checkin_id BIGINT REFERENCES checkin (id), revision BIGINT, kind TEXT,
+    text TEXT, percent DOUBLE PRECISION, count BIGINT, item_id BIGINT, item_label TEXT, item_region TEXT,
+    category TEXT, changed_at TEXT);
+CREATE UNIQUE INDEX idx_checkin_revision_checkin_id_revision ON checkin_revision (checkin_id, revision);
+CREATE TABLE excused_day ({ID}, identity_id BIGINT NOT NULL REFERENCES identity (id), work_date TEXT NOT NULL,
+    reason TEXT, created_at TEXT);
+CREATE UNIQUE INDEX idx_excused_day_identity_id_work_date ON excused_day (identity_id, work_date);
+""")])
+
+
 
 def _iso(day: dt.date | str) -> str:
     return day.isoformat() if isinstance(day, dt.date) else day
@@ -91,6 +116,7 @@ def _members(column: str, org_id: int | None, identity_ids: Iterable[int] | None
 
 class Checkins(Repository):
     migrations = migrations
+    pg_migrations = pg_migrations
 
     def _entries(self, conn, identity_id: int, work_date: str, schedule: str) -> list[CheckinEntry]:
         cur = conn.execute("SELECT * FROM checkin WHERE identity_id = ? AND schedule = ? AND work_date = ? "

@@ -10,6 +10,7 @@ import json
 from sqlite_utils.migrations import Migrations
 
 from db.connection import Repository
+from db.postgres import ID, PgMigrations
 
 migrations = Migrations("events")
 
@@ -23,8 +24,14 @@ def m001_inbound_event(db) -> None:
     db["inbound_event"].create_index(["platform", "event_key"], unique=True)
 
 
+pg_migrations = PgMigrations("events", [("m001_inbound_event", f"""
+CREATE TABLE inbound_event ({ID}, platform TEXT NOT NULL, event_key TEXT NOT NULL, received_at TEXT, reply TEXT);
+CREATE UNIQUE INDEX idx_inbound_event_platform_event_key ON inbound_event (platform, event_key);
+""")])
+
 class Events(Repository):
     migrations = migrations
+    pg_migrations = pg_migrations
 
     def claim(self, platform: str, event_key: str, now: str = "") -> bool:
         """True the first time a (platform, key) is seen; False for every retry."""

@@ -25,7 +25,7 @@ class Orgs(Repository):
 
     def all(self) -> list[Org]:
         """Every org: id, name, platform, platform_chat_id (None for a named org), region, timezone."""
-        return self._where("1", [])
+        return self._where("TRUE", [])
 
     def of_chat(self, platform: str, chat_id: str) -> Org | None:
         """The org a group chat is, when it has been used as one."""
