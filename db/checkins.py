@@ -133,7 +133,7 @@ class Checkins(Repository):
         """Add an entry for the day (the day's next number); returns the stored row."""
         day = _iso(work_date)
         values = [fields.get(k) for k in FIELDS]
-        with self.transaction() as conn:
+        with self.transaction(lock=f"checkin:{identity_id}") as conn:
             seq = conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM checkin WHERE identity_id = ? AND "
                                "schedule = ? AND work_date = ?", [identity_id, schedule, day]).fetchone()[0]
             cur = conn.execute(
@@ -156,7 +156,7 @@ class Checkins(Repository):
         (after, before), or None when there is no such entry."""
         day = _iso(work_date)
         changes = {k: v for k, v in changes.items() if k in FIELDS}
-        with self.transaction() as conn:
+        with self.transaction(lock=f"checkin:{identity_id}") as conn:
             before = self._pick(conn, identity_id, day, seq, schedule)
             if before is None:
                 return None
@@ -175,7 +175,7 @@ class Checkins(Repository):
                schedule: str = DAILY) -> CheckinEntry | None:
         """Withdraw one entry (kept, with its history, but no longer counted); None when there is none."""
         day = _iso(work_date)
-        with self.transaction() as conn:
+        with self.transaction(lock=f"checkin:{identity_id}") as conn:
             row = self._pick(conn, identity_id, day, seq, schedule)
             if row is None:
                 return None

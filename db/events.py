@@ -35,7 +35,7 @@ class Events(Repository):
 
     def claim(self, platform: str, event_key: str, now: str = "") -> bool:
         """True the first time a (platform, key) is seen; False for every retry."""
-        with self.transaction():
+        with self.transaction(lock=None):
             cur = self.db.execute(
                 "INSERT INTO inbound_event (platform, event_key, received_at) VALUES (?, ?, ?) "
                 "ON CONFLICT(platform, event_key) DO NOTHING",
@@ -45,7 +45,7 @@ class Events(Repository):
 
     def save_reply(self, platform: str, event_key: str, reply: object) -> None:
         """Keep what the first delivery was answered, for its retries."""
-        with self.transaction():
+        with self.transaction(lock=None):
             self.db.execute(
                 "UPDATE inbound_event SET reply = ? WHERE platform = ? AND event_key = ?",
                 [json.dumps(reply, ensure_ascii=False), platform, event_key],

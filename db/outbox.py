@@ -209,7 +209,7 @@ class Outbox(Repository):
 
     def claim_delivery(self, delivery_id: int, holder: str, now: dt.datetime, lease: dt.timedelta) -> bool:
         """Take one pending delivery for sending; False when another process already has it."""
-        with self.transaction():
+        with self.transaction(lock=None):
             cur = self.db.execute(
                 "UPDATE outbox SET state = 'sending', claimed_by = ?, attempted_at = ?, lease_until = ?, "
                 "attempts = attempts + 1 WHERE id = ? AND state = 'pending'",
@@ -219,14 +219,14 @@ class Outbox(Repository):
     def finish_delivery(self, delivery_id: int, holder: str, state: DeliveryState, now: dt.datetime, detail: str = "",
                         retry_at: dt.datetime | None = None) -> None:
         """Record what the platform said; state "pending" with retry_at puts it back in the queue."""
-        with self.transaction():
+        with self.transaction(lock=None):
             self.db.execute(
                 "UPDATE outbox SET state = ?, finished_at = ?, detail = ?, next_attempt_at = COALESCE(?, "
                 "next_attempt_at), lease_until = NULL WHERE id = ? AND claimed_by = ? AND state = 'sending'",
                 [state, utc(now), detail[:500], utc(retry_at) if retry_at else None, delivery_id, holder])
 
     def skip_delivery(self, delivery_id: int, now: dt.datetime, detail: str) -> None:
-        with self.transaction():
+        with self.transaction(lock=None):
             self.db.execute("UPDATE outbox SET state = 'skipped', finished_at = ?, detail = ? "
                             "WHERE id = ? AND state = 'pending'", [utc(now), detail, delivery_id])
 

@@ -51,7 +51,7 @@ class Pages(Repository):
         """Remember the unsent rest of a reply and the (label, command) choices it offered; None keeps
         what is remembered of either."""
         chat_id = chat_id or user_id
-        with self.transaction():
+        with self.transaction(lock=None):
             self.db.execute(
                 "INSERT INTO pending_page (platform, user_id, chat_id, more, choices, updated_at) "
                 "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(platform, user_id, chat_id) DO UPDATE SET "

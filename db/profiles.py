@@ -58,7 +58,7 @@ class Profiles(Repository):
 
     def ensure(self, platform: str, user_id: str, name: str = "", now: str = "", handle: str = "") -> Identity:
         """The identity row for a platform user, created on first contact; name and handle kept current."""
-        with self.transaction():
+        with self.transaction(lock=None):
             self.db.execute(
                 "INSERT INTO identity (platform, platform_user_id, name, handle, role, created_at, updated_at) "
                 "VALUES (?, ?, ?, ?, 'member', ?, ?) ON CONFLICT(platform, platform_user_id) DO UPDATE SET "
@@ -140,7 +140,7 @@ class Profiles(Repository):
     def ensure_chat(self, platform: str, chat_id: str, chat_type: str = "private", title: str = "",
                     now: str = "") -> Chat:
         """The chat's row, created the first time the bot hears from it; its title kept current."""
-        with self.transaction():
+        with self.transaction(lock=None):
             self.db.execute(
                 "INSERT INTO chat (platform, platform_chat_id, chat_type, title, created_at) VALUES (?, ?, ?, ?, ?) "
                 "ON CONFLICT(platform, platform_chat_id) DO UPDATE SET "
