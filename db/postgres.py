@@ -41,6 +41,15 @@ def is_url(target: str) -> bool:
     return str(target).startswith(("postgresql://", "postgres://"))
 
 
+class DatabaseUnavailable(RuntimeError):
+    """The PostgreSQL server could not be reached (the message names it, never its password)."""
+
+
+def redacted(url: str) -> str:
+    """The URL without its password: postgresql://user:***@host/db."""
+    return re.sub(r"(//[^:/@]+):[^@]*@", r"\1:***@", url)
+
+
 @lru_cache(maxsize=4096)
 def translate(sql: str, named: bool) -> str:
     """SQLite-flavoured SQL → psycopg's: placeholders outside quotes, `%` escaped, IS NOT ? → IS DISTINCT FROM."""
@@ -262,9 +271,18 @@ class PgConnection:
 
     def __init__(self, url: str, pool_size: int = POOL_SIZE):
         self.path = url
+        try:  # one direct connection first: a wrong address or password fails now, saying why
+            psycopg.connect(url, connect_timeout=10).close()
+        except psycopg.OperationalError as err:
+            reason = str(err).strip().splitlines()[-1] if str(err).strip() else type(err).__name__
+            raise DatabaseUnavailable(f"无法连接 PostgreSQL 数据库 {redacted(url)}：{reason}") from None
         self.pool = ConnectionPool(url, min_size=1, max_size=pool_size, open=True, name="tuanwu",
                                    kwargs={"autocommit": True, "cursor_factory": psycopg.ClientCursor})
-        self.pool.wait(timeout=30)
+        try:
+            self.pool.wait(timeout=30)
+        except Exception as err:  # PoolTimeout: the reason is in the log, the password nowhere
+            self.pool.close()
+            raise DatabaseUnavailable(f"无法连接 PostgreSQL 数据库 {redacted(url)}（{type(err).__name__}）") from None
         self.lock = threading.RLock()  # for callers that serialise threads themselves; SQL needs none
         self._local = threading.local()
         self.lock_timeout_ms = 10_000
