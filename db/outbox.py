@@ -225,6 +225,18 @@ class Outbox(Repository):
                 "next_attempt_at), lease_until = NULL WHERE id = ? AND claimed_by = ? AND state = 'sending'",
                 [state, utc(now), detail[:500], utc(retry_at) if retry_at else None, delivery_id, holder])
 
+    def finish_deliveries(self, outcomes: list[tuple[int, DeliveryState, str, dt.datetime | None]], holder: str,
+                          now: dt.datetime) -> None:
+        """Record many sends' outcomes — (delivery id, state, detail, retry at) — in one transaction."""
+        if not outcomes:
+            return
+        with self.transaction(lock=None) as conn:
+            conn.executemany(
+                "UPDATE outbox SET state = ?, finished_at = ?, detail = ?, next_attempt_at = COALESCE(?, "
+                "next_attempt_at), lease_until = NULL WHERE id = ? AND claimed_by = ? AND state = 'sending'",
+                [(state, utc(now), detail[:500], utc(retry_at) if retry_at else None, delivery_id, holder)
+                 for delivery_id, state, detail, retry_at in outcomes])
+
     def skip_delivery(self, delivery_id: int, now: dt.datetime, detail: str) -> None:
         with self.transaction(lock=None):
             self.db.execute("UPDATE outbox SET state = 'skipped', finished_at = ?, detail = ? "
@@ -238,19 +250,21 @@ class Outbox(Repository):
                 "WHERE state = 'sending' AND lease_until < ?", [utc(now), utc(now)])
             return cur.rowcount
 
-    def claim_batch(self, platform: str, holder: str, now: dt.datetime, lease: dt.timedelta, limit: int,
-                    pick: Callable[[list[OutboxRow], list[dict]], tuple[list[int], float | None]],
+    def claim_batch(self, platform: str, holder: str, clock: Callable[[], dt.datetime], lease: dt.timedelta,
+                    limit: int, pick: Callable[[dt.datetime, list[OutboxRow], list[dict]], tuple[list[int], float | None]],
                     overall: dt.timedelta, keyed: dt.timedelta) -> tuple[list[OutboxRow], float | None]:
         """Claim up to `limit` due deliveries of a platform, for workers sending side by side: one short
         transaction holding the platform's send lock reads the candidates (FOR UPDATE SKIP LOCKED on
         PostgreSQL) and the attempts every process recorded within the rate windows — all of them within
         `overall`, the candidates' chats' within `keyed` — and `pick(candidates, attempts)` says which the
         limits allow now and how long until the next would be. The chosen are claimed in the same
-        transaction, so the windows in the database are the one global truth. Returns (claimed rows, wait);
-        ([], None) when nothing is due."""
-        stamp = utc(now)
+        transaction, so the windows in the database are the one global truth. "Now" is read from `clock`
+        once the lock is held: a claim stamped with a time from before it waited could land in a window
+        it never checked. Returns (claimed rows, wait); ([], None) when nothing is due."""
         skip = " FOR UPDATE SKIP LOCKED" if self.postgres else ""
         with self.transaction(lock=f"send:{platform}"):
+            now = clock()
+            stamp = utc(now)
             candidates = self.query(
                 "SELECT * FROM outbox WHERE platform = ? AND state = 'pending' AND next_attempt_at <= ? "
                 "ORDER BY priority, id LIMIT ?" + skip, [platform, stamp, limit])
@@ -265,7 +279,7 @@ class Outbox(Repository):
                     f"SELECT chat_id, chat_type, attempted_at FROM outbox WHERE platform = ? AND chat_id IN "
                     f"({marks(chats)}) AND attempted_at >= ? AND attempted_at < ? AND state IN ({marks(ATTEMPTED)})",
                     [platform, *chats, keyed_since, since, *ATTEMPTED])
-            chosen, wait = pick(candidates, sorted(recent, key=lambda r: r["attempted_at"]))
+            chosen, wait = pick(now, candidates, sorted(recent, key=lambda r: r["attempted_at"]))
             if not chosen:
                 return [], wait
             self.db.execute(

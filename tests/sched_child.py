@@ -49,9 +49,12 @@ def main() -> None:
     ap.add_argument("--no-exclusive", action="store_true")
     ap.add_argument("--realtime", action="store_true", help="the clock runs from --at (rate-limit waits pass)")
     ap.add_argument("--limit", type=int, default=0, help="the fake platform takes at most N sends a second")
+    ap.add_argument("--start-at", type=float, default=0.0, help="wait until this epoch second (a common start)")
     args = ap.parse_args()
     at = dt.datetime.fromisoformat(args.at)
     store = Store(args.db)
+    while time.time() < args.start_at:
+        time.sleep(0.005)
     started = time.monotonic()
     clock = (lambda: at + dt.timedelta(seconds=time.monotonic() - started)) if args.realtime else (lambda: at)
     ctx = Context(store=store, kb=None, settings=Settings(db_path=args.db), clock=clock)

@@ -127,7 +127,7 @@ def test_workers_sharing_the_queue_keep_one_global_rate_limit(ctx, clock, tmp_pa
         ctx.store.reminders.subscribe("fake", f"c{n}", "group", f"群{n}", None, "test", clock.now)
     dispatch(ctx, operator("通知 周五前提交考核材料"))
     log = tmp_path / "platform.log"
-    extra = ["--no-exclusive", "--realtime", "--limit", "40", "--platform", "fake"]
+    extra = ["--no-exclusive", "--realtime", "--limit", "40", "--platform", "fake", "--start-at", str(time.time() + 5)]
     procs = [subprocess.Popen(child(ctx.store.path, clock.now, log, *extra)) for _ in range(3)]
     for p in procs:
         assert p.wait(timeout=120) == 0

@@ -25,6 +25,7 @@ SEND_TIMEOUT = 30.0  # seconds; past it the outcome is unknown: uncertain
 MAX_ATTEMPTS = 5
 IN_FLIGHT = 8  # concurrent sends per platform; the limiter counts each at its start
 BATCH = 500
+SHARED_IN_FLIGHT = 64  # side by side, each claim takes a batch (one transaction for many sends)
 CANDIDATES = 256  # due deliveries a shared claim looks at: chats waiting for their limit do not hide the rest
 REFETCH = dt.timedelta(seconds=2)
 SAFETY = 0.002  # seconds added to each rate-limit wait: clocks and the platform's own counting differ a little
@@ -75,6 +76,7 @@ class PlatformDrain:
         self.window = max((w.limit.window for w in self.limiter.windows), default=0.0)
         self.paused_until = 0.0
         self.lease_until: dt.datetime | None = None
+        self.outcomes: list | None = None  # side by side: outcomes recorded in batches, not one commit each
 
     async def run(self) -> None:
         if not self.exclusive:
@@ -122,19 +124,21 @@ class PlatformDrain:
         """Side by side with other workers (no send lease): each claim takes only what the platform's
         limits allow given every worker's recorded attempts (db outbox.claim_batch), so the limits hold
         across processes and machines while the deliveries are shared out."""
-        slots, tasks = asyncio.Semaphore(IN_FLIGHT), set()
+        slots, tasks = asyncio.Semaphore(SHARED_IN_FLIGHT), set()
+        self.outcomes = []
         limits = limits_for(self.platform, self.sender)
         overall = max((lim.window for lim in limits if _global(lim)), default=0.0)
         keyed = max((lim.window for lim in limits), default=0.0)
         try:
             while not (self.stop_at and self.now() >= self.stop_at):
-                if len(tasks) >= IN_FLIGHT:
+                if len(tasks) >= SHARED_IN_FLIGHT:
                     await asyncio.wait(set(tasks), return_when=asyncio.FIRST_COMPLETED)
                     continue
-                free = IN_FLIGHT - len(tasks)
+                free = SHARED_IN_FLIGHT - len(tasks)
+                self._flush()
                 rows, wait = self.store.outbox.claim_batch(
-                    self.platform, self.holder, self.now(), CLAIM_LEASE, CANDIDATES,
-                    lambda candidates, recent: self._pick(limits, candidates, recent, free),
+                    self.platform, self.holder, self.now, CLAIM_LEASE, CANDIDATES,
+                    lambda now, candidates, recent: self._pick(limits, now, candidates, recent, free),
                     dt.timedelta(seconds=overall), dt.timedelta(seconds=keyed))
                 if not rows:
                     if wait is None:
@@ -159,11 +163,17 @@ class PlatformDrain:
         finally:
             if tasks:
                 await asyncio.gather(*tasks)
+            self._flush()
 
-    def _pick(self, limits, candidates: list[dict], recent: list[dict], free: int) -> tuple[list[int], float | None]:
-        """The candidates the limits allow now (at most `free`), given the attempts recorded by every
+    def _flush(self) -> None:
+        outcomes, self.outcomes = self.outcomes, []
+        self.store.outbox.finish_deliveries(outcomes, self.holder, self.now())
+
+    def _pick(self, limits, at: dt.datetime, candidates: list[dict], recent: list[dict],
+              free: int) -> tuple[list[int], float | None]:
+        """The candidates the limits allow at `at` (at most `free`), given the attempts recorded by every
         worker; else how long until one would be allowed."""
-        now = self.now().timestamp()
+        now = at.timestamp()
         if self.paused_until > now:  # the platform said "retry after": this worker waits it out
             return [], self.paused_until - now
         limiter = RateLimiter(limits)
@@ -234,5 +244,8 @@ class PlatformDrain:
         elif status not in ("sent", "failed", "uncertain"):
             log.error("%s sender returned unknown status %r", self.platform, status)
             status = "uncertain"
-        self.store.outbox.finish_delivery(row["id"], self.holder, status, now, result.detail, retry_at)
+        if self.outcomes is not None:
+            self.outcomes.append((row["id"], status, result.detail, retry_at))
+        else:
+            self.store.outbox.finish_delivery(row["id"], self.holder, status, now, result.detail, retry_at)
         self.counts["retried" if status == "pending" else status] += 1
