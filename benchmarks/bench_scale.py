@@ -12,7 +12,7 @@ Without --url it starts a throw-away server of its own (tests/pg_server.py) with
               through a fake platform with a global ceiling (--ceiling sends a rolling second):
               duplicates, lost, the busiest rolling second (from the claims in the database) and the
               achieved rate as a share of the ceiling.
-3. kill       the same with 20,000 deliveries, one of the 4 workers SIGKILLed after 3 s; a tick after
+3. kill       the same with 20,000 deliveries, one of the 4 workers SIGKILLed once it has sent ~3,000; a tick after
               the claim lease retakes its claims: duplicates (must be 0), uncertain (flagged, not resent),
               lost (must be 0).
 4. answers    answer latency on the lexical path (embedder off): the five plans, then ~100k passages.
@@ -163,7 +163,9 @@ def bench_kill(url: str, deliveries: int, ceiling: int, workers: int = 4) -> dic
     procs = [ctx.Process(target=_tick_worker, args=(url, str(log), ceiling, 0.0)) for log in logs[:workers]]
     for p in procs:
         p.start()
-    time.sleep(3.0 + 2.0)  # ~2 s to start, then 3 s of sending
+    give_up = time.time() + 120
+    while time.time() < give_up and (not logs[0].exists() or logs[0].stat().st_size < 3000 * 6):
+        time.sleep(0.05)  # until the victim has sent ~3,000: it is mid-broadcast, claims in hand
     os.kill(procs[0].pid, signal.SIGKILL)
     for p in procs:
         p.join()

@@ -134,13 +134,14 @@ class Checkins(Repository):
         day = _iso(work_date)
         values = [fields.get(k) for k in FIELDS]
         with self.transaction(lock=f"checkin:{identity_id}") as conn:
-            seq = conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM checkin WHERE identity_id = ? AND "
-                               "schedule = ? AND work_date = ?", [identity_id, schedule, day]).fetchone()[0]
+            # the day's next number and the new row in one statement (a round trip less per check-in)
             cur = conn.execute(
                 f"INSERT INTO checkin (identity_id, org_id, schedule, work_date, seq, late, {', '.join(FIELDS)}, "
-                f"revision, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, {', '.join('?' * len(FIELDS))}, 1, ?, ?)",
-                [identity_id, org_id, schedule, day, seq, int(late), *values, now, now])
-            row = self._entry(conn, cur.lastrowid)
+                f"revision, created_at, updated_at) SELECT ?, ?, ?, ?, COALESCE(MAX(seq), 0) + 1, ?, "
+                f"{', '.join('?' * len(FIELDS))}, 1, ?, ? FROM checkin WHERE identity_id = ? AND schedule = ? "
+                "AND work_date = ? RETURNING *",
+                [identity_id, org_id, schedule, day, int(late), *values, now, now, identity_id, schedule, day])
+            row = dict(zip([c[0] for c in cur.description], cur.fetchone()))
             self._add_revision(conn, row, "late" if late else "create", now)
         return row
 

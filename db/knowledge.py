@@ -141,10 +141,13 @@ class Knowledge(Repository):
             terms = fts_terms(token)
             if not terms:
                 return []
+            if len(terms) == 1:  # the common case: the GIN index alone, ids only
+                return [r[0] for r in self.db.execute(
+                    "SELECT id FROM passage WHERE terms @> CAST(? AS TEXT[]) ORDER BY id", [terms])]
             rows = self.db.execute("SELECT id, terms FROM passage WHERE terms @> CAST(? AS TEXT[]) ORDER BY id",
                                    [terms]).fetchall()
             n = len(terms)
-            return [r[0] for r in rows if n == 1 or any(r[1][i:i + n] == terms for i in range(len(r[1]) - n + 1))]
+            return [r[0] for r in rows if any(r[1][i:i + n] == terms for i in range(len(r[1]) - n + 1))]
         try:
             return [r[0] for r in self.db.execute(
                 "SELECT rowid FROM passage_fts WHERE passage_fts MATCH ?", [fts_query([token])])]

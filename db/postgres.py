@@ -276,8 +276,10 @@ class PgConnection:
         except psycopg.OperationalError as err:
             reason = str(err).strip().splitlines()[-1] if str(err).strip() else type(err).__name__
             raise DatabaseUnavailable(f"无法连接 PostgreSQL 数据库 {redacted(url)}：{reason}") from None
+        self.lock_timeout_ms = 10_000
         self.pool = ConnectionPool(url, min_size=1, max_size=pool_size, open=True, name="tuanwu",
-                                   kwargs={"autocommit": True, "cursor_factory": psycopg.ClientCursor})
+                                   kwargs={"autocommit": True, "cursor_factory": psycopg.ClientCursor},
+                                   configure=self._configure)
         try:
             self.pool.wait(timeout=30)
         except Exception as err:  # PoolTimeout: the reason is in the log, the password nowhere
@@ -285,9 +287,12 @@ class PgConnection:
             raise DatabaseUnavailable(f"无法连接 PostgreSQL 数据库 {redacted(url)}（{type(err).__name__}）") from None
         self.lock = threading.RLock()  # for callers that serialise threads themselves; SQL needs none
         self._local = threading.local()
-        self.lock_timeout_ms = 10_000
         self.id_tables: set[str] = set()
         self.db = PgDatabase(self)
+
+    def _configure(self, conn: psycopg.Connection) -> None:
+        """Each pooled connection waits at most this long for a lock (SQLite's busy timeout)."""
+        conn.execute(f"SET lock_timeout = {int(self.lock_timeout_ms)}")
 
     @contextmanager
     def cursor(self) -> Iterator[psycopg.Cursor]:
@@ -321,7 +326,8 @@ class PgConnection:
             with conn.transaction():
                 local.conn, local.whole = conn, False
                 try:
-                    conn.execute(f"SET LOCAL lock_timeout = {int(self.lock_timeout_ms)}")
+                    if self.lock_timeout_ms != 10_000:  # changed after the pool connected
+                        conn.execute(f"SET LOCAL lock_timeout = {int(self.lock_timeout_ms)}")
                     self._take(conn, lock)
                     yield self.db.conn
                 finally:
