@@ -9,6 +9,7 @@
     python bot.py telegram             Telegram bot (long polling, or a webhook with TELEGRAM_WEBHOOK_URL)
     python bot.py tick [--at ISO-TIME]  run the scheduler once (cron; console chats get pushes printed)
     python bot.py wechat | wecom       WeChat official account / WeCom app webhook server
+    python bot.py web [--wechat]       the web dashboard (admins sign in with a link from 后台)
     python bot.py migrate --to postgresql://…   copy this SQLite deployment into PostgreSQL
 """
 from __future__ import annotations
@@ -16,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 
 from handlers.core.types import Context, Settings
@@ -48,21 +48,14 @@ def build_context(settings: Settings, index: bool = True, faq: bool = True) -> C
 
 def cmd_console(args, settings: Settings) -> int:
     from handlers.adapters.console_adapter import ConsoleChat, ConsoleSender
+    from handlers.core.scheduler import run_tick
 
     ctx = build_context(settings)
     if getattr(args, "at", None) and not _pretend(ctx, args.at, settings):
         return 2
     chat = ConsoleChat(ctx, user=args.user)
-    chat.after = lambda: _tick(ctx, {"console": ConsoleSender(chat.out, chat.folder)}, budget=5.0)  # pushes at once
+    chat.after = lambda: run_tick(ctx, {"console": ConsoleSender(chat.out, chat.folder)}, budget=5.0)  # pushes at once
     return chat.run()
-
-
-def _tick(ctx: Context, senders: dict, budget: float | None = None):
-    import asyncio
-
-    from handlers.core.scheduler import Scheduler
-
-    return asyncio.run(Scheduler(ctx, senders).tick(budget))
 
 
 def _pretend(ctx: Context, when: str, settings: Settings) -> bool:
@@ -83,12 +76,12 @@ def _pretend(ctx: Context, when: str, settings: Settings) -> bool:
 
 def cmd_tick(args, settings: Settings) -> int:
     from handlers.adapters.console_adapter import ConsoleSender, out_dir
+    from handlers.core.scheduler import run_tick
 
     ctx = build_context(settings)
     if args.at and not _pretend(ctx, args.at, settings):
         return 2
-    report = _tick(ctx, {"console": ConsoleSender(folder=out_dir(ctx))}, budget=args.budget)
-    log.info("tick: %s", report)
+    run_tick(ctx, {"console": ConsoleSender(folder=out_dir(ctx))}, budget=args.budget)  # it logs its report
     return 0
 
 
@@ -227,6 +220,7 @@ def _faq_parser(sub, common) -> None:
 
 def cmd_migrate(args, settings: Settings) -> int:
     """Copy this SQLite deployment (--db / TUANWU_DB) into the PostgreSQL database --to; safe to re-run."""
+    import os
     import time
 
     from db import Store
@@ -261,8 +255,8 @@ def cmd_migrate(args, settings: Settings) -> int:
 
 
 def cmd_webhook(args, settings: Settings) -> int:
-    from handlers.adapters.wechat_run import serve
     from handlers.adapters.wechat_config import ConfigError, WeChatConfig
+    from handlers.adapters.wechat_run import serve
 
     try:
         WeChatConfig.from_env(settings.env, args.command)  # fail before indexing, with the variable named
@@ -270,6 +264,22 @@ def cmd_webhook(args, settings: Settings) -> int:
         print(f"错误：{err}", file=sys.stderr)
         return 2
     return serve(build_context(settings), args.command, host=args.host, port=args.port)
+
+
+def cmd_web(args, settings: Settings) -> int:
+    from handlers.adapters.web.run import serve
+
+    products = tuple(p for p in ("wechat", "wecom") if getattr(args, p))
+    if products:
+        from handlers.adapters.wechat_config import ConfigError, WeChatConfig
+
+        try:
+            for product in products:
+                WeChatConfig.from_env(settings.env, product)
+        except ConfigError as err:
+            print(f"错误：{err}", file=sys.stderr)
+            return 2
+    return serve(build_context(settings), host=args.host, port=args.port, products=products)
 
 
 def common_options() -> argparse.ArgumentParser:
@@ -323,6 +333,13 @@ def parser() -> argparse.ArgumentParser:
         p.add_argument("--host", help="listen address (default $%s_HOST or 127.0.0.1)" % name.upper())
         p.add_argument("--port", type=int, help="listen port (default $%s_PORT)" % name.upper())
         p.set_defaults(func=cmd_webhook)
+
+    p = sub.add_parser("web", parents=[common], help="the web dashboard for admins (sign in: send 后台 in chat)")
+    p.add_argument("--host", help="listen address (default $TUANWU_WEB_HOST or 127.0.0.1)")
+    p.add_argument("--port", type=int, help="listen port (default $TUANWU_WEB_PORT or 8080)")
+    p.add_argument("--wechat", action="store_true", help="also serve the WeChat webhook at /wechat")
+    p.add_argument("--wecom", action="store_true", help="also serve the WeCom callback at /wecom")
+    p.set_defaults(func=cmd_web)
     return ap
 
 

@@ -234,3 +234,9 @@ class Knowledge(Repository):
             "SELECT (SELECT count(*) FROM document), (SELECT max(indexed_at) FROM document), "
             "(SELECT count(*) FROM faq_entry), (SELECT max(id) FROM faq_entry), "
             "(SELECT max(updated_at) FROM faq_entry), (SELECT max(id) FROM faq_build)").fetchone())
+
+    # ------------------------------------------------------------ read for the web dashboard
+
+    def passage_counts(self) -> dict[str, int]:
+        """Document key → number of passages (the 文件 page lists them)."""
+        return dict(self.db.execute("SELECT doc_key, count(*) FROM passage GROUP BY doc_key").fetchall())

@@ -96,3 +96,14 @@ class Orgs(Repository):
             f"SELECT {ORG_COLUMNS} FROM org o JOIN org_member m ON m.org_id = o.id "
             "JOIN identity i ON i.id = m.identity_id WHERE i.platform = ? AND i.platform_user_id = ?",
             [platform, platform_user_id])
+
+    # ------------------------------------------------------------ read for the web dashboard (many orgs at once)
+
+    def memberships(self, org_ids: list[int] | None = None) -> list[tuple[int, int, str | None]]:
+        """(org_id, identity_id, joined_at) of every member of the given orgs (None: of every org) in one
+        read — the 总览 page's 10,000 members without 200 queries."""
+        where, params = "", []
+        if org_ids is not None:
+            ids = [i for i in org_ids if storable(i)]
+            where, params = f"WHERE org_id IN ({marks(ids) or 'NULL'})", ids
+        return self.db.execute(f"SELECT org_id, identity_id, joined_at FROM org_member {where}", params).fetchall()

@@ -336,7 +336,7 @@ class Outbox(Repository):
             self.db.execute(
                 "INSERT INTO delivery_summary (occurrence_id, state, count) SELECT occurrence_id, state, count(*) "
                 f"FROM outbox WHERE {chosen} AND occurrence_id IS NOT NULL GROUP BY occurrence_id, state "
-                "ON CONFLICT(occurrence_id, state) DO UPDATE SET count = count + excluded.count", [*ids, *FINAL])
+                "ON CONFLICT(occurrence_id, state) DO UPDATE SET count = delivery_summary.count + excluded.count", [*ids, *FINAL])
             return max(self.db.execute(f"DELETE FROM outbox WHERE {chosen}", [*ids, *FINAL]).rowcount, 0)
 
     # ------------------------------------------------------------ leases and marks
@@ -364,3 +364,15 @@ class Outbox(Repository):
         with self.transaction():
             self.db.execute("INSERT INTO scheduler_mark (name, value) VALUES (?, ?) "
                             "ON CONFLICT(name) DO UPDATE SET value = excluded.value", [name, value])
+
+    # ------------------------------------------------------------ read for the web dashboard
+
+    def occurrences_of(self, kind: str, limit: int = 50, subjects: list[str] | None = None) -> list[Occurrence]:
+        """The latest occurrences of `kind` (of these subjects, when given), newest first: a broadcast's
+        history, a deadline's alerts."""
+        where, params = "kind = ?", [kind]
+        if subjects is not None:
+            where += f" AND subject IN ({marks(subjects) or 'NULL'})"
+            params += [str(s) for s in subjects]
+        return [self._occurrence(r) for r in self.db.query(
+            f"SELECT * FROM occurrence WHERE {where} ORDER BY fire_at DESC, id DESC LIMIT ?", [*params, limit])]

@@ -55,7 +55,8 @@ class Pages(Repository):
             self.db.execute(
                 "INSERT INTO pending_page (platform, user_id, chat_id, more, choices, updated_at) "
                 "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(platform, user_id, chat_id) DO UPDATE SET "
-                "more = coalesce(excluded.more, more), choices = coalesce(excluded.choices, choices), "
+                "more = coalesce(excluded.more, pending_page.more), "
+                "choices = coalesce(excluded.choices, pending_page.choices), "
                 "updated_at = excluded.updated_at",
                 [platform, user_id, chat_id, more, None if choices is None else json.dumps(choices, ensure_ascii=False),
                  now],

@@ -14,6 +14,7 @@
     store.reminders    deadlines, subscriptions, workdays        db/reminders.py
     store.plan_points  the plans' read-only time points          db/plan_points.py
     store.outbox       occurrences, deliveries, send leases      db/outbox.py
+    store.web          the dashboard's links, sessions, audit    db/web.py
 
 Each repository module declares its schema as a sqlite-utils `Migrations` set named after the feature;
 the Store applies every set on open, so adding a feature never edits another feature's schema. The
@@ -39,6 +40,7 @@ from db.profiles import Profiles
 from db.reminders import Reminders
 from db.replay import Replay
 from db.vectors import Vectors
+from db.web import Web
 
 
 class Store:
@@ -49,7 +51,7 @@ class Store:
         ("profiles", Profiles), ("events", Events), ("knowledge", Knowledge), ("orgs", Orgs),
         ("checkins", Checkins), ("outbox", Outbox), ("reminders", Reminders), ("plan_points", PlanPoints),
         ("faq", Faq), ("misses", Misses), ("pages", Pages), ("vectors", Vectors), ("replay", Replay),
-        ("leases", Leases),
+        ("leases", Leases), ("web", Web),
     )
     profiles: Profiles
     events: Events
@@ -65,6 +67,7 @@ class Store:
     vectors: Vectors
     replay: Replay
     leases: Leases
+    web: Web
 
     def __init__(self, path: str | Path = ":memory:"):
         self.conn = open_connection(path)
@@ -102,41 +105,9 @@ class Store:
     def close(self) -> None:
         self.conn.close()
 
-    def __getattr__(self, name: str):
-        # Until knowledge/ calls its repositories (after the answers and quality branches land): the old
-        # flat verbs it uses, each forwarded to its repository. Nothing else may use these.
-        if name in _LEGACY:
-            repo, verb = _LEGACY[name]
-            return getattr(getattr(self, repo), verb)
-        raise AttributeError(name)
-
     def __enter__(self) -> "Store":
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
 
-
-_LEGACY = {
-    "document_version": ("knowledge", "document_version"), "documents": ("knowledge", "documents"),
-    "plan_items": ("knowledge", "plan_items"), "passages_by_id": ("knowledge", "passages_by_id"),
-    "all_passages": ("knowledge", "all_passages"), "passage_count": ("knowledge", "passage_count"),
-    "knowledge_version": ("knowledge", "version"), "item_passages": ("knowledge", "item_passages"),
-    "token_postings": ("knowledge", "token_postings"),
-    "token_document_frequency": ("knowledge", "token_document_frequency"),
-    "replace_documents": ("knowledge", "replace_documents"), "plan_passages": ("knowledge", "plan_passages"),
-    "passage_documents": ("knowledge", "passage_documents"), "faq_source_rows": ("knowledge", "faq_source_rows"),
-    "document_tokens": ("knowledge", "document_tokens"),
-    "vectors_get": ("vectors", "get"), "vectors_put": ("vectors", "put"), "vectors_of_model": ("vectors", "of_model"),
-    "vectors_present": ("vectors", "present"), "vectors_count": ("vectors", "count"),
-    "faq_build_end": ("faq", "build_end"), "faq_build_begin": ("faq", "build_begin"),
-    "faq_build_attempts": ("faq", "build_attempts"), "faq_build_last_done": ("faq", "last_build_done"),
-    "faq_entries": ("faq", "entries"), "faq_phrasings": ("faq", "phrasings"), "faq_sources": ("faq", "sources"),
-    "faq_entry": ("faq", "entry"), "faq_count": ("faq", "count"), "replace_generated_faq": ("faq", "replace_generated"),
-    "import_curated_faq": ("faq", "import_curated"),
-    "ungrouped_misses": ("misses", "ungrouped"), "prune_ask_log": ("misses", "prune"),
-    "open_miss_groups": ("misses", "open_groups"), "miss_groups": ("misses", "groups"),
-    "miss_group_seeds": ("misses", "group_seeds"), "miss_group_candidates": ("misses", "group_candidates"),
-    "log_question": ("misses", "log"), "file_miss": ("misses", "file"), "add_miss_group": ("misses", "add_group"),
-    "acquire_lease": ("leases", "acquire"), "release_lease": ("leases", "release"), "lease_holder": ("leases", "holder"),
-}

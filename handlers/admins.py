@@ -16,6 +16,7 @@ import datetime as dt
 import re
 
 from handlers.core.arguments import SubCommand
+from handlers.core.dates import stamp
 from handlers.core.router import ADMIN, command
 from handlers.core.types import CONSOLE_OPERATOR, Context, Incoming, is_operator
 
@@ -107,7 +108,7 @@ def listing(ctx: Context, msg: Incoming) -> str:
         if f"{r['platform']}:{r['platform_user_id']}" in ctx.settings.admins:
             continue
         lines.append(f"  {_who(ctx, r['platform'], r['platform_user_id'])} — "
-                     + (f"{_local(ctx, r['granted_at'])} 由 {r['granted_by']} 授权" if r["granted_at"] else "已授权"))
+                     + (f"{stamp(r['granted_at'], ctx.settings.tz)} 由 {r['granted_by']} 授权" if r["granted_at"] else "已授权"))
     lines.append(f"  console:{CONSOLE_OPERATOR} — 终端操作员（本机数据库的所有者）")
     lines += ["", "群管理员（平台上的群主/群管理员）只能管理自己的群：订阅、打卡名单、今日/周报/导出、本群的截止事项。",
               f"您的 ID：{msg.platform}:{msg.user_id}。", USAGE]
@@ -123,12 +124,8 @@ def audit(ctx: Context) -> str:
         action = "授权" if r["action"] == "grant" else "撤销"
         actor = r["actor"] + (f"（{r['actor_name']}）" if r["actor_name"] else "")
         target = r["target"] + (f"（{r['target_name']}）" if r["target_name"] else "")
-        lines.append(f"  {_local(ctx, r['at'])} {actor} {action} {target}")
+        lines.append(f"  {stamp(r['at'], ctx.settings.tz)} {actor} {action} {target}")
     return "\n".join(lines)
-
-
-def _local(ctx: Context, instant: str) -> str:
-    return dt.datetime.fromisoformat(instant).astimezone(ctx.settings.tz).strftime("%Y-%m-%d %H:%M")
 
 
 def _who(ctx: Context, platform: str, user_id: str) -> str:

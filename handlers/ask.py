@@ -15,7 +15,6 @@ from knowledge.unanswered import log_miss
 MAX_QUESTION = 500
 MORE_WORDS = ("1", "１")  # "更多：回复 1": a bare 1 is never a question
 NOTHING_MORE = "没有更多内容了。请直接输入新的问题，或发送“帮助”查看用法。"
-CONFIDENT = 0.66  # answers scoring less are logged for the admins' 未答 list
 
 
 def check_question(text: str) -> str | None:
@@ -45,7 +44,7 @@ def ask(ctx: Context, msg: Incoming, args: str) -> Reply:
     region = ctx.store.profiles.region(msg.platform, msg.user_id)
     answer = ctx.kb.ask(args, region)
     keep_more(ctx, msg, answer.more)
-    if not answer.matched or answer.decision == "choices" or answer.score < CONFIDENT:
+    if not answer.confident:
         # Learning from misses: what was asked and how it went, not who asked it.
         log_miss(ctx.store, getattr(ctx.kb, "embedder", None), ctx.now().isoformat(timespec="seconds"),
                  msg.platform, region, args, answer)

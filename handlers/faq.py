@@ -124,7 +124,7 @@ def unanswered(ctx: Context, msg: Incoming, args: str) -> Reply:
     未答                                      答不上来的问题，按提问次数分组
     未答 采纳 1 按月交给所在团支部              把第1组加为常见问题，答案就是这句
     """
-    misses.tidy(ctx.store, getattr(ctx.kb, "embedder", None), ctx.now(), _retention_days(ctx))
+    misses.tidy(ctx.store, getattr(ctx.kb, "embedder", None), ctx.now(), retention_days(ctx))
     head, _, rest = args.strip().partition(" ")
     if head in ("采纳", "adopt"):
         m = re.match(r"(\d{1,4})\s+(.+)$", rest.strip(), re.S)
@@ -135,9 +135,7 @@ def unanswered(ctx: Context, msg: Incoming, args: str) -> Reply:
         if not 1 <= n <= len(groups):
             return Reply(f"没有第{n}组。发送“未答”查看分组。")
         group = groups[n - 1]
-        entry_id = ctx.store.faq.add(group.question, m.group(2).strip(), list(group.wordings), _now(ctx))
-        ctx.store.misses.resolve_group(group.id, entry_id)
-        ctx.kb.reload_faq()
+        entry_id = adopt_group(ctx, group, m.group(2).strip())
         return Reply(f"已把第{n}组（{group.count}次提问）加为常见问题 #{entry_id}：{group.question}")
     groups = misses.groups(ctx.store, limit=15)
     if not groups:
@@ -152,6 +150,14 @@ def unanswered(ctx: Context, msg: Incoming, args: str) -> Reply:
     return Reply("\n".join(lines))
 
 
-def _retention_days(ctx: Context) -> int:
+def adopt_group(ctx: Context, group: misses.MissGroup, answer: str) -> int:
+    """A group of misses becomes a curated FAQ entry (its wordings its phrasings) and leaves 未答."""
+    entry_id = ctx.store.faq.add(group.question, answer, list(group.wordings), _now(ctx))
+    ctx.store.misses.resolve_group(group.id, entry_id)
+    ctx.kb.reload_faq()
+    return entry_id
+
+
+def retention_days(ctx: Context) -> int:
     value = (ctx.settings.env or {}).get("TUANWU_MISS_DAYS", "")
     return int(value) if value.strip().isdigit() else misses.RETENTION_DAYS

@@ -11,7 +11,7 @@ import numpy as np
 from knowledge import segment
 from knowledge.query import Query, Term
 
-CANDIDATES = 20
+CANDIDATES = 40
 DENSE_CANDIDATES = 20
 MAX_FTS_TOKENS = 12
 MIN_TOKENS = 2  # always read the two rarest tokens' doclists, whatever their length

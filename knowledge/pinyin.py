@@ -29,3 +29,15 @@ def readings(ch: str) -> frozenset[str]:
 
 def homophones(a: str, b: str) -> bool:
     return bool(readings(a) & readings(b))
+
+
+def spellings(word: str, most: int = 4) -> list[str]:
+    """The toneless pinyin spellings of a word, syllables joined (柯桥 → keqiao; a character with two
+    readings gives two spellings, at most `most`): how an English question writes a Chinese name."""
+    out = [""]
+    for ch in word:
+        options = sorted(readings(ch))
+        if not options:
+            return []
+        out = [s + o for s in out for o in options][:most]
+    return out

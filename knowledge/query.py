@@ -20,13 +20,15 @@ QUOTED = re.compile(r'"([^"]{2,20})"|《([^》]{2,40})》')
 ASCII_WORD = re.compile(r"[A-Za-z][A-Za-z\-]*(?:'[A-Za-z]+)?")
 
 INTENT_CUES = {
-    "date": r"什么时候|啥时候|哪天|哪一天|何时|几号|几点|日期|时间|截止|期限|多久|几月|最晚|最迟|"
+    "date": r"什么时候|啥时候|哪天|哪一天|何时|几号|几点|日期|(?<!长)时间|截止|几月|最晚|最迟|[周星期礼拜]几|"
             r"\bwhen\b|\bdate\b|deadline|\bby what time\b",
+    "duration": r"多久|多长时间|多长|期限|how long",
     "number": r"多少|几|比例|占比|百分之|how many|how much|percent|number",
-    "money": r"多少钱|多少经费|多少资金|金额|资助多少|补贴多少|how much money|amount of money",
+    "money": r"多少钱|金额|(?:交|发|给|拿|补|领)多少(?=钱|$|[？?，,])|多少(?:[团党会]?费|经费|资金|资助|补贴|工资|奖金)|"
+             r"(?:费|经费|资金|资助|补贴|工资|奖金|保额)(?:用|标准)?(?:是|要|交|有|发)?多少|how much money|amount of money|\bfee\b|\bcost\b",
     "contact": r"电话|地址|邮编|邮箱|联系方式|联系人(?!数)|怎么联系|找谁|手机|举报|办公(?!室)|在哪里|哪个区|在哪儿|备案|"
                r"phone|address|postcode|e-?mail|contact",
-    "docnumber": r"文号|发文字号|几号文|document number",
+    "docnumber": r"文号|发文字号|几号文|document number|[〔\[]\d{4}[〕\]]\d+号",
     "document": r"文件|通知|要点|印发|发布|发文|下发|出台|落款|签发|挂到网上|\bissued?\b|\bpublish|\bsent out\b|\breleased?\b",
     "how": r"怎么做|如何|怎样|怎么搞|怎么开展|做法|措施|什么要求|哪些要求|具体|怎么安排|怎么帮|"
            r"how do|how does|how is|how are|how will|what measures",
@@ -35,18 +37,22 @@ INTENT_RE = {name: re.compile(pattern) for name, pattern in INTENT_CUES.items()}
 # "How many <unit>": the answer must name that unit (几岁 → 岁, 几年 → 年, 多少字 → 字). Chinese numerals count.
 _NUM = r"(?:\d+(?:\.\d+)?|[一二两三四五六七八九十百千半]+)"
 UNIT_CUES = {
-    "age": (r"几岁|多少岁|多大年[纪龄]|年龄|满多少|how old|what age", r"岁"),
+    "age": (r"几岁|多少岁|多大年[纪龄]|年龄|满多少(?=周?岁|$|[？?])|how old|what age", r"岁"),
     "years": (r"几年|多少年|how many years", _NUM + r"\s*(?:个)?(?:年|学年)(?!级|度)"),
-    "times": (r"几次|多少次|几回|多少回|how many times|how often", _NUM + r"\s*次|每(?:年|月|周|季度|学期)"),
-    "people": (r"多少人|几个人|几人|几名|多少名|how many people", _NUM + r"\s*(?:人|名)|[几一半][分之]|\d+%|分之"),
-    "days": (r"几天|多少天|how many days", _NUM + r"\s*(?:天|日|个工作日)"),
+    "times": (r"几次|多少次|几回|多少回|how many times|how often", _NUM + r"\s*(?:次|场|回|轮|期)|每(?:年|月|周|季度|学期)"),
+    "people": (r"多少人|几个人|几人|几名|多少名|how many people", _NUM + r"\s*(?:人|名)|[几一半][分之]|\d+%|分之|半数|过半|一半|全体"),
+    "days": (r"几天|多少天|how many days", _NUM + r"\s*(?:天|日|个工作日|周|星期)"),
     "hours": (r"几个小时|多少小时|几小时|多少学时|几学时|多少个学时|how many hours", _NUM + r"\s*(?:个)?(?:小时|学时|课时)"),
     "words": (r"多少字|几个字|how many words", _NUM + r"\s*字"),
 }
 UNIT_RE = {name: (re.compile(cue), re.compile(unit)) for name, (cue, unit) in UNIT_CUES.items()}
 OOV_FACTOR = 0.6
+ASKING = frozenset(("几", "多少", "哪", "哪一", "第几"))
+ASKED_UNIT = re.compile(r"月份|月|年|年度|天|日|号|周|星期|小时|个小时|分钟|学时|课时|次|回|场|人|名|元|岁|周岁|个月|届|批")
 COUNTING = re.compile(r"[哪几第\d一二两三四五六七八九十]+[个项样类种条件次批届名位点些大]")
 EN_UNKNOWN_FACTOR = 0.2  # an English word the glossary lacks: counted, lightly
+CEDICT_FACTOR = 0.6  # a dictionary rendering counts for less than a glossary term: it may be another sense
+CEDICT_RENDERINGS = 3
 GENERIC_FACTOR = 0.35
 SELF_CUES = ("我们", "我市", "本市", "我县", "本县", "咱们", "咱市", "我区", "本区", "本地", "our city", "our county")
 # "Here, where I am": a question about the asker's own place, which no document may cover.
@@ -91,8 +97,11 @@ class Analyzer:
     """Turns question text into a Query against one knowledge base's statistics."""
 
     def __init__(self, df: dict[str, int], n_passages: int, regions: list[str], places_in_corpus: set[str],
-                 region_places: dict[str, Iterable[str]] | None = None):
+                 region_places: dict[str, Iterable[str]] | None = None,
+                 names_by_spelling: dict[str, tuple[str, ...]] | None = None):
         self.df = df
+        # The documents' own names in pinyin (keqiao → 柯桥, runtong → 润通): how English names them.
+        self.names_by_spelling = names_by_spelling or {}
         self.n = max(n_passages, 1)
         self.regions = regions
         self.region_set = frozenset(regions)
@@ -213,7 +222,7 @@ class Analyzer:
             quoted.add(name.lower())
             text = text.replace(m.group(0), " ")
         words = spans + [w for w in segment.cut(text)]
-        for word in words:
+        for i, word in enumerate(words):
             word = word.strip().lower()
             if not word or word in stop or word in terms:
                 continue
@@ -226,12 +235,29 @@ class Analyzer:
                 known = True
             if word in generic:
                 weight *= GENERIC_FACTOR
-            elif COUNTING.fullmatch(word):
-                weight *= 0.3  # 三个, 哪两项: the shape of the answer, not its content
+            elif COUNTING.fullmatch(word) or (i and words[i - 1] in ASKING and ASKED_UNIT.fullmatch(word)):
+                weight *= 0.3  # 三个, 哪两项, 几|月份, 多少|学时: the shape of the answer, not its content
             whole_unknown = word not in self.df and len(alts) == 1
             fuzzy = len(word) >= 3 and (word in quoted or not known or (whole_unknown and len(word) >= 4))
             terms[word] = Term(word, alts, weight, fuzzy=fuzzy)
         return list(terms.values())
+
+    def _dictionary_term(self, words: list[str], i: int) -> tuple[Term, int] | None:
+        """An English word or phrase the glossary lacks, rendered through CC-CEDICT into words the
+        documents use (lunch → 午餐, allowance → 补贴): the longest phrase from words[i] that renders."""
+        from knowledge import cedict
+
+        for size in range(min(3, len(words) - i), 0, -1):
+            if words[i + size - 1] in EN_STOP:
+                continue
+            phrase = " ".join(words[i:i + size])
+            for variant in ([phrase] if size > 1 else english_variants(phrase)):
+                known = [r for r in (normalize(c) for c in cedict.renderings(variant)) if len(r) > 1 and r in self.df]
+                if known:
+                    known.sort(key=lambda r: (-self.df[r], r))  # the usual word first
+                    alts = tuple(known[:CEDICT_RENDERINGS])
+                    return Term(phrase, alts, self.idf(alts[0]) * CEDICT_FACTOR), size
+        return None
 
     def _analyze_english(self, raw: str) -> Query:
         low = " ".join(raw.lower().replace("’", "'").split())
@@ -247,7 +273,7 @@ class Analyzer:
                 phrase = " ".join(words[i:i + size])
                 if size == 1:
                     phrase = next((v for v in english_variants(phrase) if v in gloss), phrase)
-                if phrase in gloss:
+                if phrase in gloss and phrase not in EN_STOP:  # must, may …: no content of their own
                     renderings = gloss[phrase]
                     region = next((self._region_for(r) for r in renderings if self._region_for(r)), None)
                     if region:
@@ -262,7 +288,19 @@ class Analyzer:
                     break
             else:
                 word = words[i]
+                spelled = self.names_by_spelling.get(word.replace("'", "").replace("-", ""))
+                if spelled and word not in EN_STOP:
+                    # A document's name written in pinyin (Keqiao, Runtong, Xian'an): its Chinese form.
+                    terms.setdefault(word, Term(word, spelled, self.term_weight(spelled[0])[0]))
+                    i += 1
+                    continue
                 if word not in EN_STOP and not word.isdigit() and len(word) > 2:
+                    found = self._dictionary_term(words, i) if CEDICT_FACTOR else None
+                    if found:
+                        term, size = found
+                        terms.setdefault(term.text, term)
+                        i += size
+                        continue
                     # An English word the glossary lacks: it counts, but for less than a known term.
                     terms.setdefault(word, Term(word, (word,), self.idf_max * EN_UNKNOWN_FACTOR))
                 i += 1

@@ -17,12 +17,22 @@ from knowledge.index import HEAD_MARK
 from knowledge.query import Query, Term
 
 LENGTH_PENALTY = 0.06
+SINGLE_PREFIX = 0.6
 HEADING_CREDIT = 0.9  # a term found only in the passage's heading
-MONEY_IN_TEXT = re.compile(r"\d+(?:\.\d+)?\s*(?:万|亿)?元")
-NUMBER_IN_TEXT = re.compile(r"\d|[一二两三四五六七八九十百千万]+[个项类种条名级批届次场]|首届|双|半")
+MONEY_IN_TEXT = re.compile(r"\d+(?:\.\d+)?\s*(?:万|亿)?元|免费|不收(?:取)?(?:任何)?费|无需(?:缴纳|交纳|支付)|不得收取")
+NUMBER_IN_TEXT = re.compile(r"\d|[一二两三四五六七八九十百千万]+(?:分之|[个项类种条名级批届次场人天年周份张倍])|首届|双|半")
 CONTACT_IN_TEXT = re.compile(r"电话|邮箱|地址|邮编|@|\d{7,}")
-DATE_IN_TEXT = re.compile(r"\d{4}年\d{1,2}月|\d{1,2}月(?:底|份|\d{1,2}日)|年底|年内|月底|\d{1,2}日前|"
-                          r"\d{1,2}[:：]\d{2}|[周星期][一二三四五六日天]")
+# How long, or how often ("多久开一次": 每月): a span of time, or a period things recur in.
+DURATION_IN_TEXT = re.compile(r"(?:\d+|[一二两三四五六七八九十半]+)\s*(?:个)?(?:工作日|天|日|周|星期|个月|月|年|小时|分钟|学时|学期)"
+                              r"|每(?:个)?(?:年|半年|季度|月|周|星期|天|日|学期|期)")
+TYPE_MISS = 0.15
+STRICT_NUMBER = False  # a passage that cannot hold the kind of fact asked for (a date for 哪天) is no answer
+DATE_IN_TEXT = re.compile(r"\d{4}年\d{1,2}月|(?<![\d个])\d{1,2}月(?:底|份|\d{1,2}日)?|年底|(?<![\d一二两三四五六七八九十几])年内|月底|\d{1,2}日前|"
+                          r"\d{1,2}[:：]\d{2}|[周星期][一二三四五六日天]|"
+                          # times of the year or month a rule names instead of a day (第一季度, 上半年, 暑假 …)
+                          r"第[一二三四1-4]季度|[上下]半年|年[初中末]|月[初中末]|[上中下]旬|[春夏秋冬]季|[寒暑]假|开学|期[初中末]|"
+                          # or a time counted from an event ("收到请示后7个工作日内")
+                          r"\d+\s*个?(?:工作日|天|日|周|个月|小时)(?:内|以内|之内|后)")
 
 
 @dataclass
@@ -37,6 +47,8 @@ class Hit:
     lexical: float = 0.0  # the lexical score alone (score is the fused one when the semantic path ran)
     fits: bool = True  # it can hold the kind of fact asked for (a number for 多少, a date for 哪天 …)
     cosine: float | None = None  # similarity of the passage's vector to the question's (semantic path)
+    holds: bool = True  # it can hold the kind of fact asked for at all: else it is never the answer
+    contrast: str = ""  # the question's word this passage replaces by another (入党 → 入团): not an answer
 
     @property
     def region(self) -> str:
@@ -65,28 +77,35 @@ def score(kb, q: Query, terms: list[Term], parts: dict[str, list[str]], p: dict)
     matched = []
     tokens = f" {p['tokens']} "
     body = text[text.find(HEAD_MARK) + 1:]
-    identity = kb.document_identity(p["doc_key"])
-    for term in terms:
+    doc_key = p["doc_key"]
+    used: set[str] = set()
+    # The terms with fewest forms pick first (assessment → 考核 before evaluation → 考核/评价/评估).
+    for term in sorted(terms, key=lambda t: len(t.alts)):
         # Words of the document's title or issuer (咸安实验中学, 团费收缴) name the document: every one of
         # its passages is about them, so they choose the document and never one line of it (the
         # title line or the "…办公室印发" line would otherwise win every question about the notice).
-        form = next((alt for alt in term.alts if len(alt) > 1 and alt in identity), None)
+        # Only words that tell documents apart count so: every notice's issuer is a 委员会.
+        form = next((alt for alt in term.alts if len(alt) > 1 and alt not in used
+                     and doc_key in kb.identity_documents(alt)), None)
         if form is not None:
             m = 1.0
         else:
-            m, form = _term_match(term, text, body, context, parts, tokens)
+            m, form = _term_match(term, text, body, context, parts, tokens, used)
+        if m >= 0.6:
+            used.add(form)  # one word of the passage answers one word of the question (考核 for assessment)
         total += term.weight
         gained += term.weight * m
         if m >= 0.6:
             matched.append((form, term.weight))
     score = gained / total if total else 0.0
-    bonus = _intent_bonus(q, p)
+    bonus, holds = _intent_bonus(q, p)
     score = min(score * _length_factor(len(p["text"])) + bonus, 1.0)
-    return Hit(p["id"], p, kb.docs[p["doc_key"]], score, tuple(matched), lexical=score, fits=bonus >= 0)
+    return Hit(p["id"], p, kb.docs[p["doc_key"]], score, tuple(matched), lexical=score, fits=bonus >= 0,
+               holds=holds)
 
 
 def _term_match(term: Term, text: str, body: str, context: str, sub_words: dict[str, list[str]],
-                tokens: str) -> tuple[float, str]:
+                tokens: str, used: set[str] = frozenset()) -> tuple[float, str]:
     """How well a passage holds a term (0–1), and the form it holds it in."""
     alts = term.alts
     if len(term.text) == 1:
@@ -94,14 +113,18 @@ def _term_match(term: Term, text: str, body: str, context: str, sub_words: dict[
         for alt in alts:
             if f" {alt} " in tokens:
                 return 1.0, alt
+        if f" {term.text}" in tokens:
+            # A colloquial one-character verb is the first character of the written word (领 → 领取,
+            # 交 → 交纳, 完 → 完成): half a match, since it begins other words too (交 → 交流).
+            return SINGLE_PREFIX, term.text
         return 0.0, term.text
     for i, alt in enumerate(alts):
-        if alt in text:
+        if alt in text and alt not in used:
             # the sentence itself beats its heading: every item of 宁波's plan is a "专项行动"
             return (1.0 if i == 0 else 0.95) * (1.0 if alt in body else HEADING_CREDIT), alt
     if context:
         for alt in alts:
-            if alt in context:
+            if alt in context and alt not in used:
                 return 0.6, alt
     best = 0.0
     for alt in alts:
@@ -151,17 +174,29 @@ def _length_factor(length: int) -> float:
     return 1.0 if length <= 80 else 1.0 / (1.0 + LENGTH_PENALTY * math.log2(length / 80))
 
 
-def _intent_bonus(q: Query, p: dict) -> float:
-    """Reward a passage holding the kind of fact asked for; penalise one that cannot hold it."""
+def _intent_bonus(q: Query, p: dict) -> tuple[float, bool]:
+    """Reward a passage holding the kind of fact asked for; penalise one that cannot hold it. Also
+    whether it can hold it at all (a date for 哪天, an amount for 多少钱, an age for 几岁)."""
     text = p["norm"]
     bonus = 0.0
+    holds = True
     about_document = q.intents & {"docnumber", "document"}
     if p["kind"] == "meta" and not about_document:
         # The document's own line (title, number, issuer, date) shares the title's words with every
         # question about the document's content; it answers only questions about the document itself.
         bonus -= 0.2
-    if "date" in q.intents:
-        bonus += 0.08 if (p["kind"] == "meta" and about_document) or DATE_IN_TEXT.search(text) else -0.06
+        holds = False
+    # A unit named ("几天", "几岁") says what is asked more precisely than 最晚 or 多久 do.
+    if q.units:
+        pass  # the unit decides below
+    elif "date" in q.intents:
+        ok = (p["kind"] == "meta" and about_document) or DATE_IN_TEXT.search(text)
+        bonus += 0.08 if ok else -TYPE_MISS
+        holds &= bool(ok)
+    elif "duration" in q.intents:
+        ok = DURATION_IN_TEXT.search(text) or DATE_IN_TEXT.search(text)
+        bonus += 0.05 if ok else -TYPE_MISS
+        holds &= bool(ok)
     if "contact" in q.intents:
         bonus += 0.15 if p["kind"] == "contact" else (0.0 if CONTACT_IN_TEXT.search(text) else -0.06)
     elif p["kind"] == "contact":
@@ -169,11 +204,13 @@ def _intent_bonus(q: Query, p: dict) -> float:
     if "docnumber" in q.intents and p["kind"] == "meta":
         bonus += 0.15
     if "money" in q.intents and not MONEY_IN_TEXT.search(text):
-        bonus -= 0.15  # "资助多少钱" is not answered by a sentence that names no amount
+        bonus -= TYPE_MISS  # "资助多少钱" is not answered by a sentence that names no amount
+        holds = False
     if "number" in q.intents:
-        bonus += 0.03 if NUMBER_IN_TEXT.search(text) else -0.06
+        ok = NUMBER_IN_TEXT.search(text)
+        bonus += 0.03 if ok else -0.06
+        holds &= bool(ok) or not STRICT_NUMBER
     if q.units and not all(unit.search(text) for unit in q.units):
-        bonus -= 0.1  # "几岁离队" is not answered by a sentence that names no age
-    return bonus
-
-
+        bonus -= TYPE_MISS  # "几岁离队" is not answered by a sentence that names no age
+        holds = False
+    return bonus, holds

@@ -62,7 +62,9 @@ def setup(cache_dir: str | Path = "data") -> None:
         jieba.initialize()
         if lexicon.userdict_path().exists():
             jieba.load_userdict(str(lexicon.userdict_path()))
-        for word in list(lexicon.places()) + [w for w in lexicon.synonym_groups() if 2 <= len(w) <= 12]:
+        words = list(lexicon.places()) + [w for w in lexicon.synonym_groups() if 2 <= len(w) <= 12]
+        words += [w for w in lexicon.contrast_groups() if 2 <= len(w) <= 12]  # 团员证 is not 团员 + 证
+        for word in words:
             if jieba.dt.FREQ.get(word, 0) < 1000:
                 jieba.add_word(word, freq=2000)
         _ready = True

@@ -3,6 +3,7 @@ Context with an injectable clock (tests move time instead of sleeping)."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 from pathlib import Path
 
@@ -98,8 +99,9 @@ def pg_indexed(pg_server, embedder) -> str:
 @pytest.fixture
 def backend() -> str:
     """Which database the `store` fixture opens; a module runs on both with
-    `@pytest.fixture(params=["sqlite", "postgresql"]) def backend(request): return request.param`."""
-    return "sqlite"
+    `backend = pytest.fixture(params=["sqlite", "postgresql"])(both_backends)`. TUANWU_TEST_BACKEND=postgresql
+    runs every other test's store on PostgreSQL too (a whole-suite check of the second backend)."""
+    return os.environ.get("TUANWU_TEST_BACKEND", "sqlite")
 
 
 @pytest.fixture

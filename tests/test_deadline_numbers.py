@@ -120,7 +120,7 @@ def _old_schema_db(path, store_for_keys) -> list[str]:
     db = sqlite_utils.Database(sqlite3.connect(path))
     for migrations in Store.migration_sets():
         migrations.apply(db, stop_before={"m003_plan_points_apart", "m002_entries_backfill"})
-    found = sorted(plan_deadlines(store_for_keys.plan_passages()), key=lambda d: d.key)
+    found = sorted(plan_deadlines(store_for_keys.knowledge.plan_passages()), key=lambda d: d.key)
     now = "2026-11-20T01:00:00.000000Z"
     for n, d in enumerate(found, 1):
         db["deadline"].insert(dict(

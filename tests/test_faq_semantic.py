@@ -163,6 +163,7 @@ def score_curated_file(path: Path, indexed_db, data_dir, tmp_path, embedder) -> 
         return hits, len(paraphrases), kept_apart, len(distractors)
 
 
+@pytest.mark.slow
 def test_curated_paraphrases_dev_set(e5, indexed_db, data_dir, tmp_path, capsys):
     hits, n, kept, m = score_curated_file(ROOT / "tests/data/faq-curated-dev.jsonl", indexed_db, data_dir, tmp_path, e5)
     with capsys.disabled():
@@ -171,6 +172,7 @@ def test_curated_paraphrases_dev_set(e5, indexed_db, data_dir, tmp_path, capsys)
     assert hits / n >= 0.45 and kept / m >= 0.9
 
 
+@pytest.mark.slow
 def test_curated_paraphrases_holdout_set(e5, indexed_db, data_dir, tmp_path, capsys):
     """Scored only through this pass rate: nobody who tunes the matching reads the file."""
     path = ROOT / "tests/data/faq-curated-holdout.jsonl"

@@ -4,9 +4,13 @@ import subprocess
 import sys
 import threading
 
+import pytest
+
 from conftest import ROOT
 from db import Store
 from knowledge import index
+
+pytestmark = pytest.mark.slow  # starts processes or scores whole question sets: -m 'not slow' skips it
 
 N = 8
 

@@ -19,12 +19,14 @@ from knowledge.base import KnowledgeBase
 from knowledge.dense import ensure_vectors
 from knowledge.index import PLANS_DIR, index_plans
 
+pytestmark = pytest.mark.slow  # starts processes or scores whole question sets: -m 'not slow' skips it
+
 DATA = Path(__file__).parent / "data"
 # Pass rates measured when each set was last run (README "How answers are found"), less a little slack.
-PLAN_FLOORS = {"qa-extra.jsonl": 0.90, "qa-holdout.jsonl": 0.82, "qa-final.jsonl": 0.84}
+PLAN_FLOORS = {"qa-extra.jsonl": 0.91, "qa-holdout.jsonl": 0.78, "qa-final.jsonl": 0.85}
 NOTICE_FLOORS = {
-    ("dev", "notices"): 0.68, ("dev", "paraphrase"): 0.90, ("dev", "scope"): 0.95,
-    ("holdout", "notices"): 0.66, ("holdout", "paraphrase"): 0.72, ("holdout", "scope"): 0.35,
+    ("dev", "notices"): 0.88, ("dev", "paraphrase"): 0.92, ("dev", "scope"): 0.95,
+    ("holdout", "notices"): 0.82, ("holdout", "paraphrase"): 0.75, ("holdout", "scope"): 0.25,
 }
 
 

@@ -20,6 +20,8 @@ from conftest import ROOT, message, operator, both_backends
 
 backend = pytest.fixture(params=["sqlite", "postgresql"])(both_backends)
 
+pytestmark = pytest.mark.slow  # starts processes or scores whole question sets: -m 'not slow' skips it
+
 CHILD = str(Path(__file__).with_name("sched_child.py"))
 
 

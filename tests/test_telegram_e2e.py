@@ -12,12 +12,15 @@ import sys
 import time
 
 import httpx
+import pytest
 
 from handlers.core import router
 from handlers.adapters.telegram_run import TelegramConfig
 import telegram_emulator
 from telegram_emulator import RunningBot, free_port, new_token
 from telegram_fixtures import bot, emulator  # noqa: F401 - fixtures
+
+pytestmark = pytest.mark.slow  # starts processes or scores whole question sets: -m 'not slow' skips it
 
 QUESTION = "入团前需要参加多少学时的团课？"
 GROUP = {"id": -1001234, "type": "supergroup", "title": "某某镇团委工作群"}

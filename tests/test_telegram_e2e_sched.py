@@ -15,6 +15,8 @@ import pytest
 from telegram_emulator import moving_clock
 from telegram_fixtures import bot, emulator  # noqa: F401 - fixtures
 
+pytestmark = pytest.mark.slow  # starts processes or scores whole question sets: -m 'not slow' skips it
+
 MONDAY_9AM = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
 ADMIN = 3100
 LEAD = dt.timedelta(seconds=5)  # time to start the bot and add a deadline before its 09:00 alert

@@ -192,14 +192,11 @@ class TelegramAdapter:
         """Record who is talking, dispatch, and offer the region buttons on a private first contact."""
         store = ctx.store
         now = ctx.now().isoformat(timespec="seconds")
-        first_contact = store.profiles.get(PLATFORM, msg.user_id) is None
+        known = store.profiles.get(PLATFORM, msg.user_id) is not None
         store.profiles.ensure(PLATFORM, msg.user_id, msg.user_name, now, msg.user_handle)
         if msg.in_group:
             store.profiles.ensure_chat(PLATFORM, msg.chat_id, GROUP, msg.chat_title, now)
-        replies = router.dispatch(ctx, msg)
-        if first_contact and not msg.in_group and not store.profiles.region(PLATFORM, msg.user_id):
-            replies += router.dispatch(ctx, dataclasses.replace(msg, text="city"))
-        return replies
+        return router.dispatch(ctx, msg) + router.first_contact(ctx, msg, known)
 
     async def deliver(self, reply: Reply, chat_id: int, reply_to: int | None = None) -> None:
         if reply.is_push:

@@ -22,9 +22,9 @@ from handlers.core import router
 from handlers.adapters.context_pool import ContextPool
 from handlers.adapters.wechat_codec import MAX_SKEW, Inbound, OfficialAccountCodec, Rejected, WeComCodec, replay_key
 from handlers.adapters.wechat_push import Pusher
-from handlers.adapters.wechat_text import choices_of, fit, pick, render_all
+from handlers.adapters.wechat_text import choices_of, fit, render_all
 from handlers.help import WELCOME
-from handlers.core.types import Context, Incoming, Reply, Sender
+from handlers.core.types import Choice, Context, Incoming, Reply, Sender
 
 log = logging.getLogger(__name__)
 
@@ -66,12 +66,16 @@ class WeChatServer:
     # -- HTTP -------------------------------------------------------------------------------------
     def app(self) -> web.Application:
         app = web.Application(client_max_size=MAX_BODY)
-        for path in ("/", f"/{self.platform}"):
+        self.mount(app, ("/", f"/{self.platform}"))
+        return app
+
+    def mount(self, app: web.Application, paths: tuple[str, ...]) -> None:
+        """Serve the webhook at `paths` of `app` (its own, or the web dashboard's: one process, one port)."""
+        for path in paths:
             app.router.add_get(path, self.handle_get)
             app.router.add_post(path, self.handle_post)
         app.on_startup.append(self._startup)
         app.on_cleanup.append(self._cleanup)
-        return app
 
     def now(self) -> float:
         return self.ctx.clock().timestamp()
@@ -203,8 +207,8 @@ class WeChatServer:
         page = await self.pool.run(lambda c: c.store.pages.get(self.platform, msg.user_id, msg.chat))
         page = page or {"more": "", "choices": []}
         if kind == "subscribe":
-            msg = replace(msg, text="城市")  # the welcome offers the region choice
-        elif chosen := pick(msg.text, page["choices"]):
+            msg = replace(msg, text=router.OFFER_REGION)  # a new follower: the welcome offers the region choice
+        elif chosen := router.picked(msg.text, [Choice(label, cmd) for label, cmd in page["choices"]]):
             msg = replace(msg, text=chosen)  # "2" picks the second offered choice
         work = self.pool.run(self.dispatch, msg)
         try:

@@ -17,13 +17,13 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 import aiohttp
 
 from handlers.adapters.wechat_config import Robot
-from handlers.adapters.wechat_senders import REQUEST_TIMEOUT, Part, PagedSender
-from handlers.core.ratelimit import Limit, RateLimiter
+from handlers.adapters.wechat_senders import REQUEST_TIMEOUT, PagedSender, Part
+from handlers.core.ratelimit import WECOM_ROBOT, RateLimiter
 from handlers.core.types import SendResult
 
 log = logging.getLogger(__name__)
 
-ROBOT_LIMIT = Limit("wecom_robot", 20, 60.0, key=lambda name: name)
+ROBOT_LIMIT = WECOM_ROBOT.keyed(lambda name: name)
 ROBOT_BUSY = 45009  # "接口调用超过限制": over the robot's 20 per minute
 
 

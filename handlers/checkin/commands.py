@@ -16,11 +16,12 @@ import datetime as dt
 import re
 import unicodedata
 
-from handlers.checkin.common import (Member, backfill_days, current_member, day_label, split_sub, utc_now)
+from handlers.checkin.common import Member, backfill_days, current_member, split_sub, utc_now
 from handlers.checkin.link import NO_LINK_FIELDS, Link, item_label, link_tag, link_text, tag_hint
 from handlers.checkin.parse import CheckinText, InputError, leading_range, parse_checkin, parse_leave
 from handlers.core.arguments import Statement, SubCommand
 from handlers.core.arguments import day as a_day
+from handlers.core.dates import day_label
 from handlers.core.router import command, observe
 from handlers.core.types import Context, Incoming, Reply
 

@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 
 from handlers.core.types import Context, Incoming
 
-WEEKDAYS = "一二三四五六日"
 DEFAULT_BACKFILL_DAYS = 3  # how many days back a missed check-in may be recorded, unless the org says
 MAX_BACKFILL_DAYS = 31
 
@@ -70,28 +69,8 @@ def split_sub(args: str, words: tuple[str, ...]) -> str | None:
     return None
 
 
-def day_label(day: dt.date | str) -> str:
-    """11月23日（周一）"""
-    if isinstance(day, str):
-        day = dt.date.fromisoformat(day)
-    return f"{day.month}月{day.day}日（周{WEEKDAYS[day.weekday()]}）"
-
-
-def short_day(day: dt.date | str) -> str:
-    """11-23 周一"""
-    if isinstance(day, str):
-        day = dt.date.fromisoformat(day)
-    return f"{day:%m-%d} 周{WEEKDAYS[day.weekday()]}"
-
-
 def display_name(row: dict) -> str:
     return row.get("name") or row.get("member_name") or row.get("platform_user_id") or row.get("member_user_id") or "?"
-
-
-def local_time(instant: str | None, tz: ZoneInfo) -> str:
-    if not instant:
-        return ""
-    return dt.datetime.fromisoformat(instant).astimezone(tz).strftime("%Y-%m-%d %H:%M")
 
 
 def days_between(start: dt.date, end: dt.date) -> list[dt.date]:

@@ -20,6 +20,9 @@ from handlers.core.types import Context
 from handlers.reminders.workdays import is_workday
 
 
+NONE: frozenset[str] = frozenset()
+
+
 @dataclass(frozen=True)
 class Tally:
     """One member over one period (ISO days)."""
@@ -59,30 +62,43 @@ def tally(start: dt.date, end: dt.date, work: frozenset[str], member_ids: Iterab
           excused: Iterable[tuple[int, str]], joined: dict[int, dt.date]) -> dict[int, Tally]:
     """Every member's Tally over [start, end] from the period's entries and excused days; `joined` maps a
     member to the local day they joined (missing: counted from the period's start)."""
-    checked: dict[int, set[str]] = defaultdict(set)
+    days: dict[int, set[str]] = defaultdict(set)
     late: dict[int, set[str]] = defaultdict(set)
     entries: dict[int, int] = defaultdict(int)
     for r in rows:
-        ident = r["identity_id"]
-        checked[ident].add(r["work_date"])
-        entries[ident] += 1
+        days[r["identity_id"]].add(r["work_date"])
+        entries[r["identity_id"]] += 1
         if r.get("late"):
-            late[ident].add(r["work_date"])
+            late[r["identity_id"]].add(r["work_date"])
+    marks = {i: (frozenset(d), frozenset(late.get(i, ())), entries[i]) for i, d in days.items()}
+    return tally_marks(start, end, work, member_ids, marks, excused, joined)
+
+
+def tally_marks(start: dt.date, end: dt.date, work: frozenset[str], member_ids: Iterable[int],
+                marks: dict[int, tuple[frozenset[str], frozenset[str], int]], excused: Iterable[tuple[int, str]],
+                joined: dict[int, dt.date]) -> dict[int, Tally]:
+    """`tally` from what it reads of the entries — member → (days with an entry, days with a backfilled
+    one, number of entries) — as the store gives it for many orgs at once (the web's 总览)."""
     off: dict[int, set[str]] = defaultdict(set)
     for ident, day in excused:
         off[ident].add(day)
+    nothing: tuple[frozenset[str], frozenset[str], int] = (NONE, NONE, 0)
+    first_day, last_day = start.isoformat(), end.isoformat()
+    whole = frozenset(d for d in work if first_day <= d <= last_day)
     out = {}
-    for ident in member_ids:
-        first = min(checked[ident]) if checked[ident] else None
-        begin = joined.get(ident, start)
-        if first is not None:
-            begin = min(begin, dt.date.fromisoformat(first))
-        begin = max(begin, start)
-        span = {d for d in work if begin.isoformat() <= d <= end.isoformat()}
-        days, leave = checked[ident], (off[ident] & span) - checked[ident]
-        expected = span - leave
-        out[ident] = Tally(frozenset(expected), frozenset(expected & days), frozenset(leave), frozenset(days),
-                           frozenset(late[ident]), entries[ident], begin if begin <= end else None)
+    for ident in member_ids:  # ISO days compare as text: no date objects per member (the 总览 has 10,000)
+        days, late, entries = marks.get(ident, nothing)
+        since = joined.get(ident)
+        begin = since.isoformat() if since else first_day
+        if days and (earliest := min(days)) < begin:
+            begin = earliest
+        begin = max(begin, first_day)
+        span = whole if begin == first_day else frozenset(d for d in whole if d >= begin)
+        leave = frozenset((off[ident] & span) - days) if ident in off else NONE
+        expected = span - leave if leave else span
+        # frozenset() of a frozenset is the same object: the store's sets are not copied
+        out[ident] = Tally(expected, expected & days, leave, frozenset(days), frozenset(late), entries,
+                           dt.date.fromisoformat(begin) if begin <= last_day else None)
     return out
 
 

@@ -13,10 +13,10 @@ import re
 from collections import Counter, defaultdict
 
 from handlers.checkin import rates
-from handlers.checkin.common import (Member, current_member, day_label, days_between, display_name, mentions,
-                                     short_day)
+from handlers.checkin.common import Member, current_member, days_between, display_name, mentions
 from handlers.checkin.parse import InputError, parse_month
 from handlers.core.arguments import Words, month
+from handlers.core.dates import day_label, short_day
 from handlers.core.router import command
 from handlers.core.types import Attachment, Context, Incoming, Reply
 

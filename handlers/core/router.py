@@ -18,10 +18,10 @@ import inspect
 import logging
 import re
 import textwrap
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Iterable
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
-from handlers.core.types import ADMIN, GROUP_ADMIN, MEMBER, Context, Incoming, Reply  # noqa: F401 (re-exported)
+from handlers.core.types import ADMIN, GROUP_ADMIN, MEMBER, Choice, Context, Incoming, Reply  # noqa: F401 (re-exported)
 
 if TYPE_CHECKING:
     from handlers.core.arguments import Rule
@@ -132,6 +132,7 @@ FEATURES: tuple[str, ...] = (
     "handlers.reminders",
     "handlers.admins",
     "handlers.retention",
+    "handlers.dashboard.signin",
 )
 
 _loaded = False
@@ -215,6 +216,34 @@ def dispatch(ctx: Context, msg: Incoming) -> list[Reply]:
     except Exception:
         log.exception("handler failed for %s message from %s", msg.platform, msg.user_id)
         return [Reply("抱歉，处理这条消息时出错了，已记录。请稍后再试，或换个说法。")]
+
+
+# ------------------------------------------------------------ the same on every platform
+
+OFFER_REGION = "城市"  # 城市 without an argument: the region choice
+
+
+def first_contact(ctx: Context, msg: Incoming, known: bool) -> list[Reply]:
+    """What a private chat's first message gets after its own replies: the region choice, when the asker
+    has no region yet, so the next answers lead with their own city's rules (`known`: the adapter had
+    already seen this user before this message)."""
+    if known or msg.in_group or ctx.store.profiles.region(msg.platform, msg.user_id):
+        return []
+    return dispatch(ctx, replace(msg, text=OFFER_REGION))
+
+
+def offered(replies: Iterable[Reply]) -> tuple[Choice, ...]:
+    """The choices a bare number picks from after these replies: those of the last reply that offers any.
+    None when no reply does — a bare "1" is then the answer's "更多：回复 1"."""
+    return next((r.choices for r in reversed(list(replies)) if r.choices), ())
+
+
+def picked(text: str, choices: Sequence[Choice]) -> str | None:
+    """The command of choice N when the user answers with just the number N, else None."""
+    stripped = text.strip()
+    if stripped.isdecimal() and 1 <= int(stripped) <= len(choices):
+        return choices[int(stripped) - 1].command
+    return None
 
 
 def _as_replies(result: "Reply | str | Iterable[Reply] | None") -> list[Reply]:

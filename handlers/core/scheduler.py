@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Awaitable, Callable
 
 from db.rows import Delivery, Occurrence, OutboxRow, ToSubscribers
+from handlers.core.dates import local_text
 from handlers.core.sending import PlatformDrain
 from handlers.core.types import OPERATOR, Context, Sender
 
@@ -86,15 +87,6 @@ class TickReport:
         sent = ", ".join(f"{k} {v}" for k, v in sorted(self.deliveries.items())) or "nothing sent"
         return (f"planned {self.planned}, expanded {self.expanded}, expired {self.expired}, queued {self.queued}, "
                 f"recovered {self.recovered}, pruned {self.pruned}; {sent}")
-
-
-def local_text(instant: dt.datetime | str, ctx: Context, with_time: bool = True) -> str:
-    """An instant as the cadres read it: 12月24日（周四）09:00, in the organisation's zone."""
-    if isinstance(instant, str):
-        instant = dt.datetime.fromisoformat(instant)
-    local = instant.astimezone(ctx.settings.tz)
-    text = f"{local.month}月{local.day}日（周{'一二三四五六日'[local.weekday()]}）"
-    return text + local.strftime("%H:%M") if with_time else text
 
 
 def admin_targets(ctx: Context) -> list[tuple[str, str]]:
@@ -169,7 +161,7 @@ class Scheduler:
                 late = ""
                 fire_at = dt.datetime.fromisoformat(occ["fire_at"])
                 if now - fire_at > LATE_AFTER:
-                    late = f"（补发：原定 {local_text(fire_at, ctx)} 发送）"
+                    late = f"（补发：原定 {local_text(fire_at, ctx.settings.tz)} 发送）"
                 deliveries = k.expand(ctx, occ, now, late)
                 if deliveries is None:
                     continue  # not ready: it waits for something else to finish (a digest for its nudges)
@@ -187,7 +179,7 @@ class Scheduler:
         lines = [f"⚠️ 停机期间有 {len(expired)} 条提醒已过期，没有再发送："]
         for occ in expired[:20]:
             desc = KINDS[occ["kind"]].describe(ctx, occ) if occ["kind"] in KINDS else occ["kind"]
-            lines.append(f"▪ {desc}（原定 {local_text(occ['fire_at'], ctx)}）")
+            lines.append(f"▪ {desc}（原定 {local_text(occ['fire_at'], ctx.settings.tz)}）")
         if len(expired) > 20:
             lines.append(f"……另有 {len(expired) - 20} 条")
         key = f"{expired[0]['id']}-{expired[-1]['id']}"

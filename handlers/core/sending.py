@@ -14,8 +14,8 @@ import datetime as dt
 import logging
 from typing import Awaitable, Callable
 
-from handlers.core.ratelimit import Limit, RateLimiter
-from handlers.core.types import Reply, SendResult, Sender
+from handlers.core.ratelimit import PLATFORM_LIMITS, Limit, RateLimiter
+from handlers.core.types import Reply, Sender, SendResult
 
 log = logging.getLogger(__name__)
 
@@ -37,25 +37,9 @@ def _global(limit: Limit) -> bool:
     return a is not None and a == b
 
 
-def _group(target: dict) -> str | None:
-    return target["chat_id"] if target["chat_type"] == "group" else None
-
-
-def _private(target: dict) -> str | None:
-    return target["chat_id"] if target["chat_type"] != "group" else None
-
-
-# Sources in issue 4: Telegram ~30/s overall, 20/min per group, ~1/s per chat; WeCom group robot
-# 20 per rolling minute per robot; WeCom app messages ≤ 30/min per member.
-PLATFORM_LIMITS: dict[str, tuple[Limit, ...]] = {
-    "telegram": (Limit("telegram-overall", 30, 1.0), Limit("telegram-chat", 1, 1.0, key=lambda t: t["chat_id"]),
-                 Limit("telegram-group", 20, 60.0, key=_group)),
-    "wecom": (Limit("wecom-robot", 20, 60.0, key=_group), Limit("wecom-member", 30, 60.0, key=_private)),
-}
-
 
 def limits_for(platform: str, sender: Sender) -> tuple[Limit, ...]:
-    """A sender may declare its own `limits`; otherwise the table above (none for the console)."""
+    """A sender may declare its own `limits`; otherwise the platform's (ratelimit.py; none for the console)."""
     return tuple(getattr(sender, "limits", None) or PLATFORM_LIMITS.get(platform, ()))
 
 

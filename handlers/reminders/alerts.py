@@ -13,7 +13,8 @@ import datetime as dt
 import hashlib
 import re
 
-from db.rows import Deadline, Delivery, Occurrence, ToSubscribers
+from db.rows import Deadline, Delivery, Occurrence, PlanPoint, ToSubscribers
+from handlers.core.dates import day_label
 from handlers.core.scheduler import NORMAL_PRIORITY, kind, planner
 from handlers.core.types import Context
 from knowledge.plan_deadlines import FINDER_VERSION, PlanDeadline, plan_deadlines
@@ -116,10 +117,10 @@ def expand_alert(ctx: Context, occ: Occurrence, now: dt.datetime, late: str) -> 
     return ToSubscribers(key, "deadline", text, d["region"], NORMAL_PRIORITY)
 
 
-def when_text(d: dict, ctx: Context) -> str:
+def when_text(d: Deadline | PlanPoint, ctx: Context) -> str:
     """The deadline as written: the plan's own words (2018年1月26日下午下班前) or the date and time."""
     due = dt.date.fromisoformat(d["due_date"])
-    text = f"{due.year}年{due.month}月{due.day}日（周{'一二三四五六日'[due.weekday()]}）"
+    text = day_label(due, year=True)
     if d["due_time"]:
         text += f" {d['due_time']}"
     if d.get("due_text"):  # a plan point, or a deadline adopted from one with the document's date
@@ -127,7 +128,7 @@ def when_text(d: dict, ctx: Context) -> str:
     return text
 
 
-def alert_text(ctx: Context, d: dict, lead, now: dt.datetime) -> str:
+def alert_text(ctx: Context, d: Deadline, lead: int | str, now: dt.datetime) -> str:
     due = dt.date.fromisoformat(d["due_date"])
     today = now.astimezone(ctx.settings.tz).date()
     if lead == "overdue":

@@ -16,14 +16,15 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from handlers.reminders import alerts
+from db.rows import Deadline
 from handlers.core.arguments import SubCommand
-from handlers.reminders.listing import listing
+from handlers.core.dates import local_text
 from handlers.core.echo import clip
 from handlers.core.regions import find_region, not_found
 from handlers.core.router import command, refusal
-from handlers.core.scheduler import local_text
 from handlers.core.types import MEMBER, Context, Incoming
+from handlers.reminders import alerts
+from handlers.reminders.listing import listing
 from knowledge.when import parse_when
 
 ADD, CHANGE, DELETE, ADOPT = ("添加", "新增", "add"), ("修改", "更改", "change", "edit"), ("删除", "delete", "del"), \
@@ -79,7 +80,7 @@ def owner_of(ctx: Context, msg: Incoming) -> str | None:
     return None if ctx.is_global_admin(msg) else f"{msg.platform}:{msg.chat}"
 
 
-def may_change(ctx: Context, msg: Incoming, d: dict) -> bool:
+def may_change(ctx: Context, msg: Incoming, d: Deadline) -> bool:
     return ctx.is_global_admin(msg) or (ctx.manages_chat(msg) and d.get("owner_chat") == f"{msg.platform}:{msg.chat}")
 
 
@@ -190,7 +191,7 @@ def _plan_note(ctx: Context, d: dict) -> str:
     """Which alerts will still go out, and to how many chats."""
     now = ctx.now()
     fires = [o["fire_at"] for o in alerts.alert_schedule(d, ctx) if o["fire_at"] > now]
-    reminders = "、".join(local_text(f, ctx) for f in fires[:-1]) or "（已来不及提前提醒）"
+    reminders = "、".join(local_text(f, ctx.settings.tz) for f in fires[:-1]) or "（已来不及提前提醒）"
     if d.get("owner_chat"):
         return f"将在 {reminders} 提醒本群，逾期后再通知一次（本群的截止事项，只发到本群）。"
     chats = len(ctx.store.reminders.subscribers(d["region"]))

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from handlers.reminders import alerts
+from db.rows import Deadline, PlanPoint
 from handlers.core.regions import label
 from handlers.core.types import MEMBER, Context, Incoming
+from handlers.reminders import alerts
 
 MAX_LISTED = 30
 MAX_POINTS = 60
@@ -43,7 +44,7 @@ def _mine(region: str | None, row_region: str | None) -> bool:
     return not region or not row_region or row_region == region
 
 
-def deadline_line(ctx: Context, msg: Incoming, d: dict) -> str:
+def deadline_line(ctx: Context, msg: Incoming, d: Deadline) -> str:
     days = (dt.date.fromisoformat(d["due_date"]) - ctx.local_now().date()).days
     left = "今天" if days <= 0 else f"还有 {days} 天"
     where = f"（{label(ctx, d['region'])}）" if d["region"] else ""
@@ -53,7 +54,7 @@ def deadline_line(ctx: Context, msg: Incoming, d: dict) -> str:
     return f"  [{d['id']}] {alerts.when_text(d, ctx)} {d['title']}{where}{adopted} — {left}"
 
 
-def point_lines(ctx: Context, p: dict, now: dt.datetime) -> list[str]:
+def point_lines(ctx: Context, p: PlanPoint, now: dt.datetime) -> list[str]:
     """A plan time point as two lines: number, date, region, the clause; then its citation."""
     due = dt.date.fromisoformat(p["due_date"])
     past = "［已过］" if dt.datetime.fromisoformat(p["due_at"]) < now else ""

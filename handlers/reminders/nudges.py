@@ -12,11 +12,12 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from db.rows import Delivery, Occurrence, OutboxRow
+from handlers.core.dates import day_label, local_text
+from handlers.core.scheduler import NORMAL_PRIORITY, kind, planner
+from handlers.core.types import Context
 from handlers.reminders import workdays
 from handlers.reminders.alerts import parse_clock
-from handlers.core.scheduler import NORMAL_PRIORITY, kind, local_text, planner
-from db.rows import Delivery, Occurrence, OutboxRow
-from handlers.core.types import Context
 
 DEFAULT_AT = "17:00"
 CATCH_UP_DAYS = 7  # after a long outage, look back this far for missed days (they expire or go out late)
@@ -80,10 +81,6 @@ def _occurrences(org: dict, day: dt.date, fire: dt.datetime, tz: ZoneInfo) -> li
     return rows
 
 
-def _day_text(day: dt.date) -> str:
-    return f"{day.month}月{day.day}日（周{'一二三四五六日'[day.weekday()]}）"
-
-
 def _still_missing(ctx: Context, delivery: OutboxRow, now: dt.datetime) -> str | None:
     """Decided at send time: a member who checked in or took leave since the nudge was planned is skipped."""
     org_id, identity_id, day = delivery["subject"].split("|")
@@ -97,7 +94,7 @@ def expand_nudge(ctx: Context, occ: Occurrence, now: dt.datetime, late: str) -> 
     """A private reminder to each member still missing a check-in (and not on leave) for that day."""
     org_id, day = int(occ["subject"]), dt.date.fromisoformat(occ["payload"]["date"])
     status = ctx.store.checkins.status(org_id, day)
-    text = f"⏰ 打卡提醒：{_day_text(day)}您还没有打卡。发送“打卡 今天的工作进展”即可，请假的请发送“请假”。"
+    text = f"⏰ 打卡提醒：{day_label(day)}您还没有打卡。发送“打卡 今天的工作进展”即可，请假的请发送“请假”。"
     return [Delivery(f"nudge:{org_id}:{day}|{m['platform']}:{m['platform_user_id']}", m["platform"],
                      m["platform_user_id"], text, kind="nudge", subject=f"{org_id}|{m['identity_id']}|{day}")
             for m in ctx.store.orgs.members(org_id) if status.get(m["identity_id"], "missing") == "missing"]
@@ -117,7 +114,7 @@ def expand_digest(ctx: Context, occ: Occurrence, now: dt.datetime, late: str) ->
     names = {m["identity_id"]: m["name"] or m["platform_user_id"] for m in ctx.store.orgs.members(org_id)}
     by = {s: [names.get(i, str(i)) for i, st in status.items() if st == s] for s in ("checked", "excused", "missing")}
     missing = [n for i, n in names.items() if status.get(i, "missing") == "missing"]
-    lines = [f"📋 {_day_text(day)}打卡情况（截至 {local_text(now, ctx)}）：已打卡 {len(by['checked'])} 人，"
+    lines = [f"📋 {day_label(day)}打卡情况（截至 {local_text(now, ctx.settings.tz)}）：已打卡 {len(by['checked'])} 人，"
              f"请假 {len(by['excused'])} 人，未打卡 {len(missing)} 人。"]
     if missing:
         lines.append("未打卡（已私信提醒）：" + "、".join(missing[:30]) + (f" 等 {len(missing)} 人" if len(missing) > 30 else ""))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from handlers.core.arguments import date
+from handlers.core.dates import iso_label
 from handlers.core.router import command, refusal
 from handlers.core.types import Context, Incoming
 from knowledge.when import parse_when
@@ -50,7 +51,7 @@ def fallback_warning(day: dt.date) -> dict:
 def _describe(ctx: Context, day: dt.date) -> str:
     work, source = is_workday(ctx, day)
     where = {"override": "管理员设置", "calendar": "法定节假日安排", "fallback": "无节假日数据，按周一至周五"}[source]
-    return f"{day.isoformat()}（周{'一二三四五六日'[day.weekday()]}）是{'工作日' if work else '休息日'}（{where}）。"
+    return f"{iso_label(day)}是{'工作日' if work else '休息日'}（{where}）。"
 
 
 @command("工作日", "workday", glued=date())

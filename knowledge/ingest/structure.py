@@ -73,6 +73,8 @@ def structure(lines: list[str], doc: Document) -> list[Item]:
             sub, rest = heading_of(m.group(2))
             if not rest and m.group(2).rstrip().endswith(("。", "；", ";")) and (len(sub) > 16 or re.search(r"[，,\d]", sub)):
                 sub, rest = "", m.group(2).strip()  # "（二）学生团员每月交纳团费0.2元。": a rule, not a heading
+            elif rest and (len(sub) > SUB_LABEL or _holds_fact(sub)):
+                rest = f"{sub}。{rest}"  # "（一）在职团员…按季度交纳，…25日前交清。学生团员…": a rule that is also read
             current = Item("paragraph", section_no, section, sub_no, sub, body=rest) if rest else None
             if current:
                 items.append(current)
@@ -80,6 +82,8 @@ def structure(lines: list[str], doc: Document) -> list[Item]:
         m = ITEM.match(line)
         if m and (section_no or items):
             heading, rest = heading_of(m.group(2))
+            if rest and _holds_fact(heading):
+                rest = f"{heading}。{rest}"  # "4．领取《入团志愿书》（4月22日—4月26日）。…": its dates are facts too
             current = Item("item", section_no, section, sub_no, sub, m.group(1), heading, rest)
             items.append(current)
             continue
@@ -123,6 +127,15 @@ def _headings_with_content(items: list[Item], lines: list[str]) -> list[Item]:
         order = {id(x): i for i, x in enumerate(merged)}
         by_section = {it.section_no: order[id(it)] for it in merged if it.section_no and it is not extra}
     return merged
+
+
+SUB_LABEL = 12  # a subsection label ("（一）发展对象。") is short; a longer one is the first sentence
+
+
+def _holds_fact(heading: str) -> bool:
+    """A heading with a figure or a date, or a clause and its comma, says something a question may ask
+    for: it is indexed as its item's first sentence too (its words stay the item's heading)."""
+    return bool(re.search(r"\d|[，,；;]", re.sub(r"“[^”]*”|\"[^\"]*\"|《[^》]*》", "", heading)))
 
 
 def _fact_like(text: str) -> bool:

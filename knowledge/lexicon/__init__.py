@@ -127,6 +127,17 @@ def synonym_groups() -> dict[str, frozenset[str]]:
 
 
 @lru_cache(maxsize=1)
+def contrast_groups() -> dict[str, tuple[str, ...]]:
+    """Each word of contrasts.txt → the other words of its groups (入党 → 入团, 入队)."""
+    out: dict[str, list[str]] = {}
+    for line in _lines("contrasts.txt"):
+        words = [normalize(w) for w in line.split() if w]
+        for w in words:
+            out.setdefault(w, []).extend(x for x in words if x != w and x not in out[w])
+    return {w: tuple(others) for w, others in out.items()}
+
+
+@lru_cache(maxsize=1)
 def synonym_canonical() -> dict[str, str]:
     """Each word → one representative of all the words it is (transitively) synonymous with."""
     parent: dict[str, str] = {}

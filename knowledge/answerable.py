@@ -1,0 +1,172 @@
+"""Can this passage answer this question, or does it only share its subject?
+
+Near misses share most words with a passage and are close to it in meaning, so neither the coverage
+score nor the cosine tells them apart. What does:
+
+- **Contrast.** The passage says 入团 where the question says 入党 (团员 for 党员, 春季 for 秋季): words of
+  one group of `lexicon/contrasts.txt`, the passage lacking the question's word. It states the rule
+  for something else.
+- **Only named in a list.** The question's rarest word is, in this passage, one item of a list
+  (“创青春”“挑战杯”等大赛; 希望工程、青年文明号和“三下乡”等载体) while the question asks how, when, how
+  much or whether about it: the passage names it, it does not say that.
+- **Another number.** The passage names the same thing with another number — 七年级、八年级 for the
+  question's 九年级, 一星…五星 for 六星, 第二批 for 第三批: it lists the others, not the one asked about.
+"""
+from __future__ import annotations
+
+import re
+
+from knowledge import lexicon
+from knowledge.normalize import normalize
+from knowledge.query import Query
+
+CONTRAST_FACTOR = 0.5  # a contrasted passage keeps half its score: it cannot answer, it may be offered
+CHECKED = 8  # the best hits are checked: only they can be the answer
+
+
+def contrasts(q: Query) -> list[tuple[str, tuple[str, ...]]]:
+    """(question word, the words that contrast with it) for each contrast word the question holds."""
+    if q.lang != "zh":
+        return []
+    groups = lexicon.contrast_groups()
+    return [(word, tuple(w for w in others if w not in q.norm))
+            for word, others in groups.items() if word in q.norm]
+
+
+NUMERAL = r"(?:[一二三四五六七八九十两]|\d{1,2})"
+# A numeral followed by one of these counts something (3个, 5名, 2次, 6个月): asked, not a name.
+COUNTERS = set("个名位次回场年月日天周时分秒岁人元角万亿千百十份张本页条项件批届期倍号点级课学家所支米%")
+NUMBERED = re.compile(rf"(第|[高初大])?({NUMERAL})([\u4e00-\u9fff]{{1,2}})?")
+
+
+def numbered(q: Query) -> list[tuple[str, re.Pattern]]:
+    """(the question's numbered name, a pattern for the same name with any number) — 9年级, 六星, 高一,
+    第三批 — for names whose number is not a count (3个月, 5名 ask for a number, they do not name one)."""
+    if q.lang != "zh":
+        return []
+    out = []
+    for m in NUMBERED.finditer(q.norm):
+        prefix, number, tail = m.group(1) or "", m.group(2), m.group(3) or ""
+        if prefix in ("高", "初", "大"):
+            tail = ""  # 高一, 初三: the grade is the prefix and its number
+        elif prefix != "第":
+            if not tail or (tail[0] in COUNTERS and not tail.startswith("年级")):
+                continue
+            tail = "年级" if tail.startswith("年级") else tail[:1]
+        else:
+            tail = tail[:1]
+        name = prefix + number + tail
+        if len(name) < 2:
+            continue
+        pattern = re.compile(re.escape(prefix) + f"(?!{re.escape(number)}(?![\\d]))" + NUMERAL + re.escape(tail))
+        out.append((name, pattern))
+    return out
+
+
+CLAUSE = re.compile(r"[^，,；;。：:！？!?]+")
+LIST_MARKS = re.compile(r"、|”“|\"\"|》《|[和及与]")
+DETAIL_ASK = re.compile(r"怎么|怎样|如何|咋|吗|(?<![什那怎])么$|没有|不[？?]?$|是否|能否|可否|\bhow (?:do|can|to|should)\b|\bcan i\b|\bdo i\b")
+
+
+def asks_detail(q: Query) -> bool:
+    """The question asks how, when, how much or whether about its subject (not which ones, or its name)."""
+    return bool(q.intents & {"date", "duration", "money"} or q.units or DETAIL_ASK.search(q.norm.rstrip("?？")))
+
+
+LIST_SPAN = 30  # the word is at most this far before the list's closing 等
+
+
+def listed_only(text: str, word: str) -> bool:
+    """Whether every occurrence of `word` in `text` is one item of an enumeration closed by 等 ("A、B和C等",
+    "“A”“B”等"): two or more items (a list mark before the 等), the word among them."""
+    found = False
+    for clause in CLAUSE.finditer(text):
+        part = clause.group(0)
+        at = part.find(word)
+        if at == -1:
+            continue
+        close = part.find("等", at + len(word))
+        items = part[:close] if close != -1 else ""
+        if close == -1 or not LIST_MARKS.search(items) or close - (at + len(word)) > LIST_SPAN:
+            return False
+        found = True
+    return found
+
+
+def contrasted(text: str, pairs: list[tuple[str, tuple[str, ...]]]) -> str:
+    """The question's word that this passage text replaces by a contrasting one (入党 → 入团), or ""."""
+    for word, others in pairs:
+        if word not in text and any(o in text for o in others):
+            return word
+    return ""
+
+
+def renumbered(text: str, names: list[tuple[str, re.Pattern]]) -> str:
+    """The question's numbered name this passage text gives with another number (九年级 → 七年级), or ""."""
+    for name, pattern in names:
+        if name not in text and pattern.search(text):
+            return name
+    return ""
+
+
+def contradicts(q: Query, text: str) -> str:
+    """The question's word that `text` (an FAQ entry's question and answer) replaces by a contrasting or
+    renumbered one, or "": an entry found by meaning must not answer 入党 with 入团, 六星 with 二星."""
+    text = normalize(text)
+    return contrasted(text, contrasts(q)) or renumbered(text, numbered(q))
+
+
+def check(kb, hits: list, q: Query) -> None:
+    """Mark and demote the hits that contrast with the question (re-sorts `hits`). The best CHECKED are
+    checked until they are all clean; once a contrast is seen (入团 for 入党, 七年级 for 九年级), the
+    question's word is required of every answer: the documents speak of the other thing. A sentence is
+    read with its item and its document's title: "公示5个工作日" is about 团员 when the item's other
+    sentence says so, "支部委员会每月召开1次" when the notice is 《关于规范团支部组织生活的通知》."""
+    pairs, names = contrasts(q), numbered(q)
+    if not pairs and not names:
+        return
+    checked: set[int] = set()
+    required: set[str] = set()
+    while True:
+        hits.sort(key=lambda h: (-h.score, h.pid))
+        todo = [h for h in hits[:CHECKED] if h.pid not in checked]
+        if not todo:
+            break
+        for h in todo:
+            checked.add(h.pid)
+            word = contrasted(_context(kb, h), pairs) or renumbered(h.passage["norm"], names)
+            if word:
+                required.add(word)
+                _demote(h, word)
+    for h in hits:
+        if not h.contrast and required:
+            missing = next((w for w in sorted(required) if w not in _context(kb, h)), "")
+            if missing:
+                _demote(h, missing)
+    hits.sort(key=lambda h: (-h.score, h.pid))
+
+
+def mention_check(hits: list, q: Query) -> None:
+    """Hits that only list the question's rarest matched word, for a question asking a detail about it,
+    cannot hold the answer (see the module's notes)."""
+    if not asks_detail(q):
+        return
+    weights = {alt: t.weight for t in q.terms for alt in t.alts}
+    for h in hits[:CHECKED]:
+        if not h.matched:
+            continue
+        form, _ = max(h.matched, key=lambda m: (m[1], m[0]))
+        if len(form) > 1 and weights.get(form, 0) > 0 and listed_only(h.passage["text"], form):
+            h.holds = False
+
+
+def _context(kb, h) -> str:
+    item = "".join(text for _, text in kb.item_sentences(h.item_id)) if h.item_id else ""
+    return h.passage["norm"] + normalize(item) + kb.document_identity(h.doc["key"])
+
+
+def _demote(h, word: str) -> None:
+    h.contrast = word
+    h.fits = False
+    h.score *= CONTRAST_FACTOR
+    h.lexical = h.score
