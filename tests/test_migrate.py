@@ -1,15 +1,22 @@
 """`bot.py migrate --to postgresql://…`: a SQLite deployment (plans, FAQ, check-ins with their history,
 deadlines, the outbox, profiles, orgs) moves into PostgreSQL with every count verified; running it again
 doubles nothing; and the bot on the new database carries on where the old one stopped."""
-import datetime as dt
 import os
 import subprocess
 import sys
 
-from conftest import ROOT, SHANGHAI, message, operator
+import pytest
+
+from conftest import ROOT, message, operator
 from db import Store
 from handlers.core.router import dispatch
 from scheduling import FakePlatform, tick
+
+
+@pytest.fixture
+def backend() -> str:
+    """The deployment being moved is a SQLite file, whatever TUANWU_TEST_BACKEND says."""
+    return "sqlite"
 
 
 def migrate(db, to, env=None):
