@@ -16,6 +16,7 @@ from knowledge.index import PLANS_DIR, index_plans
 
 DATA = Path(__file__).parent / "data"
 ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.slow  # whole question sets, twice
 SETS = ["notices-dev.jsonl", "paraphrase-dev.jsonl", "scope-dev.jsonl", "qa-extra.jsonl", "qa-final.jsonl"]
 SHARED = next((p for p in (ROOT.parent / "shared" / "eval" / "qa-dev.jsonl",
                            ROOT.parent.parent / "shared" / "eval" / "qa-dev.jsonl") if p.exists()), None)

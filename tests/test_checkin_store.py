@@ -56,6 +56,7 @@ def test_fifty_concurrent_check_ins_from_threads_are_fifty_rows(db_target):
         assert set(store.checkins.status(org["id"], DAY).values()) == {"checked"}
 
 
+@pytest.mark.slow
 def test_fifty_concurrent_check_ins_from_processes_are_fifty_rows(db_target):
     path = db_target
     with ProcessPoolExecutor(max_workers=5, mp_context=multiprocessing.get_context("spawn")) as pool:
@@ -78,6 +79,7 @@ def test_one_member_checking_in_from_many_threads_keeps_every_entry_numbered_onc
         assert store.db["checkin_revision"].count == 21
 
 
+@pytest.mark.slow
 def test_one_member_checking_in_from_many_processes_keeps_every_entry(db_target):
     path = db_target
     with ProcessPoolExecutor(max_workers=5, mp_context=multiprocessing.get_context("spawn")) as pool:

@@ -20,6 +20,7 @@ def _claim_all(target: str, keys: list[str]) -> list[str]:
         return [k for k in keys if store.events.claim("wechat", k, "2026-11-23T01:00:00Z")]
 
 
+@pytest.mark.slow
 def test_a_retry_landing_on_another_worker_is_claimed_once(db_target):
     keys = [f"msg-{n}" for n in range(300)]
     with ProcessPoolExecutor(max_workers=4, mp_context=multiprocessing.get_context("spawn")) as pool:

@@ -29,6 +29,7 @@ def check_in(ctx, user, text):
                                  chat_type="group", chat_title="城东街道团工委", user_name=f"成员{user}"))[0].text
 
 
+@pytest.mark.slow
 def test_a_deployment_moves_with_counts_verified_and_moving_twice_doubles_nothing(ctx, clock, pg_server):
     for user in ("1", "2", "3"):
         assert "已打卡" in check_in(ctx, user, "组织青年大学习第12期学习")
@@ -77,6 +78,7 @@ def test_a_deployment_moves_with_counts_verified_and_moving_twice_doubles_nothin
         assert KnowledgeBase(pg, ctx.settings.data_dir, ctx.kb.embedder).ask("团员证丢了怎么补办？").as_json() == answer
 
 
+@pytest.mark.slow
 def test_moving_house_says_what_is_wrong(tmp_path, indexed_db, pg_server):
     bad_url = migrate(indexed_db, str(tmp_path / "other.db"))
     assert bad_url.returncode == 2 and "postgresql://" in bad_url.stderr and "Traceback" not in bad_url.stderr
