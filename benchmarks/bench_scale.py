@@ -12,9 +12,9 @@ Without --url it starts a throw-away server of its own (tests/pg_server.py) with
               through a fake platform with a global ceiling (--ceiling sends a rolling second):
               duplicates, lost, the busiest rolling second (from the claims in the database) and the
               achieved rate as a share of the ceiling.
-3. kill       the same with 20,000 deliveries, one of the 4 workers SIGKILLed once a quarter is sent (sends take 50 ms); a tick after
-              the claim lease retakes its claims: duplicates (must be 0), uncertain (flagged, not resent),
-              lost (must be 0).
+3. kill       the same with 20,000 deliveries (sends take 50 ms), one of the 4 workers SIGKILLed once a
+              quarter is sent; a tick after the claim lease retakes its claims: duplicates (must be 0),
+              uncertain (flagged, not resent), lost (must be 0).
 4. answers    answer latency on the lexical path (embedder off): the five plans, then ~100k passages.
 5. migrate    `bot.py migrate` of a 1,000-member × 30-day SQLite deployment: time, counts verified.
 """

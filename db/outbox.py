@@ -165,8 +165,8 @@ class Outbox(Repository):
             ":priority, 'pending', 0, :stamp, :stamp FROM subscription s JOIN chat c ON c.id = s.chat "
             "WHERE :region IS NULL OR s.region IS NULL OR s.region = :region ORDER BY s.id "
             "ON CONFLICT(dedupe_key) DO NOTHING",
-            dict(key=spec.key, occurrence=occurrence_id, kind=spec.kind, titled=int(spec.title_as_subject), text=spec.text,
-                 priority=spec.priority, stamp=stamp, region=spec.region or None))
+            dict(key=spec.key, occurrence=occurrence_id, kind=spec.kind, titled=int(spec.title_as_subject),
+                 text=spec.text, priority=spec.priority, stamp=stamp, region=spec.region or None))
         return max(cur.rowcount, 0)
 
     def set_occurrence_state(self, occurrence_id: int, old: OccurrenceState, new: OccurrenceState,
@@ -251,7 +251,8 @@ class Outbox(Repository):
             return cur.rowcount
 
     def claim_batch(self, platform: str, holder: str, clock: Callable[[], dt.datetime], lease: dt.timedelta,
-                    limit: int, pick: Callable[[dt.datetime, list[OutboxRow], list[dict]], tuple[list[int], float | None]],
+                    limit: int,
+                    pick: Callable[[dt.datetime, list[OutboxRow], list[dict]], tuple[list[int], float | None]],
                     overall: dt.timedelta, keyed: dt.timedelta) -> tuple[list[OutboxRow], float | None]:
         """Claim up to `limit` due deliveries of a platform, for workers sending side by side: one short
         transaction holding the platform's send lock reads the candidates (FOR UPDATE SKIP LOCKED on
