@@ -2,6 +2,7 @@
 platform retry reaching another worker is still answered once, and an FAQ edit made through one
 worker is what another worker answers with next."""
 import multiprocessing
+import time
 from concurrent.futures import ProcessPoolExecutor
 
 import pytest
@@ -12,6 +13,26 @@ from knowledge import base as knowledge_base
 from knowledge.base import KnowledgeBase
 
 backend = pytest.fixture(params=["sqlite", "postgresql"])(both_backends)
+
+
+def _open(target: str, start_at: float) -> int:
+    """A worker starting: it opens the store (applying what migrations are pending) at a common instant."""
+    while time.time() < start_at:
+        time.sleep(0.001)
+    with Store(target) as store:
+        return store.orgs.ensure_named("城东街道团工委", "console", "Asia/Shanghai", None, "2026-11-23T01:00:00Z")["id"]
+
+
+@pytest.mark.slow
+def test_workers_starting_together_on_an_empty_database_migrate_it_once(backend, pg_server, tmp_path):
+    target = pg_server.create_database() if backend == "postgresql" else str(tmp_path / "fresh.db")
+    with ProcessPoolExecutor(max_workers=4, mp_context=multiprocessing.get_context("spawn")) as pool:
+        org_ids = list(pool.map(_open, [target] * 4, [time.time() + 3] * 4))
+    assert len(set(org_ids)) == 1  # every worker sees the one schema and the one org
+    with Store(target) as store:
+        assert [o["name"] for o in store.orgs.all()] == ["城东街道团工委"]
+        store.checkins.record(store.profiles.ensure("console", "u1")["id"], org_ids[0], "2026-11-23", {"text": "学习"},
+                              "2026-11-23T01:00:00Z")  # the schema is whole: a check-in goes in
 
 
 def _claim_all(target: str, keys: list[str]) -> list[str]:
