@@ -1,0 +1,53 @@
+"""On PostgreSQL every statement is a round trip to the server (on a loaded network, the larger part of
+an answer's time): a question asked for the first time reads all of its words' postings in one query,
+its candidates' rows in another and their items' sentences in a third, whatever its number of words;
+a check-in is one statement."""
+import pytest
+
+import db.pg_sql as pg_sql
+from db import Store
+from knowledge.base import KnowledgeBase
+
+pytestmark = pytest.mark.slow  # a PostgreSQL server of the run's own
+
+
+@pytest.fixture
+def statements(monkeypatch) -> list[str]:
+    """The SQL of every statement sent to PostgreSQL from now on."""
+    sent: list[str] = []
+    execute = pg_sql.RawConnection.execute
+
+    def counting(self, sql, params=None):
+        sent.append(sql)
+        return execute(self, sql, params)
+
+    monkeypatch.setattr(pg_sql.RawConnection, "execute", counting)
+    return sent
+
+
+@pytest.fixture
+def pg_kb(pg_server, pg_indexed, data_dir):
+    store = Store(pg_server.create_database(template=pg_indexed))
+    yield KnowledgeBase(store, str(data_dir), None)  # the lexical path: no vector reads
+    store.close()
+
+
+def test_a_new_question_costs_three_round_trips_however_many_words(pg_kb, statements):
+    question = "基层团组织的团员发展、团课学时、团费收缴和志愿服务各有什么要求？"
+    answer = pg_kb.ask(question)
+    assert answer.matched
+    assert 0 < len(statements) <= 3, statements
+    statements.clear()
+    pg_kb.ask(question)  # asked again: everything it needs is cached
+    assert statements == []
+
+
+def test_a_batch_of_postings_equals_one_token_at_a_time(pg_kb, tmp_path, indexed_db):
+    lite = Store(indexed_db)
+    tokens = ["团课", "“团课”", "团费", "志愿服务", "2019", "不存在的词语", "", "？"]
+    many_pg = pg_kb.store.knowledge.token_postings_many(tokens)
+    many_lite = lite.knowledge.token_postings_many(tokens)
+    assert many_pg == many_lite == {t: lite.knowledge.token_postings(t) for t in tokens}
+    assert many_pg["团课"] and many_pg["不存在的词语"] == []
+    lite.close()
+
