@@ -17,9 +17,9 @@ def statements(monkeypatch) -> list[str]:
     sent: list[str] = []
     execute = pg_sql.RawConnection.execute
 
-    def counting(self, sql, params=None):
+    def counting(self, sql, params=None, **how):
         sent.append(sql)
-        return execute(self, sql, params)
+        return execute(self, sql, params, **how)
 
     monkeypatch.setattr(pg_sql.RawConnection, "execute", counting)
     return sent
@@ -51,3 +51,21 @@ def test_a_batch_of_postings_equals_one_token_at_a_time(pg_kb, tmp_path, indexed
     assert many_pg["团课"] and many_pg["不存在的词语"] == []
     lite.close()
 
+
+def test_a_check_in_is_one_statement_with_no_transaction_around_it(pg_kb, statements, monkeypatch):
+    from db.postgres import PgConnection
+
+    store = pg_kb.store
+    member = store.profiles.ensure("telegram", "1", "张三", "2026-11-23T01:00:00Z")["id"]
+    opened = []
+    transaction = PgConnection.transaction
+    monkeypatch.setattr(PgConnection, "transaction", lambda self, lock="all": opened.append(lock) or transaction(self, lock))
+    statements.clear()
+    first = store.checkins.record(member, None, "2026-11-23", {"text": "组织青年大学习", "percent": 50.0, "count": 3},
+                                  "2026-11-23T01:00:00Z")
+    assert len(statements) == 1 and opened == []  # BEGIN, a lock and COMMIT would be three round trips more
+    second = store.checkins.record(member, None, "2026-11-23", {"text": "开展志愿服务"}, "2026-11-23T02:00:00Z",
+                                   late=True)
+    assert (first["seq"], first["percent"], first["count"], second["seq"], second["late"]) == (1, 50.0, 3, 2, 1)
+    assert [(r["revision"], r["kind"], r["text"]) for r in store.checkins.history(second["id"])] == [
+        (1, "late", "开展志愿服务")]
