@@ -178,6 +178,18 @@ class Knowledge(Repository):
                     out[token] = list(ids)
         return out
 
+    def rare_token_postings(self, max_df: int) -> Iterator[tuple[str, list[int]]]:
+        """PostgreSQL: (token, passage ids in id order) of every token in at most `max_df` passages, read in
+        one pass over the passages — what a bot keeps in memory at start, because there a posting list
+        read on demand visits one table row per id (~8 µs each: 50 ms for a question's 6,000 at 100k
+        passages). Nothing on SQLite, whose FTS5 doclists are read in-process at ~1 µs a row."""
+        if not self.postgres:
+            return iter(())
+        rows = self.db.execute(
+            "SELECT t, array_agg(DISTINCT p.id ORDER BY p.id) FROM passage p, unnest(p.terms) AS t GROUP BY t "
+            "HAVING count(DISTINCT p.id) <= ?", [max_df])
+        return ((t, list(ids)) for t, ids in rows)
+
     def document_tokens(self, doc_key: str) -> list[tuple[int, str]]:
         """(passage id, space-joined tokens) of one document's passages."""
         return [(r[0], r[1]) for r in self.db.execute("SELECT id, tokens FROM passage WHERE doc_key = ?", [doc_key])]

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import time
 from array import array
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from functools import lru_cache
 
 ROW_CACHE = 50_000  # passage rows kept in memory (~40 MB at most)
@@ -84,6 +84,7 @@ class KnowledgeBase:
         self._recent_items: list[int] = []  # the items of the passages last asked for (see item_sentences)
         self._postings: OrderedDict[str, array] = OrderedDict()
         self._postings_size = 0
+        self._warm_postings()
         self.doc_index = {key: i for i, key in enumerate(self.docs)}
         pairs = list(self.store.knowledge.passage_documents())
         self.doc_of = array("i", [-1]) * (max((pid for pid, _ in pairs), default=0) + 1)
@@ -166,6 +167,20 @@ class KnowledgeBase:
                 _, old = self._postings.popitem(last=False)
                 self._postings_size -= len(old)
         return out
+
+    def _warm_postings(self) -> None:
+        """Fill the postings cache with the rarest tokens' lists, rarest first, up to its size, in one read
+        (on PostgreSQL only: see Knowledge.rare_token_postings). Rare tokens are the ones questions read
+        (candidates take the most informative first); a common one is still read on demand."""
+        used, max_df = 0, 0
+        for n, tokens in sorted(Counter(self.df.values()).items()):  # every token of a frequency, or none
+            if used + n * tokens > POSTINGS_CACHE:
+                break
+            used, max_df = used + n * tokens, n
+        lists = sorted(self.store.knowledge.rare_token_postings(max_df), key=lambda tl: -len(tl[1]))
+        for token, ids in lists:  # most common first: the LRU drops those before the rare ones
+            self._postings[token] = array("i", ids)
+            self._postings_size += len(ids)
 
     @lru_cache(maxsize=512)
     def document_tokens(self, doc_key: str) -> tuple[tuple[int, frozenset[str]], ...]:
