@@ -65,7 +65,7 @@ def numbered(q: Query) -> list[tuple[str, re.Pattern]]:
 
 CLAUSE = re.compile(r"[^，,；;。：:！？!?]+")
 LIST_MARKS = re.compile(r"、|”“|\"\"|》《|[和及与]")
-DETAIL_ASK = re.compile(r"怎么|怎样|如何|咋|吗|(?<![什那怎])么$|没有|不[？?]?$|是否|能否|可否|\bhow (?:do|can|to|should)\b|\bcan i\b|\bdo i\b")
+DETAIL_ASK = re.compile(r"在哪|哪里|哪儿|怎么|怎样|如何|咋|吗|(?<![什那怎])么$|没有|不[？?]?$|是否|能否|可否|\bhow (?:do|can|to|should)\b|\bcan i\b|\bdo i\b")
 
 
 def asks_detail(q: Query) -> bool:
@@ -134,6 +134,9 @@ def check(kb, hits: list, q: Query) -> None:
             break
         for h in todo:
             checked.add(h.pid)
+            if h.contrast:  # checked before (the lexical hits, when the dense neighbours join them)
+                required.add(h.contrast)
+                continue
             word = contrasted(_context(kb, h), pairs) or renumbered(h.passage["norm"], names)
             if word:
                 required.add(word)
