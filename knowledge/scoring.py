@@ -87,7 +87,7 @@ def score(kb, q: Query, terms: list[Term], parts: dict[str, list[str]], p: dict)
         # title line or the "…办公室印发" line would otherwise win every question about the notice).
         # Only words that tell documents apart count so: every notice's issuer is a 委员会.
         form = next((alt for alt in term.alts if len(alt) > 1 and alt not in used
-                     and doc_key in kb.identity_documents(alt)), None)
+                     and doc_key in kb.identity_documents(alt)), None) if doc_key else None
         if form is not None:
             m = 1.0
         else:
@@ -101,7 +101,7 @@ def score(kb, q: Query, terms: list[Term], parts: dict[str, list[str]], p: dict)
     score = gained / total if total else 0.0
     bonus, holds = _intent_bonus(q, p)
     score = min(score * _length_factor(len(p["text"])) + bonus, 1.0)
-    return Hit(p["id"], p, kb.docs[p["doc_key"]], score, tuple(matched), lexical=score, fits=bonus >= 0,
+    return Hit(p["id"], p, kb.docs.get(doc_key, {}), score, tuple(matched), lexical=score, fits=bonus >= 0,
                holds=holds)
 
 
