@@ -173,3 +173,28 @@ def _demote(h, word: str) -> None:
     h.fits = False
     h.score *= CONTRAST_FACTOR
     h.lexical = h.score
+
+
+# "有没有统一模板", "每个月有补助吗": whether a thing exists. A passage that never names the thing cannot
+# say yes or no, however much else of the question it shares.
+EXISTENCE = re.compile(r"(?:有没有|有无|有(?!没有))(?P<thing>[^，,。；;！!？?]{1,14}?)(?:吗|没有?|不|呢)?[？?]?$")
+
+
+def existence_check(hits: list, q: Query) -> None:
+    """Hits that do not name the thing whose existence the question asks about cannot hold the answer."""
+    if q.lang != "zh":
+        return
+    clauses = [c for c in re.split(r"[，,。；;！!？?]", q.norm.rstrip("？?")) if c.strip()]
+    # Only a question that is nothing but the existence question: "…咋转？团市委有说法没" asks how, and
+    # then whether the document says so at all.
+    m = EXISTENCE.search(clauses[0]) if len(clauses) == 1 else None
+    if m is None or re.match(r"啥|什么|哪|多少|几", m.group("thing")):
+        return  # "有什么好处" asks what, not whether
+    thing = m.group("thing")
+    wanted = [t for t in q.terms if len(t.text) > 1 and t.text in thing and t.weight >= 1.0]
+    if not wanted:
+        return
+    for h in hits[:CHECKED]:
+        forms = {f for f, _ in h.matched}
+        if not any(set(t.alts) & forms or t.text in forms for t in wanted):
+            h.holds = False

@@ -286,3 +286,9 @@ def test_where_a_programme_only_named_in_a_list_takes_place_is_not_answered(kb):
     answer = kb.ask("“青禾学堂”在哪里上课？")
     assert not answer.matched, answer.text
 
+
+
+def test_whether_a_thing_exists_is_not_answered_by_a_passage_that_never_names_it(kb):
+    assert "志愿者培训" in kb.ask("区青年志愿者协会有志愿者培训吗？").text  # named: it can say yes
+    answer = kb.ask("协会的志愿者培训有没有统一教材？")
+    assert not answer.matched, answer.text
