@@ -9,7 +9,7 @@ score nor the cosine tells them apart. What does:
 - **Only named in a list.** The question's rarest word is, in this passage, one item of a list
   (“创青春”“挑战杯”等大赛; 希望工程、青年文明号和“三下乡”等载体) while the question asks how, when, how
   much or whether about it: the passage names it, it does not say that.
-- **Not named.** A question that is only "is there X" (有没有统一教材, 有补贴吗) or "who does X" (由谁来任命)
+- **Not named.** A question that is only "is there X" (有没有统一教材, 有补贴吗) or "who does X" (由谁来任命) or "where to do X" (去哪里复核)
   is not answered by a passage that never names X, however much of the subject it shares.
 - **Another number.** The passage names the same thing with another number — 七年级、八年级 for the
   question's 九年级, 一星…五星 for 六星, 第二批 for 第三批: it lists the others, not the one asked about.
@@ -181,7 +181,11 @@ def _demote(h, word: str) -> None:
 # say yes or no, however much else of the question it shares.
 # "成员由谁来任命": who does a thing. A passage that never names the deed does not say who does it.
 DOER = re.compile(r"谁(?:来|去|负责)?(?P<thing>[^，,。；;！!？?]{1,12}?)(?:呢|啊)?[？?]?$")
+WHERE_DEED = re.compile(r"(?:去|到|在)(?:哪儿?|哪里)(?P<thing>[^，,。；;！!？?]{1,12}?)(?:呢|啊)?[？?]?$")
 EXISTENCE = re.compile(r"(?:有没有|有无|有(?!没有))(?P<thing>[^，,。；;！!？?]{1,14}?)(?:吗|没有?|不|呢)?[？?]?$")
+
+
+ASKED_DEED = (EXISTENCE, DOER, WHERE_DEED)
 
 
 def existence_check(hits: list, q: Query) -> None:
@@ -189,10 +193,10 @@ def existence_check(hits: list, q: Query) -> None:
     it asks the doer of (由谁来任命), cannot hold the answer: they share the subject, not the question."""
     if q.lang != "zh":
         return
-    clauses = [c for c in re.split(r"[，,。；;！!？?]", q.norm.rstrip("？?")) if c.strip()]
+    clauses = [c for c in re.split(r"[，,、。；;！!？?]", q.norm.rstrip("？?")) if c.strip()]
     # Only a question that is nothing but the existence question: "…咋转？团市委有说法没" asks how, and
     # then whether the document says so at all.
-    m = (EXISTENCE.search(clauses[0]) or DOER.search(clauses[0])) if len(clauses) == 1 else None
+    m = next(filter(None, (p.search(clauses[0]) for p in ASKED_DEED)), None) if len(clauses) == 1 else None
     if m is None or re.match(r"啥|什么|哪|多少|几", m.group("thing")):
         return  # "有什么好处" asks what, not whether
     thing = m.group("thing")

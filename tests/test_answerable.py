@@ -298,3 +298,9 @@ def test_who_does_a_thing_is_not_answered_by_a_passage_that_never_names_the_deed
     assert "区团委" in kb.ask("区青年讲师团由谁牵头组建？").text
     answer = kb.ask("区青年讲师团的成员由谁来任命？")
     assert not answer.matched, answer.text
+
+
+def test_where_to_do_a_thing_is_not_answered_by_a_passage_that_never_names_the_deed(kb):
+    assert "区青少年宫" in kb.ask("星级志愿者培训在哪里进行？").text
+    answer = kb.ask("星级志愿者申请去哪里复核？")
+    assert not answer.matched, answer.text
