@@ -9,7 +9,7 @@ score nor the cosine tells them apart. What does:
 - **Only named in a list.** The question's rarest word is, in this passage, one item of a list
   (“创青春”“挑战杯”等大赛; 希望工程、青年文明号和“三下乡”等载体) while the question asks how, when, how
   much or whether about it: the passage names it, it does not say that.
-- **Not named.** A question that is only "is there X" (有没有统一教材, 有补贴吗) or "who does X" (由谁来任命) or "where to do X" (去哪里复核)
+- **Not named.** A question that is only "is there X" (有没有统一教材, 有补贴吗) or "who does X" (由谁来任命) or "where to do X" (去哪里复核), or "may one do X" (还能补训吗) without a rule that allows or forbids,
   is not answered by a passage that never names X, however much of the subject it shares.
 - **Another number.** The passage names the same thing with another number — 七年级、八年级 for the
   question's 九年级, 一星…五星 for 六星, 第二批 for 第三批: it lists the others, not the one asked about.
@@ -185,7 +185,9 @@ WHERE_DEED = re.compile(r"(?:去|到|在)(?:哪儿?|哪里)(?P<thing>[^，,。�
 EXISTENCE = re.compile(r"(?:有没有|有无|有(?!没有))(?P<thing>[^，,。；;！!？?]{1,14}?)(?:吗|没有?|不|呢)?[？?]?$")
 
 
-ASKED_DEED = (EXISTENCE, DOER, WHERE_DEED)
+ALLOWED_DEED = re.compile(r"(?:还能|能不能|可不可以|可以|能|要不要|需不需要|还要|要|需要|还给|还)(?P<thing>[^，,。；;！!？?]{1,12}?)(?:吗|不|没有?)[？?]?$")
+ASKED_DEED = (EXISTENCE, DOER, WHERE_DEED, ALLOWED_DEED)
+RULING = re.compile(r"不得|不予|不安排|不再|不能|不可|可以|必须|须|应当|允许|禁止|一律|方可")
 
 
 def existence_check(hits: list, q: Query) -> None:
@@ -203,7 +205,10 @@ def existence_check(hits: list, q: Query) -> None:
     wanted = [t for t in q.terms if len(t.text) > 1 and t.text in thing]
     if not wanted:
         return
+    allowed = m.re is ALLOWED_DEED
     for h in hits[:CHECKED]:
         forms = {f for f, _ in h.matched}
         if not any(set(t.alts) & forms or t.text in forms for t in wanted):
+            if allowed and RULING.search(h.passage["text"]):
+                continue  # "能入团不" — "七年级本学期不安排发展": a rule that allows or forbids may answer it
             h.holds = False

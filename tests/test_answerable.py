@@ -304,3 +304,10 @@ def test_where_to_do_a_thing_is_not_answered_by_a_passage_that_never_names_the_d
     assert "区青少年宫" in kb.ask("星级志愿者培训在哪里进行？").text
     answer = kb.ask("星级志愿者申请去哪里复核？")
     assert not answer.matched, answer.text
+
+
+def test_whether_one_may_do_a_thing_needs_the_deed_or_a_rule(kb):
+    # Named, or a rule that allows or forbids (可以, 不得 …): the passage can say yes or no.
+    assert "按学期交纳" in kb.ask("学生团员的团费能按学期交吗？").text
+    answer = kb.ask("协会的志愿者培训没去的话还能补训吗？")
+    assert not answer.matched, answer.text
