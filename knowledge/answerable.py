@@ -9,8 +9,10 @@ score nor the cosine tells them apart. What does:
 - **Only named in a list.** The question's rarest word is, in this passage, one item of a list
   (“创青春”“挑战杯”等大赛; 希望工程、青年文明号和“三下乡”等载体) while the question asks how, when, how
   much or whether about it: the passage names it, it does not say that.
-- **Not named.** A question that is only "is there X" (有没有统一教材, 有补贴吗) or "who does X" (由谁来任命) or "where to do X" (去哪里复核), or "may one do X" (还能补训吗) without a rule that allows or forbids,
-  is not answered by a passage that never names X, however much of the subject it shares.
+- **Not named.** A question that is only "is there X" (有没有统一教材), "who does X" (由谁来任命), "where
+  to do X" (去哪里复核) or "may one do X" (还能补训吗) is not answered by a passage that never names X,
+  however much of the subject it shares — unless, for "may one", the passage states a rule that allows
+  or forbids (可以, 不得, 不安排 …).
 - **Another number.** The passage names the same thing with another number — 七年级、八年级 for the
   question's 九年级, 一星…五星 for 六星, 第二批 for 第三批: it lists the others, not the one asked about.
 """
