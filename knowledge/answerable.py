@@ -9,10 +9,9 @@ score nor the cosine tells them apart. What does:
 - **Only named in a list.** The question's rarest word is, in this passage, one item of a list
   (“创青春”“挑战杯”等大赛; 希望工程、青年文明号和“三下乡”等载体) while the question asks how, when, how
   much or whether about it: the passage names it, it does not say that.
-- **Not named.** A question that is only "is there X" (有没有统一教材), "who does X" (由谁来任命), "where
-  to do X" (去哪里复核) or "may one do X" (还能补训吗) is not answered by a passage that never names X,
-  however much of the subject it shares — unless, for "may one", the passage states a rule that allows
-  or forbids (可以, 不得, 不安排 …).
+- **Not named.** A question that is only "who does X" (由谁来任命), "where to do X" (去哪里复核) or "may
+  one do X" (还能补训吗) is not answered by a passage that never names X, however much of the subject
+  it shares — unless, for "may one", the passage states a rule that allows or forbids (可以, 不得 …).
 - **Another number.** The passage names the same thing with another number — 七年级、八年级 for the
   question's 九年级, 一星…五星 for 六星, 第二批 for 第三批: it lists the others, not the one asked about.
 """
@@ -179,30 +178,27 @@ def _demote(h, word: str) -> None:
     h.lexical = h.score
 
 
-# "有没有统一教材", "每个月有补贴吗": whether a thing exists. A passage that never names the thing cannot
-# say yes or no, however much else of the question it shares.
-# "成员由谁来任命": who does a thing. A passage that never names the deed does not say who does it.
+
+# "成员由谁来任命", "去哪里复核", "还能补训吗": who does a thing, where, whether one may. A passage that
+# never names the deed does not say.
 DOER = re.compile(r"谁(?:来|去|负责)?(?P<thing>[^，,。；;！!？?]{1,12}?)(?:呢|啊)?[？?]?$")
 WHERE_DEED = re.compile(r"(?:去|到|在)(?:哪儿?|哪里)(?P<thing>[^，,。；;！!？?]{1,12}?)(?:呢|啊)?[？?]?$")
-EXISTENCE = re.compile(r"(?:有没有|有无|有(?!没有))(?P<thing>[^，,。；;！!？?]{1,14}?)(?:吗|没有?|不|呢)?[？?]?$")
-
-
 ALLOWED_DEED = re.compile(r"(?:还能|能不能|可不可以|可以|能|要不要|需不需要|还要|要|需要|还给|还)(?P<thing>[^，,。；;！!？?]{1,12}?)(?:吗|不|没有?)[？?]?$")
-ASKED_DEED = (EXISTENCE, DOER, WHERE_DEED, ALLOWED_DEED)
+ASKED_DEED = (DOER, WHERE_DEED, ALLOWED_DEED)
 RULING = re.compile(r"不得|不予|不安排|不再|不能|不可|可以|必须|须|应当|允许|禁止|一律|方可")
 
 
-def existence_check(hits: list, q: Query) -> None:
-    """Hits that do not name the thing whose existence the question asks about (有没有统一教材), or the deed
-    it asks the doer of (由谁来任命), cannot hold the answer: they share the subject, not the question."""
+def deed_check(hits: list, q: Query) -> None:
+    """Hits that do not name the deed the question asks the doer of (由谁来任命), the place of (去哪里复核)
+    or the leave for (还能补训吗) cannot hold the answer: they share the subject, not the question."""
     if q.lang != "zh":
         return
     clauses = [c for c in re.split(r"[，,、。；;！!？?]", q.norm.rstrip("？?")) if c.strip()]
-    # Only a question that is nothing but the existence question: "…咋转？团市委有说法没" asks how, and
-    # then whether the document says so at all.
+    # Only a question that is nothing but that: "…咋转？团市委有说法没" asks how, then whether the
+    # document says so at all.
     m = next(filter(None, (p.search(clauses[0]) for p in ASKED_DEED)), None) if len(clauses) == 1 else None
     if m is None or re.match(r"啥|什么|哪|多少|几", m.group("thing")):
-        return  # "有什么好处" asks what, not whether
+        return  # "能拿到什么" asks what
     thing = m.group("thing")
     wanted = [t for t in q.terms if len(t.text) > 1 and t.text in thing]
     if not wanted:

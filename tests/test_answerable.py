@@ -288,12 +288,6 @@ def test_where_a_programme_only_named_in_a_list_takes_place_is_not_answered(kb):
 
 
 
-def test_whether_a_thing_exists_is_not_answered_by_a_passage_that_never_names_it(kb):
-    assert "志愿者培训" in kb.ask("区青年志愿者协会有志愿者培训吗？").text  # named: it can say yes
-    answer = kb.ask("协会的志愿者培训有没有统一教材？")
-    assert not answer.matched, answer.text
-
-
 def test_who_does_a_thing_is_not_answered_by_a_passage_that_never_names_the_deed(kb):
     assert "区团委" in kb.ask("区青年讲师团由谁牵头组建？").text
     answer = kb.ask("区青年讲师团的成员由谁来任命？")
