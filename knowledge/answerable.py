@@ -178,7 +178,6 @@ def _demote(h, word: str) -> None:
     h.lexical = h.score
 
 
-
 # "成员由谁来任命", "去哪里复核", "还能补训吗": who does a thing, where, whether one may. A passage that
 # never names the deed does not say.
 DOER = re.compile(r"谁(?:来|去|负责)?(?P<thing>[^，,。；;！!？?]{1,12}?)(?:呢|啊)?[？?]?$")
