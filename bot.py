@@ -16,10 +16,9 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 
-from handlers.types import Context, Settings
+from handlers.core.types import Context, Settings
 
 log = logging.getLogger("bot")
 
@@ -48,21 +47,14 @@ def build_context(settings: Settings, index: bool = True, faq: bool = True) -> C
 
 def cmd_console(args, settings: Settings) -> int:
     from handlers.adapters.console_adapter import ConsoleChat, ConsoleSender
+    from handlers.core.scheduler import run_tick
 
     ctx = build_context(settings)
     if getattr(args, "at", None) and not _pretend(ctx, args.at, settings):
         return 2
     chat = ConsoleChat(ctx, user=args.user)
-    chat.after = lambda: _tick(ctx, {"console": ConsoleSender(chat.out, chat.folder)}, budget=5.0)  # pushes at once
+    chat.after = lambda: run_tick(ctx, {"console": ConsoleSender(chat.out, chat.folder)}, budget=5.0)  # pushes at once
     return chat.run()
-
-
-def _tick(ctx: Context, senders: dict, budget: float | None = None):
-    import asyncio
-
-    from handlers.scheduler import Scheduler
-
-    return asyncio.run(Scheduler(ctx, senders).tick(budget))
 
 
 def _pretend(ctx: Context, when: str, settings: Settings) -> bool:
@@ -83,12 +75,12 @@ def _pretend(ctx: Context, when: str, settings: Settings) -> bool:
 
 def cmd_tick(args, settings: Settings) -> int:
     from handlers.adapters.console_adapter import ConsoleSender, out_dir
+    from handlers.core.scheduler import run_tick
 
     ctx = build_context(settings)
     if args.at and not _pretend(ctx, args.at, settings):
         return 2
-    report = _tick(ctx, {"console": ConsoleSender(folder=out_dir(ctx))}, budget=args.budget)
-    log.info("tick: %s", report)
+    run_tick(ctx, {"console": ConsoleSender(folder=out_dir(ctx))}, budget=args.budget)  # it logs its report
     return 0
 
 
@@ -211,7 +203,7 @@ def cmd_faq(args, settings: Settings) -> int:
         ctx.kb.reload_faq()  # embeds the imported entries now, not at a running bot's next question
         print(f"已导入：新增 {added} 条，更新 {updated} 条。")
     else:
-        for e in ctx.store.faq_entries():
+        for e in ctx.store.faq.entries():
             print(f"#{e['id']}\t{e['kind']}\t{e['question']}")
     return 0
 
@@ -226,8 +218,8 @@ def _faq_parser(sub, common) -> None:
 
 
 def cmd_webhook(args, settings: Settings) -> int:
-    from handlers.adapters.wechat_run import serve
     from handlers.adapters.wechat_config import ConfigError, WeChatConfig
+    from handlers.adapters.wechat_run import serve
 
     try:
         WeChatConfig.from_env(settings.env, args.command)  # fail before indexing, with the variable named
@@ -315,7 +307,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.DEBUG if getattr(args, "verbose", False) else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings.from_env(db_path=getattr(args, "db", None))
-    from handlers.log_redaction import install
+    from handlers.core.log_redaction import install
 
     install(settings.env)  # before anything can log a token, whatever the log level
     if args.command is None:

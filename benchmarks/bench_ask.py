@@ -118,10 +118,10 @@ def build_db(size: int, path: Path, embedder_spec: str) -> float:
     for rows in synthetic_rows(size, sources):
         batch.append(rows)
         if len(batch) >= 50:
-            store.replace_documents(batch)
+            store.knowledge.replace_documents(batch)
             batch = []
     if batch:
-        store.replace_documents(batch)
+        store.knowledge.replace_documents(batch)
     build_s = time.perf_counter() - t0
     synthetic_vectors(store, embedder_spec, sources)
     store.close()
@@ -139,11 +139,11 @@ def synthetic_vectors(store, embedder_spec: str, sources: dict[str, str]) -> Non
     if embedder is None:
         return
     model = embedder.model_id
-    texts = {row["text"] for row in store.all_passages()}
+    texts = {row["text"] for row in store.knowledge.all_passages()}
     original = sorted({t for t in texts if t not in sources} | set(sources.values()))
     shipped = read_shipped(model)
     keys = [text_key(model, "passage", passage_text(t)) for t in original]
-    store.vectors_put((k, model, embedder.dim, shipped[k].tobytes()) for k in keys if k in shipped)
+    store.vectors.put((k, model, embedder.dim, shipped[k].tobytes()) for k in keys if k in shipped)
     real = dict(zip(original, VectorCache(store, embedder).vectors([passage_text(t) for t in original], "passage")))
     rng = np.random.default_rng(3)
     rows = []
@@ -152,9 +152,9 @@ def synthetic_vectors(store, embedder_spec: str, sources: dict[str, str]) -> Non
         vec /= np.linalg.norm(vec)
         rows.append((text_key(model, "passage", passage_text(text)), model, embedder.dim, vec.astype(np.float16).tobytes()))
         if len(rows) >= 5000:
-            store.vectors_put(rows)
+            store.vectors.put(rows)
             rows = []
-    store.vectors_put(rows)
+    store.vectors.put(rows)
 
 
 def serve(path: Path, n_questions: int, embedder_spec: str) -> dict:
@@ -194,14 +194,14 @@ def serve(path: Path, n_questions: int, embedder_spec: str) -> dict:
         matched += a.matched
         via_faq += a.decision == "faq"
     rss = rss_mb()  # before the baseline loads every passage into memory
-    passages = [row["norm"] for row in store.all_passages()]
+    passages = [row["norm"] for row in store.knowledge.all_passages()]
     base = []
     for q in qs[: max(20, n_questions // 4)]:
         t = time.perf_counter()
         process.extract(q, passages, limit=5)
         base.append((time.perf_counter() - t) * 1000)
     return {
-        "passages": store.passage_count(), "load_s": round(load_s, 3), "dense_load_s": round(dense_s, 3),
+        "passages": store.knowledge.passage_count(), "load_s": round(load_s, 3), "dense_load_s": round(dense_s, 3),
         "vectors": len(dense) if dense is not None else 0,
         "p50_ms": round(quantile(lat, 0.5), 3), "p99_ms": round(quantile(lat, 0.99), 3),
         "fast_n": len(fast), "fast_p50_ms": round(quantile(fast or [0], 0.5), 3),

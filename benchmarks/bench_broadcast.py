@@ -3,7 +3,7 @@
     python benchmarks/bench_broadcast.py [--targets 10000] [--deadlines 10000] [--chats 1000]
 
 Part 1 sends 10,000 deliveries through a fake platform that records each send on a simulated clock
-and checks the platform's limits itself (independently of handlers/ratelimit.py): it prints the
+and checks the platform's limits itself (independently of handlers/core/ratelimit.py): it prints the
 achieved rate against the ceiling the limits allow, the violations and the duplicates.
 Part 2 times one tick with 10,000 deadlines and 1,000 subscribed chats: idle (nothing due), with
 one alert due (expanded to every chat), and with a whole day's alerts due.
@@ -24,8 +24,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from db import Store  # noqa: E402
-from handlers.scheduler import Scheduler  # noqa: E402
-from handlers.types import Context, Reply, SendResult, Sender, Settings  # noqa: E402
+from db.rows import Delivery  # noqa: E402
+from handlers.core.scheduler import Scheduler  # noqa: E402
+from handlers.core.types import Context, Reply, SendResult, Sender, Settings  # noqa: E402
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 START = dt.datetime(2026, 11, 23, 9, 0, tzinfo=SHANGHAI)
@@ -100,9 +101,9 @@ def run_broadcast(name, platform, targets, ceiling, limits, folder: Path) -> Non
     store = Store(folder / f"{platform}-{len(targets)}-{abs(hash(name))}.db")
     clock = SimClock(START)
     ctx = Context(store=store, kb=None, settings=Settings(db_path=store.path), clock=clock)
-    store.queue_deliveries(
-        [dict(dedupe_key=f"bench:{i}|{platform}:{chat}", platform=platform, chat_id=chat, chat_type=kind,
-              kind="broadcast", text=f"通知 {i}") for i, (chat, kind) in enumerate(targets)], clock.now)
+    store.outbox.queue_deliveries(
+        [Delivery(f"bench:{i}|{platform}:{chat}", platform, chat, f"通知 {i}", kind="broadcast", chat_type=kind)
+         for i, (chat, kind) in enumerate(targets)], clock.now)
     fake = CheckingPlatform(clock, limits)
     wall = time.perf_counter()
     asyncio.run(Scheduler(ctx, {platform: fake}, sleep=clock.sleep).tick())
@@ -119,13 +120,13 @@ def run_broadcast(name, platform, targets, ceiling, limits, folder: Path) -> Non
 
 
 def tick_cost(n_deadlines: int, n_chats: int, folder: Path) -> None:
-    from handlers import alerts
+    from handlers.reminders import alerts
 
     store = Store(folder / "tick.db")
     clock = SimClock(START)
     ctx = Context(store=store, kb=None, settings=Settings(db_path=store.path), clock=clock)
     for i in range(n_chats):
-        store.subscribe("telegram", f"-{i}", "group", f"群{i}", None, "bench", clock.now)
+        store.reminders.subscribe("telegram", f"-{i}", "group", f"群{i}", None, "bench", clock.now)
     rng = random.Random(4)
     rows = []
     for i in range(n_deadlines):
@@ -137,7 +138,7 @@ def tick_cost(n_deadlines: int, n_chats: int, folder: Path) -> None:
         rows.append(row)
     for r in rows:
         r.pop("id")
-        store.add_deadline(r)
+        store.reminders.add_deadline(r)
 
     cpu: list[float] = []
 
@@ -153,11 +154,10 @@ def tick_cost(n_deadlines: int, n_chats: int, folder: Path) -> None:
           f"p99 {sorted(idle)[98]:6.1f} ms")
     first = min(store.db.execute("SELECT min(next_alert_at) FROM deadline"))[0]
     first_at = dt.datetime.fromisoformat(first)
-    with store.lock:  # keep one deadline due at that instant, move the others' marks a minute later
+    with store.transaction():  # keep one deadline due at that instant, move the others' marks a minute later
         store.db.execute("UPDATE deadline SET next_alert_at = ? WHERE next_alert_at = ? AND id != "
                          "(SELECT min(id) FROM deadline WHERE next_alert_at = ?)",
                          [first.replace(":00:00.", ":01:00."), first, first])
-        store.db.conn.commit()
     ms = one_tick(first_at)
     queued = store.db["outbox"].count
     print(f"tick with one alert due → {queued} deliveries queued:          {ms:6.1f} ms (cpu {cpu[-1]:6.1f} ms)")

@@ -28,8 +28,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from db import Store  # noqa: E402
-from handlers.router import dispatch  # noqa: E402
-from handlers.types import Context, Incoming, Settings  # noqa: E402
+from handlers.core.router import dispatch  # noqa: E402
+from handlers.core.types import Context, Incoming, Settings  # noqa: E402
 from handlers.checkin.link import LINKER  # noqa: E402
 from knowledge.embed import load_embedder  # noqa: E402
 from knowledge.index import index_plans  # noqa: E402
@@ -42,12 +42,12 @@ NOW = "2026-11-30T01:00:00+00:00"
 def _writer(path: str, worker: int, count: int, out) -> None:
     """Record `count` check-ins for this worker's own members (one per member per day)."""
     store = Store(path)
-    ident = store.ensure_identity("bench", f"w{worker}", f"写入{worker}", NOW)["id"]
+    ident = store.profiles.ensure("bench", f"w{worker}", f"写入{worker}", NOW)["id"]
     lat, began = [], time.monotonic()
     for n in range(count):
         day = START + dt.timedelta(days=n)
         t = time.perf_counter()
-        store.record_checkin(ident, None, day, {"text": f"第{n}天：组织青年大学习", "percent": 90.0}, NOW)
+        store.checkins.record(ident, None, day, {"text": f"第{n}天：组织青年大学习", "percent": 90.0}, NOW)
         lat.append(time.perf_counter() - t)
     result = (lat, began, time.monotonic())
     store.close()
@@ -102,19 +102,19 @@ def write_run(path: str, base: str | None, writers: int, per: int, mode: str, ta
     Store(path).close()
     r = run_writers(path, writers, per, mode, target)
     with Store(path) as s:
-        stored = s.checkin_count() - extra
+        stored = s.checkins.count() - extra
     print(f"{label}: {r['rate']:8.0f} writes/s  p50 {r['p50']:.2f} ms  p99 {r['p99']:.2f} ms  "
           f"stored {stored}/{r['writes']}  lost {r['writes'] - stored}")
 
 
 def seed_org(store: Store, members: int, days: int) -> int:
     """A group org of `members` with ≈90 % check-ins and ≈3 % excused days over `days` days."""
-    org = store.ensure_group_org("bench", "-1", "基准测试团委", "Asia/Shanghai", None, NOW)
+    org = store.orgs.ensure_group("bench", "-1", "基准测试团委", "Asia/Shanghai", None, NOW)
     rng = random.Random(7)
-    items = store.plan_items(None)
+    items = store.knowledge.plan_items(None)
     texts = ["组织青年大学习第{}期学习，参与率{}%", "开展志愿服务活动，参与{}人{}", "在智慧团建系统录入团员信息{}{}",
              "召开团支部组织生活会{}{}", "整理台账资料{}{}"]
-    with store.immediate() as conn:
+    with store.transaction() as conn:
         for m in range(members):
             conn.execute("INSERT INTO identity (platform, platform_user_id, name, role, created_at, updated_at) "
                          "VALUES ('bench', ?, ?, 'member', ?, ?)", [f"m{m}", f"成员{m:04d}", NOW, NOW])

@@ -25,8 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from db import Store  # noqa: E402
-from handlers.router import dispatch  # noqa: E402
-from handlers.types import Context, Incoming, Settings  # noqa: E402
+from handlers.core.router import dispatch  # noqa: E402
+from handlers.core.types import Context, Incoming, Settings  # noqa: E402
 from knowledge.index import index_plans  # noqa: E402
 
 REGIONS = ("宁波", "东莞", "枣庄", "团县委", None)
@@ -42,7 +42,7 @@ def _ctx(path: str, embedder: str) -> Context:
 
 def _check_in(ctx: Context, user: str, region: str | None, text: str) -> float:
     if region:
-        ctx.store.set_region("bench", user, region)
+        ctx.store.profiles.set_region("bench", user, region)
     t = time.perf_counter()
     dispatch(ctx, Incoming("bench", user, f"打卡 {text}"))
     return time.perf_counter() - t

@@ -25,7 +25,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from db import Store  # noqa: E402
 from handlers.adapters.telegram_run import TelegramConfig  # noqa: E402
-from handlers.types import Context, Settings  # noqa: E402
+from handlers.core.types import Context, Settings  # noqa: E402
 from knowledge.base import KnowledgeBase  # noqa: E402
 from knowledge.index import ensure_indexed  # noqa: E402
 from telegram_emulator import Emulator, RunningBot, free_port, missing_reason, new_token  # noqa: E402
@@ -89,7 +89,7 @@ def main() -> int:
     ctx = Context(store=store, kb=KnowledgeBase(store, str(tmp)), settings=Settings(db_path=str(tmp / "bench.db")))
     users = list(range(700_000, 700_020))
     for u in [*users, 710_000, 710_001]:
-        store.set_region("telegram", str(u), "东莞")  # no first-contact region offer in the numbers
+        store.profiles.set_region("telegram", str(u), "东莞")  # no first-contact region offer in the numbers
     emu = Emulator()
     try:
         for mode in ("polling", "webhook"):

@@ -41,11 +41,11 @@ def misses(n: int, seed: int = 3) -> list[str]:
 
 def measure(n: int, embedder_spec: str) -> dict:
     from db import Store
-    from handlers.router import dispatch
-    from handlers.types import Context, Incoming, Settings
+    from handlers.core.router import dispatch
+    from handlers.core.types import Context, Incoming, Settings
 
     try:
-        from handlers.types import CONSOLE_OPERATOR  # the admin since admin scopes (main after the security merge)
+        from handlers.core.types import CONSOLE_OPERATOR  # the admin since admin scopes (main after the security merge)
     except ImportError:
         CONSOLE_OPERATOR = "console"
     from knowledge import unanswered
@@ -66,7 +66,7 @@ def measure(n: int, embedder_spec: str) -> dict:
             if hasattr(unanswered, "log_miss"):
                 unanswered.log_miss(store, embedder, at, "telegram", None, q, Answer())
             else:  # the code before incremental grouping logged rows only
-                store.log_question(at, "telegram", None, q, "", "decline", 0.0, [])
+                store.misses.log(at, "telegram", None, q, "", "decline", 0.0, [])
             log_ms.append((time.perf_counter() - t) * 1000)
         fill_s = time.perf_counter() - t0
         ctx = Context(store=store, kb=None, settings=Settings(db_path=str(Path(tmp) / "misses.db"),

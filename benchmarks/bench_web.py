@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from db import Store  # noqa: E402
-from handlers.types import Context, Settings  # noqa: E402
+from handlers.core.types import Context, Settings  # noqa: E402
 from knowledge.base import KnowledgeBase  # noqa: E402
 from knowledge.index import index_plans  # noqa: E402
 
@@ -43,7 +43,7 @@ def seed(store: Store, orgs: int, members: int, days: int, big: int) -> int:
     """`orgs` group orgs of `members`, and one org of `big`; returns the big org's id."""
     rng = random.Random(7)
     first = NOW.date() - dt.timedelta(days=days - 1)
-    with store.immediate() as conn:
+    with store.transaction() as conn:
         ident = 0
         for n in range(orgs + 1):
             size = big if n == orgs else members
@@ -90,8 +90,8 @@ def main() -> int:
     from handlers.adapters.web.server import WebServer
     from handlers.dashboard import progress, signin
     from handlers.dashboard.viewer import viewer_of
-    from handlers.router import dispatch
-    from handlers.types import Incoming
+    from handlers.core.router import dispatch
+    from handlers.core.types import Incoming
     from web_harness import serving, signed_in
 
     folder = Path(tempfile.mkdtemp(prefix="bench-web-"))
@@ -100,7 +100,7 @@ def main() -> int:
     began = time.perf_counter()
     big = seed(store, args.orgs, args.members, args.days, args.big)
     print(f"seeded {args.orgs} orgs × {args.members} members + 1 org × {args.big}, {args.days} days, "
-          f"{store.checkin_count():,} check-ins in {time.perf_counter() - began:.1f} s")
+          f"{store.checkins.count():,} check-ins in {time.perf_counter() - began:.1f} s")
     settings = Settings(db_path=str(folder / "bench.db"), data_dir=str(folder), embedder="off")
     ctx = Context(store=store, kb=KnowledgeBase(store, str(folder)), settings=settings, clock=lambda: NOW)
     viewer = viewer_of(ctx, "console", "console", "", [])

@@ -92,13 +92,13 @@ def grade_checkins(cases: list[dict], db: Path) -> list[tuple[str, str, str | No
         replies[case["id"]] = next((line for line in run.stdout.splitlines() if "关联条目" in line), run.stdout[-200:])
     store = Store(db)
     items: dict[int, tuple[str, str]] = {}
-    for row in store.faq_source_rows():
+    for row in store.knowledge.faq_source_rows():
         doc, text = items.get(row["item_id"], (row["doc_key"], row["heading"] or ""))
         items[row["item_id"]] = (doc, text + row["text"])
     out = []
     for n, case in enumerate(cases):
-        who = store.ensure_identity("console", f"eval-checkin-{n}")["id"]
-        rows = store.member_checkins(who, dt.date(2000, 1, 1), dt.date(2100, 1, 1))
+        who = store.profiles.ensure("console", f"eval-checkin-{n}")["id"]
+        rows = store.checkins.of_member(who, dt.date(2000, 1, 1), dt.date(2100, 1, 1))
         item = rows[-1]["item_id"] if rows else None
         if case.get("expect_doc") is None:
             why = None if item is None else "linked, should not be"

@@ -1,20 +1,23 @@
-"""Check-ins (打卡): several entries a day, each with its revision history; excused days (请假); the org tables.
+"""Check-ins (`store.checkins`, 打卡): several entries a day, each with its revision history; excused days
+(请假); the org tables (their verbs: db/orgs.py).
 
 A member may record several entries on one local day (two real tasks are two entries): each is numbered
 within its day (`seq` 1, 2, … — never reused, so "第2条" names the same entry for good) and the
 UNIQUE(identity_id, schedule, work_date, seq) key means concurrent writers can never lose one or number
 two alike. Every write — a new entry, an edit, a deletion (soft: `deleted_at`) — also appends a
-`checkin_revision` row inside the same `BEGIN IMMEDIATE` transaction, so the history is complete and
+`checkin_revision` row inside the same transaction, so the history is complete and
 nothing partial is ever stored. An entry recorded for an earlier day (补打卡) has `late` = 1. Instants
 are UTC ISO strings; `work_date` is the member's local day (ISO date) from the org's time zone.
 """
 from __future__ import annotations
 
 import datetime as dt
-from contextlib import contextmanager
-from typing import Iterable, Iterator
+from typing import Iterable
 
 from sqlite_utils.migrations import Migrations
+
+from db.connection import Repository, marks
+from db.rows import CheckinEntry, DayStatus, Revision
 
 migrations = Migrations("checkins")
 
@@ -95,39 +98,25 @@ def _members(column: str, org_id: int | None, identity_ids: Iterable[int] | None
     return f"AND {column} IN (SELECT identity_id FROM org_member WHERE org_id = ?)", [org_id]
 
 
-class CheckinsMixin:
+class Checkins(Repository):
     migrations = migrations
 
-    @contextmanager
-    def immediate(self) -> Iterator:
-        """A write transaction that takes the write lock up front (BEGIN IMMEDIATE), so a
-        read-then-write never fails on lock upgrade; other writers wait out the busy timeout."""
-        with self.lock:
-            conn = self.db.conn
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                conn.rollback()
-                raise
-            conn.commit()
-
-    def _entries(self, conn, identity_id: int, work_date: str, schedule: str) -> list[dict]:
+    def _entries(self, conn, identity_id: int, work_date: str, schedule: str) -> list[CheckinEntry]:
         cur = conn.execute("SELECT * FROM checkin WHERE identity_id = ? AND schedule = ? AND work_date = ? "
                            "AND deleted_at IS NULL ORDER BY seq", [identity_id, schedule, work_date])
         cols = [c[0] for c in cur.description]
         return [dict(zip(cols, row)) for row in cur.fetchall()]
 
-    def _entry(self, conn, entry_id: int) -> dict:
+    def _entry(self, conn, entry_id: int) -> CheckinEntry:
         cur = conn.execute("SELECT * FROM checkin WHERE id = ?", [entry_id])
         return dict(zip([c[0] for c in cur.description], cur.fetchone()))
 
-    def record_checkin(self, identity_id: int, org_id: int | None, work_date: dt.date | str, fields: dict,
-                       now: str, schedule: str = DAILY, late: bool = False) -> dict:
+    def record(self, identity_id: int, org_id: int | None, work_date: dt.date | str, fields: dict,
+               now: str, schedule: str = DAILY, late: bool = False) -> CheckinEntry:
         """Add an entry for the day (the day's next number); returns the stored row."""
         day = _iso(work_date)
         values = [fields.get(k) for k in FIELDS]
-        with self.immediate() as conn:
+        with self.transaction() as conn:
             seq = conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM checkin WHERE identity_id = ? AND "
                                "schedule = ? AND work_date = ?", [identity_id, schedule, day]).fetchone()[0]
             cur = conn.execute(
@@ -138,19 +127,19 @@ class CheckinsMixin:
             self._add_revision(conn, row, "late" if late else "create", now)
         return row
 
-    def _pick(self, conn, identity_id: int, day: str, seq: int | None, schedule: str) -> dict | None:
+    def _pick(self, conn, identity_id: int, day: str, seq: int | None, schedule: str) -> CheckinEntry | None:
         entries = self._entries(conn, identity_id, day, schedule)
         if seq is None:
             return entries[-1] if entries else None
         return next((e for e in entries if e["seq"] == seq), None)
 
-    def edit_checkin(self, identity_id: int, work_date: dt.date | str, changes: dict, now: str,
-                     seq: int | None = None, schedule: str = DAILY) -> tuple[dict, dict] | None:
+    def edit(self, identity_id: int, work_date: dt.date | str, changes: dict, now: str,
+             seq: int | None = None, schedule: str = DAILY) -> tuple[CheckinEntry, CheckinEntry] | None:
         """Change some fields of the day's entry number `seq` (default: the day's last entry);
         (after, before), or None when there is no such entry."""
         day = _iso(work_date)
         changes = {k: v for k, v in changes.items() if k in FIELDS}
-        with self.immediate() as conn:
+        with self.transaction() as conn:
             before = self._pick(conn, identity_id, day, seq, schedule)
             if before is None:
                 return None
@@ -165,11 +154,11 @@ class CheckinsMixin:
                 self._add_revision(conn, after, "edit", now)
         return after, before
 
-    def delete_checkin(self, identity_id: int, work_date: dt.date | str, seq: int, now: str,
-                       schedule: str = DAILY) -> dict | None:
+    def delete(self, identity_id: int, work_date: dt.date | str, seq: int, now: str,
+               schedule: str = DAILY) -> CheckinEntry | None:
         """Withdraw one entry (kept, with its history, but no longer counted); None when there is none."""
         day = _iso(work_date)
-        with self.immediate() as conn:
+        with self.transaction() as conn:
             row = self._pick(conn, identity_id, day, seq, schedule)
             if row is None:
                 return None
@@ -179,48 +168,47 @@ class CheckinsMixin:
             self._add_revision(conn, after, "delete", now)
         return after
 
-    def _add_revision(self, conn, row: dict, kind: str, now: str) -> None:
+    def _add_revision(self, conn, row: CheckinEntry, kind: str, now: str) -> None:
         conn.execute(
             f"INSERT INTO checkin_revision (checkin_id, revision, kind, {', '.join(FIELDS)}, changed_at) "
             f"VALUES (?, ?, ?, {', '.join('?' * len(FIELDS))}, ?)",
             [row["id"], row["revision"], kind, *[row[k] for k in FIELDS], now],
         )
 
-    def day_checkins(self, identity_id: int, work_date: dt.date | str, schedule: str = DAILY) -> list[dict]:
+    def day(self, identity_id: int, work_date: dt.date | str, schedule: str = DAILY) -> list[CheckinEntry]:
         """The member's live entries of one local day, by number."""
         return self._entries(self.db.conn, identity_id, _iso(work_date), schedule)
 
-    def checkin_of(self, identity_id: int, work_date: dt.date | str, schedule: str = DAILY) -> dict | None:
+    def last_of_day(self, identity_id: int, work_date: dt.date | str, schedule: str = DAILY) -> CheckinEntry | None:
         """The day's last live entry (None when the member has none that day)."""
-        entries = self.day_checkins(identity_id, work_date, schedule)
+        entries = self.day(identity_id, work_date, schedule)
         return entries[-1] if entries else None
 
-    def checkin_history(self, checkin_id: int) -> list[dict]:
+    def history(self, checkin_id: int) -> list[Revision]:
         """Every version of an entry, oldest first."""
-        return list(self.db["checkin_revision"].rows_where("checkin_id = ?", [checkin_id], order_by="revision"))
+        return self.query("SELECT * FROM checkin_revision WHERE checkin_id = ? ORDER BY revision", [checkin_id])
 
-    def day_history(self, identity_id: int, work_date: dt.date | str, schedule: str = DAILY) -> list[dict]:
+    def day_history(self, identity_id: int, work_date: dt.date | str, schedule: str = DAILY) -> list[CheckinEntry]:
         """Every entry of the day, withdrawn ones included, each with its versions ("versions")."""
-        rows = list(self.db["checkin"].rows_where("identity_id = ? AND schedule = ? AND work_date = ?",
-                                                  [identity_id, schedule, _iso(work_date)], order_by="seq"))
-        return [dict(r, versions=self.checkin_history(r["id"])) for r in rows]
+        rows = self.query("SELECT * FROM checkin WHERE identity_id = ? AND schedule = ? AND work_date = ? ORDER BY seq",
+                          [identity_id, schedule, _iso(work_date)])
+        return [dict(r, versions=self.history(r["id"])) for r in rows]
 
-    def member_checkins(self, identity_id: int, start: dt.date, end: dt.date,
-                        schedule: str = DAILY) -> list[dict]:
+    def of_member(self, identity_id: int, start: dt.date, end: dt.date, schedule: str = DAILY) -> list[CheckinEntry]:
         """A member's live entries between two local days (inclusive), oldest first."""
-        return list(self.db["checkin"].rows_where(
-            "identity_id = ? AND schedule = ? AND work_date BETWEEN ? AND ? AND deleted_at IS NULL",
-            [identity_id, schedule, _iso(start), _iso(end)], order_by="work_date, seq"))
+        return self.query(
+            "SELECT * FROM checkin WHERE identity_id = ? AND schedule = ? AND work_date BETWEEN ? AND ? "
+            "AND deleted_at IS NULL ORDER BY work_date, seq", [identity_id, schedule, _iso(start), _iso(end)])
 
-    def checkin_days(self, identity_id: int, schedule: str = DAILY) -> set[str]:
+    def days(self, identity_id: int, schedule: str = DAILY) -> set[str]:
         """Every local day the member checked in (ISO dates) — for streaks."""
         return {r[0] for r in self.db.execute(
             "SELECT DISTINCT work_date FROM checkin WHERE identity_id = ? AND schedule = ? AND deleted_at IS NULL",
             [identity_id, schedule])}
 
-    def add_excused_days(self, identity_id: int, days: Iterable[dt.date], reason: str, now: str) -> int:
+    def excuse(self, identity_id: int, days: Iterable[dt.date], reason: str, now: str) -> int:
         """Excuse the member on these days (请假), all or nothing; returns how many were new."""
-        with self.immediate() as conn:
+        with self.transaction() as conn:
             added = 0
             for day in days:
                 cur = conn.execute(
@@ -230,13 +218,13 @@ class CheckinsMixin:
                 added += cur.rowcount
         return added
 
-    def excused_days(self, identity_id: int, start: dt.date, end: dt.date) -> dict[str, str]:
+    def excused(self, identity_id: int, start: dt.date, end: dt.date) -> dict[str, str]:
         """ISO day → reason for the member's excused days in the range (inclusive)."""
         return {r[0]: r[1] or "" for r in self.db.execute(
             "SELECT work_date, reason FROM excused_day WHERE identity_id = ? AND work_date BETWEEN ? AND ?",
             [identity_id, _iso(start), _iso(end)])}
 
-    def checkin_status(self, org_id: int, work_date: dt.date, schedule: str = DAILY) -> dict[int, str]:
+    def status(self, org_id: int, work_date: dt.date, schedule: str = DAILY) -> dict[int, DayStatus]:
         """identity_id → "checked" | "excused" | "missing" for every member of the org on that day."""
         day = _iso(work_date)
         rows = self.db.execute(
@@ -248,18 +236,18 @@ class CheckinsMixin:
         return {ident: "checked" if checked else "excused" if excused else "missing"
                 for ident, checked, excused in rows}
 
-    def org_checkins(self, org_id: int, start: dt.date, end: dt.date, schedule: str = DAILY,
-                     identity_ids: Iterable[int] | None = None) -> list[dict]:
+    def of_org(self, org_id: int | None, start: dt.date, end: dt.date, schedule: str = DAILY,
+               identity_ids: Iterable[int] | None = None) -> list[CheckinEntry]:
         """Live entries of the org's current members (or of the given members) in a range of local days,
         with the member's name, ordered by day, member and number."""
         sql = ("SELECT c.*, i.name AS member_name, i.platform AS member_platform, "
                "i.platform_user_id AS member_user_id FROM checkin c JOIN identity i ON i.id = c.identity_id "
                "WHERE c.schedule = ? AND c.work_date BETWEEN ? AND ? AND c.deleted_at IS NULL ")
         who, ids = _members("c.identity_id", org_id, identity_ids)
-        return list(self.db.query(sql + who + " ORDER BY c.work_date, c.identity_id, c.seq",
-                                  [schedule, _iso(start), _iso(end), *ids]))
+        return self.query(sql + who + " ORDER BY c.work_date, c.identity_id, c.seq",
+                          [schedule, _iso(start), _iso(end), *ids])
 
-    def org_excused(self, org_id: int | None, start: dt.date, end: dt.date,
+    def excused_of_org(self, org_id: int | None, start: dt.date, end: dt.date,
                     identity_ids: Iterable[int] | None = None) -> list[tuple[int, str]]:
         """(identity_id, ISO day) of excused days of the org's members (or the given members)."""
         who, ids = _members("identity_id", org_id, identity_ids)
@@ -267,43 +255,31 @@ class CheckinsMixin:
             "SELECT identity_id, work_date FROM excused_day WHERE work_date BETWEEN ? AND ? " + who,
             [_iso(start), _iso(end), *ids])]
 
-    def late_recorded(self, org_id: int | None, since: str, identity_ids: Iterable[int] | None = None) -> list[dict]:
+    def late_recorded(self, org_id: int | None, since: str,
+                      identity_ids: Iterable[int] | None = None) -> list[CheckinEntry]:
         """Live backfilled (补) entries of the org's members (or the given members) recorded at or after the
         UTC instant `since`, with the member's name: 今日 shows the day's backfills."""
         who, ids = _members("c.identity_id", org_id, identity_ids)
-        return list(self.db.query(
+        return self.query(
             "SELECT c.*, i.name AS member_name, i.platform_user_id AS member_user_id FROM checkin c "
             "JOIN identity i ON i.id = c.identity_id WHERE c.late = 1 AND c.deleted_at IS NULL AND c.created_at >= ? "
-            + who + " ORDER BY c.created_at, c.id", [since, *ids]))
+            + who + " ORDER BY c.created_at, c.id", [since, *ids])
 
-    def checkin_count(self) -> int:
+    def count(self) -> int:
         """Live entries in the store (withdrawn ones not counted)."""
         return self.db.execute("SELECT count(*) FROM checkin WHERE deleted_at IS NULL").fetchone()[0]
 
-    def plan_items(self, regions: Iterable[str] | None = None) -> list[dict]:
-        """The numbered plan items (kind "item") of the given regions' documents, or of all documents —
-        what a check-in can be linked to."""
-        sql = ("SELECT i.id, i.doc_key, i.section_no, i.section, i.sub_no, i.sub, i.item_no, i.heading, "
-               "i.body, i.label, d.region, d.year, d.title FROM item i JOIN document d ON d.key = i.doc_key "
-               "WHERE i.kind = 'item'")
-        params: list = []
-        if regions:
-            regions = list(regions)
-            sql += f" AND d.region IN ({','.join('?' * len(regions))})"
-            params += regions
-        return list(self.db.query(sql + " ORDER BY d.key, i.position", params))
-
     # ------------------------------------------------------------ read for the web dashboard (many members at once)
 
-    def checkin_marks(self, org_ids: list[int] | None, start: dt.date, end: dt.date,
-                      schedule: str = DAILY) -> dict[int, tuple[frozenset[str], frozenset[str], int]]:
+    def day_marks(self, org_ids: list[int] | None, start: dt.date, end: dt.date,
+                  schedule: str = DAILY) -> dict[int, tuple[frozenset[str], frozenset[str], int]]:
         """For the current members of the given orgs (None: every org) with a live entry in [start, end]:
         identity_id → (days with an entry, days with a backfilled one, number of entries). One row per
         member, read from the checkin_live_days index alone, so 10,000 members' week takes ~30 ms."""
         where, params = "", []
         if org_ids is not None:
             ids = list(org_ids)
-            where, params = f"WHERE m.org_id IN ({','.join('?' * len(ids)) or 'NULL'})", ids
+            where, params = f"WHERE m.org_id IN ({marks(ids) or 'NULL'})", ids
         out = {}
         # CROSS JOIN: members first, then each one's entries by the covering index (the planner would
         # otherwise walk the work_date index and look up every row)
@@ -325,7 +301,7 @@ class CheckinsMixin:
         where, params = "", []
         if org_ids is not None:
             ids = list(org_ids)
-            where, params = f"AND m.org_id IN ({','.join('?' * len(ids)) or 'NULL'})", ids
+            where, params = f"AND m.org_id IN ({marks(ids) or 'NULL'})", ids
         return [(r[0], r[1]) for r in self.db.execute(
             "SELECT e.identity_id, e.work_date FROM excused_day e JOIN org_member m ON m.identity_id = e.identity_id "
             f"WHERE e.work_date BETWEEN ? AND ? {where}", [_iso(start), _iso(end), *params])]

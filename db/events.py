@@ -1,4 +1,4 @@
-"""Inbound event de-duplication: a platform retry (same update_id / MsgId) is seen once.
+"""Inbound event de-duplication (`store.events`): a platform retry (same update_id / MsgId) is seen once.
 
 The first delivery claims the key; the reply it produced is kept so a retry can be answered with
 exactly the same text without running the handler again (WeChat retries after 5 s, twice).
@@ -9,7 +9,7 @@ import json
 
 from sqlite_utils.migrations import Migrations
 
-from db.outbox import immediate
+from db.connection import Repository
 
 migrations = Migrations("events")
 
@@ -23,29 +23,28 @@ def m001_inbound_event(db) -> None:
     db["inbound_event"].create_index(["platform", "event_key"], unique=True)
 
 
-class EventsMixin:
+class Events(Repository):
     migrations = migrations
 
-    def claim_event(self, platform: str, event_key: str, now: str = "") -> bool:
+    def claim(self, platform: str, event_key: str, now: str = "") -> bool:
         """True the first time a (platform, key) is seen; False for every retry."""
-        with self.lock:
+        with self.transaction():
             cur = self.db.execute(
                 "INSERT INTO inbound_event (platform, event_key, received_at) VALUES (?, ?, ?) "
                 "ON CONFLICT(platform, event_key) DO NOTHING",
                 [platform, event_key, now],
             )
-            self.db.conn.commit()
             return cur.rowcount == 1
 
-    def save_event_reply(self, platform: str, event_key: str, reply: object) -> None:
-        with self.lock:
+    def save_reply(self, platform: str, event_key: str, reply: object) -> None:
+        """Keep what the first delivery was answered, for its retries."""
+        with self.transaction():
             self.db.execute(
                 "UPDATE inbound_event SET reply = ? WHERE platform = ? AND event_key = ?",
                 [json.dumps(reply, ensure_ascii=False), platform, event_key],
             )
-            self.db.conn.commit()
 
-    def prune_events(self, before: str, batch: int = 500) -> int:
+    def prune(self, before: str, batch: int = 500) -> int:
         """Forget up to `batch` events received before `before` (ISO instant), oldest first: found by a
         plain read (ids grow with time, so the scan ends at the first recent event), deleted in one short
         write transaction."""
@@ -55,13 +54,11 @@ class EventsMixin:
             [before, before, batch])]
         if not ids:
             return 0
-        with immediate(self):
+        with self.transaction():
             cur = self.db.execute(f"DELETE FROM inbound_event WHERE id IN ({','.join('?' * len(ids))})", ids)
             return max(cur.rowcount, 0)
 
-    def event_reply(self, platform: str, event_key: str) -> object | None:
-        rows = list(self.db["inbound_event"].rows_where(
-            "platform = ? and event_key = ?", [platform, event_key], limit=1))
-        if rows and rows[0]["reply"] is not None:
-            return json.loads(rows[0]["reply"])
-        return None
+    def reply(self, platform: str, event_key: str) -> object | None:
+        """What the first delivery of this event was answered (None while it is still being answered)."""
+        row = self.one("SELECT reply FROM inbound_event WHERE platform = ? AND event_key = ?", [platform, event_key])
+        return json.loads(row["reply"]) if row and row["reply"] is not None else None

@@ -1,14 +1,14 @@
-"""The FAQ: entries (generated from the plans, or curated by admins), their phrasings and regional
+"""The FAQ (`store.faq`): entries (generated from the plans, or curated by admins), their phrasings and regional
 answers, and the record of generation attempts. The table of questions the assistant could not
 answer well (ask_log) is created here; its verbs and groups live in db/misses.py."""
 from __future__ import annotations
 
-import hashlib
 from typing import Iterable
 
 from sqlite_utils.migrations import Migrations
 
-from db.outbox import immediate
+from db.connection import Repository, marks
+from db.rows import BuildStatus, FaqBuild, FaqEntry, FaqKind
 from db.values import storable
 
 migrations = Migrations("faq")
@@ -49,13 +49,13 @@ def m002_listed_and_build_record(db) -> None:
                             "pid": int, "detail": str}, pk="id")
 
 
-class FaqMixin:
+class Faq(Repository):
     migrations = migrations
 
-    def replace_generated_faq(self, entries: Iterable[dict], now: str = "") -> int:
+    def replace_generated(self, entries: Iterable[dict], now: str = "") -> int:
         """Swap the generated entries for a new set (curated ones are untouched); returns the count."""
         entries = list(entries)
-        with self.lock, self.db.atomic():
+        with self.transaction():
             self.db.execute("DELETE FROM faq_phrasing WHERE entry_id IN (SELECT id FROM faq_entry WHERE kind = ?)",
                             [GENERATED])
             self.db.execute("DELETE FROM faq_source WHERE entry_id IN (SELECT id FROM faq_entry WHERE kind = ?)",
@@ -77,30 +77,24 @@ class FaqMixin:
                  for n, src in enumerate(e.get("sources", []))), batch_size=500)
         return len(entries)
 
-    def faq_build_begin(self, version: str, started_at: str, pid: int) -> int:
+    def build_begin(self, version: str, started_at: str, pid: int) -> int:
         """Record that a generation from documents `version` started; returns the attempt's id."""
-        with self.lock, self.db.atomic():
+        with self.transaction():
             return self.db["faq_build"].insert({"version": version, "status": "running", "started_at": started_at,
                                                 "pid": pid}).last_pk
 
-    def faq_build_end(self, attempt: int, status: str, finished_at: str, detail: str = "") -> None:
-        with self.lock, self.db.atomic():
+    def build_end(self, attempt: int, status: BuildStatus, finished_at: str, detail: str = "") -> None:
+        with self.transaction():
             self.db["faq_build"].update(attempt, {"status": status, "finished_at": finished_at, "detail": detail[:500]})
 
-    def faq_build_attempts(self, version: str) -> list[dict]:
+    def build_attempts(self, version: str) -> list[FaqBuild]:
         """The generation attempts from documents `version`, latest first."""
-        return list(self.db["faq_build"].rows_where("version = ?", [version], order_by="id desc"))
+        return self.query("SELECT * FROM faq_build WHERE version = ? ORDER BY id DESC", [version])
 
-    def faq_build_last_done(self) -> dict | None:
-        rows = list(self.db["faq_build"].rows_where("status = 'done'", order_by="id desc", limit=1))
-        return rows[0] if rows else None
+    def last_build_done(self) -> FaqBuild | None:
+        return self.one("SELECT * FROM faq_build WHERE status = 'done' ORDER BY id DESC LIMIT 1")
 
-    def document_version(self) -> str:
-        """What the indexed documents are (keys and contents), as one string to compare."""
-        rows = self.db.execute("SELECT key, sha1 FROM document ORDER BY key").fetchall()
-        return hashlib.sha1(repr(rows).encode("utf-8")).hexdigest()[:16]
-
-    def _insert_entry(self, kind: str, entry: dict, now: str) -> int:
+    def _insert_entry(self, kind: FaqKind, entry: dict, now: str) -> int:
         entry_id = self.db["faq_entry"].insert({
             "kind": kind, "question": entry["question"], "answer": entry.get("answer"),
             "section": entry.get("section", ""), "source_key": entry.get("source_key", ""),
@@ -115,20 +109,20 @@ class FaqMixin:
 
     def _delete_entries(self, ids: list[int]) -> None:
         for table in ("faq_phrasing", "faq_source"):
-            self.db.execute(f"DELETE FROM {table} WHERE entry_id IN ({','.join('?' * len(ids))})", ids)
-        self.db.execute(f"DELETE FROM faq_entry WHERE id IN ({','.join('?' * len(ids))})", ids)
+            self.db.execute(f"DELETE FROM {table} WHERE entry_id IN ({marks(ids)})", ids)
+        self.db.execute(f"DELETE FROM faq_entry WHERE id IN ({marks(ids)})", ids)
 
-    def add_faq(self, question: str, answer: str, phrasings: list[str] | None = None, now: str = "") -> int:
-        with immediate(self):
+    def add(self, question: str, answer: str, phrasings: list[str] | None = None, now: str = "") -> int:
+        with self.transaction():
             return self._insert_entry(CURATED, {"question": question, "answer": answer,
                                                 "phrasings": phrasings or [], "section": "管理员整理"}, now)
 
-    def update_faq(self, entry_id: int, question: str | None, answer: str | None, now: str = "") -> bool:
+    def update(self, entry_id: int, question: str | None, answer: str | None, now: str = "") -> bool:
         """Change a curated entry's question and/or answer; editing a generated one makes it curated."""
-        entry = self.faq_entry(entry_id)
+        entry = self.entry(entry_id)
         if entry is None:
             return False
-        with immediate(self):
+        with self.transaction():
             changes = {"updated_at": now, "kind": CURATED}
             if question:
                 changes["question"] = question
@@ -138,19 +132,19 @@ class FaqMixin:
             self.db["faq_entry"].update(entry_id, changes)
         return True
 
-    def delete_faq(self, entry_id: int) -> bool:
-        if self.faq_entry(entry_id) is None:
+    def delete(self, entry_id: int) -> bool:
+        if self.entry(entry_id) is None:
             return False
-        with immediate(self):
+        with self.transaction():
             self._delete_entries([entry_id])
         return True
 
-    def import_curated_faq(self, records, now: str = "") -> tuple[int, int]:
+    def import_curated(self, records, now: str = "") -> tuple[int, int]:
         """Add or update curated entries from checked records, all in one transaction."""
         added = updated = 0
-        with immediate(self):
+        with self.transaction():
             for rec in records:
-                existing = self.faq_entry(rec.id) if rec.id is not None else None
+                existing = self.entry(rec.id) if rec.id is not None else None
                 if existing and existing["kind"] == CURATED:
                     self.db["faq_entry"].update(rec.id, {"question": rec.question, "answer": rec.answer,
                                                          "updated_at": now})
@@ -164,32 +158,34 @@ class FaqMixin:
                     added += 1
         return added, updated
 
-    def faq_entry(self, entry_id: int) -> dict | None:
+    def entry(self, entry_id: int) -> FaqEntry | None:
+        """One entry with its phrasings and its sources."""
         if not storable(entry_id):
             return None
-        rows = list(self.db["faq_entry"].rows_where("id = ?", [entry_id]))
-        if not rows:
+        entry = self.one("SELECT * FROM faq_entry WHERE id = ?", [entry_id])
+        if entry is None:
             return None
-        entry = rows[0]
-        entry["phrasings"] = [r["text"] for r in self.db["faq_phrasing"].rows_where("entry_id = ?", [entry_id],
-                                                                                   order_by="id")]
-        entry["sources"] = list(self.db["faq_source"].rows_where("entry_id = ?", [entry_id], order_by="position"))
+        entry["phrasings"] = [r[0] for r in self.db.execute(
+            "SELECT text FROM faq_phrasing WHERE entry_id = ? ORDER BY id", [entry_id])]
+        entry["sources"] = self.query("SELECT * FROM faq_source WHERE entry_id = ? ORDER BY position", [entry_id])
         return entry
 
-    def faq_count(self, kind: str) -> int:
+    def count(self, kind: FaqKind) -> int:
         return self.db.execute("SELECT count(*) FROM faq_entry WHERE kind = ?", [kind]).fetchone()[0]
 
-    def faq_entries(self, kind: str | None = None) -> list[dict]:
-        where, params = ("kind = ?", [kind]) if kind else (None, [])
-        return list(self.db["faq_entry"].rows_where(where, params, order_by="id"))
+    def entries(self, kind: FaqKind | None = None) -> list[FaqEntry]:
+        if kind:
+            return self.query("SELECT * FROM faq_entry WHERE kind = ? ORDER BY id", [kind])
+        return self.query("SELECT * FROM faq_entry ORDER BY id")
 
-    def faq_phrasings(self) -> list[tuple[int, int, str, str]]:
+    def phrasings(self) -> list[tuple[int, int, str, str]]:
         """(phrasing id, entry id, entry kind, text) of every phrasing."""
         return [tuple(r) for r in self.db.execute(
             "SELECT p.id, p.entry_id, e.kind, p.text FROM faq_phrasing p JOIN faq_entry e ON e.id = p.entry_id")]
 
-    def faq_sources(self) -> dict[int, list[dict]]:
+    def sources(self) -> dict[int, list[dict]]:
+        """Entry id → its sources, in order."""
         out: dict[int, list[dict]] = {}
-        for r in self.db["faq_source"].rows_where(order_by="entry_id, position"):
+        for r in self.query("SELECT * FROM faq_source ORDER BY entry_id, position"):
             out.setdefault(r["entry_id"], []).append(r)
         return out

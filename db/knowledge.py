@@ -1,16 +1,18 @@
-"""The plan documents as stored: documents, their items, and sentence passages with an FTS5 index.
+"""The plan documents as stored (`store.knowledge`): documents, their items, and sentence passages with an
+FTS5 index.
 
 Passages carry their jieba tokens joined by spaces; FTS5's unicode61 tokenizer then indexes exactly
 those tokens (the trigram tokenizer cannot match 2-character terms such as 团课).
 """
 from __future__ import annotations
 
+import hashlib
 import sqlite3
-from typing import Iterable, Sequence
+from typing import Iterable, Iterator, Sequence
 
 from sqlite_utils.migrations import Migrations
 
-from db.outbox import immediate
+from db.connection import Repository, marks
 from db.values import storable
 
 migrations = Migrations("knowledge")
@@ -46,12 +48,12 @@ def fts_query(tokens: Iterable[str]) -> str:
     return " OR ".join(quoted)
 
 
-class KnowledgeMixin:
+class Knowledge(Repository):
     migrations = migrations
 
     def replace_documents(self, docs: Sequence[tuple[dict, list[dict], list[list[dict]]]]) -> None:
         """Swap in new versions of documents atomically: (document, items, passages per item)."""
-        with immediate(self):  # the write lock first: a concurrent writer never leaves us a stale snapshot
+        with self.transaction():  # the write lock first: a concurrent writer never leaves us a stale snapshot
             for doc, items, passages in docs:
                 self._delete_document(doc["key"])
                 self.db["document"].insert(doc)
@@ -68,13 +70,16 @@ class KnowledgeMixin:
         self.db.execute("DELETE FROM document WHERE key = ?", [key])
 
     def documents(self) -> list[dict]:
-        return list(self.db["document"].rows_where(order_by="key"))
+        return self.query("SELECT * FROM document ORDER BY key")
 
     def passage_count(self) -> int:
-        return self.db["passage"].count
+        return self.db.execute("SELECT count(*) FROM passage").fetchone()[0]
 
-    def all_passages(self) -> Iterable[dict]:
-        return self.db.query("SELECT id, doc_key, item_id, kind, text, norm FROM passage ORDER BY id")
+    def all_passages(self) -> Iterator[dict]:
+        """Every passage (id, doc_key, item_id, kind, text, norm), streamed in id order."""
+        cur = self.db.execute("SELECT id, doc_key, item_id, kind, text, norm FROM passage ORDER BY id")
+        names = [c[0] for c in cur.description]
+        return (dict(zip(names, row)) for row in cur)
 
     def token_document_frequency(self) -> dict[str, int]:
         """Token → number of passages containing it (FTS5's own vocabulary)."""
@@ -92,36 +97,85 @@ class KnowledgeMixin:
         """(passage id, space-joined tokens) of one document's passages."""
         return [(r[0], r[1]) for r in self.db.execute("SELECT id, tokens FROM passage WHERE doc_key = ?", [doc_key])]
 
-    def passage_documents(self) -> Iterable[tuple[int, str]]:
+    def passage_documents(self) -> list[tuple[int, str]]:
         """(passage id, document key) for every passage."""
-        return self.db.execute("SELECT id, doc_key FROM passage")
+        return [(r[0], r[1]) for r in self.db.execute("SELECT id, doc_key FROM passage")]
 
     def passages_by_id(self, ids: Sequence[int]) -> dict[int, dict]:
         ids = [i for i in ids if storable(i)]
         if not ids:
             return {}
-        marks = ",".join("?" * len(ids))
         rows = self.db.query(
             "SELECT p.id, p.doc_key, p.item_id, p.kind, p.text, p.norm, p.tokens, p.position, "
             "i.section_no, i.section, i.sub_no, i.sub, i.item_no, i.heading, i.label, i.body "
-            f"FROM passage p JOIN item i ON i.id = p.item_id WHERE p.id IN ({marks})", list(ids))
+            f"FROM passage p JOIN item i ON i.id = p.item_id WHERE p.id IN ({marks(ids)})", list(ids))
         return {r["id"]: r for r in rows}
 
     def faq_source_rows(self, doc_keys: Sequence[str] | None = None) -> list[dict]:
         """Every passage with its item's place, in document order (what the FAQ is generated from)."""
         where, params = "", []
         if doc_keys:
-            where, params = f"WHERE p.doc_key IN ({','.join('?' * len(doc_keys))})", list(doc_keys)
-        return list(self.db.query(
+            where, params = f"WHERE p.doc_key IN ({marks(doc_keys)})", list(doc_keys)
+        return self.query(
             "SELECT p.id, p.doc_key, p.kind, p.text, p.position, i.id AS item_id, i.kind AS item_kind, "
             "i.section_no, i.section, i.item_no, i.heading FROM passage p JOIN item i ON i.id = p.item_id "
-            f"{where} ORDER BY p.doc_key, i.position, p.position", params))
+            f"{where} ORDER BY p.doc_key, i.position, p.position", params)
 
     def item_passages(self, item_id: int) -> list[dict]:
-        return list(self.db["passage"].rows_where("item_id = ?", [item_id], order_by="position"))
+        return self.query("SELECT * FROM passage WHERE item_id = ? ORDER BY position", [item_id])
+
+    def passages_of_kind(self, kind: str, doc_keys: Sequence[str] | None = None, limit: int = 50) -> list[int]:
+        """Ids of (at most `limit`) passages of one kind ("contact", "meta" …), of the given documents."""
+        sql, params = "SELECT id FROM passage WHERE kind = ?", [kind]
+        if doc_keys:
+            sql += f" AND doc_key IN ({marks(doc_keys)})"
+            params += list(doc_keys)
+        return [r[0] for r in self.db.execute(sql + " LIMIT ?", [*params, limit])]
+
+    def document_mentions(self, doc_key: str, text: str) -> bool:
+        """Whether some passage of the document holds `text` in its normalised form (a year, say)."""
+        return self.db.execute("SELECT 1 FROM passage WHERE doc_key = ? AND norm LIKE ? LIMIT 1",
+                               [doc_key, f"%{text}%"]).fetchone() is not None
+
+    def plan_items(self, regions: Iterable[str] | None = None) -> list[dict]:
+        """The numbered plan items (kind "item") of the given regions' documents, or of all documents —
+        what a check-in can be linked to."""
+        sql = ("SELECT i.id, i.doc_key, i.section_no, i.section, i.sub_no, i.sub, i.item_no, i.heading, "
+               "i.body, i.label, d.region, d.year, d.title FROM item i JOIN document d ON d.key = i.doc_key "
+               "WHERE i.kind = 'item'")
+        params: list = []
+        if regions:
+            regions = list(regions)
+            sql += f" AND d.region IN ({marks(regions)})"
+            params += regions
+        return self.query(sql + " ORDER BY d.key, i.position", params)
+
+    def plan_passages(self) -> list[dict]:
+        """Body passages of every plan with their document and item, for the deadline finder."""
+        return self.query(
+            "SELECT p.id, p.text, d.key AS doc_key, d.title AS doc_title, d.year AS doc_year, d.date AS doc_date, "
+            "d.region, i.label AS section FROM passage p JOIN item i ON i.id = p.item_id "
+            "JOIN document d ON d.key = p.doc_key WHERE p.kind NOT IN ('meta', 'contact') ORDER BY p.id")
+
+    def plans_fingerprint(self) -> str:
+        """Changes whenever a plan document is added, changed or removed."""
+        return ",".join(f"{r[0]}:{r[1]}" for r in self.db.execute("SELECT key, sha1 FROM document ORDER BY key"))
+
+    def document_version(self) -> str:
+        """What the indexed documents are (keys and contents), as one short string to compare."""
+        rows = self.db.execute("SELECT key, sha1 FROM document ORDER BY key").fetchall()
+        return hashlib.sha1(repr(rows).encode("utf-8")).hexdigest()[:16]
+
+    def version(self) -> tuple:
+        """Changes whenever documents are (re)indexed or FAQ entries change (it reads the FAQ's tables
+        too), so a long-running process notices another's ingest or FAQ edit."""
+        return tuple(self.db.execute(
+            "SELECT (SELECT count(*) FROM document), (SELECT max(indexed_at) FROM document), "
+            "(SELECT count(*) FROM faq_entry), (SELECT max(id) FROM faq_entry), "
+            "(SELECT max(updated_at) FROM faq_entry), (SELECT max(id) FROM faq_build)").fetchone())
 
     # ------------------------------------------------------------ read for the web dashboard
 
-    def document_passage_counts(self) -> dict[str, int]:
+    def passage_counts(self) -> dict[str, int]:
         """Document key → number of passages (the 文件 page lists them)."""
         return dict(self.db.execute("SELECT doc_key, count(*) FROM passage GROUP BY doc_key").fetchall())

@@ -1,4 +1,4 @@
-"""Work leases: one process at a time does a job every process might start (indexing the bundled plans
+"""Work leases (`store.leases`): one process at a time does a job every process might start (indexing the bundled plans
 on a fresh database), the others wait for it or skip it.
 
 A lease is a row (name, holder, until): taken when free or expired, given back when done, and simply
@@ -10,7 +10,7 @@ import datetime as dt
 
 from sqlite_utils.migrations import Migrations
 
-from db.outbox import immediate, utc
+from db.connection import Repository, utc
 
 migrations = Migrations("leases")
 
@@ -20,12 +20,12 @@ def m001_work_lease(db) -> None:
     db["work_lease"].create({"name": str, "holder": str, "lease_until": str}, pk="name")
 
 
-class LeasesMixin:
+class Leases(Repository):
     migrations = migrations
 
-    def acquire_lease(self, name: str, holder: str, now: dt.datetime, until: dt.datetime) -> bool:
+    def acquire(self, name: str, holder: str, now: dt.datetime, until: dt.datetime) -> bool:
         """Take (or renew) the lease `name` until `until`; False while another holder's is still valid."""
-        with immediate(self):
+        with self.transaction():
             cur = self.db.execute(
                 "INSERT INTO work_lease (name, holder, lease_until) VALUES (?, ?, ?) "
                 "ON CONFLICT(name) DO UPDATE SET holder = excluded.holder, lease_until = excluded.lease_until "
@@ -33,11 +33,11 @@ class LeasesMixin:
                 [name, holder, utc(until), utc(now)])
             return cur.rowcount == 1
 
-    def release_lease(self, name: str, holder: str) -> None:
-        with immediate(self):
+    def release(self, name: str, holder: str) -> None:
+        with self.transaction():
             self.db.execute("UPDATE work_lease SET lease_until = '' WHERE name = ? AND holder = ?", [name, holder])
 
-    def lease_holder(self, name: str, now: dt.datetime) -> str | None:
+    def holder(self, name: str, now: dt.datetime) -> str | None:
         """Who holds a valid lease `name` now, if anyone."""
         row = self.db.execute("SELECT holder FROM work_lease WHERE name = ? AND lease_until >= ?",
                               [name, utc(now)]).fetchone()

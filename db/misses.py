@@ -1,4 +1,4 @@
-"""The misses log: questions the assistant declined or answered with low confidence, each filed into
+"""The misses log (`store.misses`): questions the assistant declined or answered with low confidence, each filed into
 a group of near-duplicates when it is logged, so the admins' 未答 list is one indexed query however
 long the log grows. Groups keep their count, last time and regions; pruning old misses keeps them true.
 """
@@ -9,7 +9,9 @@ from typing import Sequence
 
 from sqlite_utils.migrations import Migrations
 
-from db.outbox import immediate
+from db.connection import Repository
+from db.connection import marks as _marks
+from db.rows import MissGroupRow
 
 migrations = Migrations("misses")
 
@@ -30,17 +32,13 @@ def m001_miss_groups(db) -> None:
     db["miss_group_token"].create_index(["group_id"])
 
 
-def _marks(values: Sequence) -> str:
-    return ",".join("?" * len(values))
-
-
-class MissesMixin:
+class Misses(Repository):
     migrations = migrations
 
-    def log_question(self, at: str, platform: str, region: str | None, question: str, norm: str,
+    def log(self, at: str, platform: str, region: str | None, question: str, norm: str,
                      decision: str, score: float, candidates: list, group_id: int | None = None) -> int:
         """Log one miss (no user id: what was asked and how it went), in its group when given."""
-        with self.lock, self.db.atomic():
+        with self.transaction():
             log_id = self.db["ask_log"].insert({
                 "at": at, "platform": platform, "region": region, "question": question[:500], "norm": norm[:500],
                 "decision": decision, "score": round(score, 4), "group_id": group_id,
@@ -67,15 +65,15 @@ class MissesMixin:
                 params.append(question)
         self.db.execute(f"UPDATE miss_group SET {changes} WHERE id = ?", [*params, group_id])
 
-    def add_miss_group(self, seed: str, seed_norm: str, seed_words: Sequence[str]) -> int:
+    def add_group(self, seed: str, seed_norm: str, seed_words: Sequence[str]) -> int:
         """A new group, found later through its first question's words."""
-        with self.lock, self.db.atomic():
+        with self.transaction():
             group_id = self.db["miss_group"].insert({"question": seed[:500], "seed": seed[:500], "seed_norm": seed_norm,
                                                      "seed_words": " ".join(seed_words), "count": 0}).last_pk
             self.db["miss_group_token"].insert_all({"token": w, "group_id": group_id} for w in set(seed_words))
         return group_id
 
-    def miss_group_candidates(self, words: Sequence[str], limit: int = 30) -> list[dict]:
+    def group_candidates(self, words: Sequence[str], limit: int = 30) -> list[dict]:
         """Open groups whose first question shares the most words with `words`."""
         words = list(dict.fromkeys(words))[:12]
         if not words:
@@ -86,11 +84,11 @@ class MissesMixin:
             "   GROUP BY group_id ORDER BY shared DESC, group_id LIMIT ?) t ON t.group_id = g.id "
             "WHERE g.resolved_by IS NULL ORDER BY t.shared DESC, g.id", [*words, limit]))
 
-    def miss_group_seeds(self, after_id: int = 0) -> list[tuple[int, str]]:
+    def group_seeds(self, after_id: int = 0) -> list[tuple[int, str]]:
         """(id, first question) of the groups after `after_id` (a process's vector index grows with them)."""
         return [tuple(r) for r in self.db.execute("SELECT id, seed FROM miss_group WHERE id > ? ORDER BY id", [after_id])]
 
-    def open_miss_groups(self, ids: Sequence[int]) -> dict[int, str]:
+    def open_groups(self, ids: Sequence[int]) -> dict[int, str]:
         """id → first question of those of these groups that exist and are not answered by a FAQ entry
         yet (ids of deleted groups are reused: the first question tells whether it is the same group)."""
         if not ids:
@@ -98,7 +96,7 @@ class MissesMixin:
         return dict(self.db.execute(
             f"SELECT id, seed FROM miss_group WHERE resolved_by IS NULL AND id IN ({_marks(ids)})", list(ids)).fetchall())
 
-    def miss_groups(self, limit: int = 15) -> list[dict]:
+    def groups(self, limit: int = 15) -> list[MissGroupRow]:
         """The open groups, most asked first, each with its other wordings (most frequent first)."""
         groups = list(self.db.query(
             "SELECT id, question, count, last_at, regions FROM miss_group WHERE resolved_by IS NULL AND count > 0 "
@@ -109,39 +107,39 @@ class MissesMixin:
                 "ORDER BY count(*) DESC, length(question), question LIMIT 20", [g["id"]])}
         return groups
 
-    def ungrouped_misses(self, limit: int) -> list[dict]:
+    def ungrouped(self, limit: int) -> list[dict]:
         """Misses logged without a group (before groups existed, or by another writer), oldest first."""
         return list(self.db["ask_log"].rows_where("group_id IS NULL AND resolved_by IS NULL", order_by="id",
                                                   limit=limit))
 
-    def file_miss(self, log_id: int, group_id: int) -> None:
+    def file(self, log_id: int, group_id: int) -> None:
         """Put an already logged miss into a group."""
-        with self.lock, self.db.atomic():
+        with self.transaction():
             row = self.db.execute("SELECT question, at, region FROM ask_log WHERE id = ?", [log_id]).fetchone()
             self.db.execute("UPDATE ask_log SET group_id = ? WHERE id = ?", [group_id, log_id])
             if row:
                 self._count_into_group(group_id, *row)
 
-    def resolve_miss_group(self, group_id: int, entry_id: int) -> None:
+    def resolve_group(self, group_id: int, entry_id: int) -> None:
         """A group became FAQ entry `entry_id`: it leaves the 未答 list, its misses are marked answered."""
-        with self.lock, self.db.atomic():
+        with self.transaction():
             self.db.execute("UPDATE ask_log SET resolved_by = ? WHERE group_id = ?", [entry_id, group_id])
             self.db.execute("UPDATE miss_group SET resolved_by = ? WHERE id = ?", [entry_id, group_id])
 
-    def logged_questions(self, since: str = "", unresolved: bool = True) -> list[dict]:
+    def logged(self, since: str = "", unresolved: bool = True) -> list[dict]:
         where = "at >= ?" + (" AND resolved_by IS NULL" if unresolved else "")
         return list(self.db["ask_log"].rows_where(where, [since], order_by="id"))
 
-    def resolve_questions(self, log_ids: list[int], entry_id: int) -> None:
+    def resolve(self, log_ids: list[int], entry_id: int) -> None:
         """Mark logged questions as answered by a (new) curated entry."""
-        with self.lock, self.db.atomic():
+        with self.transaction():
             self.db.execute(f"UPDATE ask_log SET resolved_by = ? WHERE id IN ({_marks(log_ids)})", [entry_id, *log_ids])
 
-    def prune_ask_log(self, before: str, limit: int | None = None) -> int:
+    def prune(self, before: str, limit: int | None = None) -> int:
         """Forget misses logged before `before` (an ISO instant) — the oldest `limit` of them when given,
         so the scheduler's retention takes them in short transactions; groups keep counting what is left
         and disappear when empty. Returns how many misses were removed."""
-        with immediate(self):
+        with self.transaction():
             ids = [r[0] for r in self.db.execute("SELECT id FROM ask_log WHERE at < ? ORDER BY at LIMIT ?",
                                                  [before, limit if limit else -1])]
             touched, removed = set(), 0

@@ -1,4 +1,5 @@
-"""The scheduler's durable state: occurrences (alerts that fell due) and the outbox (one row per delivery).
+"""The scheduler's durable state (`store.outbox`): occurrences (alerts that fell due), the outbox (one row
+per delivery), the send leases and the scheduler's marks.
 
 Unique keys carry the reliability: an occurrence is UNIQUE(kind, subject, occurrence_key) and a
 delivery UNIQUE(dedupe_key), so planning or expanding twice — in one process or two — inserts
@@ -10,46 +11,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Iterable, Iterator
+from typing import Iterable
 
 from sqlite_utils.migrations import Migrations
 
+from db.connection import Repository, marks, utc
+from db.rows import FINAL_STATES as FINAL
+from db.rows import Delivery, DeliveryState, Occurrence, OccurrenceState, OutboxRow, ToSubscribers
+
 migrations = Migrations("scheduler")
-
-FINAL = ("sent", "uncertain", "failed", "dead", "skipped")
-
-
-def utc(instant: dt.datetime) -> str:
-    """An aware datetime as sortable UTC text: 2030-12-24T01:00:00.000000Z."""
-    return instant.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-@dataclass(frozen=True)
-class ToSubscribers:
-    """One text to every subscribed chat (of `region`, plus the chats that take every region), queued by
-    one INSERT … SELECT: a day's 31,000 deadline alerts need no Python row, no bound value per chat."""
-
-    key: str  # the dedupe key's prefix; "|platform:chat_id" follows, as in a delivery built row by row
-    kind: str
-    text: str
-    region: str | None = None
-    priority: int = 5
-    title_as_subject: bool = False  # the chat's title is the delivery's subject (a broadcast report names chats)
-
-
-@contextmanager
-def immediate(store) -> Iterator[None]:
-    """One write transaction taken up front (BEGIN IMMEDIATE): a read-then-write never loses a race."""
-    with store.lock:
-        store.db.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            store.db.conn.rollback()
-            raise
-        store.db.conn.commit()
 
 
 @migrations()
@@ -85,7 +55,7 @@ def m002_delivery_summary(db) -> None:
     db["delivery_summary"].create({"occurrence_id": int, "state": str, "count": int}, pk=("occurrence_id", "state"))
 
 
-class OutboxMixin:
+class Outbox(Repository):
     migrations = migrations
 
     # ------------------------------------------------------------ occurrences
@@ -93,7 +63,7 @@ class OutboxMixin:
     def add_occurrences(self, rows: Iterable[dict], now: dt.datetime) -> int:
         """Plan occurrences (kind, subject, occurrence_key, fire_at, [expires_at, payload, state]);
         ones already planned are left alone. Returns how many were new."""
-        with immediate(self):
+        with self.transaction():
             return self._insert_occurrences(rows, now)
 
     def _insert_occurrences(self, rows: Iterable[dict], now: dt.datetime) -> int:
@@ -110,28 +80,28 @@ class OutboxMixin:
             added += cur.rowcount
         return added
 
-    def due_occurrences(self, now: dt.datetime, limit: int = 500) -> list[dict]:
+    def due_occurrences(self, now: dt.datetime, limit: int = 500) -> list[Occurrence]:
         return [self._occurrence(r) for r in self.db.query(
             "SELECT * FROM occurrence WHERE state = 'planned' AND fire_at <= ? ORDER BY fire_at, id LIMIT ?",
             [utc(now), limit])]
 
-    def occurrence(self, occurrence_id: int) -> dict | None:
-        rows = list(self.db.query("SELECT * FROM occurrence WHERE id = ?", [occurrence_id]))
-        return self._occurrence(rows[0]) if rows else None
+    def occurrence(self, occurrence_id: int) -> Occurrence | None:
+        row = self.one("SELECT * FROM occurrence WHERE id = ?", [occurrence_id])
+        return self._occurrence(row) if row else None
 
-    def occurrence_by_key(self, kind: str, subject: str, key: str) -> dict | None:
-        rows = list(self.db.query("SELECT * FROM occurrence WHERE kind = ? AND subject = ? AND occurrence_key = ?",
-                                  [kind, str(subject), key]))
-        return self._occurrence(rows[0]) if rows else None
+    def occurrence_by_key(self, kind: str, subject: str, key: str) -> Occurrence | None:
+        row = self.one("SELECT * FROM occurrence WHERE kind = ? AND subject = ? AND occurrence_key = ?",
+                       [kind, str(subject), key])
+        return self._occurrence(row) if row else None
 
     @staticmethod
-    def _occurrence(row: dict) -> dict:
+    def _occurrence(row: dict) -> Occurrence:
         return dict(row, payload=json.loads(row["payload"] or "{}"))
 
-    def expand_occurrence(self, occurrence_id: int, deliveries: Iterable[dict] | ToSubscribers, now: dt.datetime,
-                          state: str = "expanded", detail: str = "") -> int | None:
+    def expand_occurrence(self, occurrence_id: int, deliveries: Iterable[Delivery] | ToSubscribers,
+                          now: dt.datetime, state: OccurrenceState = "expanded", detail: str = "") -> int | None:
         """Turn a planned occurrence into deliveries, once: None when another tick got there first."""
-        with immediate(self):
+        with self.transaction():
             cur = self.db.execute(
                 "UPDATE occurrence SET state = ?, expanded_at = ?, detail = ? WHERE id = ? AND state = 'planned'",
                 [state, utc(now), detail, occurrence_id])
@@ -139,13 +109,13 @@ class OutboxMixin:
                 return None
             return self._insert_deliveries(occurrence_id, deliveries, now)
 
-    def queue_deliveries(self, deliveries: Iterable[dict] | ToSubscribers, now: dt.datetime,
+    def queue_deliveries(self, deliveries: Iterable[Delivery] | ToSubscribers, now: dt.datetime,
                          occurrence_id: int | None = None) -> int:
         """Queue deliveries outside any occurrence (an adapter's own push); known dedupe keys are ignored."""
-        with immediate(self):
+        with self.transaction():
             return self._insert_deliveries(occurrence_id, deliveries, now)
 
-    def _insert_deliveries(self, occurrence_id: int | None, deliveries: Iterable[dict] | ToSubscribers,
+    def _insert_deliveries(self, occurrence_id: int | None, deliveries: Iterable[Delivery] | ToSubscribers,
                            now: dt.datetime) -> int:
         stamp = utc(now)
         if isinstance(deliveries, ToSubscribers):
@@ -154,92 +124,102 @@ class OutboxMixin:
             "INSERT INTO outbox (dedupe_key, occurrence_id, kind, platform, chat_id, chat_type, subject, text, "
             "priority, state, attempts, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, "
             "'pending', 0, ?, ?) ON CONFLICT(dedupe_key) DO NOTHING",
-            [(d["dedupe_key"], occurrence_id, d.get("kind", ""), d["platform"], str(d["chat_id"]),
-              d.get("chat_type") or "private", d.get("subject"), d["text"], d.get("priority", 5), stamp, stamp)
-             for d in deliveries])
+            [(d.dedupe_key, occurrence_id, d.kind, d.platform, str(d.chat_id), d.chat_type or "private", d.subject,
+              d.text, d.priority, stamp, stamp) for d in deliveries])
         return max(cur.rowcount, 0)
 
-    def set_occurrence_state(self, occurrence_id: int, old: str, new: str, detail: str | None = None) -> bool:
-        with immediate(self):
+    def _insert_subscriber_deliveries(self, occurrence_id: int | None, spec: ToSubscribers, stamp: str) -> int:
+        """The outbox rows of a ToSubscribers, in subscription order (tables of db/reminders.py and
+        db/profiles.py), in the caller's transaction."""
+        cur = self.db.execute(
+            "INSERT INTO outbox (dedupe_key, occurrence_id, kind, platform, chat_id, chat_type, subject, text, "
+            "priority, state, attempts, next_attempt_at, created_at) "
+            "SELECT :key || '|' || c.platform || ':' || c.platform_chat_id, :occurrence, :kind, c.platform, "
+            "c.platform_chat_id, COALESCE(c.chat_type, 'private'), CASE WHEN :titled THEN c.title END, :text, "
+            ":priority, 'pending', 0, :stamp, :stamp FROM subscription s JOIN chat c ON c.id = s.chat "
+            "WHERE :region IS NULL OR s.region IS NULL OR s.region = :region ORDER BY s.id "
+            "ON CONFLICT(dedupe_key) DO NOTHING",
+            dict(key=spec.key, occurrence=occurrence_id, kind=spec.kind, titled=spec.title_as_subject, text=spec.text,
+                 priority=spec.priority, stamp=stamp, region=spec.region or None))
+        return max(cur.rowcount, 0)
+
+    def set_occurrence_state(self, occurrence_id: int, old: OccurrenceState, new: OccurrenceState,
+                             detail: str | None = None) -> bool:
+        with self.transaction():
             cur = self.db.execute(
                 "UPDATE occurrence SET state = ?, detail = COALESCE(?, detail) WHERE id = ? AND state = ?",
                 [new, detail, occurrence_id, old])
             return cur.rowcount == 1
 
-    def finished_occurrences(self, kind: str) -> list[dict]:
+    def finished_occurrences(self, kind: str) -> list[Occurrence]:
         """Expanded occurrences of `kind` none of whose deliveries is still pending or sending."""
-        return [self._occurrence(r) for r in self.db.query(
+        return [self._occurrence(r) for r in self.query(
             "SELECT * FROM occurrence o WHERE kind = ? AND state = 'expanded' AND NOT EXISTS ("
             "SELECT 1 FROM outbox b WHERE b.occurrence_id = o.id AND b.state IN ('pending', 'sending'))",
             [kind])]
 
     def cancel_occurrences(self, kind: str, subject: str, reason: str) -> int:
         """Drop what is planned or queued for a subject (a deleted or moved deadline)."""
-        with immediate(self):
+        with self.transaction():
             ids = [r[0] for r in self.db.execute(
                 "SELECT id FROM occurrence WHERE kind = ? AND subject = ?", [kind, str(subject)])]
-            marks = ",".join("?" * len(ids))
             if not ids:
                 return 0
             self.db.execute(f"UPDATE occurrence SET state = 'skipped', detail = ? WHERE state = 'planned' "
-                            f"AND id IN ({marks})", [reason, *ids])
+                            f"AND id IN ({marks(ids)})", [reason, *ids])
             cur = self.db.execute(f"UPDATE outbox SET state = 'skipped', detail = ? WHERE state = 'pending' "
-                                  f"AND occurrence_id IN ({marks})", [reason, *ids])
+                                  f"AND occurrence_id IN ({marks(ids)})", [reason, *ids])
             return cur.rowcount
 
     # ------------------------------------------------------------ deliveries
 
-    def sendable(self, platform: str, now: dt.datetime, limit: int = 200, per_chat: int = 2) -> list[dict]:
+    def sendable(self, platform: str, now: dt.datetime, limit: int = 200, per_chat: int = 2) -> list[OutboxRow]:
         """Pending deliveries due now, at most `per_chat` per chat, so one busy chat that must wait for
         its rate limit does not hide every other chat's deliveries behind it."""
-        return list(self.db.query(
+        return self.query(
             "SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY chat_id ORDER BY priority, id) AS nth "
             "FROM outbox WHERE platform = ? AND state = 'pending' AND next_attempt_at <= ?) "
-            "WHERE nth <= ? ORDER BY priority, id LIMIT ?", [platform, utc(now), per_chat, limit]))
+            "WHERE nth <= ? ORDER BY priority, id LIMIT ?", [platform, utc(now), per_chat, limit])
 
     def claim_delivery(self, delivery_id: int, holder: str, now: dt.datetime, lease: dt.timedelta) -> bool:
         """Take one pending delivery for sending; False when another process already has it."""
-        with self.lock:
+        with self.transaction():
             cur = self.db.execute(
                 "UPDATE outbox SET state = 'sending', claimed_by = ?, attempted_at = ?, lease_until = ?, "
                 "attempts = attempts + 1 WHERE id = ? AND state = 'pending'",
                 [holder, utc(now), utc(now + lease), delivery_id])
-            self.db.conn.commit()
             return cur.rowcount == 1
 
-    def finish_delivery(self, delivery_id: int, holder: str, state: str, now: dt.datetime, detail: str = "",
+    def finish_delivery(self, delivery_id: int, holder: str, state: DeliveryState, now: dt.datetime, detail: str = "",
                         retry_at: dt.datetime | None = None) -> None:
         """Record what the platform said; state "pending" with retry_at puts it back in the queue."""
-        with self.lock:
+        with self.transaction():
             self.db.execute(
                 "UPDATE outbox SET state = ?, finished_at = ?, detail = ?, next_attempt_at = COALESCE(?, "
                 "next_attempt_at), lease_until = NULL WHERE id = ? AND claimed_by = ? AND state = 'sending'",
                 [state, utc(now), detail[:500], utc(retry_at) if retry_at else None, delivery_id, holder])
-            self.db.conn.commit()
 
     def skip_delivery(self, delivery_id: int, now: dt.datetime, detail: str) -> None:
-        with self.lock:
+        with self.transaction():
             self.db.execute("UPDATE outbox SET state = 'skipped', finished_at = ?, detail = ? "
                             "WHERE id = ? AND state = 'pending'", [utc(now), detail, delivery_id])
-            self.db.conn.commit()
 
     def expire_leases(self, now: dt.datetime) -> int:
         """Deliveries whose sender vanished mid-send (crash, kill): uncertain, not resent."""
-        with self.lock:
+        with self.transaction():
             cur = self.db.execute(
                 "UPDATE outbox SET state = 'uncertain', finished_at = ?, detail = '发送中断，无法确认是否送达' "
                 "WHERE state = 'sending' AND lease_until < ?", [utc(now), utc(now)])
-            self.db.conn.commit()
             return cur.rowcount
 
     def recent_attempts(self, platform: str, since: dt.datetime) -> list[dict]:
         """Sends attempted since `since` (sent, uncertain or in flight), to seed the rate limits."""
-        return list(self.db.query(
+        return self.query(
             "SELECT chat_id, chat_type, attempted_at FROM outbox WHERE platform = ? AND attempted_at >= ? "
             "AND state IN ('sending', 'sent', 'uncertain', 'failed') ORDER BY attempted_at",
-            [platform, utc(since)]))
+            [platform, utc(since)])
 
-    def deliveries(self, occurrence_id: int | None = None, state: str | None = None) -> list[dict]:
+    def deliveries(self, occurrence_id: int | None = None, state: DeliveryState | None = None) -> list[OutboxRow]:
         where, params = [], []
         if occurrence_id is not None:
             where.append("occurrence_id = ?")
@@ -248,9 +228,9 @@ class OutboxMixin:
             where.append("state = ?")
             params.append(state)
         sql = "SELECT * FROM outbox" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY id"
-        return list(self.db.query(sql, params))
+        return self.query(sql, params)
 
-    def delivery_counts(self, occurrence_id: int) -> dict[str, int]:
+    def delivery_counts(self, occurrence_id: int) -> dict[DeliveryState, int]:
         """State → number of deliveries of an occurrence, pruned ones (kept as counts) included."""
         counts: dict[str, int] = {}
         for state, n in self.db.execute(
@@ -265,7 +245,7 @@ class OutboxMixin:
 
         The batch is found by a plain read (its scan stops at the first delivery queued after `before`:
         ids grow with time), then deleted in one short write transaction of a few milliseconds."""
-        cutoff, final = utc(before), ",".join("?" * len(FINAL))
+        cutoff, final = utc(before), marks(FINAL)
         horizon = self.db.execute("SELECT id FROM outbox WHERE created_at >= ? ORDER BY id LIMIT 1",
                                   [cutoff]).fetchone()
         ids = [r[0] for r in self.db.execute(
@@ -273,8 +253,8 @@ class OutboxMixin:
             "ORDER BY id LIMIT ?", [horizon[0] if horizon else 2 ** 63 - 1, *FINAL, cutoff, batch])]
         if not ids:
             return 0
-        chosen = f"id IN ({','.join('?' * len(ids))}) AND state IN ({final})"  # final states never change
-        with immediate(self):
+        chosen = f"id IN ({marks(ids)}) AND state IN ({final})"  # final states never change
+        with self.transaction():
             self.db.execute(
                 "INSERT INTO delivery_summary (occurrence_id, state, count) SELECT occurrence_id, state, count(*) "
                 f"FROM outbox WHERE {chosen} AND occurrence_id IS NOT NULL GROUP BY occurrence_id, state "
@@ -285,39 +265,36 @@ class OutboxMixin:
 
     def acquire_send_lease(self, platform: str, holder: str, now: dt.datetime, until: dt.datetime) -> bool:
         """One sender per platform at a time, so two processes never add up past a rate limit."""
-        with self.lock:
+        with self.transaction():
             cur = self.db.execute(
                 "INSERT INTO send_lease (platform, holder, lease_until) VALUES (?, ?, ?) "
                 "ON CONFLICT(platform) DO UPDATE SET holder = excluded.holder, lease_until = excluded.lease_until "
                 "WHERE send_lease.lease_until < ? OR send_lease.holder = excluded.holder",
                 [platform, holder, utc(until), utc(now)])
-            self.db.conn.commit()
             return cur.rowcount == 1
 
     def release_send_lease(self, platform: str, holder: str) -> None:
-        with self.lock:
+        with self.transaction():
             self.db.execute("UPDATE send_lease SET lease_until = '' WHERE platform = ? AND holder = ?",
                             [platform, holder])
-            self.db.conn.commit()
 
     def mark(self, name: str) -> str | None:
         rows = list(self.db.execute("SELECT value FROM scheduler_mark WHERE name = ?", [name]))
         return rows[0][0] if rows else None
 
     def set_mark(self, name: str, value: str) -> None:
-        with self.lock:
+        with self.transaction():
             self.db.execute("INSERT INTO scheduler_mark (name, value) VALUES (?, ?) "
                             "ON CONFLICT(name) DO UPDATE SET value = excluded.value", [name, value])
-            self.db.conn.commit()
 
     # ------------------------------------------------------------ read for the web dashboard
 
-    def occurrences_of(self, kind: str, limit: int = 50, subjects: list[str] | None = None) -> list[dict]:
+    def occurrences_of(self, kind: str, limit: int = 50, subjects: list[str] | None = None) -> list[Occurrence]:
         """The latest occurrences of `kind` (of these subjects, when given), newest first: a broadcast's
         history, a deadline's alerts."""
         where, params = "kind = ?", [kind]
         if subjects is not None:
-            where += f" AND subject IN ({','.join('?' * len(subjects)) or 'NULL'})"
+            where += f" AND subject IN ({marks(subjects) or 'NULL'})"
             params += [str(s) for s in subjects]
         return [self._occurrence(r) for r in self.db.query(
             f"SELECT * FROM occurrence WHERE {where} ORDER BY fire_at DESC, id DESC LIMIT ?", [*params, limit])]

@@ -1,4 +1,4 @@
-"""What a chat still owes its user: the rest of an answer or of a cut reply, and the last offered choices.
+"""What a chat still owes its user (`store.pages`): the rest of an answer or of a cut reply, and the last offered choices.
 
 An answer shows its first page and keeps the rest ("更多：回复 1"); WeChat caps a passive reply at 2,048
 bytes and has no inline buttons, so its adapter sends the first page with "回复“更多”查看全文" and lists
@@ -10,6 +10,9 @@ from __future__ import annotations
 import json
 
 from sqlite_utils.migrations import Migrations
+
+from db.connection import Repository
+from db.rows import PendingPage
 
 migrations = Migrations("pages")
 
@@ -32,15 +35,15 @@ def m002_pending_page_per_chat(db) -> None:
     db["pending_page"].create_index(["platform", "user_id", "chat_id"], unique=True)
 
 
-class PagesMixin:
+class Pages(Repository):
     migrations = migrations
 
-    def save_pending_page(self, platform: str, user_id: str, more: str | None = "",
+    def save(self, platform: str, user_id: str, more: str | None = "",
                           choices: list[tuple[str, str]] | None = None, now: str = "", chat_id: str = "") -> None:
         """Remember the unsent rest of a reply and the (label, command) choices it offered; None keeps
         what is remembered of either."""
         chat_id = chat_id or user_id
-        with self.lock:
+        with self.transaction():
             self.db.execute(
                 "INSERT INTO pending_page (platform, user_id, chat_id, more, choices, updated_at) "
                 "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(platform, user_id, chat_id) DO UPDATE SET "
@@ -49,14 +52,12 @@ class PagesMixin:
                 [platform, user_id, chat_id, more, None if choices is None else json.dumps(choices, ensure_ascii=False),
                  now],
             )
-            self.db.conn.commit()
 
-    def pending_page(self, platform: str, user_id: str, chat_id: str = "") -> dict | None:
+    def get(self, platform: str, user_id: str, chat_id: str = "") -> PendingPage | None:
         """{"more": str, "choices": [(label, command), …]} for a user in a chat (their private chat when
         `chat_id` is empty), or None."""
-        rows = list(self.db["pending_page"].rows_where(
-            "platform = ? and user_id = ? and chat_id = ?", [platform, user_id, chat_id or user_id], limit=1))
-        if not rows:
+        row = self.one("SELECT more, choices FROM pending_page WHERE platform = ? AND user_id = ? AND chat_id = ?",
+                       [platform, user_id, chat_id or user_id])
+        if row is None:
             return None
-        return {"more": rows[0]["more"] or "",
-                "choices": [tuple(c) for c in json.loads(rows[0]["choices"] or "[]")]}
+        return {"more": row["more"] or "", "choices": [tuple(c) for c in json.loads(row["choices"] or "[]")]}

@@ -1,4 +1,4 @@
-"""The time points found in the plans (文1, 文2 …): read-only copies of what the documents say, and
+"""The time points found in the plans (`store.plan_points`, 文1, 文2 …): read-only copies of what the documents say, and
 their adoption by an admin as a deadline of their own.
 
 A plan point is never edited or deleted by a chat command: a sync from the documents upserts it by its
@@ -11,24 +11,22 @@ from __future__ import annotations
 import datetime as dt
 from typing import Iterable
 
-from db.outbox import immediate, utc
+from db.connection import Repository, marks, utc
+from db.reminders import times
+from db.rows import Deadline, PlanPoint
 from db.values import storable
 
 POINT_FIELDS = ("title", "due_at", "due_date", "due_time", "due_text", "region", "doc_key", "doc_title", "doc_year",
                 "section", "excerpt")
 
 
-def _times(row: dict) -> dict:
-    return {k: utc(v) if isinstance(v, dt.datetime) else v for k, v in row.items()}
-
-
-class PlanPointsMixin:
-    def sync_plan_points(self, rows: Iterable[dict], now: dt.datetime) -> int:
+class PlanPoints(Repository):
+    def sync(self, rows: Iterable[dict], now: dt.datetime) -> int:
         """Upsert the plans' time points by source_key (the documents are the truth: title and date follow
         them); retire those no document holds any more. Returns how many were new."""
         added = 0
         cols = ", ".join(POINT_FIELDS)
-        with immediate(self):
+        with self.transaction():
             keys = []
             for r in rows:
                 keys.append(r["source_key"])
@@ -37,35 +35,32 @@ class PlanPointsMixin:
                     f"INSERT INTO plan_point (source_key, {cols}, found_at) VALUES (:source_key, "
                     + ", ".join(f":{k}" for k in POINT_FIELDS) + ", :now) ON CONFLICT(source_key) DO UPDATE SET "
                     + ", ".join(f"{k} = excluded.{k}" for k in POINT_FIELDS) + ", deleted_at = NULL",
-                    _times(dict({k: r.get(k) for k in POINT_FIELDS}, source_key=r["source_key"], now=now)))
+                    times(dict({k: r.get(k) for k in POINT_FIELDS}, source_key=r["source_key"], now=now)))
                 added += not known
-            marks = ",".join("?" * len(keys))
             self.db.execute(f"UPDATE plan_point SET deleted_at = ? WHERE deleted_at IS NULL "
-                            f"AND source_key NOT IN ({marks or 'NULL'})", [utc(now), *keys])
+                            f"AND source_key NOT IN ({marks(keys) or 'NULL'})", [utc(now), *keys])
         return added
 
-    def plan_points(self) -> list[dict]:
+    def all(self) -> list[PlanPoint]:
         """Every current plan point, soonest first."""
-        return list(self.db.query("SELECT * FROM plan_point WHERE deleted_at IS NULL ORDER BY due_at, id"))
+        return self.query("SELECT * FROM plan_point WHERE deleted_at IS NULL ORDER BY due_at, id")
 
-    def plan_point(self, point_id: int) -> dict | None:
+    def get(self, point_id: int) -> PlanPoint | None:
         if not storable(point_id):
             return None
-        rows = list(self.db.query("SELECT * FROM plan_point WHERE id = ? AND deleted_at IS NULL", [point_id]))
-        return rows[0] if rows else None
+        return self.one("SELECT * FROM plan_point WHERE id = ? AND deleted_at IS NULL", [point_id])
 
-    def adoption(self, point_id: int, owner_chat: str | None) -> dict | None:
+    def adoption(self, point_id: int, owner_chat: str | None) -> Deadline | None:
         """The live deadline adopted from this plan point by this owner (everyone's: None), if any."""
-        rows = list(self.db.query(
+        return self.one(
             "SELECT * FROM deadline WHERE plan_point = ? AND COALESCE(owner_chat, '') = ? AND deleted_at IS NULL",
-            [point_id, owner_chat or ""]))
-        return rows[0] if rows else None
+            [point_id, owner_chat or ""])
 
-    def adopt_plan_point(self, point_id: int, row: dict) -> tuple[int, bool]:
+    def adopt(self, point_id: int, row: dict) -> tuple[int, bool]:
         """Make a plan point a deadline of `row["owner_chat"]`'s (None: everyone's) with the given fields:
         (deadline id, True) — or (the existing one's id, False) when that owner adopted it already."""
-        with immediate(self):
+        with self.transaction():
             existing = self.adoption(point_id, row.get("owner_chat"))
             if existing:
                 return existing["id"], False
-            return self.db["deadline"].insert(_times(dict(row, plan_point=point_id))).last_pk, True
+            return self.db["deadline"].insert(times(dict(row, plan_point=point_id))).last_pk, True

@@ -1,10 +1,11 @@
-"""Who is talking: identities (one per platform user) with their region and role, the chats the bot is
-in, and the audit of admin grants (who made whom an admin, or took it back, and when)."""
+"""Who is talking (`store.profiles`): identities (one per platform user) with their region and role, the
+chats the bot is in, and the audit of admin grants (who made whom an admin, or took it back, and when)."""
 from __future__ import annotations
 
 from sqlite_utils.migrations import Migrations
 
-from db.outbox import immediate
+from db.connection import Repository
+from db.rows import AdminAuditRow, Chat, GrantedAdmin, Identity, Role
 
 migrations = Migrations("profiles")
 
@@ -35,17 +36,15 @@ def m002_handles_and_admin_audit(db) -> None:
     )
 
 
-class ProfilesMixin:
+class Profiles(Repository):
     migrations = migrations
 
-    def profile(self, platform: str, user_id: str) -> dict | None:
-        rows = list(self.db["identity"].rows_where(
-            "platform = ? and platform_user_id = ?", [platform, user_id], limit=1))
-        return rows[0] if rows else None
+    def get(self, platform: str, user_id: str) -> Identity | None:
+        return self.one("SELECT * FROM identity WHERE platform = ? AND platform_user_id = ?", [platform, user_id])
 
-    def ensure_identity(self, platform: str, user_id: str, name: str = "", now: str = "", handle: str = "") -> dict:
+    def ensure(self, platform: str, user_id: str, name: str = "", now: str = "", handle: str = "") -> Identity:
         """The identity row for a platform user, created on first contact; name and handle kept current."""
-        with self.lock:
+        with self.transaction():
             self.db.execute(
                 "INSERT INTO identity (platform, platform_user_id, name, handle, role, created_at, updated_at) "
                 "VALUES (?, ?, ?, ?, 'member', ?, ?) ON CONFLICT(platform, platform_user_id) DO UPDATE SET "
@@ -53,32 +52,34 @@ class ProfilesMixin:
                 "handle = CASE WHEN excluded.handle != '' THEN excluded.handle ELSE identity.handle END",
                 [platform, user_id, name, handle.lower(), now, now],
             )
-            self.db.conn.commit()
-        return self.profile(platform, user_id)
+        return self.get(platform, user_id)
 
     def set_region(self, platform: str, user_id: str, region: str | None, now: str = "") -> None:
-        self.ensure_identity(platform, user_id, now=now)
-        with self.lock:
+        with self.transaction():
+            self.ensure(platform, user_id, now=now)
             self.db.execute(
                 "UPDATE identity SET region = ?, updated_at = ? WHERE platform = ? AND platform_user_id = ?",
                 [region, now, platform, user_id],
             )
-            self.db.conn.commit()
 
-    def region_of_user(self, platform: str, user_id: str) -> str | None:
-        p = self.profile(platform, user_id)
+    def region(self, platform: str, user_id: str) -> str | None:
+        """The user's own region (城市), if they set one."""
+        p = self.get(platform, user_id)
         return (p or {}).get("region") or None
 
-    def by_handle(self, platform: str, handle: str) -> dict | None:
+    def by_handle(self, platform: str, handle: str) -> Identity | None:
         """The identity with this @username on the platform (case-insensitive), if it was ever seen."""
-        rows = list(self.db["identity"].rows_where(
-            "platform = ? and handle = ?", [platform, handle.lstrip("@").lower()], limit=1))
-        return rows[0] if rows else None
+        return self.one("SELECT * FROM identity WHERE platform = ? AND handle = ?",
+                        [platform, handle.lstrip("@").lower()])
 
     def is_admin(self, platform: str, user_id: str) -> bool:
         """Granted the global admin role (by 管理员 添加); TUANWU_ADMINS are the settings' business."""
-        p = self.profile(platform, user_id)
+        p = self.get(platform, user_id)
         return bool(p and p.get("role") == "admin")
+
+    def admin_identities(self) -> list[Identity]:
+        """Every identity granted the admin role, in the order they first used the bot."""
+        return self.query("SELECT * FROM identity WHERE role = 'admin' ORDER BY id")
 
     def grant_admin(self, platform: str, user_id: str, actor: str, actor_name: str, now: str) -> bool:
         """Make a user a global admin and audit it, in one transaction; False when they already were."""
@@ -88,10 +89,10 @@ class ProfilesMixin:
         """Take the granted admin role back and audit it; False when they had none."""
         return self._set_admin(platform, user_id, "member", "revoke", actor, actor_name, now)
 
-    def _set_admin(self, platform: str, user_id: str, role: str, action: str, actor: str, actor_name: str,
+    def _set_admin(self, platform: str, user_id: str, role: Role, action: str, actor: str, actor_name: str,
                    now: str) -> bool:
-        self.ensure_identity(platform, user_id, now=now)
-        with immediate(self):
+        with self.transaction():
+            self.ensure(platform, user_id, now=now)
             cur = self.db.execute(
                 "UPDATE identity SET role = ?, updated_at = ? WHERE platform = ? AND platform_user_id = ? "
                 "AND role IS NOT ?", [role, now, platform, user_id, role])
@@ -104,33 +105,32 @@ class ProfilesMixin:
                 [now, action, actor, actor_name, f"{platform}:{user_id}", name or ""])
         return True
 
-    def granted_admins(self) -> list[dict]:
+    def granted_admins(self) -> list[GrantedAdmin]:
         """Users granted the admin role: platform, platform_user_id, name, and the grant (at, actor)."""
-        return list(self.db.query(
+        return self.query(
             "SELECT i.platform, i.platform_user_id, i.name, a.at AS granted_at, a.actor AS granted_by "
             "FROM identity i LEFT JOIN admin_audit a ON a.id = (SELECT max(id) FROM admin_audit WHERE "
             "target = i.platform || ':' || i.platform_user_id AND action = 'grant') "
-            "WHERE i.role = 'admin' ORDER BY i.id"))
+            "WHERE i.role = 'admin' ORDER BY i.id")
 
-    def admin_audit(self, limit: int = 20) -> list[dict]:
+    def admin_audit(self, limit: int = 20) -> list[AdminAuditRow]:
         """The latest grants and revocations, newest first."""
-        return list(self.db.query("SELECT * FROM admin_audit ORDER BY id DESC LIMIT ?", [limit]))
+        return self.query("SELECT * FROM admin_audit ORDER BY id DESC LIMIT ?", [limit])
 
-    def set_role(self, platform: str, user_id: str, role: str) -> None:
-        self.ensure_identity(platform, user_id)
-        with self.lock:
+    def set_role(self, platform: str, user_id: str, role: Role) -> None:
+        with self.transaction():
+            self.ensure(platform, user_id)
             self.db.execute("UPDATE identity SET role = ? WHERE platform = ? AND platform_user_id = ?",
                             [role, platform, user_id])
-            self.db.conn.commit()
 
     def ensure_chat(self, platform: str, chat_id: str, chat_type: str = "private", title: str = "",
-                    now: str = "") -> dict:
-        with self.lock:
+                    now: str = "") -> Chat:
+        """The chat's row, created the first time the bot hears from it; its title kept current."""
+        with self.transaction():
             self.db.execute(
                 "INSERT INTO chat (platform, platform_chat_id, chat_type, title, created_at) VALUES (?, ?, ?, ?, ?) "
                 "ON CONFLICT(platform, platform_chat_id) DO UPDATE SET "
                 "title = CASE WHEN excluded.title != '' THEN excluded.title ELSE chat.title END",
                 [platform, chat_id, chat_type, title, now],
             )
-            self.db.conn.commit()
-        return next(self.db["chat"].rows_where("platform = ? and platform_chat_id = ?", [platform, chat_id]))
+        return self.one("SELECT * FROM chat WHERE platform = ? AND platform_chat_id = ?", [platform, chat_id])

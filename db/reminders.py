@@ -1,4 +1,5 @@
-"""Deadlines (admins' own, and plan time points an admin adopted), chat subscriptions, and workday overrides.
+"""Reminders (`store.reminders`): deadlines (admins' own, and plan time points an admin adopted), chat
+subscriptions, and workday overrides.
 
 The time points found in the plans live apart in `plan_point` (db/plan_points.py): read-only, numbered
 文1, 文2 …, never alerted until an admin adopts one as a deadline. A deadline keeps `next_alert_at`, the
@@ -13,7 +14,8 @@ from typing import Iterable
 
 from sqlite_utils.migrations import Migrations
 
-from db.outbox import ToSubscribers, immediate, utc
+from db.connection import Repository, utc
+from db.rows import Deadline, Subscriber, WorkdayOverride
 from db.values import storable
 
 migrations = Migrations("reminders")
@@ -95,7 +97,7 @@ def m003_plan_points_apart(db) -> None:
     db.execute("CREATE INDEX idx_plan_point_due_at ON plan_point (due_at)")
 
 
-def _times(row: dict) -> dict:
+def times(row: dict) -> dict:
     """Instants in a row as the store's sortable UTC text."""
     return {k: utc(v) if isinstance(v, dt.datetime) else v for k, v in row.items()}
 
@@ -104,24 +106,23 @@ DEADLINE_FIELDS = ("title", "due_at", "due_date", "due_time", "due_text", "leads
                    "next_alert_at", "updated_at")
 
 
-class RemindersMixin:
+class Reminders(Repository):
     migrations = migrations
 
     # ------------------------------------------------------------ deadlines
 
     def add_deadline(self, row: dict) -> int:
         """A new deadline; its id is never reused (AUTOINCREMENT), so the number an admin saw stays theirs."""
-        with immediate(self):
-            return self.db["deadline"].insert(_times(row)).last_pk
+        with self.transaction():
+            return self.db["deadline"].insert(times(row)).last_pk
 
-    def deadline(self, deadline_id: int) -> dict | None:
+    def deadline(self, deadline_id: int) -> Deadline | None:
         if not storable(deadline_id):
             return None
-        rows = list(self.db.query("SELECT * FROM deadline WHERE id = ? AND deleted_at IS NULL", [deadline_id]))
-        return rows[0] if rows else None
+        return self.one("SELECT * FROM deadline WHERE id = ? AND deleted_at IS NULL", [deadline_id])
 
     def deadlines(self, source: str | None = None, after: dt.datetime | None = None,
-                  before: dt.datetime | None = None) -> list[dict]:
+                  before: dt.datetime | None = None) -> list[Deadline]:
         where, params = ["deleted_at IS NULL"], []
         if source:
             where.append("source = ?")
@@ -132,8 +133,7 @@ class RemindersMixin:
         if before:
             where.append("due_at < ?")
             params.append(utc(before))
-        return list(self.db.query(f"SELECT * FROM deadline WHERE {' AND '.join(where)} ORDER BY due_at, id",
-                                  params))
+        return self.query(f"SELECT * FROM deadline WHERE {' AND '.join(where)} ORDER BY due_at, id", params)
 
     def update_deadline(self, deadline_id: int, changes: dict) -> bool:
         unknown = set(changes) - set(DEADLINE_FIELDS)
@@ -142,37 +142,36 @@ class RemindersMixin:
         if not storable(deadline_id):
             return False
         sets = ", ".join(f"{k} = :{k}" for k in changes)
-        with immediate(self):
+        with self.transaction():
             cur = self.db.execute(f"UPDATE deadline SET {sets} WHERE id = :id AND deleted_at IS NULL",
-                                  _times(dict(changes, id=deadline_id)))
+                                  times(dict(changes, id=deadline_id)))
             return cur.rowcount == 1
 
     def delete_deadline(self, deadline_id: int, now: dt.datetime) -> bool:
         if not storable(deadline_id):
             return False
-        with immediate(self):
+        with self.transaction():
             cur = self.db.execute("UPDATE deadline SET deleted_at = ?, next_alert_at = NULL "
                                   "WHERE id = ? AND deleted_at IS NULL", [utc(now), deadline_id])
             return cur.rowcount == 1
 
-    def deadlines_due_for_alert(self, now: dt.datetime, limit: int = 1000) -> list[dict]:
-        return list(self.db.query(
-            "SELECT * FROM deadline WHERE next_alert_at <= ? AND deleted_at IS NULL ORDER BY next_alert_at "
-            "LIMIT ?", [utc(now), limit]))
+    def due_for_alert(self, now: dt.datetime, limit: int = 1000) -> list[Deadline]:
+        """Deadlines whose next alert mark has come (an index range, however many deadlines there are)."""
+        return self.query("SELECT * FROM deadline WHERE next_alert_at <= ? AND deleted_at IS NULL "
+                          "ORDER BY next_alert_at LIMIT ?", [utc(now), limit])
 
-    def plan_deadline_alerts(self, plans: Iterable[tuple[int, str, list[dict], dt.datetime | None]],
-                             now: dt.datetime) -> int:
+    def plan_alerts(self, plans: Iterable[tuple[int, str, list[dict], dt.datetime | None]], now: dt.datetime) -> int:
         """Plan deadlines' due alerts and move their marks, in one transaction: for each (deadline id,
         the mark it was read with, its occurrences, the next mark) — skipped when another tick moved
         that mark first. Returns how many occurrences were new."""
         planned = 0
-        with immediate(self):
+        with self.transaction():
             for deadline_id, expected_next, occurrences, next_alert_at in plans:
                 cur = self.db.execute(
                     "UPDATE deadline SET next_alert_at = ? WHERE id = ? AND next_alert_at = ?",
                     [utc(next_alert_at) if next_alert_at else None, deadline_id, expected_next])
                 if cur.rowcount == 1:
-                    planned += self._insert_occurrences(occurrences, now)
+                    planned += self.store.outbox.add_occurrences(occurrences, now)
         return planned
 
     # ------------------------------------------------------------ subscriptions
@@ -180,8 +179,8 @@ class RemindersMixin:
     def subscribe(self, platform: str, chat_id: str, chat_type: str, title: str, region: str | None,
                   by: str, now: dt.datetime) -> bool:
         """Subscribe a chat (True) or update its region when it already was (False)."""
-        chat = self.ensure_chat(platform, chat_id, chat_type, title, utc(now))
-        with immediate(self):
+        with self.transaction():
+            chat = self.store.profiles.ensure_chat(platform, chat_id, chat_type, title, utc(now))
             existed = bool(list(self.db.execute("SELECT 1 FROM subscription WHERE chat = ?", [chat["id"]])))
             self.db.execute(
                 "INSERT INTO subscription (chat, region, subscribed_by, created_at) VALUES (?, ?, ?, ?) "
@@ -189,63 +188,30 @@ class RemindersMixin:
         return not existed
 
     def unsubscribe(self, platform: str, chat_id: str) -> bool:
-        with immediate(self):
+        with self.transaction():
             cur = self.db.execute(
                 "DELETE FROM subscription WHERE chat IN (SELECT id FROM chat WHERE platform = ? AND "
                 "platform_chat_id = ?)", [platform, chat_id])
             return cur.rowcount == 1
 
-    def subscription(self, platform: str, chat_id: str) -> dict | None:
-        rows = list(self.db.query(
+    def subscription(self, platform: str, chat_id: str) -> Subscriber | None:
+        return self.one(
             "SELECT s.*, c.platform, c.platform_chat_id AS chat_id, c.chat_type, c.title FROM subscription s "
-            "JOIN chat c ON c.id = s.chat WHERE c.platform = ? AND c.platform_chat_id = ?", [platform, chat_id]))
-        return rows[0] if rows else None
+            "JOIN chat c ON c.id = s.chat WHERE c.platform = ? AND c.platform_chat_id = ?", [platform, chat_id])
 
-    def subscribers(self, region: str | None = None) -> list[dict]:
+    def subscribers(self, region: str | None = None) -> list[Subscriber]:
         """Subscribed chats; with a region, those of that region and those that take every region."""
         sql = ("SELECT s.id, s.region, c.platform, c.platform_chat_id AS chat_id, c.chat_type, c.title "
                "FROM subscription s JOIN chat c ON c.id = s.chat")
         if region:
-            return list(self.db.query(sql + " WHERE s.region IS NULL OR s.region = ? ORDER BY s.id", [region]))
-        return list(self.db.query(sql + " ORDER BY s.id"))
-
-    def _insert_subscriber_deliveries(self, occurrence_id: int | None, spec: ToSubscribers, stamp: str) -> int:
-        """The outbox rows of a ToSubscribers, in subscription order, in the caller's transaction."""
-        cur = self.db.execute(
-            "INSERT INTO outbox (dedupe_key, occurrence_id, kind, platform, chat_id, chat_type, subject, text, "
-            "priority, state, attempts, next_attempt_at, created_at) "
-            "SELECT :key || '|' || c.platform || ':' || c.platform_chat_id, :occurrence, :kind, c.platform, "
-            "c.platform_chat_id, COALESCE(c.chat_type, 'private'), CASE WHEN :titled THEN c.title END, :text, "
-            ":priority, 'pending', 0, :stamp, :stamp FROM subscription s JOIN chat c ON c.id = s.chat "
-            "WHERE :region IS NULL OR s.region IS NULL OR s.region = :region ORDER BY s.id "
-            "ON CONFLICT(dedupe_key) DO NOTHING",
-            dict(key=spec.key, occurrence=occurrence_id, kind=spec.kind, titled=spec.title_as_subject, text=spec.text,
-                 priority=spec.priority, stamp=stamp, region=spec.region or None))
-        return max(cur.rowcount, 0)
-
-    def admin_identities(self, operator: tuple[str, str] | None = None) -> list[dict]:
-        """Granted admins, and the `operator` (platform, user id) once they have used the bot."""
-        return list(self.db.query("SELECT platform, platform_user_id FROM identity WHERE role = 'admin' "
-                                  "OR (platform = ? AND platform_user_id = ?) ORDER BY id", list(operator or ("", ""))))
-
-    # ------------------------------------------------------------ plans
-
-    def plans_fingerprint(self) -> str:
-        """Changes whenever a plan document is added, changed or removed."""
-        return ",".join(f"{r[0]}:{r[1]}" for r in self.db.execute("SELECT key, sha1 FROM document ORDER BY key"))
-
-    def plan_passages(self) -> list[dict]:
-        """Body passages of every plan with their document and item, for the deadline finder."""
-        return list(self.db.query(
-            "SELECT p.id, p.text, d.key AS doc_key, d.title AS doc_title, d.year AS doc_year, d.date AS doc_date, "
-            "d.region, i.label AS section FROM passage p JOIN item i ON i.id = p.item_id "
-            "JOIN document d ON d.key = p.doc_key WHERE p.kind NOT IN ('meta', 'contact') ORDER BY p.id"))
+            return self.query(sql + " WHERE s.region IS NULL OR s.region = ? ORDER BY s.id", [region])
+        return self.query(sql + " ORDER BY s.id")
 
     # ------------------------------------------------------------ workdays
 
     def set_workday(self, day: dt.date, workday: bool | None, note: str = "", by: str = "") -> None:
         """Override the calendar for one day; workday=None removes the override."""
-        with immediate(self):
+        with self.transaction():
             if workday is None:
                 self.db.execute("DELETE FROM workday_override WHERE date = ?", [day.isoformat()])
             else:
@@ -257,5 +223,5 @@ class RemindersMixin:
         rows = list(self.db.execute("SELECT workday FROM workday_override WHERE date = ?", [day.isoformat()]))
         return bool(rows[0][0]) if rows else None
 
-    def workday_overrides(self) -> list[dict]:
-        return list(self.db.query("SELECT * FROM workday_override ORDER BY date"))
+    def workday_overrides(self) -> list[WorkdayOverride]:
+        return self.query("SELECT * FROM workday_override ORDER BY date")

@@ -1,4 +1,4 @@
-"""Replay memory for signed webhooks: each (timestamp, nonce) a platform signed is accepted for one body.
+"""Replay memory for signed webhooks (`store.replay`): each (timestamp, nonce) a platform signed is accepted for one body.
 
 WeChat's plain-mode signature covers only token, timestamp and nonce — not the body — so a captured
 query string would otherwise carry any forged body for as long as its timestamp is accepted. The first
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlite_utils.migrations import Migrations
 
-from db.outbox import immediate
+from db.connection import Repository
 
 migrations = Migrations("replay")
 
@@ -25,13 +25,13 @@ def m001_callback_nonce(db) -> None:
     db["callback_nonce"].create_index(["timestamp"])
 
 
-class ReplayMixin:
+class Replay(Repository):
     migrations = migrations
 
-    def remember_nonce(self, platform: str, timestamp: int, nonce: str, digest: str, oldest: int) -> bool:
+    def remember(self, platform: str, timestamp: int, nonce: str, digest: str, oldest: int) -> bool:
         """False when this (timestamp, nonce) was already used with a different body. Pairs whose
         timestamp is before `oldest` (outside the acceptance window: refused anyway) are forgotten."""
-        with immediate(self):
+        with self.transaction():
             self.db.execute("DELETE FROM callback_nonce WHERE timestamp < ?", [oldest])
             self.db.execute(
                 "INSERT INTO callback_nonce (platform, timestamp, nonce, digest) VALUES (?, ?, ?, ?) "

@@ -1,122 +1,108 @@
-"""The Store: the only door to SQLite. Each feature's tables and verbs live in a mixin module of db/.
+"""The Store: the only door to the database, as one typed repository per feature.
 
-A mixin declares its schema as a sqlite-utils `Migrations` set named after the feature; `Store`
-applies every set on open, so adding a feature never edits another feature's schema. The verbs are
-domain words (ensure_identity, claim_event, token_postings, record_checkin …) so another backend can sit
-behind them.
+    store.profiles     identities, chats, admin grants          db/profiles.py
+    store.events       inbound de-duplication (update_id, MsgId) db/events.py
+    store.replay       signed webhooks' (timestamp, nonce)       db/replay.py
+    store.pages        what a chat is still owed ("更多", choices) db/pages.py
+    store.leases       one process at a time for a shared job    db/leases.py
+    store.knowledge    documents, items, passages, FTS           db/knowledge.py
+    store.vectors      embeddings by text                        db/vectors.py
+    store.faq          FAQ entries and their generation          db/faq.py
+    store.misses       questions not answered well, grouped      db/misses.py
+    store.orgs         organisations and their members           db/orgs.py
+    store.checkins     check-ins, their history, excused days    db/checkins.py
+    store.reminders    deadlines, subscriptions, workdays        db/reminders.py
+    store.plan_points  the plans' read-only time points          db/plan_points.py
+    store.outbox       occurrences, deliveries, send leases      db/outbox.py
+    store.web          the dashboard's links, sessions, audit    db/web.py
+
+Each repository module declares its schema as a sqlite-utils `Migrations` set named after the feature;
+the Store applies every set on open, so adding a feature never edits another feature's schema. The
+verbs are domain words and the rows plain dicts typed in db/rows.py, so another backend can implement
+the same repositories; transactions go through db/connection.py's one helper.
 """
 from __future__ import annotations
 
-import sqlite3
-import threading
-import time
 from pathlib import Path
 
-import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
-from db.checkins import CheckinsMixin
-from db.events import EventsMixin
-from db.faq import FaqMixin
-from db.knowledge import KnowledgeMixin
-from db.leases import LeasesMixin
-from db.misses import MissesMixin
-from db.orgs import OrgsMixin
-from db.outbox import OutboxMixin
-from db.pages import PagesMixin
-from db.plan_points import PlanPointsMixin
-from db.profiles import ProfilesMixin
-from db.reminders import RemindersMixin
-from db.replay import ReplayMixin
-from db.vectors import VectorsMixin
-from db.web import WebMixin
-
-BUSY_TIMEOUT_MS = 10_000
-
-
-def is_busy(err: BaseException) -> bool:
-    """True for "database is locked / busy": another connection held the write lock past the timeout,
-    so trying again later can succeed (callers outside db/ need not know sqlite3's exceptions)."""
-    text = str(err).lower()
-    return isinstance(err, sqlite3.OperationalError) and ("locked" in text or "busy" in text)
+from db.checkins import Checkins
+from db.connection import Connection, Repository
+from db.events import Events
+from db.faq import Faq
+from db.knowledge import Knowledge
+from db.leases import Leases
+from db.misses import Misses
+from db.orgs import Orgs
+from db.outbox import Outbox
+from db.pages import Pages
+from db.plan_points import PlanPoints
+from db.profiles import Profiles
+from db.reminders import Reminders
+from db.replay import Replay
+from db.vectors import Vectors
+from db.web import Web
 
 
-# Listed in dependency order: migration sets are applied in this order (checkins reference identity).
-class Store(ProfilesMixin, EventsMixin, KnowledgeMixin, OrgsMixin, CheckinsMixin, OutboxMixin, RemindersMixin,
-            PlanPointsMixin, FaqMixin, MissesMixin, PagesMixin, VectorsMixin, ReplayMixin, LeasesMixin, WebMixin):
-    """One SQLite database (a file in WAL mode, or memory for tests) with the domain verbs."""
+class Store:
+    """One database (a SQLite file in WAL mode, or memory for tests) and its repositories."""
+
+    # Listed in dependency order: their migration sets are applied in this order (checkins reference identity).
+    REPOSITORIES: tuple[tuple[str, type[Repository]], ...] = (
+        ("profiles", Profiles), ("events", Events), ("knowledge", Knowledge), ("orgs", Orgs),
+        ("checkins", Checkins), ("outbox", Outbox), ("reminders", Reminders), ("plan_points", PlanPoints),
+        ("faq", Faq), ("misses", Misses), ("pages", Pages), ("vectors", Vectors), ("replay", Replay),
+        ("leases", Leases), ("web", Web),
+    )
+    profiles: Profiles
+    events: Events
+    knowledge: Knowledge
+    orgs: Orgs
+    checkins: Checkins
+    outbox: Outbox
+    reminders: Reminders
+    plan_points: PlanPoints
+    faq: Faq
+    misses: Misses
+    pages: Pages
+    vectors: Vectors
+    replay: Replay
+    leases: Leases
+    web: Web
 
     def __init__(self, path: str | Path = ":memory:"):
-        self.path = str(path)
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
-            self.db = sqlite_utils.Database(conn)
-            self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            self._enable_wal()
-            self.db.execute("PRAGMA synchronous = NORMAL")
-        else:
-            self.db = sqlite_utils.Database(sqlite3.connect(":memory:", check_same_thread=False))
-        self.db.execute("PRAGMA foreign_keys = ON")
-        self.lock = threading.RLock()  # one connection shared by an adapter's threads
-        self._migrate()
-
-    def _enable_wal(self) -> None:
-        """WAL mode, which a file keeps once set. Switching takes an exclusive lock and SQLite does not
-        wait for it (no busy handler): a process opening a fresh file while another sets it up would get
-        "database is locked", so it retries — and usually finds WAL already set."""
-        give_up = time.monotonic() + BUSY_TIMEOUT_MS / 1000
-        while True:
-            try:
-                self.db.enable_wal()
-                return
-            except sqlite3.OperationalError as err:
-                if not is_busy(err) or time.monotonic() > give_up:
-                    raise
-                time.sleep(0.02)
+        self.conn = Connection(path)
+        self.path = self.conn.path
+        self.db = self.conn.db  # for tests that look at a table directly; features use the repositories
+        self.lock = self.conn.lock
+        for name, repository in self.REPOSITORIES:
+            setattr(self, name, repository(self.conn, self))
+        self.conn.migrate(self.migration_sets())
 
     @classmethod
     def migration_sets(cls) -> list[Migrations]:
+        """Every repository's schema steps, in the order they are applied."""
         seen: list[Migrations] = []
-        for klass in cls.__mro__:
-            m = klass.__dict__.get("migrations")
-            if isinstance(m, Migrations) and m not in seen:
-                seen.append(m)
+        for _, repository in cls.REPOSITORIES:
+            if repository.migrations is not None and repository.migrations not in seen:
+                seen.append(repository.migrations)
         return seen
 
-    def _migrate(self) -> None:
-        """Apply pending migrations under the write lock (BEGIN IMMEDIATE; each migration nests as a
-        savepoint), so processes opening a fresh file at once apply each step exactly once: the others
-        wait their turn and then find nothing pending."""
-        if not any(m.pending(self.db) for m in self.migration_sets()):
-            return
-        with self.lock:
-            self.db.execute("BEGIN IMMEDIATE")
-            try:
-                for migrations in self.migration_sets():
-                    migrations.apply(self.db)
-            except BaseException:
-                self.db.conn.rollback()
-                raise
-            self.db.conn.commit()
+    def transaction(self):
+        """One write transaction across repositories (see db/connection.py)."""
+        return self.conn.transaction()
 
     def set_busy_timeout(self, ms: int) -> None:
         """How long a write waits for another connection's write lock before "database is locked"."""
-        self.db.execute(f"PRAGMA busy_timeout = {int(ms)}")
-
-    def knowledge_version(self) -> tuple:
-        """Changes whenever documents are (re)indexed or FAQ entries change (spans two mixins' tables),
-        so a long-running process notices another's ingest or FAQ edit."""
-        return tuple(self.db.execute(
-            "SELECT (SELECT count(*) FROM document), (SELECT max(indexed_at) FROM document), "
-            "(SELECT count(*) FROM faq_entry), (SELECT max(id) FROM faq_entry), "
-            "(SELECT max(updated_at) FROM faq_entry), (SELECT max(id) FROM faq_build)").fetchone())
+        self.conn.set_busy_timeout(ms)
 
     def close(self) -> None:
-        self.db.close()
+        self.conn.close()
 
     def __enter__(self) -> "Store":
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
+

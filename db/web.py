@@ -3,7 +3,7 @@ admins' actions on the pages, and plan uploads with their progress.
 
 A link is stored by its random id (`jti`) and used at most once (an UPDATE that only succeeds while
 `used_at` is NULL). A session is stored by the SHA-256 of its cookie value, so reading the database
-does not hand anyone a live session. Instants are UTC text (db/outbox.py `utc`), so they sort.
+does not hand anyone a live session. Instants are UTC text (db/connection.py `utc`), so they sort.
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import json
 
 from sqlite_utils.migrations import Migrations
 
-from db.outbox import immediate, utc
+from db.connection import Repository, marks, utc
 from db.values import storable
 
 migrations = Migrations("web")
@@ -47,25 +47,27 @@ def _row(cursor) -> dict | None:
     return dict(zip([c[0] for c in cursor.description], row)) if row else None
 
 
-class WebMixin:
+class Web(Repository):
+    """store.web: the dashboard's secret, links, sessions, audit and uploads."""
+
     migrations = migrations
 
     # ------------------------------------------------------------ the signing secret
 
-    def web_secret(self, candidate: str, now: dt.datetime) -> str:
+    def secret(self, candidate: str, now: dt.datetime) -> str:
         """The stored signing secret; `candidate` becomes it when none is stored yet (the first process
         to ask wins, every other process reads the same one)."""
-        with immediate(self):
+        with self.transaction():
             self.db.execute("INSERT INTO web_secret (name, value, created_at) VALUES ('signing', ?, ?) "
                             "ON CONFLICT(name) DO NOTHING", [candidate, utc(now)])
             return self.db.execute("SELECT value FROM web_secret WHERE name = 'signing'").fetchone()[0]
 
     # ------------------------------------------------------------ one-time links
 
-    def add_web_link(self, jti: str, platform: str, user_id: str, name: str, chats: list[str],
+    def add_link(self, jti: str, platform: str, user_id: str, name: str, chats: list[str],
                      now: dt.datetime, expires: dt.datetime) -> None:
         """Record a link just issued; links and sessions long past their expiry are forgotten here."""
-        with immediate(self):
+        with self.transaction():
             self.db.execute("DELETE FROM web_link WHERE expires_at < ?", [utc(now - dt.timedelta(days=1))])
             self.db.execute("DELETE FROM web_session WHERE expires_at < ?", [utc(now)])
             self.db.execute(
@@ -73,22 +75,22 @@ class WebMixin:
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [jti, platform, user_id, name, json.dumps(chats), utc(now), utc(expires)])
 
-    def web_link(self, jti: str) -> dict | None:
+    def link(self, jti: str) -> dict | None:
         row = _row(self.db.execute("SELECT * FROM web_link WHERE jti = ?", [jti]))
         return dict(row, chats=json.loads(row["chats"] or "[]")) if row else None
 
-    def use_web_link(self, jti: str, now: dt.datetime) -> bool:
+    def use_link(self, jti: str, now: dt.datetime) -> bool:
         """Mark the link used; False when it already was (by this or another process)."""
-        with immediate(self):
+        with self.transaction():
             cur = self.db.execute("UPDATE web_link SET used_at = ? WHERE jti = ? AND used_at IS NULL",
                                   [utc(now), jti])
             return cur.rowcount == 1
 
     # ------------------------------------------------------------ sessions
 
-    def add_web_session(self, id_hash: str, platform: str, user_id: str, name: str, chats: list[str], csrf: str,
+    def add_session(self, id_hash: str, platform: str, user_id: str, name: str, chats: list[str], csrf: str,
                         now: dt.datetime, expires: dt.datetime, replaces: str | None = None) -> None:
-        with immediate(self):
+        with self.transaction():
             if replaces:
                 self.db.execute("DELETE FROM web_session WHERE id_hash = ?", [replaces])
             self.db.execute(
@@ -96,51 +98,51 @@ class WebMixin:
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [id_hash, platform, user_id, name, json.dumps(chats), csrf, utc(now), utc(expires)])
 
-    def web_session(self, id_hash: str, now: dt.datetime) -> dict | None:
+    def session(self, id_hash: str, now: dt.datetime) -> dict | None:
         """The session, while it has not expired."""
         row = _row(self.db.execute("SELECT * FROM web_session WHERE id_hash = ? AND expires_at > ?",
                                    [id_hash, utc(now)]))
         return dict(row, chats=json.loads(row["chats"] or "[]")) if row else None
 
-    def end_web_session(self, id_hash: str) -> None:
-        with immediate(self):
+    def end_session(self, id_hash: str) -> None:
+        with self.transaction():
             self.db.execute("DELETE FROM web_session WHERE id_hash = ?", [id_hash])
 
-    def set_web_flash(self, id_hash: str, text: str | None) -> None:
+    def set_flash(self, id_hash: str, text: str | None) -> None:
         """The message the next page shows once (what the last action did)."""
-        with immediate(self):
+        with self.transaction():
             self.db.execute("UPDATE web_session SET flash = ? WHERE id_hash = ?", [text, id_hash])
 
     # ------------------------------------------------------------ audit
 
-    def add_web_audit(self, at: dt.datetime, actor: str, actor_name: str, action: str, target: str = "",
+    def add_audit(self, at: dt.datetime, actor: str, actor_name: str, action: str, target: str = "",
                       detail: str = "", org_id: int | None = None) -> int:
-        with immediate(self):
+        with self.transaction():
             return self.db.execute(
                 "INSERT INTO web_audit (at, actor, actor_name, action, target, detail, org_id) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [utc(at), actor, actor_name, action, target[:200], detail[:1000], org_id]).lastrowid
 
-    def web_audit(self, limit: int = 100, actor: str | None = None, org_ids: list[int] | None = None) -> list[dict]:
+    def audit(self, limit: int = 100, actor: str | None = None, org_ids: list[int] | None = None) -> list[dict]:
         """The latest actions, newest first: all, or those by `actor` or about one of `org_ids`."""
         if actor is None and org_ids is None:
-            return list(self.db.query("SELECT * FROM web_audit ORDER BY id DESC LIMIT ?", [limit]))
+            return self.query("SELECT * FROM web_audit ORDER BY id DESC LIMIT ?", [limit])
         ids = list(org_ids or [])
-        return list(self.db.query(
-            f"SELECT * FROM web_audit WHERE actor = ? OR org_id IN ({','.join('?' * len(ids)) or 'NULL'}) "
-            "ORDER BY id DESC LIMIT ?", [actor or "", *ids, limit]))
+        return self.query(
+            f"SELECT * FROM web_audit WHERE actor = ? OR org_id IN ({marks(ids) or 'NULL'}) "
+            "ORDER BY id DESC LIMIT ?", [actor or "", *ids, limit])
 
     # ------------------------------------------------------------ uploads
 
     def add_upload(self, actor: str, filename: str, path: str, now: dt.datetime) -> int:
-        with immediate(self):
+        with self.transaction():
             return self.db.execute(
                 "INSERT INTO web_upload (actor, filename, path, state, stage, percent, message, created_at) "
                 "VALUES (?, ?, ?, 'running', '已上传', 0, '', ?)", [actor, filename, path, utc(now)]).lastrowid
 
     def update_upload(self, upload_id: int, stage: str, percent: int, state: str = "running", message: str = "",
                       now: dt.datetime | None = None) -> None:
-        with immediate(self):
+        with self.transaction():
             self.db.execute(
                 "UPDATE web_upload SET stage = ?, percent = ?, state = ?, message = ?, finished_at = ? WHERE id = ?",
                 [stage, percent, state, message[:2000], utc(now) if now else None, upload_id])
@@ -151,4 +153,4 @@ class WebMixin:
         return _row(self.db.execute("SELECT * FROM web_upload WHERE id = ?", [upload_id]))
 
     def uploads(self, limit: int = 20) -> list[dict]:
-        return list(self.db.query("SELECT * FROM web_upload ORDER BY id DESC LIMIT ?", [limit]))
+        return self.query("SELECT * FROM web_upload ORDER BY id DESC LIMIT ?", [limit])

@@ -15,9 +15,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from handlers.arguments import SubCommand
-from handlers.router import ADMIN, command
-from handlers.types import CONSOLE_OPERATOR, Context, Incoming
+from handlers.core.arguments import SubCommand
+from handlers.core.dates import stamp
+from handlers.core.router import ADMIN, command
+from handlers.core.types import CONSOLE_OPERATOR, Context, Incoming, is_operator
 
 ADD, REMOVE, LOG = ("添加", "授权", "add", "grant"), ("删除", "撤销", "remove", "revoke", "del"), \
     ("记录", "日志", "log", "audit")
@@ -51,19 +52,19 @@ def admins(ctx: Context, msg: Incoming, args: str) -> str:
     key, now = f"{platform}:{user_id}", ctx.now().astimezone(dt.timezone.utc).isoformat(timespec="seconds")
     actor = f"{msg.platform}:{msg.user_id}"
     if verb in ADD:
-        if key in ctx.settings.admins or (platform, user_id) == ("console", CONSOLE_OPERATOR):
+        if key in ctx.settings.admins or is_operator(platform, user_id):
             return f"{_who(ctx, platform, user_id)}已经是管理员（{_source(ctx, platform, user_id)}）。"
-        if not ctx.store.grant_admin(platform, user_id, actor, msg.user_name, now):
+        if not ctx.store.profiles.grant_admin(platform, user_id, actor, msg.user_name, now):
             return f"{_who(ctx, platform, user_id)}已经是管理员。"
         return f"已授权 {_who(ctx, platform, user_id)} 为管理员（已记入授权记录）。对方下次发消息时即生效。"
     if key in ctx.settings.admins:
         return (f"{_who(ctx, platform, user_id)}是在环境变量 TUANWU_ADMINS 中配置的管理员，不能用命令删除；"
                 "请修改 TUANWU_ADMINS 后重启。")
-    if (platform, user_id) == ("console", CONSOLE_OPERATOR):
+    if is_operator(platform, user_id):
         return "终端操作员（本机数据库的所有者）始终是管理员，不能删除。"
     if key == actor:
         return "不能删除自己的管理员身份，请让另一位管理员操作。"
-    if not ctx.store.revoke_admin(platform, user_id, actor, msg.user_name, now):
+    if not ctx.store.profiles.revoke_admin(platform, user_id, actor, msg.user_name, now):
         return f"{_who(ctx, platform, user_id)}不是通过“管理员 添加”授权的管理员，无需删除。"
     return f"已撤销 {_who(ctx, platform, user_id)} 的管理员身份（已记入授权记录）。"
 
@@ -82,7 +83,7 @@ def resolve(ctx: Context, msg: Incoming, text: str) -> tuple[str, str] | str:
         found = next((m for m in msg.mentions if not m.startswith("@")), None)
         if found:
             return msg.platform, found
-        who = ctx.store.by_handle(msg.platform, text)
+        who = ctx.store.profiles.by_handle(msg.platform, text)
         if who is None:
             return (f"我还不认识 {text[:40]}：请让他先给我发一条消息，或回复他的一条消息发送“管理员 添加”，"
                     f"或写 {msg.platform}:用户ID。")
@@ -103,11 +104,11 @@ def listing(ctx: Context, msg: Incoming) -> str:
     for entry in ctx.settings.admins:
         platform, _, user_id = entry.partition(":")
         lines.append(f"  {_who(ctx, platform, user_id)} — 环境变量 TUANWU_ADMINS（不能用命令删除）")
-    for r in ctx.store.granted_admins():
+    for r in ctx.store.profiles.granted_admins():
         if f"{r['platform']}:{r['platform_user_id']}" in ctx.settings.admins:
             continue
         lines.append(f"  {_who(ctx, r['platform'], r['platform_user_id'])} — "
-                     + (f"{_local(ctx, r['granted_at'])} 由 {r['granted_by']} 授权" if r["granted_at"] else "已授权"))
+                     + (f"{stamp(r['granted_at'], ctx.settings.tz)} 由 {r['granted_by']} 授权" if r["granted_at"] else "已授权"))
     lines.append(f"  console:{CONSOLE_OPERATOR} — 终端操作员（本机数据库的所有者）")
     lines += ["", "群管理员（平台上的群主/群管理员）只能管理自己的群：订阅、打卡名单、今日/周报/导出、本群的截止事项。",
               f"您的 ID：{msg.platform}:{msg.user_id}。", USAGE]
@@ -115,7 +116,7 @@ def listing(ctx: Context, msg: Incoming) -> str:
 
 
 def audit(ctx: Context) -> str:
-    rows = ctx.store.admin_audit(20)
+    rows = ctx.store.profiles.admin_audit(20)
     if not rows:
         return "还没有授权或撤销管理员的记录。"
     lines = ["管理员授权记录（最近 20 条，新的在前）："]
@@ -123,16 +124,12 @@ def audit(ctx: Context) -> str:
         action = "授权" if r["action"] == "grant" else "撤销"
         actor = r["actor"] + (f"（{r['actor_name']}）" if r["actor_name"] else "")
         target = r["target"] + (f"（{r['target_name']}）" if r["target_name"] else "")
-        lines.append(f"  {_local(ctx, r['at'])} {actor} {action} {target}")
+        lines.append(f"  {stamp(r['at'], ctx.settings.tz)} {actor} {action} {target}")
     return "\n".join(lines)
 
 
-def _local(ctx: Context, instant: str) -> str:
-    return dt.datetime.fromisoformat(instant).astimezone(ctx.settings.tz).strftime("%Y-%m-%d %H:%M")
-
-
 def _who(ctx: Context, platform: str, user_id: str) -> str:
-    profile = ctx.store.profile(platform, user_id)
+    profile = ctx.store.profiles.get(platform, user_id)
     name = (profile or {}).get("name")
     return f"{platform}:{user_id}" + (f"（{name}）" if name and name != user_id else "")
 

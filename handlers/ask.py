@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import unicodedata
 
-from handlers.router import command
-from handlers.types import Choice, Context, Incoming, Reply
+from handlers.core.router import command
+from handlers.core.types import Choice, Context, Incoming, Reply
 from knowledge.unanswered import log_miss
 
 MAX_QUESTION = 500
 MORE_WORDS = ("1", "１")  # "更多：回复 1": a bare 1 is never a question
 NOTHING_MORE = "没有更多内容了。请直接输入新的问题，或发送“帮助”查看用法。"
-CONFIDENT = 0.66  # answers scoring less are logged for the admins' 未答 list
 
 
 def check_question(text: str) -> str | None:
@@ -42,10 +41,10 @@ def ask(ctx: Context, msg: Incoming, args: str) -> Reply:
     problem = check_question(args)
     if problem:
         return Reply(problem)
-    region = ctx.store.region_of_user(msg.platform, msg.user_id)
+    region = ctx.store.profiles.region(msg.platform, msg.user_id)
     answer = ctx.kb.ask(args, region)
     keep_more(ctx, msg, answer.more)
-    if not answer.matched or answer.decision == "choices" or answer.score < CONFIDENT:
+    if not answer.confident:
         # Learning from misses: what was asked and how it went, not who asked it.
         log_miss(ctx.store, getattr(ctx.kb, "embedder", None), ctx.now().isoformat(timespec="seconds"),
                  msg.platform, region, args, answer)
@@ -73,7 +72,7 @@ def more(ctx: Context, msg: Incoming, args: str) -> Reply:
 
     更多                                       回答末尾有“更多：回复 1”时，查看其余部分
     """
-    page = ctx.store.pending_page(msg.platform, msg.user_id, msg.chat)
+    page = ctx.store.pages.get(msg.platform, msg.user_id, msg.chat)
     if not page or not page["more"]:
         return Reply(NOTHING_MORE)
     keep_more(ctx, msg, "")  # shown once; the next "更多" says there is nothing left
@@ -83,5 +82,5 @@ def more(ctx: Context, msg: Incoming, args: str) -> Reply:
 def keep_more(ctx: Context, msg: Incoming, rest: str) -> None:
     """Keep the rest of the latest answer for "更多" in this chat (an answer without a rest clears it,
     so "1" never brings back an older answer's)."""
-    ctx.store.save_pending_page(msg.platform, msg.user_id, more=rest, now=ctx.now().isoformat(timespec="seconds"),
+    ctx.store.pages.save(msg.platform, msg.user_id, more=rest, now=ctx.now().isoformat(timespec="seconds"),
                                 chat_id=msg.chat)

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import re
 
-from handlers.arguments import Number, SubCommand
-from handlers.router import ADMIN, command, refusal
+from handlers.core.arguments import Number, SubCommand
+from handlers.core.router import ADMIN, command, refusal
 from handlers.ask import keep_more
-from handlers.types import Context, Incoming, Reply
+from handlers.core.types import Context, Incoming, Reply
 from knowledge import unanswered as misses
 
 PAGE = 10
@@ -39,7 +39,7 @@ def faq(ctx: Context, msg: Incoming, args: str) -> Reply:
 
 
 def _list(ctx: Context, rest: str) -> Reply:
-    entries = [e for e in ctx.store.faq_entries() if e.get("listed", 1)]  # questions a person would ask
+    entries = [e for e in ctx.store.faq.entries() if e.get("listed", 1)]  # questions a person would ask
     first_seen: dict[str, int] = {}
     for e in entries:
         first_seen.setdefault(e["section"] or "", e["id"])
@@ -61,7 +61,7 @@ def _list(ctx: Context, rest: str) -> Reply:
 
 
 def _show(ctx: Context, rest: str, msg: Incoming) -> Reply:
-    entry = ctx.store.faq_entry(int(rest)) if rest.isdecimal() else None
+    entry = ctx.store.faq.entry(int(rest)) if rest.isdecimal() else None
     if entry is None:
         return Reply(f"没有编号为“{rest[:10]}”的常见问题。发送“问答”查看列表。")
     answer = ctx.kb.ask(entry["question"]) if entry["kind"] != "curated" else None
@@ -85,7 +85,7 @@ def _add(ctx: Context, rest: str) -> Reply:
     question, answer = parts
     if len(question) > 200 or len(answer) > 2000:
         return Reply("问题请在200字以内，答案请在2000字以内。")
-    entry_id = ctx.store.add_faq(question, answer, now=_now(ctx))
+    entry_id = ctx.store.faq.add(question, answer, now=_now(ctx))
     ctx.kb.reload_faq()
     return Reply(f"已添加常见问题 #{entry_id}：{question}")
 
@@ -95,7 +95,7 @@ def _edit(ctx: Context, rest: str) -> Reply:
     parts = _split(m.group(2)) if m else None
     if not m or not parts or not (parts[0] or parts[1]):
         return Reply("格式：问答 修改 编号 新问题 | 新答案（只改答案：问答 修改 编号 | 新答案）。")
-    if not ctx.store.update_faq(int(m.group(1)), parts[0] or None, parts[1] or None, _now(ctx)):
+    if not ctx.store.faq.update(int(m.group(1)), parts[0] or None, parts[1] or None, _now(ctx)):
         return Reply(f"没有编号为 {m.group(1)} 的常见问题。")
     ctx.kb.reload_faq()
     return Reply(f"已修改常见问题 #{m.group(1)}。")
@@ -104,7 +104,7 @@ def _edit(ctx: Context, rest: str) -> Reply:
 def _delete(ctx: Context, rest: str) -> Reply:
     if not rest.isdecimal():
         return Reply("格式：问答 删除 编号")
-    if not ctx.store.delete_faq(int(rest)):
+    if not ctx.store.faq.delete(int(rest)):
         return Reply(f"没有编号为 {rest} 的常见问题。")
     ctx.kb.reload_faq()
     return Reply(f"已删除常见问题 #{rest}。")
@@ -152,8 +152,8 @@ def unanswered(ctx: Context, msg: Incoming, args: str) -> Reply:
 
 def adopt_group(ctx: Context, group: misses.MissGroup, answer: str) -> int:
     """A group of misses becomes a curated FAQ entry (its wordings its phrasings) and leaves 未答."""
-    entry_id = ctx.store.add_faq(group.question, answer, list(group.wordings), _now(ctx))
-    ctx.store.resolve_miss_group(group.id, entry_id)
+    entry_id = ctx.store.faq.add(group.question, answer, list(group.wordings), _now(ctx))
+    ctx.store.misses.resolve_group(group.id, entry_id)
     ctx.kb.reload_faq()
     return entry_id
 

@@ -2,11 +2,11 @@
 handlers' docstrings (so help can never drift from the code)."""
 from __future__ import annotations
 
-from handlers.arguments import command_name
-from handlers.echo import clip
-from handlers.near_miss import closest
-from handlers.router import EVERYONE, REGISTRY, Command, command, commands
-from handlers.types import ADMIN, GROUP_ADMIN, ROLE_NAMES, Choice, Context, Incoming, Reply
+from handlers.core.arguments import command_name
+from handlers.core.echo import clip
+from handlers.core.near_miss import closest
+from handlers.core.router import EVERYONE, REGISTRY, Command, command, commands
+from handlers.core.types import ADMIN, GROUP_ADMIN, ROLE_NAMES, Choice, Context, Incoming, Reply
 
 WELCOME = "您好！我是团务助手，可以回答工作要点和通知里的问题（附出处），也能记录每日打卡、提醒截止时间。"
 SCOPE = {

@@ -15,8 +15,8 @@ import datetime as dt
 import logging
 import time
 
-from handlers.scheduler import housekeeping
-from handlers.types import Context
+from handlers.core.scheduler import housekeeping
+from handlers.core.types import Context
 
 log = logging.getLogger(__name__)
 
@@ -45,12 +45,12 @@ def keep_days(ctx: Context, what: str) -> int | None:
 def prune(ctx: Context, now: dt.datetime) -> int:
     """Delete rows past their retention, oldest first, in small batches; returns how many went."""
     store = ctx.store
-    last = store.mark("retention")
+    last = store.outbox.mark("retention")
     if last and now - dt.datetime.fromisoformat(last) < INTERVAL:
         return 0
     verbs = []
-    for what, verb, as_text in (("EVENTS", store.prune_events, True), ("DELIVERIES", store.prune_deliveries, False),
-                                ("MISSES", store.prune_ask_log, True)):
+    for what, verb, as_text in (("EVENTS", store.events.prune, True), ("DELIVERIES", store.outbox.prune_deliveries, False),
+                                ("MISSES", store.misses.prune, True)):
         days = keep_days(ctx, what)
         if days is not None:
             before = now.astimezone(dt.timezone.utc) - dt.timedelta(days=days)
@@ -64,7 +64,7 @@ def prune(ctx: Context, now: dt.datetime) -> int:
                 break
             done = time.monotonic() < stop_at  # out of time: the rest next tick
     if done:
-        store.set_mark("retention", now.isoformat())
+        store.outbox.set_mark("retention", now.isoformat())
     if pruned:
         log.info("retention: pruned %d rows%s", pruned, "" if done else " (more next tick)")
     return pruned

@@ -16,12 +16,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Literal
 
 from knowledge import lexicon, quotes
 from knowledge.blocks import Block, block_of, composed_text, first_quote, plain, rest_quote
 from knowledge.fact_finder import asked_unit, find_facts, implied_unit, subject_terms
 from knowledge.leads import Pick, lead_line
 from knowledge.normalize import compact
+from knowledge.decision import ANSWER, NO_MATCH, Decline
 from knowledge.search import Hit, Result
 
 QUOTE_MAX = 150  # characters of one region's quotation on the first page
@@ -30,17 +32,26 @@ QUOTE_FEW = 80  # … when four do
 MORE_HINT, MORE_HINT_EN = "更多：回复 1", "More: reply 1"
 
 
+AnswerDecision = Literal["answer", "choices", "decline", "faq"]  # the search's decision, or an FAQ entry's
+
+
 @dataclass
 class Answer:
     text: str
     matched: bool
     sources: list[dict] = field(default_factory=list)
     score: float = 0.0
-    decision: str = "answer"
+    decision: AnswerDecision = "answer"
     choices: list[tuple[str, str]] = field(default_factory=list)  # (label, command to send back)
     norm: str = ""  # the question as matched (for the misses log)
     candidates: list = field(default_factory=list)  # [(where, score)] of the best passages considered
     more: str = ""  # the rest, shown when the asker replies 1 / 更多
+
+    @property
+    def confident(self) -> bool:
+        """Answered on its own, at the search's answer threshold (decision.ANSWER); anything less is
+        logged for the admins' 未答 list."""
+        return self.matched and self.decision != "choices" and self.score >= ANSWER
 
     def as_json(self) -> dict:
         return {"answer": self.text, "matched": self.matched, "sources": self.sources,
@@ -58,7 +69,7 @@ def _compose(kb, result: Result, asker_region: str | None) -> Answer:
     q = result.query
     en = q.lang == "en"
     if result.decision == "decline":
-        return Answer(decline_text(kb, result.reason, en), False, score=result.best, decision="decline")
+        return Answer(decline_text(kb, result.reason or NO_MATCH, en), False, score=result.best, decision="decline")
     if result.decision == "choices":
         return _choices(result, en)
     if "contact" in q.intents:
@@ -249,9 +260,9 @@ def _glimpse(h: Hit, limit: int = 60) -> str:
     return quotes.quoted(quotes.render(row["body"], [span]))
 
 
-def decline_text(kb, reason: str, en: bool = False) -> str:
+def decline_text(kb, reason: Decline, en: bool = False) -> str:
     cover = kb.coverage()
-    kind, _, what = reason.partition(":")
+    kind, what = reason.kind, reason.what
     if en:
         cover = kb.coverage(english=True)
         if kind in ("place", "year", "scope"):

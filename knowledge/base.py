@@ -57,7 +57,7 @@ class KnowledgeBase:
         if now - self._checked < REFRESH_EVERY:
             return
         self._checked = now
-        version = self.store.knowledge_version()
+        version = self.store.knowledge.version()
         if version[:2] != self._version[:2]:
             self.reload()
         elif version != self._version:
@@ -65,26 +65,26 @@ class KnowledgeBase:
 
     def reload(self) -> None:
         """Re-read documents and statistics from the store (after an ingest)."""
-        self.docs = {d["key"]: d for d in self.store.documents()}
+        self.docs = {d["key"]: d for d in self.store.knowledge.documents()}
         region_places: dict[str, set[str]] = {}
         for d in self.docs.values():
             d["places"] = places_of(d["region"] or "", d["issuer"] or "")  # 东莞市第一中学 → (东莞,)
             region_places.setdefault(d["region"], set()).update(d["places"])
-        self.df = self.store.token_document_frequency()
+        self.df = self.store.knowledge.token_document_frequency()
         self.regions = sorted({d["region"] for d in self.docs.values()})
         self.doc_years = {d["year"] for d in self.docs.values() if d["year"]}
         self.corpus_years = {int(t) for t in self.df if re.fullmatch(r"(?:19|20)\d\d", t)}
         places_in_corpus = {p for p in lexicon.places() if p in self.df}
         self.document_identity.cache_clear()  # the spellings below read the new documents' identities
         self.identity_documents.cache_clear()
-        self.analyzer = Analyzer(self.df, self.store.passage_count(), self.regions, places_in_corpus, region_places,
+        self.analyzer = Analyzer(self.df, self.store.knowledge.passage_count(), self.regions, places_in_corpus, region_places,
                                  self._names_by_spelling())
         self._kind_ids: dict[tuple[str, tuple[str, ...] | None], list[int]] = {}
         self._rows: dict[int, dict] = {}
         self._postings: OrderedDict[str, array] = OrderedDict()
         self._postings_size = 0
         self.doc_index = {key: i for i, key in enumerate(self.docs)}
-        pairs = list(self.store.passage_documents())
+        pairs = list(self.store.knowledge.passage_documents())
         self.doc_of = array("i", [-1]) * (max((pid for pid, _ in pairs), default=0) + 1)
         for pid, key in pairs:
             self.doc_of[pid] = self.doc_index[key]
@@ -110,7 +110,7 @@ class KnowledgeBase:
     def reload_faq(self) -> None:
         """Re-read the FAQ entries (after a build, an import or an admin's edit)."""
         self.faq = FaqIndex(self.store, self.embedder)
-        self._version = self.store.knowledge_version()
+        self._version = self.store.knowledge.version()
         self._checked = time.monotonic()
         self.mentions_year.cache_clear()
         self.document_tokens.cache_clear()
@@ -137,7 +137,7 @@ class KnowledgeBase:
         if missing:
             if len(self._rows) > ROW_CACHE:
                 self._rows.clear()
-            self._rows.update(self.store.passages_by_id(missing))
+            self._rows.update(self.store.knowledge.passages_by_id(missing))
         return {i: self._rows[i] for i in ids if i in self._rows}
 
     def postings(self, token: str) -> array:
@@ -146,7 +146,7 @@ class KnowledgeBase:
         if ids is not None:
             self._postings.move_to_end(token)
             return ids
-        ids = array("i", self.store.token_postings(token))
+        ids = array("i", self.store.knowledge.token_postings(token))
         self._postings[token] = ids
         self._postings_size += len(ids)
         while self._postings_size > POSTINGS_CACHE and len(self._postings) > 1:
@@ -157,7 +157,7 @@ class KnowledgeBase:
     @lru_cache(maxsize=512)
     def document_tokens(self, doc_key: str) -> tuple[tuple[int, frozenset[str]], ...]:
         """Each passage of a document with its token set (for questions restricted to a few documents)."""
-        return tuple((pid, frozenset(tokens.split())) for pid, tokens in self.store.document_tokens(doc_key))
+        return tuple((pid, frozenset(tokens.split())) for pid, tokens in self.store.knowledge.document_tokens(doc_key))
 
     @lru_cache(maxsize=4096)
     def document_identity(self, doc_key: str) -> str:
@@ -175,27 +175,17 @@ class KnowledgeBase:
     @lru_cache(maxsize=4096)
     def item_sentences(self, item_id: int) -> tuple[tuple[int, str], ...]:
         """(position, sentence) of every passage of an item, in order."""
-        return tuple((p["position"], p["text"]) for p in self.store.item_passages(item_id))
+        return tuple((p["position"], p["text"]) for p in self.store.knowledge.item_passages(item_id))
 
     def passages_of_kind(self, kind: str, doc_keys: list[str] | None) -> list[int]:
         key = (kind, tuple(doc_keys) if doc_keys else None)
         if key not in self._kind_ids:
-            sql = "SELECT id FROM passage WHERE kind = ?"
-            params: list = [kind]
-            if doc_keys:
-                sql += f" AND doc_key IN ({','.join('?' * len(doc_keys))})"
-                params += doc_keys
-            self._kind_ids[key] = [r[0] for r in self.store.db.execute(sql + " LIMIT 50", params)]
+            self._kind_ids[key] = self.store.knowledge.passages_of_kind(kind, doc_keys, limit=50)
         return self._kind_ids[key]
 
     @lru_cache(maxsize=256)
     def mentions_year(self, doc_key: str, years: tuple[int, ...] | list[int]) -> bool:
-        for y in years:
-            row = self.store.db.execute(
-                "SELECT 1 FROM passage WHERE doc_key = ? AND norm LIKE ? LIMIT 1", [doc_key, f"%{y}%"]).fetchone()
-            if row:
-                return True
-        return False
+        return any(self.store.knowledge.document_mentions(doc_key, str(y)) for y in years)
 
     def coverage(self, english: bool = False) -> str:
         """What the documents cover, for a decline: 东莞（2017）、宁波（2019）… (or in English)."""
@@ -282,7 +272,7 @@ class KnowledgeBase:
 
     def answer_passage(self, pid: int) -> Answer | None:
         """The answer for one chosen passage (a "did you mean" choice)."""
-        row = self.store.passages_by_id([pid]).get(pid)
+        row = self.store.knowledge.passages_by_id([pid]).get(pid)
         if row is None:
             return None
         hit = Hit(pid, row, self.docs[row["doc_key"]], 1.0)

@@ -6,7 +6,7 @@ kept together, the asker's region first. Fused (when the semantic path ran): see
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from knowledge.query import Query
 from knowledge.scoring import Hit
@@ -31,12 +31,27 @@ SUPPORT = 0.2  # a passage needs at least this lexical score to earn dense credi
 VETO = -0.015  # the fused choice this far below the background: the signals disagree, decline
 
 
+Decision = Literal["answer", "choices", "decline"]
+DeclineKind = Literal["place", "year", "scope", "empty", "no-match"]
+
+
+@dataclass(frozen=True)
+class Decline:
+    """Why a question is declined: a place, a year or a region-and-year the documents do not cover
+    (`what` names it: 北京, 2030, 东莞2016年), a question with nothing to search for, or no good match."""
+    kind: DeclineKind
+    what: str = ""
+
+
+NO_MATCH = Decline("no-match")
+
+
 @dataclass
 class Result:
     query: Query
-    decision: str  # "answer" | "choices" | "decline"
+    decision: Decision
     hits: list[Hit] = field(default_factory=list)
-    reason: str = ""
+    reason: Decline | None = None  # set when the decision is "decline"
     best: float = 0.0
     qvec: Any = None  # the question's vector when the semantic path ran (the FAQ reuses it)
 
@@ -46,7 +61,7 @@ def lexical_decision(hits: list[Hit], q: Query, asker_region: str | None) -> Res
     hits = [h for h in hits if answers(h)]
     best = hits[0].score if hits else 0.0
     if not hits or not confident(hits):
-        return Result(q, "decline", hits=hits[:3], reason="no-match", best=best)
+        return Result(q, "decline", hits=hits[:3], reason=NO_MATCH, best=best)
     chosen, ambiguous = choose(hits, q, asker_region)
     return Result(q, "choices" if ambiguous else "answer", chosen, best=best)
 
@@ -71,7 +86,7 @@ def fused_decision(hits: list[Hit], near: list[tuple[int, float]], q: Query, ask
     (a vague "宁波志愿": the cadre picks, the fusion has nothing to veto).
     """
     if not hits:
-        return Result(q, "decline", reason="no-match")
+        return Result(q, "decline", reason=NO_MATCH)
     background = sum(c for _, c in near) / len(near) if near else 0.0
     best_by_item: dict[int, list[float]] = {}
     for h in hits:
@@ -91,16 +106,16 @@ def fused_decision(hits: list[Hit], near: list[tuple[int, float]], q: Query, ask
     hits.sort(key=lambda h: (-h.score, h.pid))
     hits = [h for h in hits if answers(h)]
     if not hits:
-        return Result(q, "decline", reason="no-match")
+        return Result(q, "decline", reason=NO_MATCH)
     # Across languages e5's cosines are too noisy to contradict the glossary's words: no veto there.
     if q.lang != "en" and (hits[0].cosine or 0.0) - background < VETO:
         if lexical is not None and lexical.decision == "choices":
             return lexical
-        return Result(q, "decline", hits=hits[:3], reason="no-match", best=hits[0].score)
+        return Result(q, "decline", hits=hits[:3], reason=NO_MATCH, best=hits[0].score)
     if hits[0].score < FLOOR:
         # Not the lexical "clear winner" rule: dense credit widens gaps, so a fused score must reach
         # the floor itself.
-        return Result(q, "decline", hits=hits[:3], reason="no-match", best=hits[0].score)
+        return Result(q, "decline", hits=hits[:3], reason=NO_MATCH, best=hits[0].score)
     chosen, ambiguous = choose(hits, q, asker_region)
     return Result(q, "choices" if ambiguous else "answer", chosen, best=hits[0].score)
 

@@ -71,17 +71,17 @@ def ensure_vectors(store, embedder: Embedder, progress: TextIO | None = None, mo
     negated (the caller embeds them elsewhere)."""
     model = embedder.model_id
     texts: dict[str, str] = {}
-    for row in store.all_passages():
+    for row in store.knowledge.all_passages():
         text = passage_text(row["text"])
         texts.setdefault(text_key(model, "passage", text), text)
-    present = store.vectors_present(list(texts))
+    present = store.vectors.present(list(texts))
     missing = [k for k in texts if k not in present]
     if not missing:
         return 0
     shipped = read_shipped(model)
     found = [(k, model, embedder.dim, shipped[k].tobytes()) for k in missing if k in shipped]
     if found:
-        store.vectors_put(found)
+        store.vectors.put(found)
     todo = [texts[k] for k in missing if k not in shipped]
     if most is not None and len(todo) > most:
         return -len(todo)
@@ -117,13 +117,13 @@ class DenseIndex:
         """Read every passage's stored vector (streamed, so peak memory is about the matrix itself)."""
         model = embedder.model_id
         ids, docs, row_of = [], [], {}
-        for row in store.all_passages():
+        for row in store.knowledge.all_passages():
             key = text_key(model, "passage", passage_text(row["text"]))
             row_of.setdefault(key, []).append(len(ids))
             ids.append(row["id"])
             docs.append(doc_index.get(row["doc_key"], -1))
         matrix = np.zeros((len(ids), embedder.dim), np.float32)
-        for key, data in store.vectors_of_model(model):
+        for key, data in store.vectors.of_model(model):
             rows = row_of.get(key)
             if rows:
                 matrix[rows] = np.frombuffer(data, dtype=np.float16)
@@ -187,16 +187,16 @@ def ship(out: TextIO = sys.stdout) -> Path:
     model = embedder.model_id
     store = Store(":memory:")
     # What is shipped already is reused: only new texts are embedded.
-    store.vectors_put((key, model, embedder.dim, vec.tobytes()) for key, vec in read_shipped(model).items())
+    store.vectors.put((key, model, embedder.dim, vec.tobytes()) for key, vec in read_shipped(model).items())
     index_plans(store)
     ensure_vectors(store, embedder, progress=out)
     faq.rebuild(KnowledgeBase(store, "data"))
-    phrasings = sorted({text for _pid, _entry, _kind, text in store.faq_phrasings()}
-                       | {e["question"] for e in store.faq_entries()})
+    phrasings = sorted({text for _pid, _entry, _kind, text in store.faq.phrasings()}
+                       | {e["question"] for e in store.faq.entries()})
     VectorCache(store, embedder).vectors(phrasings, "query", progress=_bar(out))
-    wanted = {text_key(model, "passage", passage_text(row["text"])) for row in store.all_passages()}
+    wanted = {text_key(model, "passage", passage_text(row["text"])) for row in store.knowledge.all_passages()}
     wanted |= {text_key(model, "query", text) for text in phrasings}
-    items = {key: np.frombuffer(data, dtype=np.float16) for key, data in store.vectors_of_model(model) if key in wanted}
+    items = {key: np.frombuffer(data, dtype=np.float16) for key, data in store.vectors.of_model(model) if key in wanted}
     path = write_shipped(model, items)
     out.write(f"\n{len(items)} vectors → {path}\n")
     return path

@@ -161,7 +161,7 @@ class VectorCache:
         """(len(texts), dim) float32; the texts not yet stored are embedded in batches and stored."""
         model, dim = self.embedder.model_id, self.embedder.dim
         keys = [text_key(model, kind, t) for t in texts]
-        stored = self.store.vectors_get(list(dict.fromkeys(keys)))
+        stored = self.store.vectors.get(list(dict.fromkeys(keys)))
         out = np.zeros((len(texts), dim), np.float32)
         missing: dict[str, int] = {}
         for row, key in enumerate(keys):
@@ -174,7 +174,7 @@ class VectorCache:
         for start in range(0, len(todo), BATCH):
             chunk = todo[start:start + BATCH]
             rows = self.embedder.embed([texts[row] for _, row in chunk], kind)
-            self.store.vectors_put((key, model, dim, vec.astype(np.float16).tobytes())
+            self.store.vectors.put((key, model, dim, vec.astype(np.float16).tobytes())
                                    for (key, _), vec in zip(chunk, rows))
             for (key, row), vec in zip(chunk, rows):
                 out[row] = vec

@@ -146,7 +146,8 @@ def _date_at(norm: str, pos: int, base_year: int | None, issued: dt.date | None)
 
 
 def resolve_match(norm: str, m: re.Match, precision: str, base_year: int | None,
-             issued: dt.date | None) -> DateFact | None:
+                  issued: dt.date | None) -> DateFact | None:
+    """One matched date (of `precision`: day, month or year) as a due date, or None when it names none."""
     g = m.groupdict()
     relative = not g.get("y")
     y = int(g["y"]) if g.get("y") else base_year
@@ -154,42 +155,47 @@ def resolve_match(norm: str, m: re.Match, precision: str, base_year: int | None,
         y += 1
     if y is None:
         return None
-    end = m.end()
-    text = m.group(0).strip()
-    when: dt.time | None = None
-    marked = bool(_BEFORE.match(norm, end)) or bool(_LEAD_IN.search(norm, 0, m.start()))
+    marked = bool(_BEFORE.match(norm, m.end())) or bool(_LEAD_IN.search(norm, 0, m.start()))
+    resolve = {"day": _day_date, "month": _month_date}.get(precision, _year_date)
     try:
-        if precision == "day":
-            month, day = int(g["m"]), int(g["d"])
-            date = dt.date(y, month, day)
-            when = time_of(g)
-            deadline = True
-        elif precision == "month":
-            month, word = int(g["m"]), g["mword"]
-            if not 1 <= month <= 12:
-                return None
-            if word == "月" and not marked:
-                return None  # "12月，团市委…" is when something happens, not a date that is due
-            day = _MONTH_DAY.get(word, last_day(y, month))
-            date = dt.date(y, month, day)
-            deadline = True
-        else:
-            word = g.get("yword")
-            if g.get("y") is None and g.get("rel") is None and word is None:
-                return None
-            if word is None and not marked:
-                return None  # "2019年全市共青团工作要点": a year named, nothing due
-            if word in ("底", "末", "内") and g.get("y") is None and g.get("rel") is None:
-                return None
-            date = dt.date(y, 6, 30) if word == "上半年" else dt.date(y, 12, 31)
-            deadline = True
-            if norm[end:end + 1] == "度":
-                return None  # "2017年度" is a period
+        found = resolve(g, y, marked, norm[m.end():m.end() + 1])
     except ValueError:
+        return None  # 2月30日
+    if found is None:
         return None
+    date, when = found
     if relative and issued and date < issued - dt.timedelta(days=31) and precision != "year":
         date = date.replace(year=date.year + 1)  # a December notice asking for "1月26日前"
-    return DateFact(text, date, when, precision, deadline, relative, m.start(), end)
+    return DateFact(m.group(0).strip(), date, when, precision, True, relative, m.start(), m.end())
+
+
+def _day_date(g: dict, y: int, marked: bool, after: str) -> tuple[dt.date, dt.time | None]:
+    """12月24日 (with its time, if one follows)."""
+    return dt.date(y, int(g["m"]), int(g["d"])), time_of(g)
+
+
+def _month_date(g: dict, y: int, marked: bool, after: str) -> tuple[dt.date, None] | None:
+    """12月底 / 12月中旬 / 12月前: the day the word means, the month's last day by default."""
+    month, word = int(g["m"]), g["mword"]
+    if not 1 <= month <= 12:
+        return None
+    if word == "月" and not marked:
+        return None  # "12月，团市委…" is when something happens, not a date that is due
+    return dt.date(y, month, _MONTH_DAY.get(word, last_day(y, month))), None
+
+
+def _year_date(g: dict, y: int, marked: bool, after: str) -> tuple[dt.date, None] | None:
+    """年底 / 上半年 / 明年前: June 30 for the first half, else December 31."""
+    word = g.get("yword")
+    if g.get("y") is None and g.get("rel") is None and word is None:
+        return None
+    if word is None and not marked:
+        return None  # "2019年全市共青团工作要点": a year named, nothing due
+    if word in ("底", "末", "内") and g.get("y") is None and g.get("rel") is None:
+        return None
+    if after == "度":
+        return None  # "2017年度" is a period
+    return (dt.date(y, 6, 30) if word == "上半年" else dt.date(y, 12, 31)), None
 
 
 def time_of(g: dict) -> dt.time | None:

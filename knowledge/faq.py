@@ -59,7 +59,7 @@ class Draft:
 
 def build(kb, doc_keys: list[str] | None = None) -> list[dict]:
     """Generate the FAQ entries from the indexed plans (all of them, or the given documents)."""
-    rows = kb.store.faq_source_rows(doc_keys)
+    rows = kb.store.knowledge.faq_source_rows(doc_keys)
     docs = kb.docs
     items = _item_drafts(rows, docs)
     fact_drafts = _fact_drafts(kb, rows, docs)
@@ -264,6 +264,6 @@ def _merged_question(d: Draft, shared: set[str]) -> str:
 
 def rebuild(kb, now: str = "", doc_keys: list[str] | None = None) -> int:
     """Regenerate the plan-derived entries (curated ones stay) and reload the matcher."""
-    n = kb.store.replace_generated_faq(build(kb, doc_keys), now)
+    n = kb.store.faq.replace_generated(build(kb, doc_keys), now)
     kb.reload_faq()
     return n

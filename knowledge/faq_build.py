@@ -34,13 +34,13 @@ def generate(kb, attempt: int | None = None) -> int:
 
     store = kb.store
     if attempt is None:
-        attempt = store.faq_build_begin(store.document_version(), _now(), os.getpid())
+        attempt = store.faq.build_begin(store.knowledge.document_version(), _now(), os.getpid())
     try:
         n = faq.rebuild(kb, _now())
     except BaseException as err:  # KeyboardInterrupt too: the record says why it stopped
-        store.faq_build_end(attempt, "failed", _now(), f"{type(err).__name__}: {err}")
+        store.faq.build_end(attempt, "failed", _now(), f"{type(err).__name__}: {err}")
         raise
-    store.faq_build_end(attempt, "done", _now(), f"{n} entries")
+    store.faq.build_end(attempt, "done", _now(), f"{n} entries")
     return n
 
 
@@ -58,31 +58,31 @@ def embed_in_background(store, embedder) -> None:
 
 def _embed(path: str, embedder) -> None:
     """Embed the new generated entries for matching by meaning, on a connection of its own; then
-    record it, so running bots reload their FAQ with the vectors (knowledge_version)."""
+    record it, so running bots reload their FAQ with the vectors (store.knowledge.version)."""
     from db import Store
     from knowledge.faq_index import embed_generated
 
     try:
         with Store(path) as store:
             n = embed_generated(store, embedder)
-            if n:  # a record changes knowledge_version: running bots reload their FAQ with the vectors
-                attempt = store.faq_build_begin(store.document_version(), _now(), os.getpid())
-                store.faq_build_end(attempt, "embedded", _now(), f"{n} texts embedded")
+            if n:  # a record changes store.knowledge.version: running bots reload their FAQ with the vectors
+                attempt = store.faq.build_begin(store.knowledge.document_version(), _now(), os.getpid())
+                store.faq.build_end(attempt, "embedded", _now(), f"{n} texts embedded")
     except Exception:
         log.exception("embedding the generated FAQ failed; it is matched by its words only")
 
 
 def needs_generation(store, changed: bool) -> bool:
     """Whether the generated FAQ is missing or older than the documents."""
-    if changed or not store.faq_count("generated"):
+    if changed or not store.faq.count("generated"):
         return True
-    last = store.faq_build_last_done()
-    return last is not None and last["version"] != store.document_version()  # none recorded: built before records
+    last = store.faq.last_build_done()
+    return last is not None and last["version"] != store.knowledge.document_version()  # none recorded: built before records
 
 
 def start_reason_to_skip(store) -> str:
     """Why a start should not try to generate (another process is at it, or it failed too often); "" to go."""
-    attempts = store.faq_build_attempts(store.document_version())
+    attempts = store.faq.build_attempts(store.knowledge.document_version())
     now = dt.datetime.now(dt.timezone.utc)
     spent = 0
     for a in attempts:
@@ -109,7 +109,7 @@ def keep_current(kb, data_dir: str, changed: bool = False) -> str:
     if reason:
         log.warning("FAQ not generated at start: %s; answers come from the documents meanwhile", reason)
         return "skipped"
-    if store.path == ":memory:" or store.passage_count() <= INLINE_PASSAGES:
+    if store.path == ":memory:" or store.knowledge.passage_count() <= INLINE_PASSAGES:
         try:
             generate(kb)
         except Exception:
@@ -117,7 +117,7 @@ def keep_current(kb, data_dir: str, changed: bool = False) -> str:
         return "inline"
     # Recorded before the thread starts: a process that stops first (a one-shot `ask`) leaves an
     # interrupted attempt behind, and starts give up after MAX_ATTEMPTS instead of trying forever.
-    attempt = store.faq_build_begin(store.document_version(), _now(), os.getpid())
+    attempt = store.faq.build_begin(store.knowledge.document_version(), _now(), os.getpid())
     threading.Thread(target=_background, args=(store.path, data_dir, getattr(kb, "embedder", None), attempt),
                      name="faq-build", daemon=True).start()
     return "background"
@@ -134,7 +134,7 @@ def _background(path: str, data_dir: str, embedder=None, attempt: int | None = N
                 n = generate(KnowledgeBase(store, data_dir, embedder=embedder), attempt)
             except Exception as err:
                 if attempt is not None:  # (generate records its own failures; this covers loading)
-                    store.faq_build_end(attempt, "failed", _now(), f"{type(err).__name__}: {err}")
+                    store.faq.build_end(attempt, "failed", _now(), f"{type(err).__name__}: {err}")
                 raise
         log.info("FAQ generated in the background: %d entries", n)
     except Exception:

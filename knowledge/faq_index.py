@@ -78,9 +78,9 @@ class FaqIndex:
         self.store, self.embedder = store, embedder
         self.phrasings: list[tuple[int, str, str, str, tuple[str, ...]]] = []  # entry, kind, text, norm, words
         self.by_word: dict[str, list[int]] = {}
-        self.entries = {e["id"]: e for e in store.faq_entries()}
-        self.sources = store.faq_sources()
-        for _pid, entry_id, kind, text in store.faq_phrasings():
+        self.entries = {e["id"]: e for e in store.faq.entries()}
+        self.sources = store.faq.sources()
+        for _pid, entry_id, kind, text in store.faq.phrasings():
             norm, words = shape(text)
             idx = len(self.phrasings)
             self.phrasings.append((entry_id, kind, text, norm, words))
@@ -188,13 +188,13 @@ def generated_answer_texts(store, index: FaqIndex) -> list[tuple[int, str]]:
     """(entry id, text of its first source sentence) for generated entries: what their answer says."""
     first = {eid: srcs[0]["passage_id"] for eid, srcs in index.sources.items()
              if srcs and srcs[0]["passage_id"] and index.entries.get(eid, {}).get("kind") != "curated"}
-    rows = store.passages_by_id(list(first.values())) if first else {}
+    rows = store.knowledge.passages_by_id(list(first.values())) if first else {}
     return [(eid, rows[pid]["text"]) for eid, pid in first.items() if pid in rows]
 
 
 def _stored(store, embedder, items: list[tuple[int, str]], kind) -> list[tuple[int, np.ndarray]]:
     keys = [text_key(embedder.model_id, kind, t) for _, t in items]
-    found = store.vectors_get(keys) if keys else {}
+    found = store.vectors.get(keys) if keys else {}
     return [(eid, np.frombuffer(found[k], dtype=np.float16).astype(np.float32))
             for (eid, _), k in zip(items, keys) if k in found]
 
@@ -208,7 +208,7 @@ def embed_generated(store, embedder) -> int:
     cache, done = VectorCache(store, embedder), 0
     for texts, kind in ((questions, "query"), (answers, "passage")):
         keys = [text_key(embedder.model_id, kind, t) for t in texts]
-        have = store.vectors_get(keys)
+        have = store.vectors.get(keys)
         todo = [t for t, k in zip(texts, keys) if k not in have]
         cache.vectors(todo, kind)
         done += len(todo)

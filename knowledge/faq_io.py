@@ -34,7 +34,7 @@ class FaqRecord:
 
 
 def export(store, path: str | Path, include_generated: bool = False) -> int:
-    entries = [store.faq_entry(e["id"]) for e in store.faq_entries(None if include_generated else "curated")]
+    entries = [store.faq.entry(e["id"]) for e in store.faq.entries(None if include_generated else "curated")]
     docs = []
     for e in entries:
         item = {"id": e["id"], "question": e["question"]}
@@ -129,4 +129,4 @@ def _records(name: str, loader: yaml.SafeLoader) -> list[FaqRecord]:
 def import_file(store, path: str | Path, now: str = "") -> tuple[int, int]:
     """Import a checked file in one transaction: (added, updated)."""
     records = read(path)
-    return store.import_curated_faq(records, now)
+    return store.faq.import_curated(records, now)

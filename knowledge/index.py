@@ -110,7 +110,7 @@ def index_plans(store, paths: Iterable[str | Path] | None = None, *, force: bool
                 progress: TextIO | None = None, on_error: Callable[[str], None] | None = None) -> IndexReport:
     """Index the given plan files (default: the bundled plans); unchanged files are skipped."""
     files, skipped = scan(paths)
-    known = {d["key"]: d for d in store.documents()}
+    known = {d["key"]: d for d in store.knowledge.documents()}
     report = IndexReport(skipped=skipped)
     batch = []
     for n, path in enumerate(files, 1):
@@ -135,7 +135,7 @@ def index_plans(store, paths: Iterable[str | Path] | None = None, *, force: bool
         batch.append(rows)
         report.indexed.append(doc.key)
     if batch:
-        store.replace_documents(batch)
+        store.knowledge.replace_documents(batch)
     if progress:
         progress.write("\n")
     return report
@@ -161,7 +161,7 @@ def ensure_indexed(store, plans_dir: str | Path | None = None, wait: float = IND
     give_up = time.monotonic() + wait
     while True:
         now = dt.datetime.now(dt.timezone.utc)
-        if store.acquire_lease(INDEX_LEASE, holder, now, now + INDEX_LEASE_TIME):
+        if store.leases.acquire(INDEX_LEASE, holder, now, now + INDEX_LEASE_TIME):
             try:
                 if _indexed(store, files):  # another process finished while we were waiting
                     return None
@@ -169,10 +169,10 @@ def ensure_indexed(store, plans_dir: str | Path | None = None, wait: float = IND
                 log.info("indexed the plans: %d files, %d passages", len(report.indexed), report.passages)
                 return report
             finally:
-                store.release_lease(INDEX_LEASE, holder)
+                store.leases.release(INDEX_LEASE, holder)
         if time.monotonic() > give_up:
             log.warning("another process (%s) is still indexing the plans after %.0f s; starting without waiting",
-                        store.lease_holder(INDEX_LEASE, now), wait)
+                        store.leases.holder(INDEX_LEASE, now), wait)
             return None
         time.sleep(0.2)
         if _indexed(store, files):
@@ -181,5 +181,5 @@ def ensure_indexed(store, plans_dir: str | Path | None = None, wait: float = IND
 
 def _indexed(store, files: list[Path]) -> bool:
     # Cheap check (names); a changed file is noticed by `bot.py ingest` or a new name.
-    known = {d["key"] for d in store.documents()}
+    known = {d["key"] for d in store.knowledge.documents()}
     return bool(known) and all(f.stem in known for f in files)

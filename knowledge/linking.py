@@ -61,7 +61,7 @@ CALIBRATIONS = {"multilingual-e5-small": Calibration(words=0.15, near=0.855, clo
 
 @dataclass(frozen=True)
 class ItemMatch:
-    item: dict  # a plan item row (store.plan_items): id, doc_key, heading, body, region, year, title …
+    item: dict  # a plan item row (store.knowledge.plan_items): id, doc_key, heading, body, region, year, title …
     score: float  # the evidence the decision used
     words: float  # share of the check-in's grams the item holds
     meaning: float | None  # the item's best cosine to the check-in (None: linked by words alone)
@@ -87,7 +87,7 @@ class ItemSet:
         and who assesses it) stands for itself by its heading."""
         texts, owners = [], []
         for n, it in enumerate(self.items):
-            own = [p["text"] for p in store.item_passages(it["id"]) if _says_something(p["text"])]
+            own = [p["text"] for p in store.knowledge.item_passages(it["id"]) if _says_something(p["text"])]
             if not own:
                 own = [DEPARTMENT.sub("", it.get("heading") or "") or it.get("label") or ""]
             texts += own
@@ -150,15 +150,15 @@ class Linker:
 
     def items(self, store, regions: tuple[str, ...]) -> ItemSet:
         """The items of `regions` (every region's when they have none, or none is given)."""
-        version = tuple((d["key"], d.get("sha1")) for d in store.documents())
+        version = tuple((d["key"], d.get("sha1")) for d in store.knowledge.documents())
         key = (store.path, regions, version)
         with self._lock:
             if key not in self._sets:
                 if len(self._sets) > 32:
                     self._sets.clear()
-                items = store.plan_items(regions or None)
+                items = store.knowledge.plan_items(regions or None)
                 if not items and regions:  # a region without plans: every region's items
-                    items = store.plan_items(None)
+                    items = store.knowledge.plan_items(None)
                 self._sets[key] = ItemSet(items)
             return self._sets[key]
 

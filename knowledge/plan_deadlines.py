@@ -1,12 +1,12 @@
 """Deadlines written in the plans: what is due by when, read from each passage and cited.
 
-    for d in plan_deadlines(store.plan_passages()):
+    for d in plan_deadlines(store.knowledge.plan_passages()):
         d.title, d.date, d.time, d.due_text, d.key   # "2017年底，将初中阶段毕业班团青比例控制在30%以内" …
 
 The dates come from knowledge/facts.py (2018年1月26日下午下班前, 12月底, 2020年底前, 6月份, 年内,
 到2022年 …, resolved against the document's year, or its issue date for a year-less date); the title
 is the clause that holds the date. Pure functions over passages: the alert planning, its times and
-texts are handlers/alerts.py's.
+texts are handlers/reminders/alerts.py's.
 """
 from __future__ import annotations
 

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from knowledge import lexicon, segment
-from knowledge.lexicon import singular
 from knowledge.normalize import normalize
 
 YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*(?:年度|年)?")
@@ -52,24 +51,23 @@ UNIT_CUES = {
     "postcode": (r"邮编|邮政编码|postcode|zip code", r"邮编|邮政编码|(?<!\d)\d{6}(?!\d)"),
 }
 UNIT_RE = {name: (re.compile(cue), re.compile(unit)) for name, (cue, unit) in UNIT_CUES.items()}
-OOV_FACTOR = 0.6
+# How much a question word counts, as a share of its idf (term_weight, unknown_factor, _terms):
+OOV_FACTOR = 0.6  # a content word no passage contains (番茄, 汇率): it pushes towards a decline
+SINGLE_CHAR_FACTOR = 0.5  # a one-character word the index knows (团, 费): often part of a longer one
+SHAPE_UNKNOWN = 0.15  # an unknown counting word or short HMM glue (三个, 组了): the shape, not the content
+SHAPE_FACTOR = 0.3  # a counting word or an asked unit (哪两项, 几|月份, 多少|学时)
+UNKNOWN_SINGLE = 0.3  # an unknown everyday single character (来, 走)
+COMMON_UNKNOWN = 0.2  # an unknown word that is frequent in general Chinese (jieba frequency ≥ COMMON_FREQUENCY)
+COMMON_FREQUENCY = 20000
 ASKING = frozenset(("几", "多少", "哪", "哪一", "第几"))
 ASKED_UNIT = re.compile(r"月份|月|年|年度|天|日|号|周|星期|小时|个小时|分钟|学时|课时|次|回|场|人|名|元|岁|周岁|个月|届|批")
 COUNTING = re.compile(r"[哪几第\d一二两三四五六七八九十]+[个项样类种条件次批届名位点些大]")
-EN_UNKNOWN_FACTOR = 0.2  # an English word the glossary lacks: counted, lightly
-CEDICT_FACTOR = 0.6  # a dictionary rendering counts for less than a glossary term: it may be another sense
-CEDICT_RENDERINGS = 3
 GENERIC_FACTOR = 0.35
 SELF_CUES = ("我们", "我市", "本市", "我县", "本县", "咱们", "咱市", "我区", "本区", "本地", "our city", "our county")
 # "Here, where I am": a question about the asker's own place, which no document may cover.
 PLACE_SELF_CUES = ("我市", "本市", "我县", "本县", "咱市", "我区", "本区", "本地", "我们市", "我们县", "我们区",
                    "我们这", "咱们这", "我们当地", "our city", "our county")
-EN_STOP = frozenset("""a an the of in on at to for from by with and or is are was were be been being do does did
-what which who whom whose when where why how many much that this these those it its as into about there their
-they them will would should shall can could may might must has have had any some all each every his her our your
-my we you i me us than then so such not no yes also just only very more most other one under over per via
-league's plan plans document documents say says said mention mentions mentioned according name named called
-call kind type sort""".split())
+
 
 
 @dataclass(frozen=True)
@@ -133,7 +131,7 @@ class Analyzer:
         """(weight, known): a word's idf, or that of its best-known sub-words when jieba split it."""
         if word.lower() in self.df:
             w = self.idf(word.lower())
-            return (w * 0.5 if len(word) == 1 else w), True
+            return (w * SINGLE_CHAR_FACTOR if len(word) == 1 else w), True
         parts = [p for p in segment.word_tokens(word) if p != word.lower() and len(p) > 1 and p in self.df]
         if parts:
             return max(self.idf(p) for p in parts), True
@@ -149,18 +147,20 @@ class Analyzer:
         enough: real content words are in it with a modest frequency.
         """
         if COUNTING.fullmatch(word):
-            return 0.15  # 三个, 哪几项: the shape of the answer, not its content
+            return SHAPE_UNKNOWN  # 三个, 哪几项: the shape of the answer, not its content
         freq = segment.general_frequency(word)
         if freq == 0:
-            return 0.15 if len(word) <= 2 else OOV_FACTOR
+            return SHAPE_UNKNOWN if len(word) <= 2 else OOV_FACTOR
         if len(word) == 1:
-            return 0.3
-        return 0.2 if freq >= 20000 else OOV_FACTOR
+            return UNKNOWN_SINGLE
+        return COMMON_UNKNOWN if freq >= COMMON_FREQUENCY else OOV_FACTOR
 
     def analyze(self, question: str, asker_region: str | None = None) -> Query:
         raw = question.strip()
+        from knowledge.query_en import analyze_english, is_english  # it builds on this module's types
+
         if is_english(raw):
-            q = self._analyze_english(raw)
+            q = analyze_english(self, raw)
         else:
             norm = normalize(raw)
             q = Query(raw=raw, norm=norm, intents=intents_of(norm), units=units_of(norm))
@@ -242,93 +242,12 @@ class Analyzer:
             if word in generic:
                 weight *= GENERIC_FACTOR
             elif COUNTING.fullmatch(word) or (i and words[i - 1] in ASKING and ASKED_UNIT.fullmatch(word)):
-                weight *= 0.3  # 三个, 哪两项, 几|月份, 多少|学时: the shape of the answer, not its content
+                weight *= SHAPE_FACTOR  # 三个, 哪两项, 几|月份, 多少|学时: the shape of the answer, not its content
             whole_unknown = word not in self.df and len(alts) == 1
             fuzzy = len(word) >= 3 and (word in quoted or not known or (whole_unknown and len(word) >= 4))
             terms[word] = Term(word, alts, weight, fuzzy=fuzzy)
         return list(terms.values())
 
-    def _dictionary_term(self, words: list[str], i: int) -> tuple[Term, int] | None:
-        """An English word or phrase the glossary lacks, rendered through CC-CEDICT into words the
-        documents use (lunch → 午餐, allowance → 补贴): the longest phrase from words[i] that renders."""
-        from knowledge import cedict
-
-        for size in range(min(3, len(words) - i), 0, -1):
-            if words[i + size - 1] in EN_STOP:
-                continue
-            phrase = " ".join(words[i:i + size])
-            for variant in ([phrase] if size > 1 else english_variants(phrase)):
-                known = [r for r in (normalize(c) for c in cedict.renderings(variant)) if len(r) > 1 and r in self.df]
-                if known:
-                    known.sort(key=lambda r: (-self.df[r], r))  # the usual word first
-                    alts = tuple(known[:CEDICT_RENDERINGS])
-                    return Term(phrase, alts, self.idf(alts[0]) * CEDICT_FACTOR), size
-        return None
-
-    def _analyze_english(self, raw: str) -> Query:
-        low = " ".join(raw.lower().replace("’", "'").split())
-        q = Query(raw=raw, norm=low, lang="en", intents=intents_of(low), units=units_of(low))
-        for m in YEAR_RE.finditer(low):
-            q.years.append(int(m.group(1)))
-        gloss = lexicon.glossary()
-        words = [w if w in EN_STOP else singular(w) for w in (re.sub(r"'s?$", "", x) for x in ASCII_WORD.findall(low))]
-        i, terms = 0, {}
-        longest = lexicon.glossary_longest()
-        while i < len(words):
-            for size in range(min(longest, len(words) - i), 0, -1):
-                phrase = " ".join(words[i:i + size])
-                if size == 1:
-                    phrase = next((v for v in english_variants(phrase) if v in gloss), phrase)
-                if phrase in gloss and phrase not in EN_STOP:  # must, may …: no content of their own
-                    renderings = gloss[phrase]
-                    region = next((self._region_for(r) for r in renderings if self._region_for(r)), None)
-                    if region:
-                        if region not in q.regions:
-                            q.regions.append(region)
-                    else:
-                        weight = self.term_weight(renderings[0])[0]
-                        if renderings[0] in lexicon.generic_words():
-                            weight *= GENERIC_FACTOR
-                        terms[phrase] = Term(phrase, renderings, weight)
-                    i += size
-                    break
-            else:
-                word = words[i]
-                spelled = self.names_by_spelling.get(word.replace("'", "").replace("-", ""))
-                if spelled and word not in EN_STOP:
-                    # A document's name written in pinyin (Keqiao, Runtong, Xian'an): its Chinese form.
-                    terms.setdefault(word, Term(word, spelled, self.term_weight(spelled[0])[0]))
-                    i += 1
-                    continue
-                if word not in EN_STOP and not word.isdigit() and len(word) > 2:
-                    found = self._dictionary_term(words, i) if CEDICT_FACTOR else None
-                    if found:
-                        term, size = found
-                        terms.setdefault(term.text, term)
-                        i += size
-                        continue
-                    # An English word the glossary lacks: it counts, but for less than a known term.
-                    terms.setdefault(word, Term(word, (word,), self.idf_max * EN_UNKNOWN_FACTOR))
-                i += 1
-        q.terms = list(terms.values())
-        return q
-
-
-def english_variants(word: str) -> list[str]:
-    """helping → help, educating → educate, organised → organise, studies → study: glossary look-ups."""
-    out = [word]
-    for suffix, repl in (("ing", ""), ("ing", "e"), ("ed", ""), ("ed", "e"), ("d", ""), ("es", ""), ("ies", "y"),
-                         ("ation", "e"), ("ation", ""), ("al", ""), ("ly", "")):
-        # a stem shorter than four letters is a different word: apply → app, really → real is fine
-        if word.endswith(suffix) and len(word) - len(suffix) >= (4 if suffix in ("ly", "al") else 3):
-            out.append(word[: -len(suffix)] + repl)
-    return out
-
-
-def is_english(text: str) -> bool:
-    letters = sum(ch.isalpha() for ch in text)
-    ascii_letters = sum(ch.isascii() and ch.isalpha() for ch in text)
-    return letters > 0 and ascii_letters / letters > 0.7
 
 
 def units_of(text: str) -> tuple[re.Pattern, ...]:

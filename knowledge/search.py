@@ -9,7 +9,7 @@ passages too, every candidate gets both scores, and decision.fused_decision deci
 from __future__ import annotations
 
 from knowledge import answerable, candidates, decision
-from knowledge.decision import Result
+from knowledge.decision import Decline, Result
 from knowledge.query import Query, Term
 from knowledge.scoring import Hit, near_match, score, sub_words
 
@@ -17,15 +17,15 @@ __all__ = ["Hit", "Result", "near_match", "out_of_scope", "search"]
 
 
 def search(kb, q: Query, asker_region: str | None = None) -> Result:
-    refusal = out_of_scope(kb, q)
-    if refusal:
-        return Result(q, "decline", reason=refusal)
+    outside = out_of_scope(kb, q)
+    if outside:
+        return Result(q, "decline", reason=outside)
     doc_keys = _documents_for(kb, q)
     if doc_keys == []:
         return Result(q, "decline", reason=_not_covered(kb, q))
     terms = list(q.terms) + _year_terms(kb, q)
     if not terms:
-        return Result(q, "decline", reason="empty")
+        return Result(q, "decline", reason=Decline("empty"))
     ids = candidates.lexical(kb, q, terms, doc_keys)
     parts = sub_words(terms)
     hits = [score(kb, q, terms, parts, p) for p in kb.passages(ids).values()]
@@ -64,14 +64,14 @@ def _key_terms(kb, terms: list[Term], most: int = 3) -> list[frozenset[str]]:
     return [frozenset(t.alts) | {t.text} for t in known[:most]]
 
 
-def out_of_scope(kb, q: Query) -> str:
-    """Why a question is outside the documents (a place or year they do not cover), or ""."""
+def out_of_scope(kb, q: Query) -> Decline | None:
+    """Why a question is outside the documents (a place or year they do not cover), or None."""
     if q.unknown_places and not q.regions:
-        return "place:" + q.unknown_places[0]
+        return Decline("place", q.unknown_places[0])
     for year in q.years:
         if year not in kb.doc_years and year not in kb.corpus_years:
-            return f"year:{year}"
-    return ""
+            return Decline("year", str(year))
+    return None
 
 
 def _documents_for(kb, q: Query) -> list[str] | None:
@@ -88,9 +88,8 @@ def _documents_for(kb, q: Query) -> list[str] | None:
     return [d["key"] for d in docs]
 
 
-def _not_covered(kb, q: Query) -> str:
-    what = "、".join(q.regions) + "".join(f"{y}年" for y in (q.doc_years or q.years))
-    return "scope:" + what
+def _not_covered(kb, q: Query) -> Decline:
+    return Decline("scope", "、".join(q.regions) + "".join(f"{y}年" for y in (q.doc_years or q.years)))
 
 
 def _year_terms(kb, q: Query) -> list[Term]:

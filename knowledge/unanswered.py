@@ -42,7 +42,7 @@ class MissGroup:
 def log_miss(store, embedder, at: str, platform: str, region: str | None, question: str, answer) -> int:
     """Log a question the assistant could not answer well, in its group; returns the group id."""
     group = find_group(store, question, embedder)
-    store.log_question(at, platform, region, question.strip(), answer.norm, answer.decision, answer.score,
+    store.misses.log(at, platform, region, question.strip(), answer.norm, answer.decision, answer.score,
                        answer.candidates, group)
     return group
 
@@ -53,7 +53,7 @@ def find_group(store, question: str, embedder=None) -> int:
     norm, words = shape(question)
     words = words or (norm,)  # a question of stop words alone still meets its exact repeats
     joined = " ".join(sorted(words))
-    for g in store.miss_group_candidates(words):
+    for g in store.misses.group_candidates(words):
         if max(fuzz.ratio(norm, g["seed_norm"]), fuzz.token_sort_ratio(joined, g["seed_words"])) >= SAME_QUESTION \
                 and same_ask(question, g["seed"]):  # "提前多久报告" and "报告哪些材料" share words, not a question
             return g["id"]
@@ -64,7 +64,7 @@ def find_group(store, question: str, embedder=None) -> int:
         found = vectors.nearest(qvec, question)
         if found is not None:
             return found
-    group = store.add_miss_group(question, norm, words)
+    group = store.misses.add_group(question, norm, words)
     if vectors is not None:
         vectors.add(group, question, qvec)
     return group
@@ -73,16 +73,16 @@ def find_group(store, question: str, embedder=None) -> int:
 def groups(store, limit: int = 15) -> list[MissGroup]:
     """The open groups, most asked first."""
     return [MissGroup(g["id"], g["question"], g["count"], g["wordings"], [r for r in g["regions"].split("、") if r],
-                      g["last_at"] or "") for g in store.miss_groups(limit)]
+                      g["last_at"] or "") for g in store.misses.groups(limit)]
 
 
 def tidy(store, embedder, now: dt.datetime, retention_days: int = RETENTION_DAYS) -> None:
     """Before the list is shown: forget misses past retention, file the few logged without a group."""
     if retention_days > 0:
-        store.prune_ask_log((now - dt.timedelta(days=retention_days)).astimezone(dt.timezone.utc)
+        store.misses.prune((now - dt.timedelta(days=retention_days)).astimezone(dt.timezone.utc)
                             .isoformat(timespec="seconds"))
-    for row in store.ungrouped_misses(CATCH_UP):
-        store.file_miss(row["id"], find_group(store, row["question"], embedder))
+    for row in store.misses.ungrouped(CATCH_UP):
+        store.misses.file(row["id"], find_group(store, row["question"], embedder))
 
 
 class _VectorGroups:
@@ -96,12 +96,12 @@ class _VectorGroups:
         self.last = 0
 
     def refresh(self) -> None:
-        rows = self.store.miss_group_seeds(self.last)
+        rows = self.store.misses.group_seeds(self.last)
         if not rows:
             return
         self.last = rows[-1][0]
         keys = [text_key(self.embedder.model_id, "query", seed) for _, seed in rows]
-        stored = self.store.vectors_get(keys)  # only stored vectors: a start never embeds the whole log
+        stored = self.store.vectors.get(keys)  # only stored vectors: a start never embeds the whole log
         for (group, seed), key in zip(rows, keys):
             if key in stored:
                 self._append(group, seed, np.frombuffer(stored[key], dtype=np.float16).astype(np.float32))
@@ -127,7 +127,7 @@ class _VectorGroups:
         scores = self.matrix[:n] @ qvec
         top = np.argsort(-scores)[:5]
         close = [int(i) for i in top if scores[i] >= SAME_MEANING and same_ask(question, self.seeds[i])]
-        open_ = self.store.open_miss_groups([self.ids[i] for i in close])
+        open_ = self.store.misses.open_groups([self.ids[i] for i in close])
         return next((self.ids[i] for i in close if open_.get(self.ids[i]) == self.seeds[i]), None)
 
 

@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from db import Store  # noqa: E402
-from handlers.types import CONSOLE_OPERATOR, Context, Incoming, Settings  # noqa: E402
+from handlers.core.types import CONSOLE_OPERATOR, Context, Incoming, Settings  # noqa: E402
 from knowledge.base import KnowledgeBase  # noqa: E402
 from knowledge.index import index_plans  # noqa: E402
 
@@ -64,6 +64,30 @@ def indexed_db(tmp_path_factory, embedder) -> Path:
 @pytest.fixture(scope="session")
 def kb(indexed_db, data_dir, embedder) -> KnowledgeBase:
     return KnowledgeBase(Store(indexed_db), str(data_dir), embedder)
+
+
+@pytest.fixture(scope="session")
+def notices_kb(tmp_path_factory, data_dir, embedder):
+    """kb(split): the bundled plans plus that split's notices (tests/data/notices/<split>), embedded and
+    with the FAQ generated as `bot.py ingest` does — built once per session per split, for the tests that
+    only ask (question sets, quotations)."""
+    from knowledge import faq
+    from knowledge.dense import ensure_vectors
+    from knowledge.index import PLANS_DIR
+
+    built: dict[str, KnowledgeBase] = {}
+
+    def kb(split: str) -> KnowledgeBase:
+        if split not in built:
+            store = Store(tmp_path_factory.mktemp(f"notices-{split}") / "kb.db")
+            report = index_plans(store, [PLANS_DIR, ROOT / "tests" / "data" / "notices" / split])
+            assert not report.failed, report.failed
+            ensure_vectors(store, embedder)
+            built[split] = KnowledgeBase(store, str(data_dir), embedder)
+            faq.rebuild(built[split])
+        return built[split]
+
+    return kb
 
 
 @pytest.fixture

@@ -16,8 +16,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from db import Store  # noqa: E402
-from handlers.scheduler import Scheduler  # noqa: E402
-from handlers.types import Context, Reply, SendResult, Sender, Settings  # noqa: E402
+from handlers.core.scheduler import Scheduler  # noqa: E402
+from handlers.core.types import Context, Reply, SendResult, Sender, Settings  # noqa: E402
 
 
 class LogPlatform(Sender):

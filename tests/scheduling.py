@@ -8,8 +8,8 @@ import threading
 from collections import Counter
 from dataclasses import dataclass
 
-from handlers.scheduler import Scheduler
-from handlers.types import Reply, SendResult, Sender
+from handlers.core.scheduler import Scheduler
+from handlers.core.types import Reply, SendResult, Sender
 
 
 @dataclass

@@ -109,10 +109,10 @@ def test_the_rest_waits_per_chat_and_an_older_database_keeps_its_pages(tmp_path)
                                       "applied_at": "2026-01-01"}, alter=True)
     old.close()
     store = Store(path)
-    assert store.pending_page("wechat", "o1")["more"] == "后半页"  # a private chat's chat is the user
-    store.save_pending_page("telegram", "7", more="私聊的后半页")
-    store.save_pending_page("telegram", "7", more="群里的后半页", chat_id="-100")
-    store.save_pending_page("telegram", "7", more=None, choices=[("a", "b")], chat_id="-100")  # keeps the rest
-    assert store.pending_page("telegram", "7")["more"] == "私聊的后半页"
-    assert store.pending_page("telegram", "7", "-100") == {"more": "群里的后半页", "choices": [("a", "b")]}
+    assert store.pages.get("wechat", "o1")["more"] == "后半页"  # a private chat's chat is the user
+    store.pages.save("telegram", "7", more="私聊的后半页")
+    store.pages.save("telegram", "7", more="群里的后半页", chat_id="-100")
+    store.pages.save("telegram", "7", more=None, choices=[("a", "b")], chat_id="-100")  # keeps the rest
+    assert store.pages.get("telegram", "7")["more"] == "私聊的后半页"
+    assert store.pages.get("telegram", "7", "-100") == {"more": "群里的后半页", "choices": [("a", "b")]}
     store.close()

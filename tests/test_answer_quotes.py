@@ -73,8 +73,8 @@ def built(tmp_path_factory, embedder, data_dir, paths) -> KnowledgeBase:
 
 
 @pytest.fixture(scope="module")
-def kbs(tmp_path_factory, embedder, data_dir):
-    return {"dev": built(tmp_path_factory, embedder, data_dir, [PLANS_DIR, DATA / "notices" / "dev"]),
+def kbs(tmp_path_factory, embedder, data_dir, notices_kb):
+    return {"dev": notices_kb("dev"),  # the same one the question sets use
             "plans": built(tmp_path_factory, embedder, data_dir, [PLANS_DIR])}
 
 

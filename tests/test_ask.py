@@ -1,7 +1,7 @@
 """Answering from the plans: facts with sources, regions compared, asker's region first, declines."""
 import pytest
 
-from handlers.router import dispatch
+from handlers.core.router import dispatch
 from conftest import message
 
 
@@ -75,10 +75,10 @@ def test_bad_input_gets_a_specific_reply(ctx, text, expect):
 
 @pytest.mark.parametrize("q", ['"', "AND", "NEAR(", "团课 *", "' OR 1=1 --", "团课\" OR \"x", "); DROP TABLE passage; --"])
 def test_fts_and_sql_syntax_is_just_text(ctx, q):
-    before = ctx.store.passage_count()
+    before = ctx.store.knowledge.passage_count()
     reply = dispatch(ctx, message(q))[0]
     assert reply.text and "出错" not in reply.text
-    assert ctx.store.passage_count() == before
+    assert ctx.store.knowledge.passage_count() == before
 
 
 def test_a_vague_question_offers_at_most_three_choices_and_a_choice_answers(ctx):

@@ -6,7 +6,7 @@ import sys
 import pytest
 
 from conftest import ROOT, operator
-from handlers.router import dispatch
+from handlers.core.router import dispatch
 from knowledge import faq_io
 
 HUGE = "9" * 25
@@ -37,7 +37,7 @@ def test_ids_beyond_what_the_store_holds_are_simply_not_found(ctx, typed, expect
 def test_a_head_count_too_large_is_refused_and_nothing_is_saved(ctx):
     reply = say(ctx, "打卡 参与99999999999999999999999人")
     assert "人数" in reply and "太大" in reply
-    assert ctx.store.checkin_count() == 0
+    assert ctx.store.checkins.count() == 0
 
 
 @pytest.mark.parametrize("typed", ["导出 0000-01", "导出 9999-12", "export 0001年1月"])
@@ -65,7 +65,7 @@ def test_hostile_or_broken_faq_files_name_the_line_and_import_nothing(ctx, tmp_p
     with pytest.raises(faq_io.FaqFileError) as err:
         faq_io.import_file(ctx.store, path)
     assert f"faq.yaml 第{line}行" in str(err.value) and words in str(err.value)
-    assert ctx.store.faq_entries("curated") == [] and not marker.exists()
+    assert ctx.store.faq.entries("curated") == [] and not marker.exists()
 
 
 def test_the_faq_import_command_prints_the_message_not_a_traceback(indexed_db, tmp_path):
@@ -87,4 +87,4 @@ def test_the_faq_import_command_prints_the_message_not_a_traceback(indexed_db, t
 def test_an_org_time_zone_that_is_no_zone_is_refused_by_name(ctx, zone):
     say(ctx, "单位 城东街道团工委")
     assert "不认识时区" in say(ctx, f"单位 时区 {zone}")
-    assert ctx.store.org_of_member("console", "console")["timezone"] == "Asia/Shanghai"
+    assert ctx.store.orgs.of_member("console", "console")["timezone"] == "Asia/Shanghai"

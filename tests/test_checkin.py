@@ -4,7 +4,7 @@ import datetime as dt
 import pytest
 
 from conftest import SHANGHAI, message
-from handlers.router import dispatch
+from handlers.core.router import dispatch
 
 
 def say(ctx, text, **kw):
@@ -14,11 +14,11 @@ def say(ctx, text, **kw):
 
 
 def me(ctx, user="u1", platform="console"):
-    return ctx.store.profile(platform, user)["id"]
+    return ctx.store.profiles.get(platform, user)["id"]
 
 
 def today_row(ctx, user="u1", day=dt.date(2026, 11, 23)):
-    return ctx.store.checkin_of(me(ctx, user), day)
+    return ctx.store.checkins.last_of_day(me(ctx, user), day)
 
 
 def test_checkin_confirms_and_shows_the_linked_plan_item(ctx):
@@ -38,7 +38,7 @@ def test_checkin_confirms_and_shows_the_linked_plan_item(ctx):
     ("枣庄", "疫情防控志愿者值守卡口", "积极参与疫情防控"),
 ])
 def test_links_to_the_items_of_the_members_own_region(ctx, region, text, expect):
-    ctx.store.set_region("console", "u1", region)
+    ctx.store.profiles.set_region("console", "u1", region)
     say(ctx, f"打卡 {text}")
     row = today_row(ctx)
     assert row["item_label"].startswith(region) and expect in row["item_label"]
@@ -70,7 +70,7 @@ def test_a_tag_chooses_the_item(ctx, text, expect):
     ("枣庄", "#河小二", "宁波 2019"),  # named by no item of the member's region: any region's
 ])
 def test_a_tag_looks_in_the_members_region_first(ctx, region, tag, expect):
-    ctx.store.set_region("console", "u1", region)
+    ctx.store.profiles.set_region("console", "u1", region)
     say(ctx, f"打卡 {tag} 录入了信息")
     assert expect in today_row(ctx)["item_label"]
 
@@ -98,7 +98,7 @@ def test_percent_and_head_count_are_read(ctx):
 def test_bad_check_in_gets_a_specific_message_and_stores_nothing(ctx, text, expect):
     reply = say(ctx, text)
     assert expect in reply.text
-    assert ctx.store.checkin_count() == 0
+    assert ctx.store.checkins.count() == 0
 
 
 def test_a_second_check_in_the_same_day_is_a_second_entry_and_both_are_kept(ctx, clock):
@@ -107,8 +107,8 @@ def test_a_second_check_in_the_same_day_is_a_second_entry_and_both_are_kept(ctx,
     reply = say(ctx, "打卡 开展志愿服务活动，参与30人")
     assert "已打卡：11月23日（周一） 第2条" in reply.text and "这天的2条都保留" in reply.text
     assert "打卡 修改 2 新内容" in reply.text and "打卡 删除 2" in reply.text
-    assert ctx.store.checkin_count() == 2
-    first, second = ctx.store.day_checkins(me(ctx), dt.date(2026, 11, 23))
+    assert ctx.store.checkins.count() == 2
+    first, second = ctx.store.checkins.day(me(ctx), dt.date(2026, 11, 23))
     assert (first["seq"], first["text"]) == (1, "组织青年大学习第12期学习") and "青年大学习" in first["item_label"]
     assert (second["seq"], second["count"]) == (2, 30) and "志愿服务" in second["item_label"]
     assert first["revision"] == second["revision"] == 1
@@ -121,24 +121,24 @@ def test_edit_changes_the_last_entry_or_a_numbered_one_and_delete_withdraws_one(
     assert "已修改11月23日（周一）的第2条打卡" in reply.text
     reply = say(ctx, "打卡 修改 1 组织青年大学习第13期学习，参与率95%")
     assert "的第1条打卡" in reply.text and "第2版" in reply.text
-    first, second = ctx.store.day_checkins(me(ctx), dt.date(2026, 11, 23))
+    first, second = ctx.store.checkins.day(me(ctx), dt.date(2026, 11, 23))
     assert first["text"].endswith("第13期学习，参与率95%") and first["percent"] == 95
     assert second["count"] == 30
     assert "没有第5条打卡" in say(ctx, "打卡 修改 5 新内容").text and "编号：1、2" in say(ctx, "打卡 修改 第5条 x").text
     assert "请写要撤回哪一条" in say(ctx, "打卡 删除").text
     reply = say(ctx, "打卡 删除 1")
     assert "已撤回" in reply.text and "这天还有1条打卡" in reply.text
-    assert [e["seq"] for e in ctx.store.day_checkins(me(ctx), dt.date(2026, 11, 23))] == [2]
+    assert [e["seq"] for e in ctx.store.checkins.day(me(ctx), dt.date(2026, 11, 23))] == [2]
     history = say(ctx, "打卡 历史").text
     assert "第1条（已撤回），共 3 个版本" in history and "撤回" in history and "第13期" in history
     say(ctx, "打卡 撰写团日活动总结")  # numbers are never reused: the new entry is 3, not 1
-    assert [e["seq"] for e in ctx.store.day_checkins(me(ctx), dt.date(2026, 11, 23))] == [2, 3]
+    assert [e["seq"] for e in ctx.store.checkins.day(me(ctx), dt.date(2026, 11, 23))] == [2, 3]
 
 
 def test_a_number_that_starts_the_text_is_text(ctx):
     say(ctx, "打卡 组织青年大学习第12期学习")
     say(ctx, "打卡 修改 3个团支部完成换届")
-    assert today_row(ctx)["text"] == "3个团支部完成换届" and ctx.store.checkin_count() == 1
+    assert today_row(ctx)["text"] == "3个团支部完成换届" and ctx.store.checkins.count() == 1
 
 
 def test_a_check_in_at_half_past_midnight_belongs_to_the_new_day(ctx, clock):
@@ -147,7 +147,7 @@ def test_a_check_in_at_half_past_midnight_belongs_to_the_new_day(ctx, clock):
     clock.advance(minutes=40)  # 00:30 local — still 16:30 UTC of the 23rd
     reply = say(ctx, "打卡 开展志愿服务活动")
     assert "已打卡：11月24日" in reply.text and "第2条" not in reply.text
-    days = [r["work_date"] for r in ctx.store.member_checkins(me(ctx), dt.date(2026, 11, 1), dt.date(2026, 11, 30))]
+    days = [r["work_date"] for r in ctx.store.checkins.of_member(me(ctx), dt.date(2026, 11, 1), dt.date(2026, 11, 30))]
     assert days == ["2026-11-23", "2026-11-24"]
 
 
@@ -162,7 +162,7 @@ def test_the_orgs_time_zone_decides_the_day(ctx, clock):
     # a named org (no group chat) is a global admin's to change; the platform's group admin flag means
     # nothing outside a group
     assert "只有管理员" in say(ctx, "单位 时区 Europe/London", platform="telegram", user="7", chat_admin=True).text
-    ctx.store.grant_admin("telegram", "7", "console:console", "", "2026-11-23T01:00:00+00:00")
+    ctx.store.profiles.grant_admin("telegram", "7", "console:console", "", "2026-11-23T01:00:00+00:00")
     assert "不认识时区" in say(ctx, "单位 时区 Mars/Olympus", platform="telegram", user="7").text
     assert "已设为" in say(ctx, "单位 时区 Europe/London", platform="telegram", user="7").text
     clock.now = dt.datetime(2026, 11, 23, 7, 30, tzinfo=SHANGHAI)  # 23:30 on the 22nd in London
@@ -173,7 +173,7 @@ def test_a_group_admin_sets_the_time_zone_of_their_groups_org_only(ctx):
     group = dict(platform="telegram", chat_id="-100", chat_type="group", chat_title="伦敦团支部")
     assert "只有本群的群管理员" in say(ctx, "单位 时区 Europe/London", user="8", **group).text
     assert "已设为" in say(ctx, "单位 时区 Europe/London", user="9", chat_admin=True, **group).text
-    assert ctx.store.orgs_named("伦敦团支部")[0]["timezone"] == "Europe/London"
+    assert ctx.store.orgs.named("伦敦团支部")[0]["timezone"] == "Europe/London"
 
 
 def test_edit_keeps_every_revision(ctx, clock):
@@ -186,7 +186,7 @@ def test_edit_keeps_every_revision(ctx, clock):
     row = today_row(ctx)
     assert row["text"] == "组织青年大学习第13期学习，参与率95%" and row["percent"] == 95
     assert "智慧团建" in row["item_label"] and row["category"] == "网上共青团"
-    revisions = ctx.store.checkin_history(row["id"])
+    revisions = ctx.store.checkins.history(row["id"])
     assert [r["revision"] for r in revisions] == [1, 2, 3]
     assert "青年大学习" in revisions[0]["item_label"] and revisions[0]["text"].endswith("第12期学习")
     text = say(ctx, "打卡 历史").text
@@ -195,7 +195,7 @@ def test_edit_keeps_every_revision(ctx, clock):
 
 def test_edit_an_earlier_day_and_edit_without_a_check_in(ctx, clock):
     reply = say(ctx, "checkin edit 组织青年大学习")
-    assert "还没有打卡记录" in reply.text and ctx.store.checkin_count() == 0
+    assert "还没有打卡记录" in reply.text and ctx.store.checkins.count() == 0
     say(ctx, "打卡 组织青年大学习第12期")
     clock.advance(days=1)
     reply = say(ctx, "打卡 修改 昨天 组织青年大学习第12期，参与率88%")
@@ -209,7 +209,7 @@ def test_edit_an_earlier_day_and_edit_without_a_check_in(ctx, clock):
 def test_leave_excuses_a_range_of_days(ctx):
     reply = say(ctx, "请假 11月25日-11月27日 外出学习")
     assert "3天" in reply.text and "外出学习" in reply.text
-    off = ctx.store.excused_days(me(ctx), dt.date(2026, 11, 1), dt.date(2026, 11, 30))
+    off = ctx.store.checkins.excused(me(ctx), dt.date(2026, 11, 1), dt.date(2026, 11, 30))
     assert off == {"2026-11-25": "外出学习", "2026-11-26": "外出学习", "2026-11-27": "外出学习"}
     assert "1天" in say(ctx, "leave 明天").text
 
@@ -224,7 +224,7 @@ def test_leave_excuses_a_range_of_days(ctx):
 ])
 def test_bad_leave_gets_a_specific_message_and_stores_nothing(ctx, text, expect):
     assert expect in say(ctx, text).text
-    assert ctx.store.excused_days(me(ctx), dt.date(2000, 1, 1), dt.date(2100, 1, 1)) == {}
+    assert ctx.store.checkins.excused(me(ctx), dt.date(2000, 1, 1), dt.date(2100, 1, 1)) == {}
 
 
 def test_a_leave_across_new_year(ctx, clock):
@@ -235,17 +235,17 @@ def test_a_leave_across_new_year(ctx, clock):
 def test_group_check_in_joins_the_groups_org(ctx):
     say(ctx, "打卡 组织青年大学习", platform="telegram", user="11", chat_id="-100", chat_type="group",
         chat_title="城东街道团工委群")
-    org = ctx.store.org_of_member("telegram", "11")
+    org = ctx.store.orgs.of_member("telegram", "11")
     assert org["name"] == "城东街道团工委群" and org["platform_chat_id"] == "-100"
     assert org["timezone"] == "Asia/Shanghai"
-    assert ctx.store.checkin_of(ctx.store.profile("telegram", "11")["id"], dt.date(2026, 11, 23))["org_id"] == org["id"]
+    assert ctx.store.checkins.last_of_day(ctx.store.profiles.get("telegram", "11")["id"], dt.date(2026, 11, 23))["org_id"] == org["id"]
 
 
 def test_org_named_in_private_is_shared_by_name(ctx):
     assert "还没有单位" in say(ctx, "单位", platform="telegram", user="21").text
     assert "已加入单位" in say(ctx, "单位 城东街道团工委", platform="telegram", user="21").text
     say(ctx, "org 城东街道团工委", platform="telegram", user="22")
-    a, b = ctx.store.org_of_member("telegram", "21"), ctx.store.org_of_member("telegram", "22")
+    a, b = ctx.store.orgs.of_member("telegram", "21"), ctx.store.orgs.of_member("telegram", "22")
     assert a["id"] == b["id"] and a["platform_chat_id"] is None
     assert "2名成员" in say(ctx, "单位", platform="telegram", user="21").text
     assert "40字" in say(ctx, "单位 " + "团" * 41, platform="telegram", user="21").text

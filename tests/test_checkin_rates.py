@@ -121,6 +121,6 @@ def test_the_definition(case, rows, excused, joined, expect):
 
 def test_the_workday_calendar_decides_what_is_due(ctx):
     # 1 October is a public holiday; an admin's override makes Saturday 17 October a workday
-    ctx.store.set_workday(D(2026, 10, 17), True)
+    ctx.store.reminders.set_workday(D(2026, 10, 17), True)
     work = rates.workdays(ctx, D(2026, 10, 1), D(2026, 10, 18))
     assert "2026-10-01" not in work and "2026-10-17" in work and "2026-10-18" not in work

@@ -8,7 +8,7 @@ import pytest
 
 from conftest import SHANGHAI, message
 from handlers.checkin import chart
-from handlers.router import dispatch
+from handlers.core.router import dispatch
 
 GROUP = dict(platform="telegram", chat_id="-100", chat_type="group", chat_title="城东街道团工委")
 
@@ -73,9 +73,9 @@ def test_today_for_an_admin_lists_who_has_and_has_not_checked_in(ctx, clock):
     assert "已打卡1人 · 请假1人 · 未打卡1人（共3人" in reply.text
     lines = reply.text.splitlines()
     assert "王五" in lines[2] and "李四" in lines[3] and "张三" in lines[4]
-    org = ctx.store.org_of_member("telegram", "1")
-    assert ctx.store.checkin_status(org["id"], dt.date(2026, 11, 25)) == {
-        ctx.store.profile("telegram", u)["id"]: s for u, s in (("1", "missing"), ("2", "excused"), ("3", "checked"))}
+    org = ctx.store.orgs.of_member("telegram", "1")
+    assert ctx.store.checkins.status(org["id"], dt.date(2026, 11, 25)) == {
+        ctx.store.profiles.get("telegram", u)["id"]: s for u, s in (("1", "missing"), ("2", "excused"), ("3", "checked"))}
 
 
 def test_today_for_a_member_shows_only_their_own(ctx, clock):

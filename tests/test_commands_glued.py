@@ -5,8 +5,8 @@ import pytest
 
 from conftest import message
 from handlers.adapters.console_adapter import ConsoleChat
-from handlers.router import dispatch, parse
-from handlers.types import CONSOLE_OPERATOR
+from handlers.core.router import dispatch, parse
+from handlers.core.types import CONSOLE_OPERATOR
 
 
 def typed(ctx, text: str, user: str = CONSOLE_OPERATOR):
@@ -99,7 +99,7 @@ def test_in_group_chatter_only_check_ins_and_leave_count_glued(ctx):
 
     assert "✅ 已打卡" in chatter("打卡组织青年大学习第13期")[0].text
     assert "已登记请假" in chatter("请假明天")[0].text
-    ctx.store.grant_admin("telegram", "88", "console:console", "", "2026-11-23T01:00:00+00:00")
+    ctx.store.profiles.grant_admin("telegram", "88", "console:console", "", "2026-11-23T01:00:00+00:00")
     assert chatter("通知大家本周五下午开会", admin=True) == []  # talking to the group, not broadcasting
 
 

@@ -14,8 +14,8 @@ import pytest
 
 from conftest import ROOT, SHANGHAI
 from handlers.adapters.console_adapter import ConsoleChat, ConsoleSender
-from handlers.scheduler import Scheduler
-from handlers.types import CONSOLE_OPERATOR, Choice, Reply
+from handlers.core.scheduler import Scheduler
+from handlers.core.types import CONSOLE_OPERATOR, Choice, Reply
 
 
 def run_console(tmp_path: Path, lines: list[str], env: dict | None = None, cwd: Path = ROOT) -> str:
@@ -88,7 +88,7 @@ def test_a_region_is_named_the_same_way_everywhere(ctx, typed):
     assert "枣庄的截止提醒" in say(ctx, f"订阅 {typed}")
     out = say(ctx, f"截止 添加 12月31日 报送团员统计 地区 {typed}")
     number = re.search(r"\[(\d+)\]", out)[1]
-    assert ctx.store.deadline(int(number))["region"] == "枣庄"
+    assert ctx.store.reminders.deadline(int(number))["region"] == "枣庄"
 
 
 def test_a_notice_tag_that_names_no_region_stays_part_of_the_notice(ctx):
@@ -105,7 +105,7 @@ def test_the_region_list_names_a_county_plan_by_what_it_says(ctx):
     assert "文件库现有：东莞、某县（团县委2020）、宁波、枣庄" in reply.text
     picked, = chat.handle(str(labels.index("某县（团县委2020）") + 1))
     assert "已将您的地区设为：某县（团县委2020）" in picked.text
-    assert ctx.store.region_of_user("console", "u1") == "团县委"  # answers still find the county plan
+    assert ctx.store.profiles.region("console", "u1") == "团县委"  # answers still find the county plan
 
 
 # ---------------------------------------------------------------- buttons

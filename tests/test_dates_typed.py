@@ -9,8 +9,8 @@ import pytest
 from conftest import FakeClock
 from handlers.adapters.console_adapter import ConsoleChat
 from handlers.checkin.parse import leading_range, parse_checkin
-from handlers.echo import clip
-from handlers.types import CONSOLE_OPERATOR
+from handlers.core.echo import clip
+from handlers.core.types import CONSOLE_OPERATOR
 from knowledge.when import parse_when
 
 MONDAY = dt.date(2026, 11, 23)

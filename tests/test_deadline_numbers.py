@@ -11,8 +11,8 @@ import sqlite_utils
 from conftest import SHANGHAI, message
 from console_driver import Console
 from db import Store
-from handlers import alerts
-from handlers.router import dispatch
+from handlers.reminders import alerts
+from handlers.core.router import dispatch
 from knowledge.index import index_plans
 from knowledge.plan_deadlines import plan_deadlines
 from scheduling import FakePlatform, group, tick
@@ -33,7 +33,7 @@ NOTICE = """共青团枣庄市委员会
 
 
 def plan_points(ctx):
-    return {p["id"]: (p["due_date"], p["title"]) for p in ctx.store.plan_points()}
+    return {p["id"]: (p["due_date"], p["title"]) for p in ctx.store.plan_points.all()}
 
 
 def test_the_issues_session_in_the_console_plan_points_stay_as_the_documents_say(ctx, clock):
@@ -49,7 +49,7 @@ def test_the_issues_session_in_the_console_plan_points_stay_as_the_documents_say
     assert "文1 是文件中的时间节点，只读" in refused and "截止 采用 文1" in refused
     assert "只读" in admin.say("截止 删除 文5") and "只读" in admin.say("截止 删除 [文5]")
     assert plan_points(ctx) == before  # nothing the documents say was changed
-    assert ctx.store.deadline(1)["due_date"] == "2027-01-15"
+    assert ctx.store.reminders.deadline(1)["due_date"] == "2027-01-15"
 
 
 def test_every_number_the_listing_shows_is_one_the_commands_take(ctx):
@@ -97,7 +97,7 @@ def test_a_plan_point_alerts_nobody_until_an_admin_adopts_it(ctx, clock, tmp_pat
 def test_a_group_admin_adopts_for_their_group_with_a_date_of_their_own(ctx, clock):
     reply = dispatch(ctx, group("截止 采用 文8 2026-12-31", chat="-200"))[0].text
     assert "为截止事项 [1]" in reply and "本群的截止事项，只发到本群" in reply
-    d = ctx.store.deadline(1)
+    d = ctx.store.reminders.deadline(1)
     assert (d["owner_chat"], d["due_date"], d["due_text"], d["source"]) == ("telegram:-200", "2026-12-31", "", "plan")
     # another group adopts the same point as a deadline of its own
     assert "[2]" in dispatch(ctx, group("截止 采用 文8 2026-12-30", chat="-300"))[0].text
@@ -120,7 +120,7 @@ def _old_schema_db(path, store_for_keys) -> list[str]:
     db = sqlite_utils.Database(sqlite3.connect(path))
     for migrations in Store.migration_sets():
         migrations.apply(db, stop_before={"m003_plan_points_apart", "m002_entries_backfill"})
-    found = sorted(plan_deadlines(store_for_keys.plan_passages()), key=lambda d: d.key)
+    found = sorted(plan_deadlines(store_for_keys.knowledge.plan_passages()), key=lambda d: d.key)
     now = "2026-11-20T01:00:00.000000Z"
     for n, d in enumerate(found, 1):
         db["deadline"].insert(dict(
@@ -147,17 +147,17 @@ def test_an_existing_deployment_is_migrated_keeping_the_admins_numbers(ctx, tmp_
     path = tmp_path / "old.db"
     keys = _old_schema_db(path, ctx.store)
     with Store(path) as store:
-        deadlines = {d["id"]: (d["title"], d["owner_chat"]) for d in store.deadlines()}
+        deadlines = {d["id"]: (d["title"], d["owner_chat"]) for d in store.reminders.deadlines()}
         assert deadlines == {11: ("提交年度考核材料", None), 13: ("报送团员统计表", "telegram:-100")}
-        assert store.deadline(12) is None  # deleted stays deleted
+        assert store.reminders.deadline(12) is None  # deleted stays deleted
         assert [p["source_key"] for p in store.db.query("SELECT source_key FROM plan_point ORDER BY id")] == keys
         # a new deadline takes the next number after every id ever used (14), never a plan point's old 1-10
-        assert store.add_deadline(dict(title="新事项", due_at="2026-12-31T15:59:59Z", due_date="2026-12-31",
+        assert store.reminders.add_deadline(dict(title="新事项", due_at="2026-12-31T15:59:59Z", due_date="2026-12-31",
                                        source="admin")) == 14
 
 
 def test_after_the_migration_the_documents_decide_the_plan_points_again(tmp_path, clock):
-    from handlers.types import Context, Settings
+    from handlers.core.types import Context, Settings
     from knowledge.base import KnowledgeBase
 
     with Store(tmp_path / "plans.db") as indexed:
@@ -168,12 +168,12 @@ def test_after_the_migration_the_documents_decide_the_plan_points_again(tmp_path
         ctx = Context(store=store, kb=KnowledgeBase(store, str(tmp_path)), settings=Settings(db_path=store.path),
                       clock=clock)
         listing = Console(ctx).say("截止 全部")
-        points = {p["source_key"]: p for p in store.plan_points()}
+        points = {p["source_key"]: p for p in store.plan_points.all()}
         assert sorted(points) == sorted(keys)  # the one an admin deleted is back: the document still says it
         assert points[keys[0]]["due_date"] != "2027-01-15"  # the admin's edit of a plan point is undone
         assert "文件中的时间节点（共 10 个" in listing and "[11]" in listing and "[13]" in listing
         # the re-dated plan point's pending alert mark went with it: only the admins' deadlines alert
-        assert {d["id"] for d in store.deadlines_due_for_alert(dt.datetime(2027, 1, 9, tzinfo=SHANGHAI))} == {11, 13}
+        assert {d["id"] for d in store.reminders.due_for_alert(dt.datetime(2027, 1, 9, tzinfo=SHANGHAI))} == {11, 13}
 
 
 @pytest.mark.parametrize("region", ["枣庄", None])
@@ -215,6 +215,6 @@ def test_a_groups_region_stands_in_for_a_member_without_one(ctx, tmp_path):
 def test_sync_keeps_numbers_when_the_plans_are_read_again(ctx, clock):
     Console(ctx).say("截止")
     before = plan_points(ctx)
-    ctx.store.set_mark("plan_points", "")  # as after an ingest
+    ctx.store.outbox.set_mark("plan_points", "")  # as after an ingest
     alerts.sync_plan_points(ctx, ctx.now())
     assert plan_points(ctx) == before

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from handlers.router import dispatch
+from handlers.core.router import dispatch
 from conftest import message, operator
 from scheduling import FakePlatform, group, tick
 
@@ -51,12 +51,12 @@ def test_a_deadline_too_close_for_early_alerts_says_so(ctx):
 ])
 def test_bad_input_stores_nothing(ctx, typed, problem):
     assert problem in say(ctx, typed)
-    assert ctx.store.deadlines(source="admin") == []
+    assert ctx.store.reminders.deadlines(source="admin") == []
 
 
 def test_members_may_list_but_not_add(ctx):
     reply = dispatch(ctx, message("截止 添加 2026-12-31 交表", platform="telegram"))[0].text
-    assert "只有管理员" in reply and ctx.store.deadlines(source="admin") == []
+    assert "只有管理员" in reply and ctx.store.reminders.deadlines(source="admin") == []
     say(ctx, "截止 添加 2026-12-31 提交年度考核材料")
     listing = dispatch(ctx, message("/deadlines", platform="telegram"))[0].text
     assert "提交年度考核材料" in listing and "管理员可用" not in listing
@@ -76,7 +76,7 @@ def test_plan_time_points_are_listed_in_full_with_their_source_and_marked_past(c
 
 def test_change_date_title_and_leads_then_delete(ctx, clock):
     say(ctx, "截止 添加 2026-12-31 提交年度考核材料")
-    d = ctx.store.deadlines(source="admin")[0]
+    d = ctx.store.reminders.deadlines(source="admin")[0]
     assert "2027年1月15日" in say(ctx, f"截止 修改 {d['id']} 2027-01-15")
     assert "提交考核材料（修订）" in say(ctx, f"截止 修改 {d['id']} 标题 提交考核材料（修订）")
     assert "1月14日（周四）09:00 提醒" in say(ctx, f"截止 修改 {d['id']} 提醒 1")
@@ -87,7 +87,7 @@ def test_change_date_title_and_leads_then_delete(ctx, clock):
 def test_moving_a_deadline_drops_the_old_alerts(ctx, clock):
     dispatch(ctx, group("订阅"))
     say(ctx, "截止 添加 2026-12-31 提交年度考核材料")
-    d = ctx.store.deadlines(source="admin")[0]
+    d = ctx.store.reminders.deadlines(source="admin")[0]
     say(ctx, f"截止 修改 {d['id']} 2027-03-31")
     tg = FakePlatform("telegram", clock)
     clock.now = clock.now.replace(year=2026, month=12, day=24)
@@ -111,16 +111,16 @@ def test_the_title_starts_where_the_typed_date_ends(ctx, typed, title, when):
     """Normalising changes lengths (三十一 → 31), so a cut in the normalised text mangled the title."""
     reply = say(ctx, f"截止 添加 {typed}")
     assert f"已添加截止事项 [1]：{title}\n" in reply and f"截止时间：{when}\n" in reply
-    assert ctx.store.deadline(1)["title"] == title
+    assert ctx.store.reminders.deadline(1)["title"] == title
 
 
 def test_a_changed_date_in_words_keeps_its_hour(ctx):
     say(ctx, "截止 添加 2026-12-20 提交总结")
     reply = say(ctx, "截止 修改 1 十二月三十一日下午五点")
     assert "截止时间：2026年12月31日（周四） 17:00" in reply
-    assert ctx.store.deadline(1)["due_time"] == "17:00"
+    assert ctx.store.reminders.deadline(1)["due_time"] == "17:00"
 
 
 def test_a_workday_set_with_a_date_in_words(ctx):
     assert "2026-12-24（周四）是工作日（管理员设置）" in say(ctx, "工作日 三十一天后 上班")
-    assert ctx.store.workday_override(dt.date(2026, 12, 24)) is True
+    assert ctx.store.reminders.workday_override(dt.date(2026, 12, 24)) is True

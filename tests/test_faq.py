@@ -8,8 +8,8 @@ import pytest
 
 from conftest import ROOT, message, operator
 from db import Store
-from handlers.router import dispatch
-from handlers.types import Context, Settings
+from handlers.core.router import dispatch
+from handlers.core.types import Context, Settings
 from knowledge import faq, faq_io
 from knowledge.base import KnowledgeBase
 
@@ -35,7 +35,7 @@ def built(faq_db, data_dir, clock, tmp_path):
 
 
 def test_generation_has_an_entry_per_numbered_item_and_per_fact(built):
-    entries = built.store.faq_entries("generated")
+    entries = built.store.faq.entries("generated")
     items = [e for e in entries if e["source_key"].startswith("item:")]
     headed_items = built.store.db.execute("SELECT count(*) FROM item WHERE kind = 'item' AND heading != ''").fetchone()[0]
     assert len(items) >= headed_items - 5  # a few headings are too long to make a question of
@@ -47,8 +47,8 @@ def test_generation_has_an_entry_per_numbered_item_and_per_fact(built):
 
 
 def test_the_lesson_hours_entry_answers_for_three_regions(built):
-    entry = next(e for e in built.store.faq_entries("generated") if e["question"] == "入团积极分子团课要多少学时？")
-    full = built.store.faq_entry(entry["id"])
+    entry = next(e for e in built.store.faq.entries("generated") if e["question"] == "入团积极分子团课要多少学时？")
+    full = built.store.faq.entry(entry["id"])
     assert {s["region"] for s in full["sources"]} == {"东莞", "枣庄", "团县委"}
     answer = built.kb.ask("入团积极分子团课要多少学时？")
     assert answer.decision == "faq" and {s["city"] for s in answer.sources} == {"东莞", "枣庄", "团县委"}
@@ -67,11 +67,11 @@ def test_admins_edit_and_delete_and_members_may_not(built):
     member = dict(platform="telegram", user="42")
     assert "只有管理员" in dispatch(built, message("问答 添加 问 | 答", **member))[0].text
     dispatch(built, operator("问答 添加 团费每月交多少？ | 学生团员每月0.2元。"))
-    entry = built.store.faq_entries("curated")[-1]
+    entry = built.store.faq.entries("curated")[-1]
     dispatch(built, operator(f"问答 修改 {entry['id']} | 学生团员每月0.2元，按季度收缴。"))
     assert "按季度收缴" in built.kb.ask("团费每月交多少？").text
     assert "已删除" in dispatch(built, operator(f"问答 删除 {entry['id']}"))[0].text
-    assert built.store.faq_entry(entry["id"]) is None
+    assert built.store.faq.entry(entry["id"]) is None
     assert "没有编号" in dispatch(built, operator("问答 删除 99999"))[0].text
 
 
@@ -88,7 +88,7 @@ def test_yaml_round_trip(built, tmp_path):
     text = path.read_text(encoding="utf-8").replace("按项目发送到对应科室。", "按项目发到对应科室的邮箱。")
     path.write_text(text + "- question: 团干部培训在哪里报名？\n  answer: 见团市委组织部通知。\n", encoding="utf-8")
     assert faq_io.import_file(built.store, path) == (1, 1)
-    curated = {e["question"]: e["answer"] for e in built.store.faq_entries("curated")}
+    curated = {e["question"]: e["answer"] for e in built.store.faq.entries("curated")}
     assert curated == {"考核材料交给谁？": "按项目发到对应科室的邮箱。", "团干部培训在哪里报名？": "见团市委组织部通知。"}
 
 
@@ -104,13 +104,13 @@ def test_a_malformed_file_is_rejected_whole_naming_the_line(built, tmp_path, con
     with pytest.raises(faq_io.FaqFileError) as err:
         faq_io.import_file(built.store, path)
     assert where in str(err.value)
-    assert built.store.faq_entries("curated") == []  # nothing half-imported
+    assert built.store.faq.entries("curated") == []  # nothing half-imported
 
 
 def test_misses_are_logged_grouped_and_adopted(built):
     for q in ("团员满多少岁自动离团？", "团员多少岁要离团？", "团员满多少岁离团", "团徽是什么图案？"):
         assert not dispatch(built, operator(q))[0].data["matched"]
-    rows = built.store.logged_questions()
+    rows = built.store.misses.logged()
     assert len(rows) == 4 and all("user" not in k for k in rows[0])  # no user id in the log
     listing = dispatch(built, operator("未答"))[0].text
     assert "1. （3次" in listing and "2. （1次" in listing
@@ -140,7 +140,7 @@ def test_an_edit_made_by_another_process_is_seen(built, monkeypatch):
     from knowledge import base
 
     other = Store(built.store.path)  # another worker or process on the same database
-    other.add_faq("团员证丢了怎么补办？", "向所在团支部申请，经团委审核后补办。")
+    other.faq.add("团员证丢了怎么补办？", "向所在团支部申请，经团委审核后补办。")
     monkeypatch.setattr(base, "REFRESH_EVERY", 0.0)
     assert "向所在团支部申请" in built.kb.ask("团员证丢了怎么补办？").text
 
@@ -173,9 +173,9 @@ def reads_as_question(question: str, source: str) -> str:
 
 def test_every_listed_question_reads_naturally_and_names_its_subject(built):
     listed, hidden = [], []
-    for e in built.store.faq_entries("generated"):
-        full = built.store.faq_entry(e["id"])
-        rows = built.store.passages_by_id([s["passage_id"] for s in full["sources"]])
+    for e in built.store.faq.entries("generated"):
+        full = built.store.faq.entry(e["id"])
+        rows = built.store.knowledge.passages_by_id([s["passage_id"] for s in full["sources"]])
         source = re.sub(r"[\s“”\"]", "", " ".join(r["norm"] for r in rows.values()) + full["section"])
         (listed if e["listed"] else hidden).append((e["question"], reads_as_question(e["question"], source)))
     faults = [(q, why) for q, why in listed if why]
@@ -190,7 +190,7 @@ def test_every_listed_question_reads_naturally_and_names_its_subject(built):
 
 
 def test_a_hidden_question_still_finds_its_entry(built):
-    hidden = next(e for e in built.store.faq_entries("generated") if not e["listed"] and e["source_key"].startswith("fact:"))
+    hidden = next(e for e in built.store.faq.entries("generated") if not e["listed"] and e["source_key"].startswith("fact:"))
     match = built.kb.faq.match(hidden["question"])
     assert match and match.entry_id == hidden["id"]
 
@@ -205,9 +205,9 @@ def test_questions_from_notices_nobody_here_wrote_read_naturally(data_dir):
     kb = KnowledgeBase(store, str(data_dir))
     faq.rebuild(kb)
     listed = []
-    for e in store.faq_entries("generated"):
-        full = store.faq_entry(e["id"])
-        rows = store.passages_by_id([s["passage_id"] for s in full["sources"]])
+    for e in store.faq.entries("generated"):
+        full = store.faq.entry(e["id"])
+        rows = store.knowledge.passages_by_id([s["passage_id"] for s in full["sources"]])
         source = re.sub(r"[\s“”\"]", "", " ".join(r["norm"] for r in rows.values()) + full["section"])
         if e["listed"]:
             listed.append((e["question"], reads_as_question(e["question"], source)))

@@ -25,7 +25,7 @@ def fresh(indexed_db, data_dir, tmp_path):
 
 def test_a_small_corpus_is_generated_at_start_and_then_left_alone(fresh, data_dir):
     assert faq_build.keep_current(fresh, str(data_dir)) == "inline"
-    assert fresh.store.faq_count("generated") > 80 and fresh.faq.match("入团积极分子团课要多少学时？")
+    assert fresh.store.faq.count("generated") > 80 and fresh.faq.match("入团积极分子团课要多少学时？")
     assert faq_build.keep_current(fresh, str(data_dir)) == "current"  # the next start does nothing
 
 
@@ -46,7 +46,7 @@ def test_a_large_corpus_is_generated_in_the_background_while_answers_come_from_t
     assert answer.matched and answer.decision != "faq" and "20学时" in answer.text  # from the passages
     release.set()
     for _ in range(100):
-        if fresh.store.faq_count("generated"):
+        if fresh.store.faq.count("generated"):
             break
         time.sleep(0.1)
     monkeypatch.setattr("knowledge.base.REFRESH_EVERY", 0.0)
@@ -74,9 +74,9 @@ def test_a_failed_generation_is_not_retried_on_every_start(fresh, data_dir, monk
 
 
 def test_an_interrupted_generation_counts_as_an_attempt(fresh, data_dir):
-    version = fresh.store.document_version()
+    version = fresh.store.knowledge.document_version()
     for _ in range(faq_build.MAX_ATTEMPTS):  # a process that was killed mid-way leaves "running" behind
-        fresh.store.faq_build_begin(version, "2026-01-01T00:00:00+00:00", 999_999_999)
+        fresh.store.faq.build_begin(version, "2026-01-01T00:00:00+00:00", 999_999_999)
     assert faq_build.keep_current(fresh, str(data_dir)) == "skipped"
 
 
@@ -88,7 +88,7 @@ def test_new_documents_are_generated_again(fresh, data_dir, tmp_path):
     index_plans(fresh.store, [plan])
     fresh.reload()
     assert faq_build.keep_current(fresh, str(data_dir)) == "inline"
-    assert any("青年夜校" in e["question"] for e in fresh.store.faq_entries("generated"))
+    assert any("青年夜校" in e["question"] for e in fresh.store.faq.entries("generated"))
 
 
 def test_a_compendium_that_repeats_itself_is_generated_in_bounded_time(tmp_path, data_dir):

@@ -10,8 +10,8 @@ import pytest
 
 from conftest import ROOT, operator
 from db import Store
-from handlers.router import dispatch
-from handlers.types import Context, Settings
+from handlers.core.router import dispatch
+from handlers.core.types import Context, Settings
 from knowledge import faq, faq_io
 from knowledge.base import KnowledgeBase
 from knowledge.embed import StubEmbedder, load_embedder
@@ -54,7 +54,7 @@ def kb_with(indexed_db, data_dir, tmp_path):
         stores.append(store)
         kb = KnowledgeBase(store, str(data_dir), embedder=embedder)
         faq.rebuild(kb)
-        entry = store.add_faq(ENTRY_Q, ENTRY_A)
+        entry = store.faq.add(ENTRY_Q, ENTRY_A)
         kb.reload_faq()
         return kb, entry
 
@@ -119,15 +119,15 @@ def test_generated_entries_are_embedded_in_the_background_when_first_needed(kb_w
 
     emb = StubEmbedder()
     kb, _ = kb_with(emb)
-    question = next(e["question"] for e in kb.store.faq_entries("generated"))
+    question = next(e["question"] for e in kb.store.faq.entries("generated"))
     key = text_key(emb.model_id, "query", question)
-    assert not kb.store.vectors_get([key])  # a start that answers confidently embeds nothing
+    assert not kb.store.vectors.get([key])  # a start that answers confidently embeds nothing
     kb.ask("团支部换届得提前多长时间跟上级团委打报告")  # not sure by words: meaning is consulted
     for _ in range(100):
-        if kb.store.vectors_get([key]):
+        if kb.store.vectors.get([key]):
             break
         time.sleep(0.1)
-    assert kb.store.vectors_get([key])
+    assert kb.store.vectors.get([key])
 
 
 # ---------------------------------------------------------------- the real model, on question sets
@@ -148,7 +148,7 @@ def score_curated_file(path: Path, indexed_db, data_dir, tmp_path, embedder) -> 
         kb = KnowledgeBase(store, str(data_dir), embedder=embedder)
         faq.rebuild(kb)
         cases = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-        ids = [store.add_faq(c["entry_q"], c["entry_a"]) for c in cases]
+        ids = [store.faq.add(c["entry_q"], c["entry_a"]) for c in cases]
         kb.reload_faq()
         marks = {i: f"常见问题 #{i}（" for i in ids}
 
@@ -163,6 +163,7 @@ def score_curated_file(path: Path, indexed_db, data_dir, tmp_path, embedder) -> 
         return hits, len(paraphrases), kept_apart, len(distractors)
 
 
+@pytest.mark.slow
 def test_curated_paraphrases_dev_set(e5, indexed_db, data_dir, tmp_path, capsys):
     hits, n, kept, m = score_curated_file(ROOT / "tests/data/faq-curated-dev.jsonl", indexed_db, data_dir, tmp_path, e5)
     with capsys.disabled():
@@ -171,6 +172,7 @@ def test_curated_paraphrases_dev_set(e5, indexed_db, data_dir, tmp_path, capsys)
     assert hits / n >= 0.55 and kept / m >= 0.9
 
 
+@pytest.mark.slow
 def test_curated_paraphrases_holdout_set(e5, indexed_db, data_dir, tmp_path, capsys):
     """Scored only through this pass rate: nobody who tunes the matching reads the file."""
     path = ROOT / "tests/data/faq-curated-holdout.jsonl"

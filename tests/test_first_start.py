@@ -4,9 +4,13 @@ import subprocess
 import sys
 import threading
 
+import pytest
+
 from conftest import ROOT
 from db import Store
 from knowledge import index
+
+pytestmark = pytest.mark.slow  # starts processes or scores whole question sets: -m 'not slow' skips it
 
 N = 8
 
@@ -27,7 +31,7 @@ def test_consoles_and_a_tick_started_together_on_a_fresh_database_all_succeed(tm
     logs = "".join(err for _, err in outs)
     assert logs.count("indexed the plans: 5 files") == 1  # one process indexed; the others waited
     with Store(db) as store:
-        assert store.checkin_count() == N and len(store.documents()) == 5
+        assert store.checkins.count() == N and len(store.knowledge.documents()) == 5
         applied = store.db.execute("SELECT migration_set, name, count(*) FROM _sqlite_migrations "
                                    "GROUP BY migration_set, name HAVING count(*) > 1").fetchall()
         assert applied == []
@@ -58,19 +62,19 @@ def test_a_start_waits_for_another_indexer_then_finds_its_work(tmp_path, monkeyp
 
     store = Store(tmp_path / "w.db")
     now = dt.datetime.now(dt.timezone.utc)
-    assert store.acquire_lease(index.INDEX_LEASE, "other-process", now, now + dt.timedelta(minutes=10))
+    assert store.leases.acquire(index.INDEX_LEASE, "other-process", now, now + dt.timedelta(minutes=10))
     assert index.ensure_indexed(store, wait=0.3) is None  # bounded: gives up and starts without the plans
-    assert store.documents() == []
+    assert store.knowledge.documents() == []
 
     def other_finishes(*_):
         index.index_plans(Store(store.path))
-        store.release_lease(index.INDEX_LEASE, "other-process")
+        store.leases.release(index.INDEX_LEASE, "other-process")
 
     timer = threading.Timer(0.3, other_finishes)
     timer.start()
     assert index.ensure_indexed(store, wait=60) is None  # it waited, and the other one's work is there
     timer.join()
-    assert len(store.documents()) == 5
+    assert len(store.knowledge.documents()) == 5
 
 
 def test_a_crashed_indexers_lease_lapses(tmp_path):
@@ -78,7 +82,7 @@ def test_a_crashed_indexers_lease_lapses(tmp_path):
 
     store = Store(tmp_path / "c.db")
     long_ago = dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1)
-    store.acquire_lease(index.INDEX_LEASE, "crashed", long_ago, long_ago + index.INDEX_LEASE_TIME)
+    store.leases.acquire(index.INDEX_LEASE, "crashed", long_ago, long_ago + index.INDEX_LEASE_TIME)
     report = index.ensure_indexed(store, wait=5)
     assert report is not None and len(report.indexed) == 5
 

@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 from conftest import FakeClock
 from db import Store
 from handlers.adapters.console_adapter import ConsoleChat
-from handlers.router import REGISTRY, dispatch, load_features
-from handlers.types import CONSOLE_OPERATOR, Context, Incoming, Settings
+from handlers.core.router import REGISTRY, dispatch, load_features
+from handlers.core.types import CONSOLE_OPERATOR, Context, Incoming, Settings
 from knowledge.base import KnowledgeBase
 
 MESSAGES = int(os.environ.get("TUANWU_FUZZ_MESSAGES", "1000"))

@@ -7,6 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # starts processes or scores whole question sets: -m 'not slow' skips it
+
 ROOT = Path(__file__).resolve().parent.parent
 CHILD = """
 import hashlib, json, sys

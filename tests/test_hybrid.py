@@ -136,6 +136,6 @@ def test_many_unembedded_passages_are_embedded_in_the_background_meanwhile_words
             if kb.semantic._embedding is None:
                 break
             time.sleep(0.05)
-        assert kb.dense() is not None and len(kb.dense()) == store.passage_count()
+        assert kb.dense() is not None and len(kb.dense()) == store.knowledge.passage_count()
     finally:
         semantic.IN_LINE = old

@@ -92,7 +92,7 @@ def test_unusable_files_raise_a_clear_error(tmp_path, name, content, reason):
 def test_a_bad_file_is_reported_and_the_index_stays_intact(tmp_path):
     store = Store(tmp_path / "x.db")
     index_plans(store)
-    before = store.passage_count()
+    before = store.knowledge.passage_count()
     bad = tmp_path / "broken.txt"
     bad.write_bytes(b"\x00garbage")
     errors = []
@@ -100,7 +100,7 @@ def test_a_bad_file_is_reported_and_the_index_stays_intact(tmp_path):
     assert len(report.failed) == 2 and len(errors) == 2
     assert "broken.txt" in errors[0] and "二进制" in errors[0]
     assert "missing.txt" in errors[1] and "文件不存在" in errors[1]
-    assert store.passage_count() == before
+    assert store.knowledge.passage_count() == before
 
 
 def test_reindexing_an_unchanged_plan_is_skipped_and_a_changed_one_replaced(tmp_path):
@@ -111,7 +111,7 @@ def test_reindexing_an_unchanged_plan_is_skipped_and_a_changed_one_replaced(tmp_
     assert index_plans(store, [plan]).unchanged == ["plan"]
     plan.write_text(PLANS["002"].read_text(encoding="utf-8").replace("8 学时", "12 学时"), encoding="utf-8")
     assert index_plans(store, [plan]).indexed == ["plan"]
-    assert len(store.documents()) == 1
+    assert len(store.knowledge.documents()) == 1
 
 
 def test_docx_is_accepted_when_python_docx_is_installed(tmp_path):

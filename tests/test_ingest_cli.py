@@ -12,6 +12,8 @@ import pytest
 
 from pdf_fixtures import SOURCES, make_pdf, make_scan
 
+pytestmark = pytest.mark.slow  # starts processes or scores whole question sets: -m 'not slow' skips it
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data" / "ingest"
 PLAN = ROOT / "knowledge" / "plans" / "004_092aab85aa22f589.txt"

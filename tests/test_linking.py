@@ -11,7 +11,7 @@ import pytest
 from conftest import message
 from db import Store
 from handlers.checkin import link as checkin_link
-from handlers.router import dispatch
+from handlers.core.router import dispatch
 from knowledge import linking
 from knowledge.embed import StubEmbedder
 from knowledge.linking import Calibration, Linker
@@ -134,7 +134,7 @@ def say(ctx, text, user="u1"):
 
 
 def test_an_orgs_region_is_used_when_the_member_has_none(topic_ctx):
-    topic_ctx.store.set_region("console", "lead", "宁波")
+    topic_ctx.store.profiles.set_region("console", "lead", "宁波")
     say(topic_ctx, "单位 城东街道团工委", user="lead")  # the org takes its founder's region
     say(topic_ctx, "单位 城东街道团工委", user="u2")
     reply = say(topic_ctx, "打卡 组织团员看青年大学习", user="u2")
@@ -146,7 +146,7 @@ def test_an_orgs_region_is_used_when_the_member_has_none(topic_ctx):
 def test_the_confirmation_names_the_nearest_item_and_how_to_link_it(topic_ctx, monkeypatch):
     monkeypatch.setitem(checkin_link.LINKER.calibrations, "topics-test",
                         Calibration(words=0.15, near=0.99, close=0.99, hint=0.5))
-    topic_ctx.store.set_region("console", "u1", "宁波")
+    topic_ctx.store.profiles.set_region("console", "u1", "宁波")
     reply = say(topic_ctx, "打卡 去江边清理漂浮物，宣传治水")
     line = next(x for x in reply.splitlines() if x.startswith("关联条目"))
     assert "未自动关联" in line and "着力深化青春建功美丽宁波专项行动" in line

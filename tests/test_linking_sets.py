@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import message
-from handlers.router import dispatch
+from handlers.core.router import dispatch
 from knowledge.embed import load_embedder
 
 DATA = Path(__file__).parent / "data"
@@ -32,16 +32,16 @@ def e5_ctx(ctx, e5):
 
 def check_in(ctx, text: str, city: str | None, user: str) -> dict:
     if city:
-        ctx.store.set_region("console", user, city)
+        ctx.store.profiles.set_region("console", user, city)
     [reply] = dispatch(ctx, message(text if text.startswith("打卡") else f"打卡 {text}", user=user))
-    row = ctx.store.checkin_of(ctx.store.profile("console", user)["id"], DAY)
+    row = ctx.store.checkins.last_of_day(ctx.store.profiles.get("console", user)["id"], DAY)
     return dict(row, reply=reply.text)
 
 
 def linked_item(ctx, row: dict) -> dict | None:
     if row["item_id"] is None:
         return None
-    return next(it for it in ctx.store.plan_items(None) if it["id"] == row["item_id"])
+    return next(it for it in ctx.store.knowledge.plan_items(None) if it["id"] == row["item_id"])
 
 
 def _plain(text: str) -> str:

@@ -19,7 +19,7 @@ import aiohttp
 import pytest
 
 from conftest import ROOT
-from handlers.log_redaction import MASK, RedactSecrets, configured_secrets, install
+from handlers.core.log_redaction import MASK, RedactSecrets, configured_secrets, install
 from telegram_emulator import Emulator, missing_reason, new_token
 from test_wechat_cli import clean_env, free_port, wait_for_port
 from wechat_fakes import FakeWeChat, StubAPI, serving
@@ -75,6 +75,7 @@ def test_a_second_install_replaces_the_first_filter():
 
 
 @pytest.mark.skipif(missing_reason() is not None, reason=str(missing_reason()))
+@pytest.mark.slow
 def test_the_telegram_bot_at_debug_logs_no_secret(indexed_db, tmp_path):
     db = tmp_path / "bot.db"
     shutil.copy(indexed_db, db)
@@ -103,6 +104,7 @@ def test_the_telegram_bot_at_debug_logs_no_secret(indexed_db, tmp_path):
         assert secret not in output, secret
 
 
+@pytest.mark.slow
 def test_the_wecom_server_at_debug_logs_no_secret(indexed_db, tmp_path):
     db = tmp_path / "bot.db"
     shutil.copy(indexed_db, db)

@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 
 from handlers.adapters.console_adapter import ConsoleChat
-from handlers.near_miss import sounds_like
-from handlers.router import commands, parse
-from handlers.types import CONSOLE_OPERATOR
+from handlers.core.near_miss import sounds_like
+from handlers.core.router import commands, parse
+from handlers.core.types import CONSOLE_OPERATOR
 
 
 def console(ctx, user=CONSOLE_OPERATOR):

@@ -2,49 +2,58 @@
 the calendar has no data), only members with no check-in and no leave — decided at send time — then
 one group digest; after downtime the nudge expires, the digest goes out late.
 
-The check-in verbs (`orgs`, `org_members`, `checkin_status`) belong to the check-in feature, built on
-another branch; these tests use a small stand-in for them, defined here only."""
+The nudge reads the check-in feature's repositories (`store.orgs`, `store.checkins.status`); these tests
+put a small stand-in in their place, defined here only, so each day's states are set directly."""
 import datetime as dt
 
 import pytest
 
 from db import Store
-from handlers.router import dispatch
-from handlers.types import Context, Settings
+from handlers.core.router import dispatch
+from handlers.core.types import Context, Settings
 from conftest import SHANGHAI, FakeClock, message, operator
 from scheduling import FakePlatform, tick
 
 
-class StubCheckins:
-    """Test-only stand-in for the check-in feature's store verbs (same names, same shapes)."""
+class StubOrgs:
+    """Test-only stand-in for `store.orgs` (same verbs, same shapes): one group org of three."""
 
-    stub_orgs: list
-    stub_members: dict
-    stub_status: dict
-
-    def orgs(self) -> list[dict]:
-        return list(self.stub_orgs)
-
-    def org_members(self, org_id: int) -> list[dict]:
-        return list(self.stub_members.get(org_id, []))
-
-    def checkin_status(self, org_id: int, work_date: dt.date) -> dict[int, str]:
-        day = self.stub_status.get(work_date.isoformat(), {})
-        return {m["identity_id"]: day.get(m["identity_id"], "missing") for m in self.org_members(org_id)}
-
-
-class NudgeStore(StubCheckins, Store):
-    def __init__(self, path):
-        super().__init__(path)
+    def __init__(self):
         self.stub_orgs = [dict(id=1, name="东城街道团委", platform="telegram", platform_chat_id="-500", region="东莞",
                                timezone="Asia/Shanghai")]
         self.stub_members = {1: [dict(identity_id=11, platform="telegram", platform_user_id="1001", name="张三"),
                                  dict(identity_id=12, platform="telegram", platform_user_id="1002", name="李四"),
                                  dict(identity_id=13, platform="telegram", platform_user_id="1003", name="王五")]}
-        self.stub_status = {}
+
+    def all(self) -> list[dict]:
+        return list(self.stub_orgs)
+
+    def get(self, org_id: int) -> dict | None:
+        return next((o for o in self.stub_orgs if o["id"] == org_id), None)
+
+    def members(self, org_id: int) -> list[dict]:
+        return list(self.stub_members.get(org_id, []))
+
+
+class StubCheckins:
+    """Test-only stand-in for `store.checkins.status`: each day's states as the test sets them."""
+
+    def __init__(self, orgs: StubOrgs):
+        self.orgs, self.stub_status = orgs, {}
+
+    def status(self, org_id: int, work_date: dt.date) -> dict[int, str]:
+        day = self.stub_status.get(work_date.isoformat(), {})
+        return {m["identity_id"]: day.get(m["identity_id"], "missing") for m in self.orgs.members(org_id)}
+
+
+class NudgeStore(Store):
+    def __init__(self, path):
+        super().__init__(path)
+        self.orgs = StubOrgs()
+        self.checkins = StubCheckins(self.orgs)
 
     def check_in(self, day: dt.date, identity_id: int, state: str = "checked") -> None:
-        self.stub_status.setdefault(day.isoformat(), {})[identity_id] = state
+        self.checkins.stub_status.setdefault(day.isoformat(), {})[identity_id] = state
 
 
 @pytest.fixture
@@ -84,13 +93,13 @@ def test_only_members_missing_a_checkin_are_nudged_then_one_digest(nctx):
 def test_a_member_who_checks_in_after_planning_but_before_sending_is_not_nudged(nctx):
     nctx.clock.now = at(MONDAY)
     tick(nctx)  # planned and expanded; no Telegram sender in this process, so nothing is sent yet
-    assert len(nctx.store.deliveries(state="pending")) == 3
+    assert len(nctx.store.outbox.deliveries(state="pending")) == 3
     nctx.store.check_in(MONDAY, 13)
     nctx.clock.advance(minutes=1)
     tg = FakePlatform("telegram", nctx.clock)
     tick(nctx, tg)
     assert nudged(tg) == ["1001", "1002"]
-    skipped = nctx.store.deliveries(state="skipped")
+    skipped = nctx.store.outbox.deliveries(state="skipped")
     assert [(r["chat_id"], r["detail"]) for r in skipped] == [("1003", "已打卡")]
     assert "未打卡 2 人" in tg.texts("-500")[0]  # the digest counts at send time too
 

@@ -3,7 +3,7 @@ the nudge at 17:00 on a workday reaches only the one who has not, and a late che
 import datetime as dt
 
 from conftest import SHANGHAI, message
-from handlers.router import dispatch
+from handlers.core.router import dispatch
 from scheduling import FakePlatform, tick
 
 MONDAY = dt.date(2026, 11, 23)

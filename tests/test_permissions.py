@@ -8,7 +8,7 @@ import dataclasses
 import pytest
 
 from conftest import message, operator
-from handlers.router import dispatch
+from handlers.core.router import dispatch
 from scheduling import FakePlatform, tick
 
 EVIL = dict(platform="telegram", user="666", chat_id="-100666", chat_type="group", chat_title="新建的群",
@@ -36,9 +36,9 @@ def world(ctx):
 
 def snapshot(ctx) -> dict:
     store = ctx.store
-    return dict(deadlines=[(d["id"], d["title"], d["due_at"]) for d in store.deadlines(source="admin")],
-                faq=[(e["id"], e["question"], e["answer"]) for e in store.faq_entries() if e["kind"] == "curated"],
-                workdays=store.workday_overrides(), admins=store.granted_admins(),
+    return dict(deadlines=[(d["id"], d["title"], d["due_at"]) for d in store.reminders.deadlines(source="admin")],
+                faq=[(e["id"], e["question"], e["answer"]) for e in store.faq.entries() if e["kind"] == "curated"],
+                workdays=store.reminders.workday_overrides(), admins=store.profiles.granted_admins(),
                 occurrences=store.db.execute("SELECT count(*) FROM occurrence").fetchone()[0])
 
 
@@ -76,7 +76,7 @@ def test_a_group_admin_manages_their_own_group(world):
     # in another group they are nobody
     other = dict(EVIL, chat_id="-100200", chat_title="城东街道团工委", chat_admin=False)
     assert "只有本群的群管理员" in say(ctx, message("退订", **other))
-    assert ctx.store.subscription("telegram", "-100200") is not None
+    assert ctx.store.reminders.subscription("telegram", "-100200") is not None
     assert "您还没有打卡" in say(ctx, message("今日", **other))
 
 
@@ -87,7 +87,7 @@ def test_a_groups_own_deadline_alerts_that_group_only_and_only_its_admins_change
     deadline = int(own.split("[", 1)[1].split("]", 1)[0])
     town_admin = message("截止 删除", user="9", chat_admin=True, **TOWN)
     assert "只有管理员" in say(ctx, dataclasses.replace(town_admin, text=f"截止 删除 {deadline}"))
-    assert ctx.store.deadline(deadline) is not None
+    assert ctx.store.reminders.deadline(deadline) is not None
     assert "交本群的团费" not in say(ctx, dataclasses.replace(town_admin, text="截止"))  # not listed elsewhere
     assert "交本群的团费（本群）" in say(ctx, evil("截止"))
     assert "交本群的团费（仅其群）" in say(ctx, operator("截止"))  # global admins see all of them
@@ -130,7 +130,7 @@ def test_a_global_admin_grants_another_and_every_change_is_audited(ctx):
     log = say(ctx, operator("管理员 记录")).splitlines()
     assert "撤销 telegram:43" in log[1] and "telegram:42（王书记）" in log[1]
     assert "授权 telegram:43" in log[2] and "授权 telegram:42" in log[3] and "console:console" in log[3]
-    rows = ctx.store.admin_audit()
+    rows = ctx.store.profiles.admin_audit()
     assert [(r["action"], r["actor"], r["target"]) for r in rows] == [
         ("revoke", "telegram:42", "telegram:43"), ("grant", "telegram:42", "telegram:43"),
         ("grant", "console:console", "telegram:42")]
@@ -143,7 +143,7 @@ def test_an_admin_listed_in_the_environment_cannot_be_removed_by_command(ctx):
     assert "TUANWU_ADMINS" in reply and "不能用命令删除" in reply
     assert "已经是管理员" in say(ctx, operator("管理员 添加 telegram:1"))
     assert "终端操作员" in say(ctx, message("管理员 删除 console:console", platform="telegram", user="1"))
-    assert ctx.store.admin_audit() == []
+    assert ctx.store.profiles.admin_audit() == []
     assert "环境变量 TUANWU_ADMINS" in say(ctx, operator("管理员"))
 
 
@@ -156,12 +156,12 @@ def test_bad_admin_commands_are_answered_and_change_nothing(ctx, typed, problem)
     reply = say(ctx, operator(typed))
     if problem:
         assert problem in reply
-    assert ctx.store.admin_audit() == [] or typed == "管理员 添加 telegram:a b"
+    assert ctx.store.profiles.admin_audit() == [] or typed == "管理员 添加 telegram:a b"
 
 
 def test_someone_is_found_by_their_username_once_seen(ctx):
     ctx.settings = dataclasses.replace(ctx.settings, admins=("telegram:1",))
-    ctx.store.ensure_identity("telegram", "321", "张三", "", "Zhang_San")
+    ctx.store.profiles.ensure("telegram", "321", "张三", "", "Zhang_San")
     reply = say(ctx, message("管理员 添加 @zhang_san", platform="telegram", user="1", mentions=("@zhang_san",)))
     assert "已授权 telegram:321（张三）" in reply
 

@@ -34,7 +34,7 @@ def test_a_date_standing_alone_takes_the_next_clause_and_long_titles_are_cut():
 
 
 def test_the_bundled_plans_deadlines(store):
-    found = {d.due_text: d for d in plan_deadlines(store.plan_passages())}
+    found = {d.due_text: d for d in plan_deadlines(store.knowledge.plan_passages())}
     assert found["2018年1月26日下午下班前"].region == "东莞"
     assert found["6月份"].date == dt.date(2017, 6, 30)
     assert all(d.doc_title and d.excerpt for d in found.values())

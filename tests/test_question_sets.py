@@ -13,11 +13,8 @@ from pathlib import Path
 import pytest
 
 from benchmarks.grading import passes
-from db import Store
-from knowledge import faq
-from knowledge.base import KnowledgeBase
-from knowledge.dense import ensure_vectors
-from knowledge.index import PLANS_DIR, index_plans
+
+pytestmark = pytest.mark.slow  # starts processes or scores whole question sets: -m 'not slow' skips it
 
 DATA = Path(__file__).parent / "data"
 # Pass rates measured when each set was last run (README "How answers are found"), less a little slack.
@@ -42,17 +39,9 @@ def test_question_set_pass_rate(kb, name):
 
 
 @pytest.fixture(scope="module")
-def split_kbs(tmp_path_factory, data_dir, embedder):
+def split_kbs(notices_kb):
     """One knowledge base per split: the bundled plans plus that split's notices, embedded."""
-    kbs = {}
-    for split in ("dev", "holdout"):
-        store = Store(tmp_path_factory.mktemp(split) / "kb.db")
-        report = index_plans(store, [PLANS_DIR, DATA / "notices" / split])
-        assert not report.failed, report.failed
-        ensure_vectors(store, embedder)
-        kbs[split] = KnowledgeBase(store, str(data_dir), embedder)
-        faq.rebuild(kbs[split])  # as `bot.py ingest` does: the FAQ is part of every answer
-    return kbs
+    return {split: notices_kb(split) for split in ("dev", "holdout")}
 
 
 @pytest.mark.parametrize("split,name", sorted(NOTICE_FLOORS))

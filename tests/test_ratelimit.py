@@ -1,5 +1,5 @@
 """Rolling windows: never more than N sends in any W-second span, even after a quiet spell."""
-from handlers.ratelimit import Limit, RateLimiter
+from handlers.core.ratelimit import Limit, RateLimiter
 
 
 def test_robot_limit_holds_in_every_rolling_minute():

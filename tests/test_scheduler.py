@@ -6,10 +6,10 @@ import datetime as dt
 import threading
 
 from db import Store
-from handlers import sending
-from handlers.router import dispatch
-from handlers.scheduler import Scheduler
-from handlers.types import Context, SendResult
+from handlers.core import sending
+from handlers.core.router import dispatch
+from handlers.core.scheduler import Scheduler
+from handlers.core.types import Context, SendResult
 from conftest import SHANGHAI, message, operator
 from scheduling import FakePlatform, group, tick
 
@@ -66,7 +66,7 @@ def test_downtime_expires_the_stale_reminders_and_tells_the_admins(ctx, clock):
     setup_deadline(ctx)
     for member in ("u1", "u2"):  # `console --as u1`: members, who get no admin notices
         dispatch(ctx, message("打卡 组织青年大学习", user=member))
-    ctx.store.grant_admin("telegram", "88", "console:console", "", "2026-11-23T01:00:00+00:00")
+    ctx.store.profiles.grant_admin("telegram", "88", "console:console", "", "2026-11-23T01:00:00+00:00")
     tg, console = FakePlatform("telegram", clock), FakePlatform("console", clock)
     clock.now = at(12, 30, 10, 0)  # down since before the 7-day alert; the 1-day one is an hour late
     report = tick(ctx, tg, console)
@@ -97,7 +97,7 @@ def test_a_send_that_times_out_is_uncertain_and_not_resent(ctx, clock, monkeypat
     setup_deadline(ctx)
     clock.now = at(12, 24)
     tick(ctx, FakePlatform("telegram", clock, hang=True))
-    rows = ctx.store.deliveries(state="uncertain")
+    rows = ctx.store.outbox.deliveries(state="uncertain")
     assert len(rows) == 1 and "超时" in rows[0]["detail"]
     tg = FakePlatform("telegram", clock)
     clock.advance(minutes=5)
@@ -112,12 +112,12 @@ def test_uncertain_failed_and_retry_after(ctx, clock):
     tg = FakePlatform("telegram", clock, script=script)
     clock.now = at(12, 24)
     tick(ctx, tg, budget=0)
-    assert {r["chat_id"]: r["state"] for r in ctx.store.deliveries()} == {"-1": "uncertain", "-2": "failed",
+    assert {r["chat_id"]: r["state"] for r in ctx.store.outbox.deliveries()} == {"-1": "uncertain", "-2": "failed",
                                                                         "-3": "pending"}
     clock.advance(seconds=6)
     tick(ctx, tg)
     assert [s.chat_id for s in tg.sent] == ["-1", "-3"]  # "-1" once (uncertain), "-3" after its retry
-    assert ctx.store.deliveries()[2]["state"] == "sent"
+    assert ctx.store.outbox.deliveries()[2]["state"] == "sent"
 
 
 def test_a_restart_cannot_burst_past_the_robot_limit(ctx, clock):
@@ -182,13 +182,13 @@ def test_no_broadcast_without_subscribers_or_text(ctx):
     dispatch(ctx, group("订阅"))
     assert "请写上通知内容" in dispatch(ctx, operator("通知"))[0].text
     assert "太长" in dispatch(ctx, operator("通知 " + "会" * 2000))[0].text
-    assert ctx.store.due_occurrences(ctx.now()) == []
+    assert ctx.store.outbox.due_occurrences(ctx.now()) == []
 
 
 def test_two_tick_loops_racing_in_threads_double_nothing(ctx, clock):
     chats = [str(n) for n in range(200)]
     for chat in chats:
-        ctx.store.subscribe("fake", chat, "group", f"群{chat}", None, "test", clock.now)
+        ctx.store.reminders.subscribe("fake", chat, "group", f"群{chat}", None, "test", clock.now)
     dispatch(ctx, operator("截止 添加 2026-12-31 提交年度考核材料"))
     dispatch(ctx, operator("通知 开会"))
     clock.now = at(12, 24)

@@ -14,8 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from handlers.router import dispatch
+from handlers.core.router import dispatch
 from conftest import ROOT, message, operator
+
+pytestmark = pytest.mark.slow  # starts processes or scores whole question sets: -m 'not slow' skips it
 
 CHILD = str(Path(__file__).with_name("sched_child.py"))
 
@@ -63,7 +65,7 @@ def seal(path) -> None:
 def test_sigkill_mid_broadcast_then_restart_loses_and_doubles_nothing(ctx, clock, tmp_path):
     chats = [f"c{n}" for n in range(1000)]
     for chat in chats:
-        ctx.store.subscribe("fake", chat, "group", f"群{chat}", None, "test", clock.now)
+        ctx.store.reminders.subscribe("fake", chat, "group", f"群{chat}", None, "test", clock.now)
     dispatch(ctx, operator("通知 全体团干部周五前提交考核材料"))
     log = tmp_path / "platform.log"
     proc = subprocess.Popen(child(ctx.store.path, clock.now, log, "--platform", "fake", "--platform", "console",
@@ -74,7 +76,7 @@ def test_sigkill_mid_broadcast_then_restart_loses_and_doubles_nothing(ctx, clock
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     seal(log)
-    states = collections.Counter(r["state"] for r in ctx.store.deliveries())
+    states = collections.Counter(r["state"] for r in ctx.store.outbox.deliveries())
     assert states["pending"] > 0 and states["sending"] > 0, states  # killed in the middle, sends in flight
 
     clock.advance(minutes=5)  # the dead process's claims have run out
@@ -85,7 +87,7 @@ def test_sigkill_mid_broadcast_then_restart_loses_and_doubles_nothing(ctx, clock
     assert len(torn) <= 1  # only the one write the kill interrupted can be cut
     delivered = collections.Counter(e["chat"] for e in records if e["platform"] == "fake")
     assert max(delivered.values()) == 1  # nobody got it twice
-    rows = {r["chat_id"]: r["state"] for r in ctx.store.deliveries() if r["platform"] == "fake"}
+    rows = {r["chat_id"]: r["state"] for r in ctx.store.outbox.deliveries() if r["platform"] == "fake"}
     assert sorted(rows) == sorted(chats)  # one delivery row per target
     assert set(rows.values()) <= {"sent", "uncertain"}  # none missing
     assert all(chat in delivered for chat, state in rows.items() if state == "sent")
@@ -103,7 +105,7 @@ def test_sigkill_mid_broadcast_then_restart_loses_and_doubles_nothing(ctx, clock
 @pytest.mark.parametrize("exclusive", [True, False], ids=["send-lease", "row-claims-only"])
 def test_two_processes_ticking_at_once_double_nothing(ctx, clock, tmp_path, exclusive):
     for n in range(300):
-        ctx.store.subscribe("fake", f"c{n}", "group", f"群{n}", None, "test", clock.now)
+        ctx.store.reminders.subscribe("fake", f"c{n}", "group", f"群{n}", None, "test", clock.now)
     dispatch(ctx, operator("截止 添加 2026-11-30 报送团员统计表"))
     dispatch(ctx, operator("通知 开会"))
     log = tmp_path / "platform.log"

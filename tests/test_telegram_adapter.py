@@ -7,11 +7,11 @@ import dataclasses
 import pytest
 from telegram import Update
 
-from handlers import router
+from handlers.core import router
 from handlers.adapters import telegram_adapter
 from handlers.adapters.telegram_adapter import TelegramAdapter
 from handlers.adapters.telegram_send import TelegramSender, send_reply, split_text
-from handlers.types import Attachment, Choice, Reply
+from handlers.core.types import Attachment, Choice, Reply
 from telegram_fake import BOT, FakeBotAPI, callback_update, group_chat, message_update
 
 QUESTION = "入团前需要参加多少学时的团课？"
@@ -42,7 +42,7 @@ def tg(ctx):
 
 
 def test_private_question_gets_the_cited_answer(tg, ctx):
-    ctx.store.set_region("telegram", "42", "东莞")  # not a first contact: no region buttons
+    ctx.store.profiles.set_region("telegram", "42", "东莞")  # not a first contact: no region buttons
     tg.feed(message_update(QUESTION, uid=42))
     [call] = tg.api.sent()
     assert call.params["chat_id"] == 42
@@ -64,17 +64,17 @@ def test_group_chatter_gets_no_reply_but_enrols_the_speaker_in_the_group_org(tg,
     tg.feed(message_update("大家今天下午三点开会", uid=50, chat=group_chat()))
     tg.feed(message_update("/help@other_bot", uid=50, chat=group_chat()))
     assert tg.api.sent() == []
-    assert ctx.store.org_of_member("telegram", "50")["name"] == "某某镇团委工作群"  # 今日 will list them
+    assert ctx.store.orgs.of_member("telegram", "50")["name"] == "某某镇团委工作群"  # 今日 will list them
 
 
 def test_group_admins_speaking_are_not_enrolled(tg, ctx):
     tg.api.admins.add((-100123, 59))
     tg.feed(message_update("大家今天下午三点开会", uid=59, chat=group_chat()))
-    assert ctx.store.org_of_member("telegram", "59") is None
+    assert ctx.store.orgs.of_member("telegram", "59") is None
 
 
 def test_a_mention_in_a_group_is_answered_as_a_reply_without_the_mention(tg, ctx):
-    ctx.store.set_region("telegram", "51", "枣庄")
+    ctx.store.profiles.set_region("telegram", "51", "枣庄")
     text = f"@{BOT['username']} {QUESTION}"
     update = message_update(text, uid=51, chat=group_chat(),
                             entities=[{"type": "mention", "offset": 0, "length": len(BOT["username"]) + 1}])
@@ -139,7 +139,7 @@ def test_a_button_press_is_answered_and_dispatched_as_typed(tg, ctx):
     assert len(tg.api.sent("answerCallbackQuery")) == 1
     assert tg.api.sent("editMessageReplyMarkup")[0].params["message_id"] == 900  # the used keyboard goes
     assert "枣庄" in tg.api.texts()[0]
-    assert ctx.store.region_of_user("telegram", "45") == "枣庄"
+    assert ctx.store.profiles.region("telegram", "45") == "枣庄"
 
 
 def test_a_redelivered_update_is_processed_once(tg):
@@ -191,7 +191,7 @@ def test_charts_go_as_photos_and_exports_as_documents(tg):
 
 
 def test_a_failed_send_is_logged_and_apologised_for(tg, ctx, caplog):
-    ctx.store.set_region("telegram", "47", "东莞")
+    ctx.store.profiles.set_region("telegram", "47", "东莞")
     tg.api.fail("sendMessage", 400, "Bad Request: can't parse entities")
     tg.feed(message_update("帮助", uid=47))
     assert tg.api.texts() == [telegram_adapter.APOLOGY]
@@ -214,7 +214,7 @@ def test_the_sender_reports_what_telegram_said(tg, arrange, status, retry_after)
 
 
 def test_the_owner_of_a_fresh_group_cannot_broadcast_or_make_themselves_admin(tg, ctx):
-    ctx.store.subscribe("telegram", "-100200", "group", "城东街道团工委", None, "telegram:9",
+    ctx.store.reminders.subscribe("telegram", "-100200", "group", "城东街道团工委", None, "telegram:9",
                         ctx.now())
     evil_group = group_chat(-100666, "新建的群")
     tg.api.admins.add((-100666, 666))  # Telegram says: 666 administers this group
@@ -222,7 +222,7 @@ def test_the_owner_of_a_fresh_group_cannot_broadcast_or_make_themselves_admin(tg
         tg.feed(message_update(text, uid=666, chat=evil_group))
     assert all("只有管理员" in t for t in tg.api.texts()) and len(tg.api.texts()) == 4
     assert ctx.store.db.execute("SELECT count(*) FROM occurrence").fetchone()[0] == 0
-    assert ctx.store.granted_admins() == [] and ctx.store.workday_overrides() == []
+    assert ctx.store.profiles.granted_admins() == [] and ctx.store.reminders.workday_overrides() == []
     tg.feed(message_update("订阅", uid=666, chat=evil_group))  # their own group: allowed
     assert "已订阅" in tg.api.texts()[-1]
 
@@ -241,11 +241,11 @@ def test_an_admin_grants_by_replying_to_someones_message_or_by_their_username(tg
     tg.feed(message_update(text, uid=1, chat=chat,
                            entities=[{"type": "mention", "offset": text.index("@"), "length": len("@zhang_san")}]))
     assert "已授权 telegram:56" in tg.api.texts()[-1]
-    assert [r["target"] for r in ctx.store.admin_audit()] == ["telegram:56", "telegram:55"]
+    assert [r["target"] for r in ctx.store.profiles.admin_audit()] == ["telegram:56", "telegram:55"]
 
 
 def test_reply_1_shows_the_rest_in_the_chat_it_was_asked_in(tg, ctx):
-    ctx.store.set_region("telegram", "52", "东莞")
+    ctx.store.profiles.set_region("telegram", "52", "东莞")
     tg.feed(message_update("志愿服务", uid=52))
     assert tg.api.texts()[-1].endswith("更多：回复 1")
     mention = f"@{BOT['username']} {QUESTION}"

@@ -12,12 +12,15 @@ import sys
 import time
 
 import httpx
+import pytest
 
-from handlers import router
+from handlers.core import router
 from handlers.adapters.telegram_run import TelegramConfig
 import telegram_emulator
 from telegram_emulator import RunningBot, free_port, new_token
 from telegram_fixtures import bot, emulator  # noqa: F401 - fixtures
+
+pytestmark = pytest.mark.slow  # starts processes or scores whole question sets: -m 'not slow' skips it
 
 QUESTION = "入团前需要参加多少学时的团课？"
 GROUP = {"id": -1001234, "type": "supergroup", "title": "某某镇团委工作群"}
@@ -65,7 +68,7 @@ def test_an_injected_429_is_absorbed_and_every_reply_arrives_once(emulator, bot)
     emulator.fail("sendMessage", count=2, retry_after=1)
     users = [2201, 2202, 2203]
     for uid in users:
-        bot.ctx.store.set_region("telegram", str(uid), "东莞")
+        bot.ctx.store.profiles.set_region("telegram", str(uid), "东莞")
         emulator.say(bot.token, "帮助", user=uid)
     for uid in users:
         replies = emulator.replies(bot.token, uid, timeout=20, quiet=0.3)

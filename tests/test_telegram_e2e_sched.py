@@ -15,6 +15,8 @@ import pytest
 from telegram_emulator import moving_clock
 from telegram_fixtures import bot, emulator  # noqa: F401 - fixtures
 
+pytestmark = pytest.mark.slow  # starts processes or scores whole question sets: -m 'not slow' skips it
+
 MONDAY_9AM = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
 ADMIN = 3100
 LEAD = dt.timedelta(seconds=5)  # time to start the bot and add a deadline before its 09:00 alert
@@ -57,7 +59,7 @@ def test_a_broadcast_reaches_three_groups_once_despite_a_429(emulator, bot):
         emulator.set_admins(g["id"], [ADMIN])
         emulator.say(bot.token, "订阅", user=ADMIN, chat=g, name="书记")
         assert "已订阅" in emulator.replies(bot.token, g["id"])[0]["text"]
-    bot.ctx.store.set_region("telegram", str(ADMIN), "东莞")
+    bot.ctx.store.profiles.set_region("telegram", str(ADMIN), "东莞")
     emulator.say(bot.token, "通知 本周五下午三点召开团干部例会", user=ADMIN, name="书记")
     [queued] = emulator.replies(bot.token, ADMIN)
     assert "3 个订阅的群" in queued["text"]

@@ -22,6 +22,8 @@ from handlers.adapters.telegram_adapter import TelegramAdapter
 from handlers.adapters.telegram_run import TelegramConfig
 from telegram_emulator import ROOT, Emulator, free_port, missing_reason, new_token
 
+pytestmark = pytest.mark.slow  # starts processes or scores whole question sets: -m 'not slow' skips it
+
 QUESTION = "入团前需要参加多少学时的团课？"
 
 

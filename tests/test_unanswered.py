@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 
 from conftest import operator
-from handlers.router import dispatch
+from handlers.core.router import dispatch
 from knowledge import unanswered
 from knowledge.embed import load_embedder
 from test_faq_semantic import Concepts
@@ -62,7 +62,7 @@ def test_the_list_does_not_read_the_whole_log_and_stays_fast(ctx, monkeypatch):
     words = ["".join(chr(0x4E00 + rng.randrange(20000)) for _ in range(4)) for _ in range(600)]
     for n in range(3000):  # 600 different questions, asked five times each
         log(ctx.store, f"请问{words[n % 600]}的{words[(n * 7) % 600]}怎么办理？")
-    monkeypatch.setattr(type(ctx.store), "logged_questions", lambda *a, **k: pytest.fail("read the whole log"))
+    monkeypatch.setattr(type(ctx.store.misses), "logged", lambda *a, **k: pytest.fail("read the whole log"))
     started = time.perf_counter()
     text = dispatch(ctx, operator("未答"))[0].text
     assert time.perf_counter() - started < 0.5
@@ -77,7 +77,7 @@ def test_old_misses_are_forgotten_after_the_retention_period(ctx, monkeypatch):
     log(ctx.store, "团徽是什么图案？", at=old)
     text = dispatch(ctx, operator("未答"))[0].text  # default: 180 days
     assert "1. （1次" in text and "团徽" not in text and "2." not in text
-    assert len(ctx.store.logged_questions()) == 1
+    assert len(ctx.store.misses.logged()) == 1
     monkeypatch.setattr(ctx, "settings", replace(ctx.settings, env={"TUANWU_MISS_DAYS": "2"}))  # two days kept
     assert "目前没有答不上来的问题" in dispatch(ctx, operator("未答"))[0].text
 
@@ -86,7 +86,7 @@ def test_prune_keeps_group_counts_true(store):
     a = log(store, "团费每月交多少？", at="2026-01-01T00:00:00+00:00")
     log(store, "团费每月交多少", at="2026-06-01T00:00:00+00:00")
     log(store, "团徽是什么图案？", at="2026-01-01T00:00:00+00:00")
-    assert store.prune_ask_log("2026-03-01T00:00:00+00:00") == 2
+    assert store.misses.prune("2026-03-01T00:00:00+00:00") == 2
     groups = {g.id: g.count for g in unanswered.groups(store)}
     assert groups == {a: 1}  # b emptied and gone
     c = log(store, "团徽是什么图案？", at="2026-07-01T00:00:00+00:00")
@@ -95,7 +95,7 @@ def test_prune_keeps_group_counts_true(store):
 
 def test_misses_logged_without_a_group_are_filed_when_the_list_is_read(ctx):
     for q in ("团费每月交多少？", "团费每月交多少", "团徽是什么图案？"):  # as an older version logged them
-        ctx.store.log_question("2026-11-20T10:00:00+08:00", "console", None, q, "", "decline", 0.0, [])
+        ctx.store.misses.log("2026-11-20T10:00:00+08:00", "console", None, q, "", "decline", 0.0, [])
     text = dispatch(ctx, operator("未答"))[0].text
     assert "1. （2次" in text and "2. （1次" in text
 

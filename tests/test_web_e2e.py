@@ -24,10 +24,12 @@ import pytest
 
 from db import Store
 from handlers.checkin.rates import percent_text
-from handlers.router import dispatch
-from handlers.types import CONSOLE_OPERATOR, GROUP, Context, Incoming, Settings
+from handlers.core.router import dispatch
+from handlers.core.types import CONSOLE_OPERATOR, GROUP, Context, Incoming, Settings
 from knowledge.base import KnowledgeBase
 from web_harness import free_port, link_from
+
+pytestmark = pytest.mark.slow  # starts processes or scores whole question sets: -m 'not slow' skips it
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -172,7 +174,7 @@ def test_signed_in_through_the_link_sees_the_orgs_rate_as_chat_gives_it(signed_i
 def test_member_text_is_shown_never_run(signed_in):
     page, base, ctx, _ = signed_in
     say(ctx, f"{ATTACK}团员证怎么补办？", user="m9")  # a question the assistant logs as unanswered
-    org = next(o["id"] for o in ctx.store.orgs() if o["name"] == "城东街道团工委")
+    org = next(o["id"] for o in ctx.store.orgs.all() if o["name"] == "城东街道团工委")
     for path in (f"/org/{org}", "/unanswered"):
         page.goto(f"{base}{path}")
         assert "<script>window.__xss = 1</script>" in page.inner_text("main"), path

@@ -6,7 +6,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-ALLOWED = ("handlers.dashboard", "handlers.types", "handlers.adapters")
+ALLOWED = ("handlers.dashboard", "handlers.core.types", "handlers.adapters")
 
 
 def imports(path: Path) -> set[str]:

@@ -14,8 +14,8 @@ from conftest import SHANGHAI, message, operator
 from handlers.checkin.rates import percent_text
 from handlers.dashboard import progress
 from handlers.dashboard.viewer import viewer_of
-from handlers.router import dispatch
-from handlers.types import GROUP, SendResult
+from handlers.core.router import dispatch
+from handlers.core.types import GROUP, SendResult
 from scheduling import FakePlatform, tick
 from web_harness import ask_link, csrf_of, serving, signed_in
 
@@ -66,7 +66,7 @@ def test_overview_rates_are_chats_own_today_and_report_numbers(ctx, clock):
 def test_the_org_page_lists_todays_states_streaks_and_items_like_chat(ctx, clock):
     a_week(ctx, clock)
     token, _ = ask_link(ctx, operator("后台"))
-    org_id = next(o["id"] for o in ctx.store.orgs() if o["name"] == "甲团支部")
+    org_id = next(o["id"] for o in ctx.store.orgs.all() if o["name"] == "甲团支部")
     streak = re.search(r"连续打卡：(\d+)天", dispatch(ctx, message("进度", user="a1", platform="telegram"))[0].text)[1]
     week = in_group(ctx, "周报", "boss", admin=True)[0].data
     with serving(ctx) as base:
@@ -84,7 +84,7 @@ def test_the_export_is_chats_export(ctx, clock):
     a_week(ctx, clock)
     chat_file = in_group(ctx, "导出 11月", "boss", admin=True)[0].attachment.data
     token, _ = ask_link(ctx, operator("后台"))
-    org_id = next(o["id"] for o in ctx.store.orgs() if o["name"] == "甲团支部")
+    org_id = next(o["id"] for o in ctx.store.orgs.all() if o["name"] == "甲团支部")
     with serving(ctx) as base:
         response = signed_in(base, token).get(f"/org/{org_id}/export", params={"month": "2026-11"})
         assert response.status_code == 200
@@ -124,12 +124,12 @@ def test_deadlines_added_on_the_page_are_chats_deadlines(ctx, clock):
         assert "[1]" in chat and "提交年度考核材料" in chat and "17:30" in chat
         leader = signed_in(base, group_token)
         _form(leader, "/deadlines", action="add", date="2026-12-20", title="报送团员统计", chat="telegram:-1")
-        assert ctx.store.deadline(2)["owner_chat"] == "telegram:-1"
+        assert ctx.store.reminders.deadline(2)["owner_chat"] == "telegram:-1"
         _form(leader, "/deadlines", action="delete", id="1")  # not theirs: chat's own refusal
-        assert "不是本群的" in _flash(leader, "/deadlines") and ctx.store.deadline(1) is not None
+        assert "不是本群的" in _flash(leader, "/deadlines") and ctx.store.reminders.deadline(1) is not None
         _form(admin, "/deadlines", action="edit", id="1", title="提交年度述职报告")
-        assert ctx.store.deadline(1)["title"] == "提交年度述职报告"
-        point = ctx.store.plan_points()[0]["id"]
+        assert ctx.store.reminders.deadline(1)["title"] == "提交年度述职报告"
+        point = ctx.store.plan_points.all()[0]["id"]
         _form(admin, "/deadlines", action="adopt", point=str(point), date="2027-03-01")
         assert "已采用文件时间节点" in _flash(admin, "/deadlines")
         assert "采用自文件" in dispatch(ctx, operator("截止"))[0].text
@@ -186,12 +186,12 @@ def test_faq_curation_and_yaml_on_the_page(ctx):
         csrf = csrf_of(admin.get("/faq").text)
         admin.post("/faq/import", data={"csrf": csrf}, files={"file": ("mine.yaml", bad.encode())})
         flash = _flash(admin, "/faq")
-        assert "未导入" in flash and "mine.yaml 第3行" in flash and ctx.store.faq_count("curated") == 1
+        assert "未导入" in flash and "mine.yaml 第3行" in flash and ctx.store.faq.count("curated") == 1
         good = "- question: 第一问\n  answer: 好\n"
         admin.post("/faq/import", data={"csrf": csrf}, files={"file": ("mine.yaml", good.encode())})
-        assert "新增 1 条" in _flash(admin, "/faq") and ctx.store.faq_count("curated") == 2
+        assert "新增 1 条" in _flash(admin, "/faq") and ctx.store.faq.count("curated") == 2
         _form(admin, "/faq", action="delete", id=entry)
-        assert ctx.store.faq_count("curated") == 1
+        assert ctx.store.faq.count("curated") == 1
 
 
 PLAN = """共青团南湖市委员会
@@ -239,7 +239,7 @@ def test_what_members_type_is_shown_as_text(ctx, where):
     attack = '<script>alert(1)</script><img src=x onerror="alert(2)">'
     if where == "checkin":
         in_group(ctx, f"打卡 {attack}", "a1")
-        path = f"/org/{ctx.store.orgs()[0]['id']}"
+        path = f"/org/{ctx.store.orgs.all()[0]['id']}"
     else:
         dispatch(ctx, message(f"{attack}怎么办理？", user="m"))
         path = "/unanswered"

@@ -11,8 +11,8 @@ import pytest
 from itsdangerous import URLSafeSerializer
 
 from conftest import message, operator
-from handlers.router import dispatch
-from handlers.types import GROUP
+from handlers.core.router import dispatch
+from handlers.core.types import GROUP
 from web_harness import ask_link, csrf_of, serving, signed_in
 
 
@@ -86,7 +86,7 @@ def _two_orgs(ctx):
         dispatch(ctx, group_msg("打卡 组织青年大学习", member, chat, title))
     first, _ = ask_link(ctx, group_msg("后台", "10", "-1", "甲团支部", admin=True))
     second, _ = ask_link(ctx, group_msg("后台", "20", "-2", "乙团支部", admin=True))
-    orgs = {o["name"]: o["id"] for o in ctx.store.orgs()}
+    orgs = {o["name"]: o["id"] for o in ctx.store.orgs.all()}
     return first, second, orgs
 
 
@@ -129,9 +129,9 @@ def test_a_form_without_its_csrf_token_changes_nothing(ctx):
             assert response.status_code == 403 and "安全校验码" in response.text
         upload = client.post("/files", files={"file": ("x.txt", b"abc")})
         assert upload.status_code == 403
-        assert ctx.store.deadlines() == []
+        assert ctx.store.reminders.deadlines() == []
         ok = client.post("/deadlines", data=form | {"csrf": csrf_of(client.get("/deadlines").text)})
-        assert ok.status_code == 303 and len(ctx.store.deadlines()) == 1
+        assert ok.status_code == 303 and len(ctx.store.reminders.deadlines()) == 1
 
 
 def test_session_cookie_attributes_and_headers(ctx):

@@ -8,7 +8,7 @@ from wechat_harness import ROBOT_KEY, until, webhook
 
 
 def test_an_admins_broadcast_reaches_the_robot_group_through_the_outbox_within_its_limit(ctx):
-    ctx.store.set_role("wecom", "admin1", "admin")
+    ctx.store.profiles.set_role("wecom", "admin1", "admin")
     notices = [f"第{n}号：周五前提交年度考核材料" for n in range(8)]
 
     async def scenario():
@@ -29,8 +29,8 @@ def test_an_admins_broadcast_reaches_the_robot_group_through_the_outbox_within_i
             assert h.stub.robot_max_in_window == 20
 
     asyncio.run(scenario())
-    assert ctx.store.deliveries(state="failed") == [] and ctx.store.deliveries(state="dead") == []
-    subscribed = [s for s in ctx.store.subscribers() if s["platform"] == "wecom"]
+    assert ctx.store.outbox.deliveries(state="failed") == [] and ctx.store.outbox.deliveries(state="dead") == []
+    subscribed = [s for s in ctx.store.reminders.subscribers() if s["platform"] == "wecom"]
     assert [(s["chat_id"], s["chat_type"]) for s in subscribed] == [("robot:团委群", "group")]
 
 
@@ -42,13 +42,13 @@ def test_a_robot_taken_out_of_the_configuration_is_unsubscribed(ctx):
             pass
 
     asyncio.run(scenario())
-    assert [s["chat_id"] for s in ctx.store.subscribers()] == ["robot:青年群"]
+    assert [s["chat_id"] for s in ctx.store.reminders.subscribers()] == ["robot:青年群"]
 
 
 def test_a_deadline_alert_is_pushed_to_an_official_account_follower_by_the_servers_tick(ctx):
     async def scenario():
         async with webhook(ctx, "wechat", tick_every=0.05) as h:
-            ctx.store.set_role("wechat", "oAdmin", "admin")
+            ctx.store.profiles.set_role("wechat", "oAdmin", "admin")
             assert "已订阅" in (await h.say("oAdmin", "订阅"))["Content"]
             added = (await h.say("oAdmin", "截止 添加 2026-11-24 提交年度考核材料"))["Content"]
             assert "提交年度考核材料" in added

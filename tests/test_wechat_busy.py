@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-import db.store
-from handlers import router
+import db.connection
+from handlers.core import router
 from handlers.adapters.wechat_adapter import WORKING
 from wechat_harness import until, webhook
 
@@ -20,7 +20,7 @@ QUESTION = "入团前需要参加多少学时的团课？"
 @pytest.fixture
 def short_busy_timeout(monkeypatch):
     """1 s instead of 10: a lock held 2.5 s outlasts it, as a 15 s lock outlasts the real one."""
-    monkeypatch.setattr(db.store, "BUSY_TIMEOUT_MS", 1000)
+    monkeypatch.setattr(db.connection, "BUSY_TIMEOUT_MS", 1000)
 
 
 def hold_write_lock(path: str) -> sqlite3.Connection:
@@ -56,7 +56,7 @@ def test_a_message_during_a_long_write_lock_is_acknowledged_in_time_and_answered
 
     asyncio.run(scenario())
     assert calls == ["帮助", QUESTION]  # handled once
-    assert ctx.store.claim_event(product, "probe", "") is True  # and the database is writable again
+    assert ctx.store.events.claim(product, "probe", "") is True  # and the database is writable again
 
 
 def test_a_forged_request_during_the_lock_is_still_refused_afterwards(ctx, short_busy_timeout):

@@ -11,10 +11,13 @@ import sys
 import time
 
 import aiohttp
+import pytest
 
 from conftest import ROOT
 from wechat_fakes import FakeWeChat
 from wechat_harness import OA_ENV, SECRETS, WECOM_ENV
+
+pytestmark = pytest.mark.slow  # starts processes or scores whole question sets: -m 'not slow' skips it
 
 
 def free_port() -> int:

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from handlers.adapters.wechat_config import WeChatConfig
-from handlers.types import Reply
+from handlers.core.types import Reply
 from wechat_fakes import encrypt, sign
 from wechat_harness import OA_ENV, PLAIN, SECRETS, WECOM_ENV, until, webhook
 

@@ -7,7 +7,7 @@ import asyncio
 import dataclasses
 
 from db import Store
-from handlers import router
+from handlers.core import router
 from knowledge.base import KnowledgeBase
 from wechat_harness import PLAIN, webhook
 
@@ -20,7 +20,7 @@ async def post(h, query, body):
 
 
 def grant(ctx, platform: str, user: str) -> None:
-    ctx.store.grant_admin(platform, user, "console:console", "", "2026-11-23T01:00:00+00:00")
+    ctx.store.profiles.grant_admin(platform, user, "console:console", "", "2026-11-23T01:00:00+00:00")
 
 
 def counting(calls):
@@ -47,7 +47,7 @@ def test_with_an_aes_key_a_plaintext_body_is_refused_even_with_a_genuine_signatu
             assert (await post(h, query, body))[0] == 403
 
     asyncio.run(scenario())
-    assert ctx.store.workday_overrides() == [] and ("oAdmin", FORGED) not in calls
+    assert ctx.store.reminders.workday_overrides() == [] and ("oAdmin", FORGED) not in calls
 
 
 def test_plain_mode_a_captured_query_cannot_carry_another_body(ctx):
@@ -65,7 +65,7 @@ def test_plain_mode_a_captured_query_cannot_carry_another_body(ctx):
             assert await post(h, query, body) == (200, first)
 
     asyncio.run(scenario())
-    assert ctx.store.workday_overrides() == []
+    assert ctx.store.reminders.workday_overrides() == []
     assert calls == [("oMember", "入团前需要参加多少学时的团课？")]
 
 
@@ -105,7 +105,7 @@ def test_the_pairs_are_remembered_across_servers_and_restarts(ctx):
 
     asyncio.run(scenario())
     other.store.close()
-    assert ctx.store.workday_overrides() == []
+    assert ctx.store.reminders.workday_overrides() == []
 
 
 def test_pairs_outside_the_acceptance_window_are_pruned(ctx):

@@ -7,12 +7,12 @@ import time
 
 import pytest
 
-from handlers import router
+from handlers.core import router
 from handlers.adapters.wechat_adapter import NOT_TEXT, WORKING, WORKING_NO_PUSH
 from handlers.adapters.wechat_text import MORE_NOTE, TEXT_LIMIT
 from handlers.help import WELCOME
-from handlers.regions import label
-from handlers.types import Attachment, Reply
+from handlers.core.regions import label
+from handlers.core.types import Attachment, Reply
 from conftest import message
 from wechat_harness import PLAIN, until, webhook
 
@@ -119,7 +119,7 @@ def test_subscribe_gets_a_welcome_with_the_region_choice_once_and_a_number_picks
                 assert f"{n}. {label(ctx, region)}" in welcome  # 某县（团县委2020）: as the document says
             picked = (await h.say("oNewFan", "2"))["Content"]
             assert label(ctx, regions[1]) in picked
-            assert ctx.store.region_of_user("wechat", "oNewFan") == regions[1]
+            assert ctx.store.profiles.region("wechat", "oNewFan") == regions[1]
 
     run(scenario())
 
@@ -164,7 +164,7 @@ def test_without_push_credentials_a_late_answer_waits_for_more(ctx):
         async with webhook(ctx, "wechat", dispatch=slow(0.4, only=QUESTION), deadline=0.1, push=False) as h:
             assert (await h.say("u-nopush", QUESTION))["Content"] == WORKING_NO_PUSH
             # the late answer itself, not only the rest its handler kept for "更多" while it ran
-            await until(lambda: "学时" in (ctx.store.pending_page("wechat", "u-nopush") or {}).get("more", ""))
+            await until(lambda: "学时" in (ctx.store.pages.get("wechat", "u-nopush") or {}).get("more", ""))
             assert_cited((await h.say("u-nopush", "更多"))["Content"])
             assert h.stub.calls == []
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 import pytest
 
 from handlers.adapters.wechat_config import ConfigError, WeChatConfig, robots_from
-from handlers.adapters.wechat_text import MORE_NOTE, fit, pick, render, split
-from handlers.types import Choice, Reply
+from handlers.adapters.wechat_text import MORE_NOTE, choices_of, fit, render, split
+from handlers.core.router import picked
+from handlers.core.types import Choice, Reply
 from wechat_harness import OA_ENV, WECOM_ENV
 
 
@@ -36,9 +37,10 @@ def test_split_keeps_every_character_once_in_order():
 def test_choices_become_a_numbered_list_and_a_number_picks_one():
     reply = Reply("请选择所在地区：", choices=(Choice("东莞", "city 东莞"), Choice("枣庄", "city 枣庄")))
     assert render(reply) == "请选择所在地区：\n回复数字选择：\n1. 东莞\n2. 枣庄"
-    pairs = [("东莞", "city 东莞"), ("枣庄", "city 枣庄")]
-    assert pick(" 2 ", pairs) == "city 枣庄"
-    assert pick("3", pairs) is None and pick("0", pairs) is None and pick("20学时", pairs) is None
+    assert choices_of([reply, Reply("（另一条回复，没有选项）")]) == [("东莞", "city 东莞"), ("枣庄", "city 枣庄")]
+    assert picked(" 2 ", reply.choices) == "city 枣庄"
+    assert picked("3", reply.choices) is None and picked("0", reply.choices) is None
+    assert picked("20学时", reply.choices) is None
 
 
 def test_configuration_comes_from_the_environment_with_safe_defaults():

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
-from handlers import router
+from handlers.core import router
 from wechat_fakes import decrypt, fields, sign
 from wechat_harness import webhook
 

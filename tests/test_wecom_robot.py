@@ -10,7 +10,7 @@ import socket
 from handlers.adapters.wechat_config import Robot, WeChatConfig
 from handlers.adapters.wechat_senders import WeComAppSender, WeComSender
 from handlers.adapters.wecom_robot import WeComRobotSender, upload_url
-from handlers.types import Attachment, Reply
+from handlers.core.types import Attachment, Reply
 from wechat_fakes import StubAPI, serving
 from wechat_harness import WECOM_ENV
 

@@ -13,8 +13,8 @@ from typing import Iterator
 import httpx
 from aiohttp import web
 
-from handlers.router import dispatch
-from handlers.types import Context, Incoming
+from handlers.core.router import dispatch
+from handlers.core.types import Context, Incoming
 
 TOKEN = re.compile(r"https?://\S+/login\?token=(\S+)")
 

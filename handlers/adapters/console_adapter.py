@@ -16,8 +16,8 @@ import sys
 from pathlib import Path
 from typing import Callable, Iterator, TextIO
 
-from handlers.router import dispatch
-from handlers.types import Attachment, Context, Incoming, Reply, SendResult, Sender
+from handlers.core import router
+from handlers.core.types import Attachment, Context, Incoming, Reply, SendResult, Sender
 
 log = logging.getLogger(__name__)
 
@@ -66,18 +66,14 @@ class ConsoleChat:
 
     def handle(self, line: str) -> list[Reply]:
         if not self.known:  # like any platform's first contact: the operator then gets the admins' notices
-            if self.ctx.store.profile(PLATFORM, self.user) is None:
+            if self.ctx.store.profiles.get(PLATFORM, self.user) is None:
                 now = self.ctx.now().isoformat(timespec="seconds")
-                self.ctx.store.ensure_identity(PLATFORM, self.user, self.user, now)
+                self.ctx.store.profiles.ensure(PLATFORM, self.user, self.user, now)
             self.known = True
-        text = line.strip()
-        if text.isdecimal() and self.choices and 1 <= int(text) <= len(self.choices):
-            text = self.choices[int(text) - 1].command  # "2" picks the second offered choice
+        text = router.picked(line, self.choices) or line.strip()  # "2" picks the second offered choice
         msg = Incoming(platform=PLATFORM, user_id=self.user, text=text, user_name=self.user)
-        replies = dispatch(self.ctx, msg)
-        # A number picks from the choices of the last reply only: after an answer without choices,
-        # "1" is its "更多：回复 1".
-        self.choices = next((r.choices for r in reversed(replies) if r.choices and not r.is_push), ())
+        replies = router.dispatch(self.ctx, msg)
+        self.choices = router.offered(r for r in replies if not r.is_push)
         return replies
 
     def show(self, reply: Reply) -> None:

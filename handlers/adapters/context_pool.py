@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any, Callable, TypeVar
 
-from handlers.types import Context
+from handlers.core.types import Context
 
 T = TypeVar("T")
 

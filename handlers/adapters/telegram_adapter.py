@@ -1,6 +1,6 @@
 """The Telegram adapter (python-telegram-bot 22): a thin translator between Updates and the router.
 
-One text handler turns every message into an `Incoming` and feeds `handlers.router.dispatch`, so the
+One text handler turns every message into an `Incoming` and feeds `handlers.core.router.dispatch`, so the
 Chinese commands (打卡, 问 …) work as well as the ASCII `/aliases` that `set_my_commands` publishes
 from the registry. Private chats: any text is a question unless it is a command. Groups: commands,
 @mentions of the bot and replies to the bot only. Inline-keyboard presses are dispatched as if the
@@ -22,10 +22,10 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import (AIORateLimiter, Application, ApplicationHandlerStop, CallbackQueryHandler,
                           ContextTypes, Defaults, MessageHandler, TypeHandler, filters)
 
-from handlers import router
+from handlers.core import router
 from handlers.adapters.context_pool import ContextPool
 from handlers.adapters.telegram_send import send_reply
-from handlers.types import ADMIN, GROUP, GROUP_ADMIN, MEMBER, PRIVATE, Context, Incoming, Reply
+from handlers.core.types import ADMIN, GROUP, GROUP_ADMIN, MEMBER, PRIVATE, Context, Incoming, Reply
 
 log = logging.getLogger(__name__)
 
@@ -151,7 +151,7 @@ class TelegramAdapter:
         now = self.ctx.now().isoformat(timespec="seconds")
         # update_ids are per bot (and restart at random after a quiet week): key them by the bot too.
         key = f"{context.bot.id}:{update.update_id}"
-        fresh = await self.pool.run(lambda c: c.store.claim_event(PLATFORM, key, now))
+        fresh = await self.pool.run(lambda c: c.store.events.claim(PLATFORM, key, now))
         if not fresh:
             log.info("update %s already handled; skipped", update.update_id)
             raise ApplicationHandlerStop
@@ -192,14 +192,11 @@ class TelegramAdapter:
         """Record who is talking, dispatch, and offer the region buttons on a private first contact."""
         store = ctx.store
         now = ctx.now().isoformat(timespec="seconds")
-        first_contact = store.profile(PLATFORM, msg.user_id) is None
-        store.ensure_identity(PLATFORM, msg.user_id, msg.user_name, now, msg.user_handle)
+        known = store.profiles.get(PLATFORM, msg.user_id) is not None
+        store.profiles.ensure(PLATFORM, msg.user_id, msg.user_name, now, msg.user_handle)
         if msg.in_group:
-            store.ensure_chat(PLATFORM, msg.chat_id, GROUP, msg.chat_title, now)
-        replies = router.dispatch(ctx, msg)
-        if first_contact and not msg.in_group and not store.region_of_user(PLATFORM, msg.user_id):
-            replies += router.dispatch(ctx, dataclasses.replace(msg, text="city"))
-        return replies
+            store.profiles.ensure_chat(PLATFORM, msg.chat_id, GROUP, msg.chat_title, now)
+        return router.dispatch(ctx, msg) + router.first_contact(ctx, msg, known)
 
     async def deliver(self, reply: Reply, chat_id: int, reply_to: int | None = None) -> None:
         if reply.is_push:
@@ -228,5 +225,5 @@ class TelegramAdapter:
 def telegram_admins(ctx: Context) -> list[str]:
     """The Telegram user ids of the global admins (configured and granted), for their menu."""
     configured = [a.split(":", 1)[1] for a in ctx.settings.admins if a.startswith(f"{PLATFORM}:")]
-    granted = [r["platform_user_id"] for r in ctx.store.granted_admins() if r["platform"] == PLATFORM]
+    granted = [r["platform_user_id"] for r in ctx.store.profiles.granted_admins() if r["platform"] == PLATFORM]
     return [uid for uid in dict.fromkeys(configured + granted) if uid.lstrip("-").isdigit()]

@@ -28,7 +28,7 @@ from telegram.error import InvalidToken, RetryAfter, TelegramError
 
 from handlers.adapters.telegram_adapter import ALLOWED_UPDATES, PLATFORM, TelegramAdapter
 from handlers.adapters.telegram_send import TelegramSender
-from handlers.types import Context
+from handlers.core.types import Context
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ class TelegramConfig:
 
 def schedule_tick(adapter: TelegramAdapter, seconds: float = TICK_SECONDS):
     """Run the scheduler's tick on the JobQueue, sending its pushes through a TelegramSender."""
-    from handlers.scheduler import Scheduler
+    from handlers.core.scheduler import Scheduler
 
     scheduler = Scheduler(adapter.ctx, {PLATFORM: TelegramSender(adapter.app.bot)})
 

@@ -15,7 +15,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile,
 from telegram.constants import MessageLimit
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
-from handlers.types import Choice, Reply, SendResult, Sender
+from handlers.core.types import Choice, Reply, SendResult, Sender
 
 log = logging.getLogger(__name__)
 

@@ -18,13 +18,13 @@ from typing import Callable, Mapping
 from aiohttp import web
 
 from db import is_busy
-from handlers import router
+from handlers.core import router
 from handlers.adapters.context_pool import ContextPool
 from handlers.adapters.wechat_codec import MAX_SKEW, Inbound, OfficialAccountCodec, Rejected, WeComCodec, replay_key
 from handlers.adapters.wechat_push import Pusher
-from handlers.adapters.wechat_text import choices_of, fit, pick, render_all
+from handlers.adapters.wechat_text import choices_of, fit, render_all
 from handlers.help import WELCOME
-from handlers.types import Context, Incoming, Reply, Sender
+from handlers.core.types import Choice, Context, Incoming, Reply, Sender
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +119,7 @@ class WeChatServer:
         """Refuse a reused (timestamp, nonce) carrying another body, then answer (`Rejected` → 403)."""
         timestamp, nonce, digest = replay_key(query, body)
         oldest = int(self.now()) - MAX_SKEW  # older pairs are refused by the timestamp check anyway
-        if not await self._write(lambda c: c.store.remember_nonce(self.platform, timestamp, nonce, digest, oldest)):
+        if not await self._write(lambda c: c.store.replay.remember(self.platform, timestamp, nonce, digest, oldest)):
             raise Rejected(403, "timestamp and nonce reused with another body (a forged or replayed request)")
         return await self.answer(inbound, req)
 
@@ -130,7 +130,7 @@ class WeChatServer:
             return ""
         req = req or Request(until=asyncio.get_running_loop().time() + self.deadline)
         key, now = msg.event_key or "", self.ctx.now().isoformat(timespec="seconds")
-        if not await self._write(lambda c: c.store.claim_event(self.platform, key, now)):
+        if not await self._write(lambda c: c.store.events.claim(self.platform, key, now)):
             return await self._cached(key)
         done = self._inflight[key] = asyncio.get_running_loop().create_future()
         text = ""
@@ -143,7 +143,7 @@ class WeChatServer:
             done.set_result(text)
             self._inflight.pop(key, None)
             # for retries (another process polls it); saved after the answer goes, not before
-            self.pusher.track(self._write(lambda c: c.store.save_event_reply(self.platform, key, {"text": text})))
+            self.pusher.track(self._write(lambda c: c.store.events.save_reply(self.platform, key, {"text": text})))
         return text
 
     async def _write(self, fn: Callable[[Context], object]):
@@ -196,7 +196,7 @@ class WeChatServer:
                 return ""
         give_up = time.monotonic() + self.deadline
         while True:
-            saved = await self.pool.run(lambda c: c.store.event_reply(self.platform, key))
+            saved = await self.pool.run(lambda c: c.store.events.reply(self.platform, key))
             if saved is not None or time.monotonic() > give_up:
                 return (saved or {}).get("text", "")
             await asyncio.sleep(0.05)
@@ -204,11 +204,11 @@ class WeChatServer:
     async def _first_answer(self, kind: str, msg: Incoming, req: Request) -> str:
         if kind == "unsupported":
             return NOT_TEXT
-        page = await self.pool.run(lambda c: c.store.pending_page(self.platform, msg.user_id, msg.chat))
+        page = await self.pool.run(lambda c: c.store.pages.get(self.platform, msg.user_id, msg.chat))
         page = page or {"more": "", "choices": []}
         if kind == "subscribe":
-            msg = replace(msg, text="城市")  # the welcome offers the region choice
-        elif chosen := pick(msg.text, page["choices"]):
+            msg = replace(msg, text=router.OFFER_REGION)  # a new follower: the welcome offers the region choice
+        elif chosen := router.picked(msg.text, [Choice(label, cmd) for label, cmd in page["choices"]]):
             msg = replace(msg, text=chosen)  # "2" picks the second offered choice
         work = self.pool.run(self.dispatch, msg)
         try:
@@ -267,9 +267,9 @@ class WeChatServer:
         now = self.ctx.now().isoformat(timespec="seconds")
 
         def save(c: Context) -> None:
-            kept = (c.store.pending_page(self.platform, msg.user_id, msg.chat) or {}).get("more", "")
+            kept = (c.store.pages.get(self.platform, msg.user_id, msg.chat) or {}).get("more", "")
             more = "\n\n".join(x for x in (text, kept) if x) if text else None
-            c.store.save_pending_page(self.platform, msg.user_id, more, choices, now, chat_id=msg.chat)
+            c.store.pages.save(self.platform, msg.user_id, more, choices, now, chat_id=msg.chat)
 
         await self.pool.run(save)
 
@@ -290,9 +290,9 @@ def subscribe_robots(ctx: Context, names: tuple[str, ...]) -> None:
     a robot taken out of WECOM_ROBOT_URLS is unsubscribed, so broadcasts stop failing on it."""
     now = ctx.now()
     for name in names:
-        if ctx.store.subscription("wecom", f"robot:{name}") is None:
-            ctx.store.subscribe("wecom", f"robot:{name}", "group", name, None, "WECOM_ROBOT_URLS", now)
-    for sub in ctx.store.subscribers():
+        if ctx.store.reminders.subscription("wecom", f"robot:{name}") is None:
+            ctx.store.reminders.subscribe("wecom", f"robot:{name}", "group", name, None, "WECOM_ROBOT_URLS", now)
+    for sub in ctx.store.reminders.subscribers():
         if sub["platform"] == "wecom" and sub["chat_id"].startswith("robot:") and sub["chat_id"][6:] not in names:
             log.warning("robot %s is no longer configured: its group is unsubscribed", sub["chat_id"][6:])
-            ctx.store.unsubscribe("wecom", sub["chat_id"])
+            ctx.store.reminders.unsubscribe("wecom", sub["chat_id"])

@@ -27,7 +27,7 @@ except ImportError:  # pragma: no cover - depends on the installed wechatpy
     from wechatpy import enterprise as wecom_api
 
 from handlers.adapters.wechat_text import cdata_safe
-from handlers.types import Incoming
+from handlers.core.types import Incoming
 
 MAX_SKEW = 300  # seconds: WeChat's timestamp may be this far from our clock, older is a replay
 # What a forged or garbled body can make wechatpy (xmltodict, base64, AES, struct) raise.

@@ -14,7 +14,7 @@ from typing import Callable
 from handlers.adapters.wechat_config import WeChatConfig, wecom_app_config
 from handlers.adapters.wechat_senders import OfficialAccountSender, WeComAppSender, WeComSender
 from handlers.adapters.wecom_robot import WeComRobotSender
-from handlers.types import Context, Reply, SendResult, Sender
+from handlers.core.types import Context, Reply, SendResult, Sender
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from handlers.adapters.wechat_adapter import ACCESS_LOG, TICK_BUDGET, TICK_BUSY_
 from handlers.adapters.wechat_codec import OfficialAccountCodec, WeComCodec
 from handlers.adapters.wechat_config import WeChatConfig
 from handlers.adapters.wechat_push import build_senders
-from handlers.types import Context
+from handlers.core.types import Context
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +21,7 @@ def build_server(ctx: Context, product: str, config: WeChatConfig | None = None,
                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep, **kwargs) -> WeChatServer:
     """The server for "wechat" or "wecom", configured from `ctx.settings.env`, with the scheduler's
     tick on its timer sending through this server's senders (`sleep` lets tests move a fake clock)."""
-    from handlers.scheduler import Scheduler
+    from handlers.core.scheduler import Scheduler
 
     config = config or WeChatConfig.from_env(ctx.settings.env, product)
     # The tick runs on the event loop with ctx's own connection (request workers have theirs, see

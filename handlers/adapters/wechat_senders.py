@@ -24,9 +24,9 @@ from wechatpy.exceptions import WeChatClientException
 from handlers.adapters.wechat_codec import wecom_api
 from handlers.adapters.wechat_config import WeChatConfig
 from handlers.adapters.wechat_text import TEXT_LIMIT, render, split
-from handlers.log_redaction import RedactSecrets
-from handlers.ratelimit import Limit, RateLimiter
-from handlers.types import Attachment, Reply, SendResult, Sender
+from handlers.core.log_redaction import RedactSecrets
+from handlers.core.ratelimit import WECOM_MEMBER, RateLimiter
+from handlers.core.types import Attachment, Reply, Sender, SendResult
 
 log = logging.getLogger(__name__)
 
@@ -182,7 +182,7 @@ class WeComAppSender(PagedSender):
     """App messages to a member (chat id = UserID); identical content within 30 min is dropped by WeCom."""
 
     platform = "wecom"
-    PER_MEMBER = Limit("wecom_member", 30, 60.0, key=lambda user: user)
+    PER_MEMBER = WECOM_MEMBER.keyed(lambda user: user)
 
     def __init__(self, config: WeChatConfig, clock: Callable, timeout: float = REQUEST_TIMEOUT):
         super().__init__()

@@ -6,7 +6,8 @@ boundary and, where the text allows it, at the end of a line or a sentence.
 """
 from __future__ import annotations
 
-from handlers.types import Reply
+from handlers.core import router
+from handlers.core.types import Reply
 
 TEXT_LIMIT = 2048  # bytes
 MORE_NOTE = "\n…（回复“更多”查看全文）"
@@ -65,19 +66,8 @@ def render_all(replies: list[Reply]) -> str:
 
 
 def choices_of(replies: list[Reply]) -> list[tuple[str, str]]:
-    """The choices the last reply offering any made, as (label, command) pairs to remember."""
-    for reply in reversed(replies):
-        if reply.choices:
-            return [(c.label, c.command) for c in reply.choices]
-    return []
-
-
-def pick(text: str, choices: list[tuple[str, str]]) -> str | None:
-    """The command of choice N when the user answers with the number N, else None."""
-    stripped = text.strip()
-    if stripped.isdecimal() and 1 <= int(stripped) <= len(choices):
-        return choices[int(stripped) - 1][1]
-    return None
+    """The choices a number picks from next (router.offered), as (label, command) pairs to remember."""
+    return [(c.label, c.command) for c in router.offered(replies)]
 
 
 def cdata_safe(text: str) -> str:

@@ -1,7 +1,7 @@
 """WeCom group robots (群机器人): broadcasts and reminders to groups through their webhook URLs.
 
 A robot takes 20 messages per rolling minute; past that it answers errcode 45009. The limiter here
-(handlers/ratelimit.py, one rolling window per robot) refuses the 21st before it is sent, and a 45009
+(handlers/core/ratelimit.py, one rolling window per robot) refuses the 21st before it is sent, and a 45009
 that still comes back (another process using the same robot) is "retry", never "failed". A robot's
 URL holds its key, so only robot names are ever logged.
 """
@@ -17,13 +17,13 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 import aiohttp
 
 from handlers.adapters.wechat_config import Robot
-from handlers.adapters.wechat_senders import REQUEST_TIMEOUT, Part, PagedSender
-from handlers.ratelimit import Limit, RateLimiter
-from handlers.types import SendResult
+from handlers.adapters.wechat_senders import REQUEST_TIMEOUT, PagedSender, Part
+from handlers.core.ratelimit import WECOM_ROBOT, RateLimiter
+from handlers.core.types import SendResult
 
 log = logging.getLogger(__name__)
 
-ROBOT_LIMIT = Limit("wecom_robot", 20, 60.0, key=lambda name: name)
+ROBOT_LIMIT = WECOM_ROBOT.keyed(lambda name: name)
 ROBOT_BUSY = 45009  # "接口调用超过限制": over the robot's 20 per minute
 
 

@@ -20,7 +20,7 @@ matplotlib.use("Agg")
 from matplotlib import font_manager  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from handlers.checkin.common import WEEKDAYS  # noqa: E402
+from handlers.core.dates import weekday  # noqa: E402
 
 FONT_FILE = Path(__file__).parent / "fonts" / "wqy-microhei.ttc"
 FONT_NAME = "WenQuanYi Micro Hei"
@@ -60,7 +60,7 @@ def render(title: str, days: list[dt.date], daily: list[tuple[int, int, float | 
         if len(days) <= 15:
             top.bar_label(bars, labels, fontsize=7, padding=1)
         step = max(1, len(days) // 15)
-        top.set_xticks(list(x)[::step], [f"{d:%m-%d}\n周{WEEKDAYS[d.weekday()]}" for d in days][::step], fontsize=8)
+        top.set_xticks(list(x)[::step], [f"{d:%m-%d}\n{weekday(d)}" for d in days][::step], fontsize=8)
         top.set_ylim(0, 115)  # headroom for the labels
         top.set_ylabel("打卡率（%）")
         top.set_title(f"每日打卡率（成员 {members} 人，应打卡者中已打卡的比例）", fontsize=11)

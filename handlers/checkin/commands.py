@@ -16,13 +16,14 @@ import datetime as dt
 import re
 import unicodedata
 
-from handlers.checkin.common import (Member, backfill_days, current_member, day_label, split_sub, utc_now)
+from handlers.checkin.common import Member, backfill_days, current_member, split_sub, utc_now
 from handlers.checkin.link import NO_LINK_FIELDS, Link, item_label, link_tag, link_text, tag_hint
 from handlers.checkin.parse import CheckinText, InputError, leading_range, parse_checkin, parse_leave
-from handlers.arguments import Statement, SubCommand
-from handlers.arguments import day as a_day
-from handlers.router import command, observe
-from handlers.types import Context, Incoming, Reply
+from handlers.core.arguments import Statement, SubCommand
+from handlers.core.arguments import day as a_day
+from handlers.core.dates import day_label
+from handlers.core.router import command, observe
+from handlers.core.types import Context, Incoming, Reply
 
 EDIT = ("修改", "edit", "更正")
 HISTORY = ("历史", "history", "记录")
@@ -114,7 +115,7 @@ def checkin(ctx: Context, msg: Incoming, args: str) -> Reply:
     fields = {"text": parsed.text, "percent": parsed.percent, "count": parsed.count,
               **(link.fields() if link else NO_LINK_FIELDS)}
     late = day < member.today
-    row = ctx.store.record_checkin(member.id, (member.org or {}).get("id"), day, fields, utc_now(ctx), late=late)
+    row = ctx.store.checkins.record(member.id, (member.org or {}).get("id"), day, fields, utc_now(ctx), late=late)
     which, n = _which(day, member.today), row["seq"]
     head = f"✅ 已补打卡{LATE}：{day_label(day)}" if late else f"✅ 已打卡：{day_label(day)}"
     lines = [head + (f" 第{n}条" if n > 1 else ""), f"内容：{row['text']}"]
@@ -198,7 +199,7 @@ def _target(member: Member, rest: str) -> tuple[dt.date, int | None, str]:
 
 
 def _no_entry(ctx: Context, member: Member, day: dt.date, seq: int | None, verb: str) -> str:
-    entries = ctx.store.day_checkins(member.id, day)
+    entries = ctx.store.checkins.day(member.id, day)
     if entries:
         numbers = "、".join(str(e["seq"]) for e in entries)
         return f"{day_label(day)}没有第{seq}条打卡（这天的打卡编号：{numbers}），无法{verb}。发送“打卡 历史”查看。"
@@ -229,11 +230,11 @@ def edit(ctx: Context, msg: Incoming, rest: str) -> Reply:
     if problem:
         return Reply(problem.replace("打卡未保存", "未作修改"))
     changes.update(link.fields() if link else NO_LINK_FIELDS)
-    result = ctx.store.edit_checkin(member.id, day, changes, utc_now(ctx), seq=seq)
+    result = ctx.store.checkins.edit(member.id, day, changes, utc_now(ctx), seq=seq)
     if result is None:
         return Reply(_no_entry(ctx, member, day, seq, "修改"))
     row, _ = result
-    several = len(ctx.store.day_checkins(member.id, day)) > 1
+    several = len(ctx.store.checkins.day(member.id, day)) > 1
     which = f"的第{row['seq']}条" if several else ""
     lines = [f"✏️ 已修改{day_label(day)}{which}打卡（第{row['revision']}版，之前的版本都保留着，发送“打卡 历史”查看）。",
              f"内容：{row['text']}"]
@@ -251,7 +252,7 @@ def delete(ctx: Context, msg: Incoming, rest: str) -> Reply:
         day, seq, extra = _target(member, rest)
     except InputError as err:
         return Reply(str(err))
-    entries = ctx.store.day_checkins(member.id, day)
+    entries = ctx.store.checkins.day(member.id, day)
     if extra.strip():
         return Reply("请只写要撤回的打卡编号，例如：打卡 删除 2（发送“打卡 历史”查看编号）。")
     if seq is None and len(entries) > 1:
@@ -260,7 +261,7 @@ def delete(ctx: Context, msg: Incoming, rest: str) -> Reply:
                      f"例如：打卡 删除 {_which(day, member.today)}{entries[-1]['seq']}")
     if seq is None and entries:
         seq = entries[0]["seq"]
-    row = ctx.store.delete_checkin(member.id, day, seq, utc_now(ctx)) if seq is not None else None
+    row = ctx.store.checkins.delete(member.id, day, seq, utc_now(ctx)) if seq is not None else None
     if row is None:
         return Reply(_no_entry(ctx, member, day, seq, "撤回"))
     left = len(entries) - 1
@@ -276,7 +277,7 @@ def history(ctx: Context, msg: Incoming, rest: str) -> Reply:
         day, _, _ = _target(member, rest)
     except InputError as err:
         return Reply(str(err))
-    entries = ctx.store.day_history(member.id, day)
+    entries = ctx.store.checkins.day_history(member.id, day)
     if not entries:
         return Reply(f"{day_label(day)}没有打卡记录。")
     kinds = {"create": "打卡", "late": "补打卡", "update": "当天再次打卡", "edit": "修改", "delete": "撤回"}
@@ -307,7 +308,7 @@ def leave(ctx: Context, msg: Incoming, args: str) -> Reply:
     except InputError as err:
         return Reply(str(err))
     days = [start + dt.timedelta(days=n) for n in range((end - start).days + 1)]
-    ctx.store.add_excused_days(member.id, days, reason, utc_now(ctx))
+    ctx.store.checkins.excuse(member.id, days, reason, utc_now(ctx))
     span = day_label(start) if start == end else f"{day_label(start)}至{day_label(end)}"
     text = f"🌴 已登记请假：{span}，共{len(days)}天。" + (f"\n原因：{reason}" if reason else "")
     return Reply(text + "\n这些天不计为未打卡，也不会收到打卡提醒。", data={"start": start.isoformat(), "end": end.isoformat()})

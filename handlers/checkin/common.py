@@ -10,9 +10,8 @@ import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from handlers.types import Context, Incoming
+from handlers.core.types import Context, Incoming
 
-WEEKDAYS = "一二三四五六日"
 DEFAULT_BACKFILL_DAYS = 3  # how many days back a missed check-in may be recorded, unless the org says
 MAX_BACKFILL_DAYS = 31
 
@@ -49,14 +48,14 @@ def current_member(ctx: Context, msg: Incoming, join_group: bool = False) -> Mem
     """The member behind a message; in a group the group is their org (joined when join_group)."""
     now = utc_now(ctx)
     store = ctx.store
-    identity = store.ensure_identity(msg.platform, msg.user_id, msg.user_name, now)
+    identity = store.profiles.ensure(msg.platform, msg.user_id, msg.user_name, now)
     if msg.in_group:
-        org = store.ensure_group_org(msg.platform, msg.chat, msg.chat_title, ctx.settings.timezone,
+        org = store.orgs.ensure_group(msg.platform, msg.chat, msg.chat_title, ctx.settings.timezone,
                                      identity.get("region"), now)
         if join_group:
-            store.join_org(identity["id"], org["id"], now)
+            store.orgs.join(identity["id"], org["id"], now)
     else:
-        org = store.org_of_member(msg.platform, msg.user_id)
+        org = store.orgs.of_member(msg.platform, msg.user_id)
     tz = ZoneInfo(org["timezone"]) if org and org.get("timezone") else ctx.settings.tz
     return Member(identity, org, tz, ctx.now().astimezone(tz).date())
 
@@ -70,28 +69,8 @@ def split_sub(args: str, words: tuple[str, ...]) -> str | None:
     return None
 
 
-def day_label(day: dt.date | str) -> str:
-    """11月23日（周一）"""
-    if isinstance(day, str):
-        day = dt.date.fromisoformat(day)
-    return f"{day.month}月{day.day}日（周{WEEKDAYS[day.weekday()]}）"
-
-
-def short_day(day: dt.date | str) -> str:
-    """11-23 周一"""
-    if isinstance(day, str):
-        day = dt.date.fromisoformat(day)
-    return f"{day:%m-%d} 周{WEEKDAYS[day.weekday()]}"
-
-
 def display_name(row: dict) -> str:
     return row.get("name") or row.get("member_name") or row.get("platform_user_id") or row.get("member_user_id") or "?"
-
-
-def local_time(instant: str | None, tz: ZoneInfo) -> str:
-    if not instant:
-        return ""
-    return dt.datetime.fromisoformat(instant).astimezone(tz).strftime("%Y-%m-%d %H:%M")
 
 
 def days_between(start: dt.date, end: dt.date) -> list[dt.date]:

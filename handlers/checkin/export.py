@@ -22,7 +22,8 @@ import xlsxwriter
 
 from handlers.checkin import rates
 from handlers.checkin.categories import CATEGORIES
-from handlers.checkin.common import display_name, local_time
+from handlers.checkin.common import display_name
+from handlers.core.dates import stamp
 
 CELL_LIMIT = 32_000
 # Nine columns: only what the secretary uses (the account ids are on 成员汇总, the weekday is one
@@ -103,7 +104,7 @@ def _details(ws, styles: Styles, rows: list[dict], tz: ZoneInfo) -> None:
     for n, r in enumerate(rows, 1):
         number(n, 0, dt.date.fromisoformat(r["work_date"]).toordinal() - epoch, day_format)
         for col, value in ((1, display_name(r)), (2, r["text"]), (5, r["item_label"] or ""), (6, r["category"] or ""),
-                           (8, local_time(r["updated_at"], tz))):
+                           (8, stamp(r["updated_at"], tz))):
             text(n, col, value, quoted if value.startswith(FORMULA_START) else None)
         for col, value in ((3, r["percent"]), (4, r["count"])):
             if value is not None:

@@ -10,7 +10,7 @@ import threading
 from dataclasses import dataclass
 
 from handlers.checkin.categories import category_of
-from handlers.types import Context
+from handlers.core.types import Context
 from knowledge.embed import Embedder, load_embedder
 from knowledge.linking import ItemMatch, Linker
 

@@ -12,9 +12,9 @@ from zoneinfo import available_timezones
 
 from handlers.checkin.common import (DEFAULT_BACKFILL_DAYS, MAX_BACKFILL_DAYS, Member, backfill_days,
                                      current_member, display_name, split_sub, utc_now)
-from handlers.arguments import SubCommand, org_name
-from handlers.router import command, refusal
-from handlers.types import ADMIN, GROUP_ADMIN, Choice, Context, Incoming, Reply
+from handlers.core.arguments import SubCommand, org_name
+from handlers.core.router import command, refusal
+from handlers.core.types import ADMIN, GROUP_ADMIN, Choice, Context, Incoming, Reply
 
 TIMEZONE = ("时区", "timezone")
 BACKFILL = ("补卡", "补打卡", "backfill")
@@ -41,7 +41,7 @@ def org(ctx: Context, msg: Incoming, args: str) -> Reply:
     if not name:
         if member.org is None:
             return Reply("您还没有单位。在单位的群里打一次卡即自动加入；或私聊发送“单位 名称”，例如：单位 城东街道团工委")
-        count = len(store.org_members(member.org["id"]))
+        count = len(store.orgs.members(member.org["id"]))
         return Reply(f"您当前的单位：{member.org['name']}（{count}名成员，时区 {member.org['timezone']}，"
                      f"可补最近{backfill_days(member)}天的打卡）。")
     if msg.in_group:
@@ -52,19 +52,19 @@ def org(ctx: Context, msg: Incoming, args: str) -> Reply:
         return Reply("请写上单位名称，例如：单位 城东街道团工委")
     now = utc_now(ctx)
     if name.startswith("#") and name[1:].isdecimal():
-        target = store.org(int(name[1:]))
+        target = store.orgs.get(int(name[1:]))
         if target is None:
             return Reply("没有这个单位编号，请重新选择。")
     else:
-        same = store.orgs_named(name)
+        same = store.orgs.named(name)
         named = [o for o in same if o["platform_chat_id"] is None]
         if not named and len(same) > 1:
             return Reply(f"有{len(same)}个群叫“{name}”，请选择要加入的：",
                          choices=tuple(Choice(f"{o['name']}（{o['platform']}群，编号{o['id']}）", f"单位 #{o['id']}")
                                        for o in same[:5]))
-        target = named[0] if named else same[0] if same else store.ensure_named_org(
+        target = named[0] if named else same[0] if same else store.orgs.ensure_named(
             name, msg.platform, ctx.settings.timezone, member.identity.get("region"), now)
-    store.join_org(member.id, target["id"], now)
+    store.orgs.join(member.id, target["id"], now)
     who = display_name(member.identity)
     return Reply(f"好的，{who}，您已加入单位“{target['name']}”。之后的打卡会计入该单位，管理员可查看单位的打卡情况。")
 
@@ -91,7 +91,7 @@ def _set_timezone(ctx: Context, msg: Incoming, member: Member, zone: str) -> Rep
         return Reply(problem)
     if zone not in _zone_names():  # ZoneInfo() itself opens files: "Asia" is a folder, a long name too long
         return Reply(f"不认识时区“{zone[:40]}”。请写 IANA 时区名，例如 Asia/Shanghai、Asia/Urumqi。")
-    ctx.store.set_org_timezone(member.org["id"], zone)
+    ctx.store.orgs.set_timezone(member.org["id"], zone)
     return Reply(f"好的，单位“{member.org['name']}”的时区已设为 {zone}，打卡按该时区的日期计算。")
 
 
@@ -105,7 +105,7 @@ def _set_backfill(ctx: Context, msg: Incoming, member: Member, text: str) -> Rep
     days = text.removesuffix("天").strip()
     if not days.isdecimal() or int(days) > MAX_BACKFILL_DAYS:
         return Reply(f"补卡期限请写 0 到 {MAX_BACKFILL_DAYS} 的天数，例如：单位 补卡 3（0 表示不允许补卡）。")
-    ctx.store.set_org_backfill_days(member.org["id"], int(days))
+    ctx.store.orgs.set_backfill_days(member.org["id"], int(days))
     if int(days) == 0:
         return Reply(f"好的，单位“{member.org['name']}”已关闭补打卡：只能打当天的卡。")
     return Reply(f"好的，单位“{member.org['name']}”的成员可以补最近{int(days)}天的打卡"

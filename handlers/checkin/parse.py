@@ -11,7 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from handlers.echo import clip
+from handlers.core.echo import clip
 from knowledge.normalize import chinese_to_int, normalize
 from knowledge.when import month_day, week_day
 

@@ -16,8 +16,8 @@ from typing import Iterable
 from zoneinfo import ZoneInfo
 
 from handlers.checkin.common import days_between
-from handlers.types import Context
-from handlers.workdays import is_workday
+from handlers.core.types import Context
+from handlers.reminders.workdays import is_workday
 
 
 NONE: frozenset[str] = frozenset()
@@ -134,9 +134,9 @@ def member_tallies(ctx: Context, members: list[dict], org_id: int | None, start:
     entries — what every report reads, gathered one way."""
     ids = [m["identity_id"] for m in members]
     who = None if org_id is not None else ids
-    rows = ctx.store.org_checkins(org_id, start, end, identity_ids=who)
-    excused = ctx.store.org_excused(org_id, start, end, who)
-    joined = {ident: local_day(at, tz) for ident, at in ctx.store.member_joined(ids).items()}
+    rows = ctx.store.checkins.of_org(org_id, start, end, identity_ids=who)
+    excused = ctx.store.checkins.excused_of_org(org_id, start, end, who)
+    joined = {ident: local_day(at, tz) for ident, at in ctx.store.orgs.joined(ids).items()}
     for m in members:  # someone in no org: counted from their first contact with the bot
         if m["identity_id"] not in joined and m.get("created_at"):
             joined[m["identity_id"]] = local_day(m["created_at"], tz)

@@ -13,12 +13,12 @@ import re
 from collections import Counter, defaultdict
 
 from handlers.checkin import rates
-from handlers.checkin.common import (Member, current_member, day_label, days_between, display_name, mentions,
-                                     short_day)
+from handlers.checkin.common import Member, current_member, days_between, display_name, mentions
 from handlers.checkin.parse import InputError, parse_month
-from handlers.arguments import Words, month
-from handlers.router import command
-from handlers.types import Attachment, Context, Incoming, Reply
+from handlers.core.arguments import Words, month
+from handlers.core.dates import day_label, short_day
+from handlers.core.router import command
+from handlers.core.types import Attachment, Context, Incoming, Reply
 
 NO_ORG = "您还没有单位，看不到单位的打卡情况。请在单位的群里使用，或私聊发送“单位 名称”加入单位。"
 LATE = "（补）"
@@ -63,9 +63,9 @@ def progress(ctx: Context, msg: Incoming, args: str) -> Reply:
     me = current_member(ctx, msg)
     start = me.today - dt.timedelta(days=6)
     by_day: dict[str, list[dict]] = defaultdict(list)
-    for r in ctx.store.member_checkins(me.id, start, me.today):
+    for r in ctx.store.checkins.of_member(me.id, start, me.today):
         by_day[r["work_date"]].append(r)
-    off = ctx.store.excused_days(me.id, start, me.today)
+    off = ctx.store.checkins.excused(me.id, start, me.today)
     lines = [f"📋 {display_name(me.identity)}的打卡（近7天）："]
     for day in reversed(days_between(start, me.today)):
         iso = day.isoformat()
@@ -79,8 +79,8 @@ def progress(ctx: Context, msg: Incoming, args: str) -> Reply:
             lines.append(f"{short_day(day)} —" + ("（今天还没打卡）" if day == me.today else ""))
     tallies, _ = rates.member_tallies(ctx, [_mine(me)], None, start, me.today, me.tz)
     mine = tallies[me.id]
-    all_off = set(ctx.store.excused_days(me.id, me.today - dt.timedelta(days=3660), me.today))
-    lines.append(f"连续打卡：{streak(ctx.store.checkin_days(me.id), all_off, me.today)}天 · "
+    all_off = set(ctx.store.checkins.excused(me.id, me.today - dt.timedelta(days=3660), me.today))
+    lines.append(f"连续打卡：{streak(ctx.store.checkins.days(me.id), all_off, me.today)}天 · "
                  f"近7天打卡{len(by_day)}天，请假{len(off)}天 · 打卡率{rates.percent_text(mine.rate)}"
                  f"（{len(mine.done)}/{len(mine.expected)}个工作日）")
     items = Counter(r["item_label"].split(" › ")[-1] for rows in by_day.values() for r in rows if r["item_label"])
@@ -100,7 +100,7 @@ def today(ctx: Context, msg: Incoming, args: str) -> Reply:
         return Reply(_my_day(ctx, me))
     if me.org is None:
         return Reply(NO_ORG)
-    members = ctx.store.org_members(me.org["id"])
+    members = ctx.store.orgs.members(me.org["id"])
     names = {m["identity_id"]: display_name(m) for m in members}
     tallies, _ = rates.member_tallies(ctx, members, me.org["id"], me.today, me.today, me.tz)
     iso = me.today.isoformat()
@@ -130,11 +130,11 @@ def today(ctx: Context, msg: Incoming, args: str) -> Reply:
 
 def _backfilled_today(ctx: Context, me: Member, org_id: int | None, ids: list[int] | None) -> list[dict]:
     midnight = dt.datetime.combine(me.today, dt.time(0), me.tz).astimezone(dt.timezone.utc)
-    return ctx.store.late_recorded(org_id, midnight.isoformat(timespec="seconds"), ids)
+    return ctx.store.checkins.late_recorded(org_id, midnight.isoformat(timespec="seconds"), ids)
 
 
 def _my_day(ctx: Context, me: Member) -> str:
-    entries = ctx.store.day_checkins(me.id, me.today)
+    entries = ctx.store.checkins.day(me.id, me.today)
     late = _backfilled_today(ctx, me, None, [me.id])
     tail = ("\n今天补了：" + "；".join(f"{short_day(r['work_date'])} {r['text'][:30]}{LATE}" for r in late)) if late else ""
     if len(entries) == 1:
@@ -142,7 +142,7 @@ def _my_day(ctx: Context, me: Member) -> str:
     if entries:
         listed = "\n".join(f"{r['seq']}. {_entry_text(r, 100)}" for r in entries)
         return f"今天是{day_label(me.today)}，您已打卡 {len(entries)} 条：\n{listed}{tail}"
-    if me.today.isoformat() in ctx.store.excused_days(me.id, me.today, me.today):
+    if me.today.isoformat() in ctx.store.checkins.excused(me.id, me.today, me.today):
         return f"今天是{day_label(me.today)}，您请假了，不用打卡。{tail}"
     return f"今天是{day_label(me.today)}，您还没有打卡。发送“打卡 今天做了什么”即可。{tail}"
 
@@ -150,7 +150,7 @@ def _my_day(ctx: Context, me: Member) -> str:
 def _scope(ctx: Context, msg: Incoming, me: Member) -> tuple[str, list[dict], int | None]:
     """(name, members, org id or None) — the org for admins who have one, else just the member."""
     if ctx.manages_chat(msg) and me.org is not None:
-        return me.org["name"], ctx.store.org_members(me.org["id"]), me.org["id"]
+        return me.org["name"], ctx.store.orgs.members(me.org["id"]), me.org["id"]
     return display_name(me.identity), [_mine(me)], None
 
 

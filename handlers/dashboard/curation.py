@@ -14,7 +14,7 @@ from pathlib import Path
 from handlers.dashboard import audit
 from handlers.dashboard.viewer import Viewer, act
 from handlers.faq import adopt_group, retention_days
-from handlers.types import Context
+from handlers.core.types import Context
 from knowledge import faq_io
 from knowledge import unanswered as misses
 
@@ -50,7 +50,7 @@ def adopt(ctx: Context, viewer: Viewer, form: dict) -> str:
 
 
 def faq_page(ctx: Context, viewer: Viewer, page: int = 1) -> dict:
-    entries = ctx.store.faq_entries()
+    entries = ctx.store.faq.entries()
     curated = [e for e in entries if e["kind"] == "curated"]
     generated = [e for e in entries if e["kind"] != "curated" and e.get("listed", 1)]
     pages = max(1, -(-len(generated) // PAGE))

@@ -10,14 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from handlers import alerts
+from handlers.reminders import alerts
 from handlers.dashboard import audit
 from handlers.dashboard.viewer import Viewer, act, chat_title, incoming
-from handlers.deadline_list import visible_deadlines
-from handlers.deadlines import may_change
-from handlers.regions import label
-from handlers.scheduler import local_text
-from handlers.types import Context
+from handlers.reminders.listing import visible_deadlines
+from handlers.reminders.deadlines import may_change
+from handlers.core.regions import label
+from handlers.core.dates import local_text
+from handlers.core.types import Context
 
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 CLOCK = re.compile(r"\d{1,2}:\d{2}")
@@ -47,22 +47,22 @@ def page(ctx: Context, viewer: Viewer) -> dict:
         rows.append(dict(d, when=alerts.when_text(d, ctx), region_label=label(ctx, d["region"]) if d["region"] else "全部",
                          owner_label=chat_title(ctx, owner) if owner else "全体",
                          left=(dt.date.fromisoformat(d["due_date"]) - today).days,
-                         next_alert=local_text(d["next_alert_at"], ctx) if d.get("next_alert_at") else "",
+                         next_alert=local_text(d["next_alert_at"], ctx.settings.tz) if d.get("next_alert_at") else "",
                          editable=may_change(ctx, incoming(ctx, viewer, "", chat), d)))
     points = []
-    for p in ctx.store.plan_points():
+    for p in ctx.store.plan_points.all():
         past = dt.datetime.fromisoformat(p["due_at"]) < now
         points.append(dict(p, when=alerts.when_text(dict(p, source="plan"), ctx), past=past,
                            region_label=label(ctx, p["region"]) if p["region"] else "未注明地区"))
     points.sort(key=lambda p: (p["past"], p["due_at"], p["id"]))
-    subscribers = [s for s in ctx.store.subscribers()
+    subscribers = [s for s in ctx.store.reminders.subscribers()
                    if viewer.is_global or f"{s['platform']}:{s['chat_id']}" in viewer.chats]
     history = []
-    for occ in ctx.store.occurrences_of("deadline", 50, [str(i) for i in seen]):
+    for occ in ctx.store.outbox.occurrences_of("deadline", 50, [str(i) for i in seen]):
         d = seen.get(int(occ["subject"])) or {}
         history.append({"title": d.get("title", occ["subject"]), "id": occ["subject"], "what": _lead(occ["payload"]),
-                        "at": local_text(occ["fire_at"], ctx), "state": occ["state"],
-                        "counts": ctx.store.delivery_counts(occ["id"])})
+                        "at": local_text(occ["fire_at"], ctx.settings.tz), "state": occ["state"],
+                        "counts": ctx.store.outbox.delivery_counts(occ["id"])})
     return {"deadlines": rows, "points": points, "subscribers": subscribers, "history": history,
             "regions": [(r, label(ctx, r)) for r in ctx.kb.regions],
             "chats": [(c, chat_title(ctx, c)) for c in viewer.chats], "today": today.isoformat()}
@@ -88,7 +88,7 @@ def _chat_for_new(viewer: Viewer, chat: str) -> str | None:
 
 
 def _owner_chat(ctx: Context, viewer: Viewer, deadline_id: str) -> str | None:
-    d = ctx.store.deadline(int(deadline_id)) if deadline_id.isdecimal() and len(deadline_id) < 19 else None
+    d = ctx.store.reminders.deadline(int(deadline_id)) if deadline_id.isdecimal() and len(deadline_id) < 19 else None
     owner = (d or {}).get("owner_chat")
     if owner in viewer.chats:
         return owner

@@ -17,8 +17,8 @@ from pathlib import Path
 
 from handlers.dashboard import audit
 from handlers.dashboard.viewer import Viewer
-from handlers.regions import label
-from handlers.types import Context
+from handlers.core.regions import label
+from handlers.core.types import Context
 from knowledge.ingest import unsupported_reason
 
 log = logging.getLogger(__name__)
@@ -27,11 +27,11 @@ NOT_ADMIN = "只有管理员（全局）可以上传文件。"
 
 
 def page(ctx: Context, viewer: Viewer) -> dict:
-    counts = ctx.store.document_passage_counts()
+    counts = ctx.store.knowledge.passage_counts()
     docs = [dict(d, passages=counts.get(d["key"], 0), region_label=label(ctx, d["region"]) if d["region"] else "未注明",
-                 uploaded="uploads" in Path(d["path"] or "").parts) for d in ctx.store.documents()]
+                 uploaded="uploads" in Path(d["path"] or "").parts) for d in ctx.store.knowledge.documents()]
     docs.sort(key=lambda d: (not d["uploaded"], d["indexed_at"] or ""), reverse=False)
-    return {"documents": docs, "uploads": ctx.store.uploads(10), "may_upload": viewer.is_global,
+    return {"documents": docs, "uploads": ctx.store.web.uploads(10), "may_upload": viewer.is_global,
             "max_mb": MAX_UPLOAD // (1024 * 1024)}
 
 
@@ -65,7 +65,7 @@ def start(ctx: Context, viewer: Viewer, temp_path: str, filename: str) -> int | 
     target = upload_dir(ctx) / name
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.move(temp_path, target)
-    upload_id = ctx.store.add_upload(viewer.key, name, str(target), ctx.now())
+    upload_id = ctx.store.web.add_upload(viewer.key, name, str(target), ctx.now())
     audit.record(ctx, viewer, "上传文件", name, f"上传 #{upload_id}")
     if ctx.store.path == ":memory:":  # one connection only (tests): ingest in line
         ingest(ctx, upload_id, target)
@@ -91,7 +91,7 @@ def ingest(ctx: Context, upload_id: int, path: Path) -> None:
     store = ctx.store
 
     def step(stage: str, percent: int) -> None:
-        store.update_upload(upload_id, stage, percent)
+        store.web.update_upload(upload_id, stage, percent)
 
     try:
         from knowledge import faq_build
@@ -116,7 +116,7 @@ def ingest(ctx: Context, upload_id: int, path: Path) -> None:
                 f"计算语义向量 {done}/{total}", 10 + int(80 * done / max(total, 1))))
         step("重建常见问题", 92)
         faq = faq_build.generate(KnowledgeBase(store, ctx.settings.data_dir, embedder))
-        doc = next((d for d in store.documents() if d["key"] == report.indexed[0]), {})
+        doc = next((d for d in store.knowledge.documents() if d["key"] == report.indexed[0]), {})
         _finish(ctx, upload_id, "done", "完成",
                 f"已索引《{doc.get('title') or path.stem}》：{report.passages} 段"
                 f"（地区：{doc.get('region') or '未注明'}，年份：{doc.get('year') or '未注明'}）；"
@@ -127,11 +127,11 @@ def ingest(ctx: Context, upload_id: int, path: Path) -> None:
 
 
 def _finish(ctx: Context, upload_id: int, state: str, stage: str, message: str) -> None:
-    ctx.store.update_upload(upload_id, stage, 100, state, message, ctx.now())
+    ctx.store.web.update_upload(upload_id, stage, 100, state, message, ctx.now())
 
 
 def progress(ctx: Context, viewer: Viewer, upload_id: int) -> dict | None:
-    row = ctx.store.upload(upload_id)
+    row = ctx.store.web.upload(upload_id)
     if row is None or not viewer.is_global:
         return None
     return row

@@ -7,12 +7,12 @@ reaches the admin in chat as well. Global admins send; a group admin sees what r
 """
 from __future__ import annotations
 
-from handlers.broadcast import MAX_NOTICE
+from handlers.reminders.broadcasts import MAX_NOTICE
 from handlers.dashboard import audit
 from handlers.dashboard.viewer import Viewer, act
-from handlers.regions import label
-from handlers.scheduler import local_text
-from handlers.types import Context
+from handlers.core.regions import label
+from handlers.core.dates import local_text
+from handlers.core.types import Context
 
 STATES = {"sent": "已送达", "failed": "失败", "dead": "失败", "uncertain": "不确定", "pending": "排队中",
           "sending": "发送中", "skipped": "已取消"}
@@ -20,24 +20,24 @@ STATES = {"sent": "已送达", "failed": "失败", "dead": "失败", "uncertain"
 
 def page(ctx: Context, viewer: Viewer) -> dict:
     notices = []
-    for occ in ctx.store.occurrences_of("broadcast", 30):
+    for occ in ctx.store.outbox.occurrences_of("broadcast", 30):
         p = occ["payload"]
         deliveries = [dict(d, state_label=STATES.get(d["state"], d["state"]),
                            chat_label=d["subject"] or f"{d['platform']}:{d['chat_id']}",
-                           at=local_text(d["finished_at"] or d["created_at"], ctx) if (d["finished_at"] or d["created_at"]) else "")
-                      for d in ctx.store.deliveries(occ["id"])
+                           at=local_text(d["finished_at"] or d["created_at"], ctx.settings.tz) if (d["finished_at"] or d["created_at"]) else "")
+                      for d in ctx.store.outbox.deliveries(occ["id"])
                       if viewer.is_global or f"{d['platform']}:{d['chat_id']}" in viewer.chats]
         if not viewer.is_global and not deliveries:
             continue
-        counts = ctx.store.delivery_counts(occ["id"])
+        counts = ctx.store.outbox.delivery_counts(occ["id"])
         notices.append({"text": p.get("text", ""), "region": p.get("region") or "", "by": p.get("by", ""),
-                        "at": local_text(occ["fire_at"], ctx), "state": occ["state"], "deliveries": deliveries,
+                        "at": local_text(occ["fire_at"], ctx.settings.tz), "state": occ["state"], "deliveries": deliveries,
                         "sent": counts.get("sent", 0), "failed": counts.get("failed", 0) + counts.get("dead", 0),
                         "uncertain": counts.get("uncertain", 0),
                         "waiting": counts.get("pending", 0) + counts.get("sending", 0),
                         "total": sum(counts.values())})
     return {"notices": notices, "may_send": viewer.is_global, "max": MAX_NOTICE,
-            "subscribers": len(ctx.store.subscribers()), "regions": [(r, label(ctx, r)) for r in ctx.kb.regions]}
+            "subscribers": len(ctx.store.reminders.subscribers()), "regions": [(r, label(ctx, r)) for r in ctx.kb.regions]}
 
 
 def send(ctx: Context, viewer: Viewer, form: dict) -> str:

@@ -19,7 +19,7 @@ from handlers.checkin.parse import InputError, parse_month
 from handlers.checkin.reports import streak
 from handlers.dashboard import audit
 from handlers.dashboard.viewer import Viewer, may_see_org, org_ids
-from handlers.types import Context
+from handlers.core.types import Context
 
 WEEK = 7
 STREAK_DAYS = 60
@@ -88,10 +88,10 @@ def overview(ctx: Context, viewer: Viewer, limit: float) -> dict:
     """总览: every org the viewer administers, lowest 7-day rate first (those under `limit` first of all),
     with today's rate, the week's and each day's, and the 7-day trend of all of them together."""
     scope = org_ids(ctx, viewer)
-    orgs = [o for o in ctx.store.orgs() if scope is None or o["id"] in scope]
+    orgs = [o for o in ctx.store.orgs.all() if scope is None or o["id"] in scope]
     members: dict[int, list[tuple[int, str | None]]] = defaultdict(list)
     org_of: dict[int, int] = {}
-    for org_id, ident, joined_at in ctx.store.memberships(scope):
+    for org_id, ident, joined_at in ctx.store.orgs.memberships(scope):
         members[org_id].append((ident, joined_at))
         org_of[ident] = org_id
     spans = {}
@@ -100,9 +100,9 @@ def overview(ctx: Context, viewer: Viewer, limit: float) -> dict:
         spans[o["id"]] = (today - dt.timedelta(days=WEEK - 1), today)
     lo = min((s for s, _ in spans.values()), default=ctx.local_now().date())
     hi = max((e for _, e in spans.values()), default=lo)
-    marks = ctx.store.checkin_marks(scope, lo, hi)
+    marks = ctx.store.checkins.day_marks(scope, lo, hi)
     excused: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    for ident, day in ctx.store.excused_of_orgs(scope, lo, hi):
+    for ident, day in ctx.store.checkins.excused_of_orgs(scope, lo, hi):
         excused[org_of.get(ident, 0)].append((ident, day))
     work: dict[tuple[dt.date, dt.date], frozenset[str]] = {}
     rows, totals = [], defaultdict(lambda: [0, 0])
@@ -134,25 +134,25 @@ def overview(ctx: Context, viewer: Viewer, limit: float) -> dict:
 def org_page(ctx: Context, viewer: Viewer, org_id: int, page: int = 1) -> dict | None:
     """单位: one org's members — today's state and entries, 7-day rate, streak — its rates and the plan
     items its check-ins were linked to. None when the viewer does not administer it."""
-    org = ctx.store.org(org_id)
+    org = ctx.store.orgs.get(org_id)
     if org is None or not may_see_org(ctx, viewer, org_id):
         return None
     tz = _tz(ctx, org)
     today = ctx.now().astimezone(tz).date()
     start = today - dt.timedelta(days=WEEK - 1)
-    members = ctx.store.org_members(org_id)
+    members = ctx.store.orgs.members(org_id)
     ids = [m["identity_id"] for m in members]
-    joined = {ident: rates.local_day(at, tz) for ident, at in ctx.store.member_joined(ids).items()}
+    joined = {ident: rates.local_day(at, tz) for ident, at in ctx.store.orgs.joined(ids).items()}
     long_ago = today - dt.timedelta(days=STREAK_DAYS - 1)
-    marks = ctx.store.checkin_marks([org_id], long_ago, today)
-    off = ctx.store.excused_of_orgs([org_id], long_ago, today)
+    marks = ctx.store.checkins.day_marks([org_id], long_ago, today)
+    off = ctx.store.checkins.excused_of_orgs([org_id], long_ago, today)
     tallies = rates.tally_marks(start, today, rates.workdays(ctx, start, today), ids, _within(marks, start, today),
                                 [(i, d) for i, d in off if d >= start.isoformat()], joined)
     excused_by: dict[int, set[str]] = defaultdict(set)
     for ident, day in off:
         excused_by[ident].add(day)
     entries: dict[int, list[dict]] = defaultdict(list)
-    for r in ctx.store.org_checkins(org_id, today, today):
+    for r in ctx.store.checkins.of_org(org_id, today, today):
         entries[r["identity_id"]].append(r)
     iso, people = today.isoformat(), []
     for m in members:
@@ -173,7 +173,7 @@ def org_page(ctx: Context, viewer: Viewer, org_id: int, page: int = 1) -> dict |
     return {"org": org, "today": today, "members": len(members), "states": states,
             "people": people[(page - 1) * PAGE: page * PAGE], "page": page, "pages": pages,
             "rate_today": daily[-1], "rate_week": rates.total(tallies.values()),
-            "items": ctx.store.linked_items(org_id, start, today)[:10], "streak_days": STREAK_DAYS,
+            "items": ctx.store.checkins.linked_items(org_id, start, today)[:10], "streak_days": STREAK_DAYS,
             "months": _months(today)}
 
 
@@ -189,7 +189,7 @@ def _months(today: dt.date) -> list[tuple[str, str]]:
 def export(ctx: Context, viewer: Viewer, org_id: int, month: str) -> tuple[str, bytes] | str | None:
     """The org's month as chat's `导出` builds it: (file name, .xlsx bytes), a message saying why not,
     or None when the viewer does not administer the org."""
-    org = ctx.store.org(org_id)
+    org = ctx.store.orgs.get(org_id)
     if org is None or not may_see_org(ctx, viewer, org_id):
         return None
     tz = _tz(ctx, org)
@@ -200,7 +200,7 @@ def export(ctx: Context, viewer: Viewer, org_id: int, month: str) -> tuple[str, 
         return str(err)
     if first > today:
         return f"{first.year}年{first.month}月还没到，没有可导出的打卡。"
-    members = ctx.store.org_members(org_id)
+    members = ctx.store.orgs.members(org_id)
     tallies, rows = rates.member_tallies(ctx, members, org_id, first, min(last, today), tz)
     from handlers.checkin import export as workbook  # XlsxWriter, imported when an export is asked for
 

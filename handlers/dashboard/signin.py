@@ -24,8 +24,8 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from handlers.checkin.common import current_member
 from handlers.dashboard import audit
 from handlers.dashboard.viewer import viewer_of
-from handlers.router import CHAT_ADMINS, command
-from handlers.types import Context, Incoming, Reply
+from handlers.core.router import CHAT_ADMINS, command
+from handlers.core.types import Context, Incoming, Reply
 
 LINK_MINUTES = 10
 SESSION_HOURS = 8
@@ -63,7 +63,7 @@ def signing_secret(ctx: Context) -> str:
         return configured
     store = ctx.store
     if store not in _SECRETS:
-        _SECRETS[store] = store.web_secret(secrets.token_urlsafe(32), ctx.now())
+        _SECRETS[store] = store.web.secret(secrets.token_urlsafe(32), ctx.now())
     return _SECRETS[store]
 
 
@@ -75,7 +75,7 @@ def issue_link(ctx: Context, msg: Incoming, chats: list[str]) -> str:
     """A new one-time link for the sender (covering `chats`, or every org for a global admin)."""
     now = ctx.now()
     jti = secrets.token_urlsafe(16)
-    ctx.store.add_web_link(jti, msg.platform, msg.user_id, msg.user_name, chats, now,
+    ctx.store.web.add_link(jti, msg.platform, msg.user_id, msg.user_name, chats, now,
                            now + dt.timedelta(minutes=LINK_MINUTES))
     return f"{base_url(ctx)}/login?token={_serializer(ctx).dumps({'j': jti})}"
 
@@ -115,7 +115,7 @@ def check_link(ctx: Context, token: str) -> LinkCheck:
     except BadSignature:
         return LinkCheck("forged")
     jti = payload.get("j") if isinstance(payload, dict) else None
-    link = ctx.store.web_link(jti) if isinstance(jti, str) else None
+    link = ctx.store.web.link(jti) if isinstance(jti, str) else None
     if link is None:
         return LinkCheck("unknown")
     if link["used_at"]:
@@ -138,14 +138,14 @@ def redeem(ctx: Context, token: str, old_cookie: str | None = None) -> tuple[Lin
     if check.status != "ok" or check.link is None:
         return check, None
     link, now = check.link, ctx.now()
-    if not ctx.store.use_web_link(link["jti"], now):
+    if not ctx.store.web.use_link(link["jti"], now):
         return LinkCheck("used", link), None
     chats = list(link["chats"])
     old = session(ctx, old_cookie) if old_cookie else None
     if old and (old["platform"], old["user_id"]) == (link["platform"], link["user_id"]):
         chats = list(dict.fromkeys(old["chats"] + chats))
     cookie = secrets.token_urlsafe(32)
-    ctx.store.add_web_session(_hash(cookie), link["platform"], link["user_id"], link["name"] or "", chats,
+    ctx.store.web.add_session(_hash(cookie), link["platform"], link["user_id"], link["name"] or "", chats,
                               secrets.token_urlsafe(24), now, now + dt.timedelta(hours=session_hours(ctx)),
                               replaces=_hash(old_cookie) if old_cookie else None)
     viewer = viewer_of(ctx, link["platform"], link["user_id"], link["name"] or "", chats)
@@ -157,15 +157,15 @@ def session(ctx: Context, cookie: str | None) -> dict | None:
     """The live session behind a cookie value, or None (none, forged, expired, signed out)."""
     if not cookie or len(cookie) > 200:
         return None
-    return ctx.store.web_session(_hash(cookie), ctx.now())
+    return ctx.store.web.session(_hash(cookie), ctx.now())
 
 
 def end_session(ctx: Context, cookie: str) -> None:
-    ctx.store.end_web_session(_hash(cookie))
+    ctx.store.web.end_session(_hash(cookie))
 
 
 def set_flash(ctx: Context, cookie: str, text: str | None) -> None:
-    ctx.store.set_web_flash(_hash(cookie), text)
+    ctx.store.web.set_flash(_hash(cookie), text)
 
 
 def who(ctx: Context, cookie: str | None):

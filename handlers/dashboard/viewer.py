@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from handlers import router
-from handlers.types import GROUP, PRIVATE, Context, Incoming
+from handlers.core import router
+from handlers.core.types import GROUP, PRIVATE, Context, Incoming
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ def org_ids(ctx: Context, viewer: Viewer) -> list[int] | None:
     ids = []
     for chat in viewer.chats:
         platform, _, chat_id = chat.partition(":")
-        org = ctx.store.org_of_chat(platform, chat_id)
+        org = ctx.store.orgs.of_chat(platform, chat_id)
         if org is not None:
             ids.append(org["id"])
     return ids
@@ -61,7 +61,7 @@ def may_see_org(ctx: Context, viewer: Viewer, org_id: int) -> bool:
 
 def chat_title(ctx: Context, chat: str) -> str:
     platform, _, chat_id = chat.partition(":")
-    org = ctx.store.org_of_chat(platform, chat_id)
+    org = ctx.store.orgs.of_chat(platform, chat_id)
     return (org or {}).get("name") or chat
 
 

@@ -22,7 +22,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from handlers.adapters.context_pool import ContextPool
 from handlers.dashboard import signin
 from handlers.dashboard.viewer import Viewer
-from handlers.types import Context
+from handlers.core.types import Context
 
 log = logging.getLogger(__name__)
 

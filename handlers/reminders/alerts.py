@@ -13,9 +13,10 @@ import datetime as dt
 import hashlib
 import re
 
-from db.outbox import ToSubscribers
-from handlers.scheduler import NORMAL_PRIORITY, kind, planner
-from handlers.types import Context
+from db.rows import Deadline, Delivery, Occurrence, PlanPoint, ToSubscribers
+from handlers.core.dates import day_label
+from handlers.core.scheduler import NORMAL_PRIORITY, kind, planner
+from handlers.core.types import Context
 from knowledge.plan_deadlines import FINDER_VERSION, PlanDeadline, plan_deadlines
 
 DEFAULT_LEADS = (7, 3, 1, 0)
@@ -85,41 +86,41 @@ def next_alert_after(d: dict, ctx: Context, after: dt.datetime) -> dt.datetime |
 def plan_deadline_alerts(ctx: Context, now: dt.datetime) -> int:
     """Plan every alert that fell due since its deadline's mark; move the mark past now."""
     plans = []
-    for d in ctx.store.deadlines_due_for_alert(now):
+    for d in ctx.store.reminders.due_for_alert(now):
         mark = dt.datetime.fromisoformat(d["next_alert_at"])
         schedule = alert_schedule(d, ctx)
         due = [o for o in schedule if mark <= o["fire_at"] <= now]
         following = next((o["fire_at"] for o in schedule if o["fire_at"] > now), None)
         plans.append((d["id"], d["next_alert_at"], due, following))
-    return ctx.store.plan_deadline_alerts(plans, now) if plans else 0
+    return ctx.store.reminders.plan_alerts(plans, now) if plans else 0
 
 
 def _describe(ctx: Context, occ: dict) -> str:
-    d = ctx.store.deadline(int(occ["subject"]))
+    d = ctx.store.reminders.deadline(int(occ["subject"]))
     lead = occ["payload"].get("lead")
     what = "逾期通知" if lead == "overdue" else ("当天提醒" if lead == 0 else f"提前{lead}天提醒")
     return f"截止事项「{d['title'] if d else occ['subject']}」的{what}"
 
 
 @kind("deadline", describe=_describe)
-def expand_alert(ctx: Context, occ: dict, now: dt.datetime, late: str) -> ToSubscribers | list[dict]:
+def expand_alert(ctx: Context, occ: Occurrence, now: dt.datetime, late: str) -> ToSubscribers | list[Delivery]:
     """One alert of one deadline to every subscribed chat of its region (a group's own: that group)."""
-    d = ctx.store.deadline(int(occ["subject"]))
+    d = ctx.store.reminders.deadline(int(occ["subject"]))
     if d is None:
         return []  # deleted since it was planned
     text = alert_text(ctx, d, occ["payload"].get("lead"), now) + (f"\n{late}" if late else "")
     key = f"deadline:{d['id']}:{occ['occurrence_key']}"
     if d.get("owner_chat"):
         platform, _, chat = d["owner_chat"].partition(":")
-        return [dict(dedupe_key=f"{key}|{platform}:{chat}", platform=platform, chat_id=chat, chat_type="group",
-                     kind="deadline", text=text, priority=NORMAL_PRIORITY)]
+        return [Delivery(f"{key}|{platform}:{chat}", platform, chat, text, kind="deadline", chat_type="group",
+                         priority=NORMAL_PRIORITY)]
     return ToSubscribers(key, "deadline", text, d["region"], NORMAL_PRIORITY)
 
 
-def when_text(d: dict, ctx: Context) -> str:
+def when_text(d: Deadline | PlanPoint, ctx: Context) -> str:
     """The deadline as written: the plan's own words (2018年1月26日下午下班前) or the date and time."""
     due = dt.date.fromisoformat(d["due_date"])
-    text = f"{due.year}年{due.month}月{due.day}日（周{'一二三四五六日'[due.weekday()]}）"
+    text = day_label(due, year=True)
     if d["due_time"]:
         text += f" {d['due_time']}"
     if d.get("due_text"):  # a plan point, or a deadline adopted from one with the document's date
@@ -127,7 +128,7 @@ def when_text(d: dict, ctx: Context) -> str:
     return text
 
 
-def alert_text(ctx: Context, d: dict, lead, now: dt.datetime) -> str:
+def alert_text(ctx: Context, d: Deadline, lead: int | str, now: dt.datetime) -> str:
     due = dt.date.fromisoformat(d["due_date"])
     today = now.astimezone(ctx.settings.tz).date()
     if lead == "overdue":
@@ -147,12 +148,12 @@ def sync_plan_points(ctx: Context, now: dt.datetime) -> int:
     """Re-read the plans' time points (knowledge/plan_deadlines.py) when the documents changed since the
     last sync. They are listed, never alerted: an admin adopts one (截止 采用 文3) to be reminded."""
     store = ctx.store
-    fingerprint = hashlib.sha1(f"{FINDER_VERSION}|{store.plans_fingerprint()}".encode()).hexdigest()
-    if store.mark("plan_points") == fingerprint:
+    fingerprint = hashlib.sha1(f"{FINDER_VERSION}|{store.knowledge.plans_fingerprint()}".encode()).hexdigest()
+    if store.outbox.mark("plan_points") == fingerprint:
         return 0
-    rows = [_point_row(ctx, d) for d in plan_deadlines(store.plan_passages())]
-    added = store.sync_plan_points(rows, now)
-    store.set_mark("plan_points", fingerprint)
+    rows = [_point_row(ctx, d) for d in plan_deadlines(store.knowledge.plan_passages())]
+    added = store.plan_points.sync(rows, now)
+    store.outbox.set_mark("plan_points", fingerprint)
     return added
 
 

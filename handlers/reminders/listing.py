@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from handlers import alerts
-from handlers.regions import label
-from handlers.types import MEMBER, Context, Incoming
+from db.rows import Deadline, PlanPoint
+from handlers.core.regions import label
+from handlers.core.types import MEMBER, Context, Incoming
+from handlers.reminders import alerts
 
 MAX_LISTED = 30
 MAX_POINTS = 60
@@ -22,20 +23,20 @@ MAX_POINTS = 60
 
 def asker_region(ctx: Context, msg: Incoming) -> str | None:
     """The member's own 城市, else the region of the chat (its subscription, else its org)."""
-    region = ctx.store.region_of_user(msg.platform, msg.user_id)
+    region = ctx.store.profiles.region(msg.platform, msg.user_id)
     if region or not msg.in_group:
         return region
-    sub = ctx.store.subscription(msg.platform, msg.chat)
+    sub = ctx.store.reminders.subscription(msg.platform, msg.chat)
     if sub and sub.get("region"):
         return sub["region"]
-    org = ctx.store.org_of_chat(msg.platform, msg.chat)
+    org = ctx.store.orgs.of_chat(msg.platform, msg.chat)
     return (org or {}).get("region") or None
 
 
 def visible_deadlines(ctx: Context, msg: Incoming, after: dt.datetime) -> list[dict]:
     """Deadlines the asker may see: everyone's, this group's own, and (global admins) every group's."""
     here = f"{msg.platform}:{msg.chat}"
-    return [d for d in ctx.store.deadlines(after=after)
+    return [d for d in ctx.store.reminders.deadlines(after=after)
             if not d.get("owner_chat") or d["owner_chat"] == here or ctx.is_global_admin(msg)]
 
 
@@ -43,7 +44,7 @@ def _mine(region: str | None, row_region: str | None) -> bool:
     return not region or not row_region or row_region == region
 
 
-def deadline_line(ctx: Context, msg: Incoming, d: dict) -> str:
+def deadline_line(ctx: Context, msg: Incoming, d: Deadline) -> str:
     days = (dt.date.fromisoformat(d["due_date"]) - ctx.local_now().date()).days
     left = "今天" if days <= 0 else f"还有 {days} 天"
     where = f"（{label(ctx, d['region'])}）" if d["region"] else ""
@@ -53,7 +54,7 @@ def deadline_line(ctx: Context, msg: Incoming, d: dict) -> str:
     return f"  [{d['id']}] {alerts.when_text(d, ctx)} {d['title']}{where}{adopted} — {left}"
 
 
-def point_lines(ctx: Context, p: dict, now: dt.datetime) -> list[str]:
+def point_lines(ctx: Context, p: PlanPoint, now: dt.datetime) -> list[str]:
     """A plan time point as two lines: number, date, region, the clause; then its citation."""
     due = dt.date.fromisoformat(p["due_date"])
     past = "［已过］" if dt.datetime.fromisoformat(p["due_at"]) < now else ""
@@ -70,7 +71,7 @@ def listing(ctx: Context, msg: Incoming, everything: bool = False) -> str:
     alerts.sync_plan_points(ctx, now)
     region = asker_region(ctx, msg)
     upcoming = visible_deadlines(ctx, msg, now)
-    points = ctx.store.plan_points()
+    points = ctx.store.plan_points.all()
     future = [p for p in points if dt.datetime.fromisoformat(p["due_at"]) >= now]
     past = [p for p in points if dt.datetime.fromisoformat(p["due_at"]) < now]
     if everything:

@@ -4,16 +4,16 @@ A typed word is a near miss of a command word when it has the same length and ev
 differs sounds the same (打咔 ~ 打卡, 截至 ~ 截止: Chinese input methods type by pinyin, so a slip is a
 homophone), or — for the ASCII aliases — it is one edit away (chekin ~ checkin). A near miss alone is
 not enough: what follows must look like that command's arguments (a sub-command like 添加, a day, a
-statement; see handlers/arguments.py), so "截至目前团员多少人" stays a question. The suggestion offers
+statement; see handlers/core/arguments.py), so "截至目前团员多少人" stays a question. The suggestion offers
 the corrected command as a choice, and answering it as a question as the other.
 """
 from __future__ import annotations
 
 from rapidfuzz.distance import OSA
 
-from handlers.echo import clip
-from handlers.router import _SEPARATOR, EVERYONE, REGISTRY, Command, commands
-from handlers.types import Choice, Context, Incoming, Reply
+from handlers.core.echo import clip
+from handlers.core.router import _SEPARATOR, EVERYONE, REGISTRY, Command, commands
+from handlers.core.types import Choice, Context, Incoming, Reply
 from knowledge.pinyin import homophones
 
 MIN_ASCII = 4  # shorter ASCII words are too close to everything (faq ~ fax)

@@ -14,8 +14,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from handlers.echo import clip
-from handlers.types import Choice, Context
+from handlers.core.echo import clip
+from handlers.core.types import Choice, Context
 from knowledge import lexicon
 from knowledge.ingest.meta import GENERIC_NAMES, org_parts, short_place
 

@@ -8,8 +8,12 @@ from __future__ import annotations
 import datetime as dt
 import os
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Literal, Mapping
 from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:
+    from db.store import Store
+    from knowledge.base import KnowledgeBase
 
 PRIVATE = "private"
 GROUP = "group"
@@ -17,13 +21,20 @@ GROUP = "group"
 # Who may do what (the router's role vocabulary). A global ADMIN is listed in TUANWU_ADMINS, granted by
 # another admin (管理员 添加), or the console operator; a GROUP_ADMIN is someone the platform says
 # administers the group chat the message came from, and their powers cover that chat only.
-MEMBER = "member"
-GROUP_ADMIN = "group_admin"
-ADMIN = "admin"
+Role = Literal["member", "group_admin", "admin"]
+MEMBER: Role = "member"
+GROUP_ADMIN: Role = "group_admin"
+ADMIN: Role = "admin"
 ROLE_NAMES = {MEMBER: "成员", GROUP_ADMIN: "本群管理员", ADMIN: "管理员"}
 # The person at the terminal owns the database file: the default console user is a global admin.
 # `console --as NAME` simulates the member NAME (an admin only when listed or granted, like anyone).
 CONSOLE_OPERATOR = "console"
+OPERATOR = ("console", CONSOLE_OPERATOR)  # (platform, user id)
+
+
+def is_operator(platform: str, user_id: str) -> bool:
+    """The console operator: an admin by owning the database, never by a grant (the one place it is said)."""
+    return (platform, user_id) == OPERATOR
 
 
 @dataclass(frozen=True)
@@ -155,8 +166,8 @@ def system_clock() -> dt.datetime:
 class Context:
     """What handlers may use: the store, the knowledge base, the settings and the clock (injectable)."""
 
-    store: Any
-    kb: Any
+    store: "Store"
+    kb: "KnowledgeBase"
     settings: Settings = field(default_factory=Settings)
     clock: Callable[[], dt.datetime] = system_clock
 
@@ -170,9 +181,9 @@ class Context:
     def is_global_admin(self, msg: Incoming) -> bool:
         """Listed in TUANWU_ADMINS, granted by an admin, or the console operator — whatever the chat."""
         return (
-            (msg.platform == "console" and msg.user_id == CONSOLE_OPERATOR)
+            is_operator(msg.platform, msg.user_id)
             or f"{msg.platform}:{msg.user_id}" in self.settings.admins
-            or self.store.is_admin(msg.platform, msg.user_id)
+            or self.store.profiles.is_admin(msg.platform, msg.user_id)
         )
 
     # Kept for callers that only ask "is this an admin": it means the global kind, the safe reading.
@@ -182,18 +193,21 @@ class Context:
         """May act for the chat the message came from (its subscription, its org's roster and reports)."""
         return (msg.in_group and msg.chat_admin) or self.is_global_admin(msg)
 
-    def role(self, msg: Incoming) -> str:
+    def role(self, msg: Incoming) -> Role:
         """ADMIN, GROUP_ADMIN (of this group chat only) or MEMBER."""
         if self.is_global_admin(msg):
             return ADMIN
         return GROUP_ADMIN if msg.in_group and msg.chat_admin else MEMBER
 
 
+SendStatus = Literal["sent", "failed", "uncertain", "retry"]
+
+
 @dataclass(frozen=True)
 class SendResult:
     """What a platform said to one delivery: sent, failed (final), uncertain (timed out), or retry later."""
 
-    status: str  # "sent" | "failed" | "uncertain" | "retry"
+    status: SendStatus
     retry_after: float = 0.0  # seconds, for "retry" (Telegram 429 retry_after, WeCom 45009)
     detail: str = ""
 

@@ -185,7 +185,7 @@ def date() -> Rule:
 
 def region_name(*also: str) -> Rule:
     """A region or a place (城市枣庄, 订阅北京市), or one of the words in `also` (城市清除)."""
-    from handlers.regions import find_region
+    from handlers.core.regions import find_region
 
     return Shaped(lambda ctx, text: text.lower() in also or (ctx is not None and find_region(ctx, text) is not None))
 
@@ -202,7 +202,7 @@ def org_name() -> Rule:
 def command_name() -> Rule:
     """A command's own word (帮助打卡, 帮助deadlines)."""
     def named(ctx, text: str) -> bool:
-        from handlers.router import REGISTRY
+        from handlers.core.router import REGISTRY
 
         return text.lower().lstrip("/／") in REGISTRY
 

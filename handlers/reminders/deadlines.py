@@ -5,7 +5,7 @@ their group: only that group is alerted, and only its admins (or a global admin)
 The time points found in the plans are read-only and numbered apart (文3): an admin adopts one to make
 it a deadline of their own, with a number of its own and alerts.
 
-    截止                                   the asker's region first (see deadline_list.py); 截止 全部: everything
+    截止                                   the asker's region first (see listing.py); 截止 全部: everything
     截止 添加 2026-12-31 提交年度考核材料     also 12月31日, 下周五, 月底, 明天; options: 提醒 7,3,1,0 08:30 / 地区 枣庄
     截止 修改 3 2027-01-15 | 截止 修改 3 标题 … | 截止 修改 3 提醒 7,1,0
     截止 删除 3
@@ -16,14 +16,15 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from handlers import alerts
-from handlers.arguments import SubCommand
-from handlers.deadline_list import listing
-from handlers.echo import clip
-from handlers.regions import find_region, not_found
-from handlers.router import command, refusal
-from handlers.scheduler import local_text
-from handlers.types import MEMBER, Context, Incoming
+from db.rows import Deadline
+from handlers.core.arguments import SubCommand
+from handlers.core.dates import local_text
+from handlers.core.echo import clip
+from handlers.core.regions import find_region, not_found
+from handlers.core.router import command, refusal
+from handlers.core.types import MEMBER, Context, Incoming
+from handlers.reminders import alerts
+from handlers.reminders.listing import listing
 from knowledge.when import parse_when
 
 ADD, CHANGE, DELETE, ADOPT = ("添加", "新增", "add"), ("修改", "更改", "change", "edit"), ("删除", "delete", "del"), \
@@ -79,7 +80,7 @@ def owner_of(ctx: Context, msg: Incoming) -> str | None:
     return None if ctx.is_global_admin(msg) else f"{msg.platform}:{msg.chat}"
 
 
-def may_change(ctx: Context, msg: Incoming, d: dict) -> bool:
+def may_change(ctx: Context, msg: Incoming, d: Deadline) -> bool:
     return ctx.is_global_admin(msg) or (ctx.manages_chat(msg) and d.get("owner_chat") == f"{msg.platform}:{msg.chat}")
 
 
@@ -121,7 +122,7 @@ def add(ctx: Context, msg: Incoming, args: str) -> str:
     if isinstance(row, str):
         return row
     row, note = row
-    deadline_id = ctx.store.add_deadline(row)
+    deadline_id = ctx.store.reminders.add_deadline(row)
     return f"已添加截止事项 [{deadline_id}]：{title}\n截止时间：{alerts.when_text(row, ctx)}\n" + note + _plan_note(
         ctx, dict(row, id=deadline_id))
 
@@ -139,7 +140,7 @@ def _new_row(ctx: Context, msg: Incoming, opts: dict, **fields) -> tuple[dict, s
         fields["region"] = region.name
     note = region.note(f"只提醒订阅了{region.name}和不限地区的群/会话。\n") if region else ""
     now = ctx.now()
-    ctx.store.ensure_identity(msg.platform, msg.user_id, msg.user_name, now.isoformat(timespec="seconds"))
+    ctx.store.profiles.ensure(msg.platform, msg.user_id, msg.user_name, now.isoformat(timespec="seconds"))
     row = dict(fields, leads=leads[0] or alerts.default_leads(ctx), alert_time=leads[1] or alerts.default_alert_at(ctx),
                created_by=f"{msg.platform}:{msg.user_id}", created_at=now, updated_at=now,
                owner_chat=owner_of(ctx, msg))
@@ -155,11 +156,11 @@ def adopt(ctx: Context, msg: Incoming, args: str) -> str:
     if not m:
         return "请写上文件时间节点的编号，例如：截止 采用 文3（发送“截止 全部”可以看到编号）。"
     alerts.sync_plan_points(ctx, ctx.now())
-    point = ctx.store.plan_point(int(m[1]))
+    point = ctx.store.plan_points.get(int(m[1]))
     if point is None:
         return f"没有文件时间节点 文{m[1]}（发送“截止 全部”查看编号）。"
     owner = owner_of(ctx, msg)
-    if (existing := ctx.store.adoption(point["id"], owner)) is not None:
+    if (existing := ctx.store.plan_points.adoption(point["id"], owner)) is not None:
         return (f"文{point['id']} 已经采用为截止事项 [{existing['id']}]：{existing['title']}。"
                 f"可用“截止 修改 {existing['id']} …”调整日期或提醒。")
     fields = dict(due_at=dt.datetime.fromisoformat(point["due_at"]), due_date=point["due_date"],
@@ -179,7 +180,7 @@ def adopt(ctx: Context, msg: Incoming, args: str) -> str:
     if isinstance(row, str):
         return row
     row, note = row
-    deadline_id, _ = ctx.store.adopt_plan_point(point["id"], row)
+    deadline_id, _ = ctx.store.plan_points.adopt(point["id"], row)
     cite = f"《{point['doc_title']}》（{point['doc_year']}）" + (f" › {point['section']}" if point["section"] else "")
     return (f"已采用文件时间节点 文{point['id']} 为截止事项 [{deadline_id}]：{point['title']}\n"
             f"截止时间：{alerts.when_text(row, ctx)}\n出处：{cite}\n" + note
@@ -190,10 +191,10 @@ def _plan_note(ctx: Context, d: dict) -> str:
     """Which alerts will still go out, and to how many chats."""
     now = ctx.now()
     fires = [o["fire_at"] for o in alerts.alert_schedule(d, ctx) if o["fire_at"] > now]
-    reminders = "、".join(local_text(f, ctx) for f in fires[:-1]) or "（已来不及提前提醒）"
+    reminders = "、".join(local_text(f, ctx.settings.tz) for f in fires[:-1]) or "（已来不及提前提醒）"
     if d.get("owner_chat"):
         return f"将在 {reminders} 提醒本群，逾期后再通知一次（本群的截止事项，只发到本群）。"
-    chats = len(ctx.store.subscribers(d["region"]))
+    chats = len(ctx.store.reminders.subscribers(d["region"]))
     note = f"将在 {reminders} 提醒，逾期后再通知一次；当前订阅的群/会话：{chats} 个。"
     if not chats:
         note += "\n在要接收提醒的群里发送“订阅”即可。"
@@ -208,7 +209,7 @@ def _target(ctx: Context, args: str, verb: str) -> tuple[dict | None, str, str]:
     m = DEADLINE_NO.match(head)
     if not m:
         return None, rest, f"请写上截止事项的编号（发送“截止”可以看到），例如：截止 {verb} 3"
-    d = ctx.store.deadline(int(m[1]))
+    d = ctx.store.reminders.deadline(int(m[1]))
     return d, rest.strip(), ("" if d else f"没有编号为 {m[1]} 的截止事项（发送“截止”查看编号）。")
 
 
@@ -240,11 +241,11 @@ def change(ctx: Context, msg: Incoming, args: str) -> str:
         changes.update(due_at=due_at, due_date=when.date.isoformat(), due_text="",
                        due_time=when.time.strftime("%H:%M") if when.time else None)
     if set(changes) - {"title"}:
-        ctx.store.cancel_occurrences("deadline", str(d["id"]), "截止事项已修改")
+        ctx.store.outbox.cancel_occurrences("deadline", str(d["id"]), "截止事项已修改")
         changes["next_alert_at"] = alerts.next_alert_after(dict(d, **changes), ctx, now)
     changes["updated_at"] = now
-    ctx.store.update_deadline(d["id"], changes)
-    d = ctx.store.deadline(d["id"])
+    ctx.store.reminders.update_deadline(d["id"], changes)
+    d = ctx.store.reminders.deadline(d["id"])
     return f"已修改截止事项 [{d['id']}]：{d['title']}\n截止时间：{alerts.when_text(d, ctx)}\n" + _plan_note(ctx, d)
 
 
@@ -254,6 +255,6 @@ def delete(ctx: Context, msg: Incoming, args: str) -> str:
         return problem
     if not may_change(ctx, msg, d):
         return refusal(msg, f"删除截止事项 [{d['id']}]（不是本群的）")
-    ctx.store.delete_deadline(d["id"], ctx.now())
-    ctx.store.cancel_occurrences("deadline", str(d["id"]), "截止事项已删除")
+    ctx.store.reminders.delete_deadline(d["id"], ctx.now())
+    ctx.store.outbox.cancel_occurrences("deadline", str(d["id"]), "截止事项已删除")
     return f"已删除截止事项 [{d['id']}]：{d['title']}，不会再发送它的提醒。"

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from handlers.arguments import date
-from handlers.router import command, refusal
-from handlers.types import Context, Incoming
+from handlers.core.arguments import date
+from handlers.core.dates import iso_label
+from handlers.core.router import command, refusal
+from handlers.core.types import Context, Incoming
 from knowledge.when import parse_when
 
 WORK, REST, CLEAR = ("上班", "工作日", "补班", "work"), ("休息", "放假", "假日", "rest", "off"), ("清除", "删除", "clear")
@@ -30,7 +31,7 @@ def calendar_says(day: dt.date) -> bool | None:
 
 def is_workday(ctx: Context, day: dt.date) -> tuple[bool, str]:
     """(workday?, where the answer came from: "override" | "calendar" | "fallback")."""
-    override = ctx.store.workday_override(day)
+    override = ctx.store.reminders.workday_override(day)
     if override is not None:
         return override, "override"
     said = calendar_says(day)
@@ -50,7 +51,7 @@ def fallback_warning(day: dt.date) -> dict:
 def _describe(ctx: Context, day: dt.date) -> str:
     work, source = is_workday(ctx, day)
     where = {"override": "管理员设置", "calendar": "法定节假日安排", "fallback": "无节假日数据，按周一至周五"}[source]
-    return f"{day.isoformat()}（周{'一二三四五六日'[day.weekday()]}）是{'工作日' if work else '休息日'}（{where}）。"
+    return f"{iso_label(day)}是{'工作日' if work else '休息日'}（{where}）。"
 
 
 @command("工作日", "workday", glued=date())
@@ -63,7 +64,7 @@ def workday(ctx: Context, msg: Incoming, args: str) -> str:
     """
     text = args.strip()
     if not text:
-        rows = ctx.store.workday_overrides()
+        rows = ctx.store.reminders.workday_overrides()
         lines = [f"  {r['date']} {'上班' if r['workday'] else '休息'} {r['note'] or ''}".rstrip() for r in rows]
         head = _describe(ctx, ctx.local_now().date())
         return head + ("\n管理员设置的日子：\n" + "\n".join(lines) if lines else "\n（没有管理员设置的调休或假日）")
@@ -77,9 +78,9 @@ def workday(ctx: Context, msg: Incoming, args: str) -> str:
     if not ctx.is_global_admin(msg):
         return refusal(msg, "设置调休和假日")
     if verb in WORK + REST:
-        ctx.store.set_workday(when.date, verb in WORK, note.strip()[:50], f"{msg.platform}:{msg.user_id}")
+        ctx.store.reminders.set_workday(when.date, verb in WORK, note.strip()[:50], f"{msg.platform}:{msg.user_id}")
     elif verb in CLEAR:
-        ctx.store.set_workday(when.date, None)
+        ctx.store.reminders.set_workday(when.date, None)
     else:
         return f"“{verb[:10]}”看不懂，请写“上班”“休息”或“清除”。"
     return "已设置：" + _describe(ctx, when.date)

@@ -7,9 +7,9 @@ line of the handler's docstring is its help text, and the indented lines after i
 ADMIN (a global admin: TUANWU_ADMINS, granted with 管理员 添加, or the console operator). A command open
 to everyone may still check a sub-action inside (“截止 添加”), with `refusal` for the answer.
 A command word is followed by a space, a colon or a comma (打卡：…), or glued to arguments that look
-like its own (`glued=`, see handlers/arguments.py: 打卡组织青年大学习, 请假明天, 问答12). A message that is
+like its own (`glued=`, see handlers/core/arguments.py: 打卡组织青年大学习, 请假明天, 问答12). A message that is
 none of these but starts with a near miss of a command word (打咔 …, 截至 添加 …) gets a suggestion
-(handlers/near_miss.py). `dispatch` turns one `Incoming` into replies and is the single error guard: a
+(handlers/core/near_miss.py). `dispatch` turns one `Incoming` into replies and is the single error guard: a
 failing handler is logged and answered with a short apology.
 """
 from __future__ import annotations
@@ -18,13 +18,13 @@ import inspect
 import logging
 import re
 import textwrap
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Iterable
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
-from handlers.types import ADMIN, GROUP_ADMIN, MEMBER, Context, Incoming, Reply  # noqa: F401 (re-exported)
+from handlers.core.types import ADMIN, GROUP_ADMIN, MEMBER, Choice, Context, Incoming, Reply  # noqa: F401 (re-exported)
 
 if TYPE_CHECKING:
-    from handlers.arguments import Rule
+    from handlers.core.arguments import Rule
 
 log = logging.getLogger(__name__)
 
@@ -129,10 +129,7 @@ FEATURES: tuple[str, ...] = (
     "handlers.ask",
     "handlers.faq",
     "handlers.checkin",
-    "handlers.deadlines",
-    "handlers.broadcast",
-    "handlers.workdays",
-    "handlers.nudge",
+    "handlers.reminders",
     "handlers.admins",
     "handlers.retention",
     "handlers.dashboard.signin",
@@ -206,7 +203,7 @@ def dispatch(ctx: Context, msg: Incoming) -> list[Reply]:
         if cmd is None:
             if not msg.addressed:
                 return []  # group chatter that is not for the bot
-            from handlers.near_miss import suggestion  # it reads this registry
+            from handlers.core.near_miss import suggestion  # it reads this registry
 
             if (offer := suggestion(ctx, msg)) is not None:
                 return [offer]
@@ -219,6 +216,34 @@ def dispatch(ctx: Context, msg: Incoming) -> list[Reply]:
     except Exception:
         log.exception("handler failed for %s message from %s", msg.platform, msg.user_id)
         return [Reply("抱歉，处理这条消息时出错了，已记录。请稍后再试，或换个说法。")]
+
+
+# ------------------------------------------------------------ the same on every platform
+
+OFFER_REGION = "城市"  # 城市 without an argument: the region choice
+
+
+def first_contact(ctx: Context, msg: Incoming, known: bool) -> list[Reply]:
+    """What a private chat's first message gets after its own replies: the region choice, when the asker
+    has no region yet, so the next answers lead with their own city's rules (`known`: the adapter had
+    already seen this user before this message)."""
+    if known or msg.in_group or ctx.store.profiles.region(msg.platform, msg.user_id):
+        return []
+    return dispatch(ctx, replace(msg, text=OFFER_REGION))
+
+
+def offered(replies: Iterable[Reply]) -> tuple[Choice, ...]:
+    """The choices a bare number picks from after these replies: those of the last reply that offers any.
+    None when no reply does — a bare "1" is then the answer's "更多：回复 1"."""
+    return next((r.choices for r in reversed(list(replies)) if r.choices), ())
+
+
+def picked(text: str, choices: Sequence[Choice]) -> str | None:
+    """The command of choice N when the user answers with just the number N, else None."""
+    stripped = text.strip()
+    if stripped.isdecimal() and 1 <= int(stripped) <= len(choices):
+        return choices[int(stripped) - 1].command
+    return None
 
 
 def _as_replies(result: "Reply | str | Iterable[Reply] | None") -> list[Reply]:

@@ -1,6 +1,6 @@
 """Draining the outbox for one platform: claim a delivery, respect the rate limits, send, record.
 
-Each platform's limits are rolling windows (handlers/ratelimit.py) seeded from the deliveries the
+Each platform's limits are rolling windows (handlers/core/ratelimit.py) seeded from the deliveries the
 database says were attempted within the last window, so a restart — or another process that sent a
 moment ago — cannot burst past a limit. A send lease lets only one process drain a platform at a time;
 within it each delivery is still claimed atomically (pending → sending), so no send is ever doubled.
@@ -12,8 +12,8 @@ import datetime as dt
 import logging
 from typing import Awaitable, Callable
 
-from handlers.ratelimit import Limit, RateLimiter
-from handlers.types import Reply, SendResult, Sender
+from handlers.core.ratelimit import PLATFORM_LIMITS, Limit, RateLimiter
+from handlers.core.types import Reply, Sender, SendResult
 
 log = logging.getLogger(__name__)
 
@@ -27,25 +27,8 @@ REFETCH = dt.timedelta(seconds=2)
 SAFETY = 0.002  # seconds added to each rate-limit wait: clocks and the platform's own counting differ a little
 
 
-def _group(target: dict) -> str | None:
-    return target["chat_id"] if target["chat_type"] == "group" else None
-
-
-def _private(target: dict) -> str | None:
-    return target["chat_id"] if target["chat_type"] != "group" else None
-
-
-# Sources in issue 4: Telegram ~30/s overall, 20/min per group, ~1/s per chat; WeCom group robot
-# 20 per rolling minute per robot; WeCom app messages ≤ 30/min per member.
-PLATFORM_LIMITS: dict[str, tuple[Limit, ...]] = {
-    "telegram": (Limit("telegram-overall", 30, 1.0), Limit("telegram-chat", 1, 1.0, key=lambda t: t["chat_id"]),
-                 Limit("telegram-group", 20, 60.0, key=_group)),
-    "wecom": (Limit("wecom-robot", 20, 60.0, key=_group), Limit("wecom-member", 30, 60.0, key=_private)),
-}
-
-
 def limits_for(platform: str, sender: Sender) -> tuple[Limit, ...]:
-    """A sender may declare its own `limits`; otherwise the table above (none for the console)."""
+    """A sender may declare its own `limits`; otherwise the platform's (ratelimit.py; none for the console)."""
     return tuple(getattr(sender, "limits", None) or PLATFORM_LIMITS.get(platform, ()))
 
 
@@ -71,7 +54,7 @@ class PlatformDrain:
         if not self._lease():
             log.debug("%s: another process is sending, skipping", self.platform)
             return
-        for row in self.store.recent_attempts(self.platform, self.now() - dt.timedelta(seconds=self.window)):
+        for row in self.store.outbox.recent_attempts(self.platform, self.now() - dt.timedelta(seconds=self.window)):
             self.limiter.record(row, _ts(row["attempted_at"]))
         slots = asyncio.Semaphore(IN_FLIGHT)
         tasks: set[asyncio.Task] = set()
@@ -81,7 +64,7 @@ class PlatformDrain:
             if tasks:
                 await asyncio.gather(*tasks)
             if self.exclusive:
-                self.store.release_send_lease(self.platform, self.holder)
+                self.store.outbox.release_send_lease(self.platform, self.holder)
 
     def _lease(self) -> bool:
         if not self.exclusive:
@@ -90,10 +73,10 @@ class PlatformDrain:
         if self.lease_until and now < self.lease_until - SEND_LEASE / 2:
             return True
         self.lease_until = now + SEND_LEASE
-        return self.store.acquire_send_lease(self.platform, self.holder, now, self.lease_until)
+        return self.store.outbox.acquire_send_lease(self.platform, self.holder, now, self.lease_until)
 
     async def _loop(self, slots: asyncio.Semaphore, tasks: set) -> None:
-        while rows := self.store.sendable(self.platform, self.now(), BATCH):
+        while rows := self.store.outbox.sendable(self.platform, self.now(), BATCH):
             fetched = self.now()
             # Work through this batch in memory (re-reading it every pass would cost a query per
             # second of rate-limit waiting); fetch again when it is done or REFETCH has passed.
@@ -121,12 +104,12 @@ class PlatformDrain:
             progressed = True
             reason = self.wanted(row, now)
             if reason:
-                self.store.skip_delivery(row["id"], now, reason)
+                self.store.outbox.skip_delivery(row["id"], now, reason)
                 self.counts["skipped"] += 1
                 continue
             await slots.acquire()  # before the claim: a claimed delivery is always one being sent
             now = self.now()
-            if not self.store.claim_delivery(row["id"], self.holder, now, CLAIM_LEASE):
+            if not self.store.outbox.claim_delivery(row["id"], self.holder, now, CLAIM_LEASE):
                 slots.release()
                 continue  # another process claimed it between our read and our claim
             self.limiter.record(row, now.timestamp())
@@ -160,5 +143,5 @@ class PlatformDrain:
         elif status not in ("sent", "failed", "uncertain"):
             log.error("%s sender returned unknown status %r", self.platform, status)
             status = "uncertain"
-        self.store.finish_delivery(row["id"], self.holder, status, now, result.detail, retry_at)
+        self.store.outbox.finish_delivery(row["id"], self.holder, status, now, result.detail, retry_at)
         self.counts["retried" if status == "pending" else status] += 1

@@ -10,12 +10,12 @@ import datetime as dt
 import re
 import uuid
 
-from db.outbox import ToSubscribers
-from handlers.arguments import Statement, region_name
-from handlers.regions import find_region, not_found
-from handlers.router import ADMIN, GROUP_ADMIN, command, refusal
-from handlers.scheduler import REPORT_PRIORITY, followup, kind
-from handlers.types import Context, Incoming
+from db.rows import Delivery, Occurrence, ToSubscribers
+from handlers.core.arguments import Statement, region_name
+from handlers.core.regions import find_region, not_found
+from handlers.core.router import ADMIN, GROUP_ADMIN, command, refusal
+from handlers.core.scheduler import REPORT_PRIORITY, followup, kind
+from handlers.core.types import Context, Incoming
 
 MAX_NOTICE = 1500  # WeCom text messages stop at 2048 bytes; leave room for the header
 REGION_TAG = re.compile(r"^[\[【［]\s*([^\]】］]{1,12}?)\s*[\]】］]\s*")
@@ -36,8 +36,8 @@ def subscribe(ctx: Context, msg: Incoming, args: str) -> str:
         if found is None:
             return not_found(ctx, args.strip(), "；不写地区则接收全部")
         region = found.name
-    ctx.store.ensure_identity(msg.platform, msg.user_id, msg.user_name, ctx.now().isoformat(timespec="seconds"))
-    new = ctx.store.subscribe(msg.platform, msg.chat, msg.chat_type, msg.chat_title, region,
+    ctx.store.profiles.ensure(msg.platform, msg.user_id, msg.user_name, ctx.now().isoformat(timespec="seconds"))
+    new = ctx.store.reminders.subscribe(msg.platform, msg.chat, msg.chat_type, msg.chat_title, region,
                               f"{msg.platform}:{msg.user_id}", ctx.now())
     scope = f"{region}的截止提醒和全部通知" if region else "截止提醒和通知"
     where = "本群" if msg.in_group else "您"
@@ -54,7 +54,7 @@ def unsubscribe(ctx: Context, msg: Incoming, args: str) -> str:
     """
     if msg.in_group and not ctx.manages_chat(msg):
         return refusal(msg, "取消本群的订阅", GROUP_ADMIN)
-    if ctx.store.unsubscribe(msg.platform, msg.chat):
+    if ctx.store.reminders.unsubscribe(msg.platform, msg.chat):
         return "已退订，不会再向这里发送截止提醒和通知。发送“订阅”可重新订阅。"
     return "这里还没有订阅，无需退订。"
 
@@ -75,13 +75,13 @@ def broadcast(ctx: Context, msg: Incoming, args: str) -> str:
         return "请写上通知内容，例如：通知 本周五下午三点召开团干部例会。"
     if len(text) > MAX_NOTICE:
         return f"通知太长了（{len(text)} 字），请控制在 {MAX_NOTICE} 字以内，或分几条发送。"
-    targets = ctx.store.subscribers(region)
+    targets = ctx.store.reminders.subscribers(region)
     if not targets:
         return "还没有订阅的群" + (f"（{region}）" if region else "") + "，请先在要接收通知的群里发送“订阅”。"
     now = ctx.now()
-    ctx.store.ensure_identity(msg.platform, msg.user_id, msg.user_name, now.isoformat(timespec="seconds"))
+    ctx.store.profiles.ensure(msg.platform, msg.user_id, msg.user_name, now.isoformat(timespec="seconds"))
     broadcast_id = f"{now:%Y%m%d%H%M%S}-{uuid.uuid4().hex[:8]}"
-    ctx.store.add_occurrences([dict(kind="broadcast", subject=broadcast_id, occurrence_key="send", fire_at=now,
+    ctx.store.outbox.add_occurrences([dict(kind="broadcast", subject=broadcast_id, occurrence_key="send", fire_at=now,
                                     payload=dict(text=text, region=region, by=msg.user_name or msg.user_id,
                                                  platform=msg.platform, chat=msg.chat, chat_type=msg.chat_type))], now)
     scope = f"{region}的 " if region else ""
@@ -90,7 +90,7 @@ def broadcast(ctx: Context, msg: Incoming, args: str) -> str:
 
 
 @kind("broadcast", describe=lambda ctx, occ: f"通知「{occ['payload']['text'][:20]}」")
-def expand_broadcast(ctx: Context, occ: dict, now: dt.datetime, late: str) -> ToSubscribers:
+def expand_broadcast(ctx: Context, occ: Occurrence, now: dt.datetime, late: str) -> ToSubscribers:
     """One delivery per subscribed chat (of the region, when one was named), computed now."""
     p = occ["payload"]
     text = f"📢 通知：{p['text']}" + (f"\n{late}" if late else "")
@@ -100,21 +100,21 @@ def expand_broadcast(ctx: Context, occ: dict, now: dt.datetime, late: str) -> To
 @followup
 def report_finished_broadcasts(ctx: Context, now: dt.datetime) -> None:
     """A broadcast none of whose deliveries is pending any more gets its delivery report, once."""
-    for occ in ctx.store.finished_occurrences("broadcast"):
-        if ctx.store.set_occurrence_state(occ["id"], "expanded", "done"):
-            ctx.store.add_occurrences([dict(kind="broadcast_report", subject=occ["subject"], occurrence_key="report",
+    for occ in ctx.store.outbox.finished_occurrences("broadcast"):
+        if ctx.store.outbox.set_occurrence_state(occ["id"], "expanded", "done"):
+            ctx.store.outbox.add_occurrences([dict(kind="broadcast_report", subject=occ["subject"], occurrence_key="report",
                                             fire_at=now, payload=dict(occ["payload"], occurrence=occ["id"]))], now)
 
 
 def delivery_summary(ctx: Context, occurrence_id: int, head: str) -> str:
     """Totals per outcome, then the chats that failed or may not have received it (by name, while the
     deliveries are kept; after retention pruned them only the totals remain)."""
-    counts = ctx.store.delivery_counts(occurrence_id)
+    counts = ctx.store.outbox.delivery_counts(occurrence_id)
     failed_n, uncertain_n = counts.get("failed", 0) + counts.get("dead", 0), counts.get("uncertain", 0)
     lines = [f"{head}：共 {sum(counts.values())} 个，成功 {counts.get('sent', 0)}，失败 {failed_n}，不确定 {uncertain_n}。"]
     for label, states, total in (("失败", ("failed", "dead"), failed_n),
                                  ("不确定是否送达（超时或中断，未重发）", ("uncertain",), uncertain_n)):
-        group = [r for state in states for r in ctx.store.deliveries(occurrence_id, state)] if total else []
+        group = [r for state in states for r in ctx.store.outbox.deliveries(occurrence_id, state)] if total else []
         if group:
             names = "、".join(r["subject"] or f"{r['platform']}:{r['chat_id']}" for r in group[:10])
             lines.append(f"{label}：{names}" + (f" 等 {total} 个" if total > 10 else ""))
@@ -122,13 +122,12 @@ def delivery_summary(ctx: Context, occurrence_id: int, head: str) -> str:
 
 
 @kind("broadcast_report")
-def expand_report(ctx: Context, occ: dict, now: dt.datetime, late: str) -> list[dict]:
+def expand_report(ctx: Context, occ: Occurrence, now: dt.datetime, late: str) -> list[Delivery]:
     """The delivery report, to the chat the broadcast was sent from."""
     p = occ["payload"]
     lines = [delivery_summary(ctx, p["occurrence"], f"通知「{p['text'][:30]}」发送完毕")]
     if late:
         lines.append(late)
-    return [dict(dedupe_key=f"broadcast_report:{occ['subject']}|{p['platform']}:{p['chat']}", platform=p["platform"],
-                 chat_id=p["chat"], chat_type=p.get("chat_type", "private"), kind="report", text="\n".join(lines),
-                 priority=REPORT_PRIORITY)]
+    return [Delivery(f"broadcast_report:{occ['subject']}|{p['platform']}:{p['chat']}", p["platform"], p["chat"],
+                     "\n".join(lines), kind="report", chat_type=p.get("chat_type", "private"), priority=REPORT_PRIORITY)]
 

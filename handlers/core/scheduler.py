@@ -21,8 +21,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Awaitable, Callable
 
-from handlers.sending import PlatformDrain
-from handlers.types import CONSOLE_OPERATOR, Context, Sender
+from db.rows import Delivery, Occurrence, OutboxRow, ToSubscribers
+from handlers.core.dates import local_text
+from handlers.core.sending import PlatformDrain
+from handlers.core.types import OPERATOR, Context, Sender
 
 log = logging.getLogger(__name__)
 
@@ -34,9 +36,10 @@ ADMIN_PRIORITY, REPORT_PRIORITY, NORMAL_PRIORITY = 1, 3, 5
 class Kind:
     """How one kind of occurrence becomes deliveries."""
 
-    expand: Callable[[Context, dict, dt.datetime, str], list[dict] | None]  # (ctx, occ, now, late note); None: later
-    describe: Callable[[Context, dict], str] = lambda ctx, occ: occ["kind"]  # for the admins' expiry count
-    wanted: Callable[[Context, dict, dt.datetime], str | None] | None = None  # reason to skip at send time
+    # (ctx, occ, now, late note) → what to queue; None: not yet (it waits for something else to finish)
+    expand: Callable[[Context, Occurrence, dt.datetime, str], list[Delivery] | ToSubscribers | None]
+    describe: Callable[[Context, Occurrence], str] = lambda ctx, occ: occ["kind"]  # for the admins' expiry count
+    wanted: Callable[[Context, OutboxRow, dt.datetime], str | None] | None = None  # reason to skip at send time
 
 
 KINDS: dict[str, Kind] = {}
@@ -86,27 +89,19 @@ class TickReport:
                 f"recovered {self.recovered}, pruned {self.pruned}; {sent}")
 
 
-def local_text(instant: dt.datetime | str, ctx: Context, with_time: bool = True) -> str:
-    """An instant as the cadres read it: 12月24日（周四）09:00, in the organisation's zone."""
-    if isinstance(instant, str):
-        instant = dt.datetime.fromisoformat(instant)
-    local = instant.astimezone(ctx.settings.tz)
-    text = f"{local.month}月{local.day}日（周{'一二三四五六日'[local.weekday()]}）"
-    return text + local.strftime("%H:%M") if with_time else text
-
-
 def admin_targets(ctx: Context) -> list[tuple[str, str]]:
     """(platform, private chat id) of every global admin: configured, granted, and the console operator.
     Members — console users chatting `--as` someone included — get none of these notices."""
     targets = [tuple(a.split(":", 1)) for a in ctx.settings.admins if ":" in a]
-    operator = ("console", CONSOLE_OPERATOR)
-    targets += [(r["platform"], r["platform_user_id"]) for r in ctx.store.admin_identities(operator)]
+    known = ctx.store.profiles.admin_identities()
+    if (operator := ctx.store.profiles.get(*OPERATOR)) is not None:  # once they have used the bot
+        known = sorted([*known, operator], key=lambda r: r["id"])
+    targets += [(r["platform"], r["platform_user_id"]) for r in known]
     return list(dict.fromkeys(targets))
 
 
-def admin_deliveries(ctx: Context, key: str, text: str) -> list[dict]:
-    return [dict(dedupe_key=f"{key}|{p}:{c}", platform=p, chat_id=c, chat_type="private", kind="admin",
-                 text=text, priority=ADMIN_PRIORITY) for p, c in admin_targets(ctx)]
+def admin_deliveries(ctx: Context, key: str, text: str) -> list[Delivery]:
+    return [Delivery(f"{key}|{p}:{c}", p, c, text, kind="admin", priority=ADMIN_PRIORITY) for p, c in admin_targets(ctx)]
 
 
 class Scheduler:
@@ -114,7 +109,7 @@ class Scheduler:
 
     def __init__(self, ctx: Context, senders: dict[str, Sender], *, exclusive: bool = True,
                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep, holder: str | None = None):
-        from handlers.router import load_features
+        from handlers.core.router import load_features
 
         load_features()  # the feature modules register their planners and kinds
         self.ctx, self.senders, self.exclusive, self.sleep = ctx, senders, exclusive, sleep
@@ -126,7 +121,7 @@ class Scheduler:
         ctx, report = self.ctx, TickReport()
         start = ctx.now()
         stop_at = start + dt.timedelta(seconds=budget) if budget is not None else None
-        report.recovered = ctx.store.expire_leases(start)
+        report.recovered = ctx.store.outbox.expire_leases(start)
         for plan in PLANNERS:
             report.planned += plan(ctx, start) or 0
         for _ in range(3):  # sending may finish a broadcast, whose report then goes out in this tick
@@ -147,28 +142,28 @@ class Scheduler:
         ctx, expired, seen = self.ctx, [], set()
         while True:
             now = ctx.now()
-            due = [o for o in ctx.store.due_occurrences(now) if o["id"] not in seen]
+            due = [o for o in ctx.store.outbox.due_occurrences(now) if o["id"] not in seen]
             if not due:
                 break
             for occ in due:
                 seen.add(occ["id"])
                 if occ["expires_at"] and dt.datetime.fromisoformat(occ["expires_at"]) <= now:
-                    if ctx.store.expand_occurrence(occ["id"], [], now, state="expired", detail="过期未发") is not None:
+                    if ctx.store.outbox.expand_occurrence(occ["id"], [], now, state="expired", detail="过期未发") is not None:
                         expired.append(occ)
                     continue
                 k = KINDS.get(occ["kind"])
                 if k is None:
                     log.error("no expander for occurrence kind %r", occ["kind"])
-                    ctx.store.set_occurrence_state(occ["id"], "planned", "skipped", "unknown kind")
+                    ctx.store.outbox.set_occurrence_state(occ["id"], "planned", "skipped", "unknown kind")
                     continue
                 late = ""
                 fire_at = dt.datetime.fromisoformat(occ["fire_at"])
                 if now - fire_at > LATE_AFTER:
-                    late = f"（补发：原定 {local_text(fire_at, ctx)} 发送）"
+                    late = f"（补发：原定 {local_text(fire_at, ctx.settings.tz)} 发送）"
                 deliveries = k.expand(ctx, occ, now, late)
                 if deliveries is None:
                     continue  # not ready: it waits for something else to finish (a digest for its nudges)
-                queued = ctx.store.expand_occurrence(occ["id"], deliveries, now)
+                queued = ctx.store.outbox.expand_occurrence(occ["id"], deliveries, now)
                 if queued is not None:
                     report.expanded += 1
                     report.queued += queued
@@ -177,16 +172,16 @@ class Scheduler:
             self._report_expired(expired)
             self._expand(report)
 
-    def _report_expired(self, expired: list[dict]) -> None:
+    def _report_expired(self, expired: list[Occurrence]) -> None:
         ctx = self.ctx
         lines = [f"⚠️ 停机期间有 {len(expired)} 条提醒已过期，没有再发送："]
         for occ in expired[:20]:
             desc = KINDS[occ["kind"]].describe(ctx, occ) if occ["kind"] in KINDS else occ["kind"]
-            lines.append(f"▪ {desc}（原定 {local_text(occ['fire_at'], ctx)}）")
+            lines.append(f"▪ {desc}（原定 {local_text(occ['fire_at'], ctx.settings.tz)}）")
         if len(expired) > 20:
             lines.append(f"……另有 {len(expired) - 20} 条")
         key = f"{expired[0]['id']}-{expired[-1]['id']}"
-        ctx.store.add_occurrences([dict(kind="notice", subject="expired", occurrence_key=key, fire_at=ctx.now(),
+        ctx.store.outbox.add_occurrences([dict(kind="notice", subject="expired", occurrence_key=key, fire_at=ctx.now(),
                                         payload={"text": "\n".join(lines)})], ctx.now())
 
     async def _send(self, report: TickReport, stop_at: dt.datetime | None) -> None:
@@ -195,13 +190,13 @@ class Scheduler:
                   for platform, sender in self.senders.items()]
         await asyncio.gather(*(d.run() for d in drains))
 
-    def _wanted(self, delivery: dict, now: dt.datetime) -> str | None:
+    def _wanted(self, delivery: OutboxRow, now: dt.datetime) -> str | None:
         k = KINDS.get(delivery["kind"] or "")
         return k.wanted(self.ctx, delivery, now) if k and k.wanted else None
 
 
 @kind("notice")
-def _notice(ctx: Context, occ: dict, now: dt.datetime, late: str) -> list[dict]:
+def _notice(ctx: Context, occ: Occurrence, now: dt.datetime, late: str) -> list[Delivery]:
     """A message to the admins (expired reminders, calendar warnings)."""
     key = f"notice:{occ['subject']}:{occ['occurrence_key']}"
     return admin_deliveries(ctx, key, occ["payload"]["text"])

@@ -1,4 +1,5 @@
-"""Rolling-window rate limits for outbound messages, shared by the scheduler and the adapters.
+"""Rolling-window rate limits for outbound messages, and the one table of the platforms' limits, shared by
+the scheduler's drain (handlers/core/sending.py) and the adapters' own senders.
 
 A limit is "at most N sends per W seconds" for each key (the whole bot, one chat, one group robot).
 Unlike a leaky bucket, a rolling window never lets a burst after a quiet spell exceed N within any
@@ -8,7 +9,7 @@ passed in, never read, so tests and the scheduler's injected clock drive it.
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Hashable, Iterable
 
 
@@ -20,6 +21,35 @@ class Limit:
     count: int
     window: float
     key: Callable[[object], Hashable | None] = lambda target: "all"
+
+    def keyed(self, key: Callable[[object], Hashable | None]) -> "Limit":
+        """The same limit counted per another key (a sender counts by robot name or user id, the
+        scheduler by the queued delivery's chat)."""
+        return replace(self, key=key)
+
+
+def _chat(target) -> str:
+    return target["chat_id"]
+
+
+def _group(target) -> str | None:
+    return target["chat_id"] if target["chat_type"] == "group" else None
+
+
+def _private(target) -> str | None:
+    return target["chat_id"] if target["chat_type"] != "group" else None
+
+
+# The platforms' limits (sources in issue 4), keyed by a queued delivery (its chat_id and chat_type).
+TELEGRAM_OVERALL = Limit("telegram-overall", 30, 1.0)  # ~30 messages a second to all chats
+TELEGRAM_CHAT = Limit("telegram-chat", 1, 1.0, key=_chat)  # ~1 a second to one chat
+TELEGRAM_GROUP = Limit("telegram-group", 20, 60.0, key=_group)  # 20 a minute to one group
+WECOM_ROBOT = Limit("wecom-robot", 20, 60.0, key=_group)  # a group robot: 20 per rolling minute (then 45009)
+WECOM_MEMBER = Limit("wecom-member", 30, 60.0, key=_private)  # app messages: 30 a minute per member (excess dropped)
+PLATFORM_LIMITS: dict[str, tuple[Limit, ...]] = {
+    "telegram": (TELEGRAM_OVERALL, TELEGRAM_CHAT, TELEGRAM_GROUP),
+    "wecom": (WECOM_ROBOT, WECOM_MEMBER),
+}
 
 
 class RollingWindow:
