@@ -193,7 +193,7 @@ def test_an_entry_that_answers_is_preferred_to_a_plan_passage_that_only_names_th
     # The plans name “三会两制一课” (严格落实…制度) and the lexical path would answer with that sentence;
     # an admin's entry that says what it is answers better: its words and its meaning both agree.
     kb, _ = kb_with(e5)
-    entry = kb.store.add_faq("“三会两制一课”包括哪些会议和制度？",
+    entry = kb.store.faq.add("“三会两制一课”包括哪些会议和制度？",
                              "“三会”是团员大会、团支部委员会会议和团小组会，“两制”是团员教育评议制度和团员年度团籍注册制度，“一课”是团课。")
     kb.reload_faq()
     assert f"常见问题 #{entry}" in kb.ask("三会两制一课里的两制是啥").text
