@@ -199,3 +199,11 @@ def test_an_entry_that_answers_is_preferred_to_a_plan_passage_that_only_names_th
     assert f"常见问题 #{entry}" in kb.ask("三会两制一课里的两制是啥").text
     # The entry names no count: a question for one is not answered by it.
     assert f"常见问题 #{entry}" not in kb.ask("三会两制一课一年要搞几次").text
+
+
+def test_several_months_is_not_a_question_for_a_length_of_time(kb_with):
+    # 好几个月 means "for months": the question asks what happens, as the entry does, not how long.
+    kb, _ = kb_with(None)
+    entry = kb.store.faq.add("团员不参加组织生活会怎样？", "经教育仍不改正的，按自行脱团处理。")
+    kb.reload_faq()
+    assert f"常见问题 #{entry}" in kb.ask("团员好几个月不参加组织生活会怎样？").text
