@@ -17,6 +17,7 @@ from typing import Iterable
 from sqlite_utils.migrations import Migrations
 
 from db.connection import Repository, marks
+from db.postgres import ID, PgMigrations
 from db.rows import CheckinEntry, DayStatus, Revision
 
 migrations = Migrations("checkins")
@@ -77,6 +78,32 @@ def m002_entries_backfill(db) -> None:
     db.execute("CREATE UNIQUE INDEX checkin_entry ON checkin (identity_id, schedule, work_date, seq)")
     db.execute("ALTER TABLE org ADD COLUMN backfill_days INTEGER")  # NULL: the default window
 
+pg_migrations = PgMigrations("checkins", [("m001_orgs_checkins_leave", f"""
+CREATE TABLE org ({ID}, name TEXT NOT NULL, platform TEXT, platform_chat_id TEXT, region TEXT, timezone TEXT,
+    created_at TEXT, backfill_days BIGINT);
+CREATE UNIQUE INDEX org_chat ON org (platform, platform_chat_id) WHERE platform_chat_id IS NOT NULL;
+CREATE UNIQUE INDEX org_named ON org (name) WHERE platform_chat_id IS NULL;
+CREATE TABLE org_member (identity_id BIGINT PRIMARY KEY REFERENCES identity (id), org_id BIGINT REFERENCES org (id),
+    joined_at TEXT);
+CREATE INDEX idx_org_member_org_id ON org_member (org_id);
+CREATE TABLE checkin ({ID}, identity_id BIGINT NOT NULL REFERENCES identity (id), org_id BIGINT,
+    schedule TEXT NOT NULL, work_date TEXT NOT NULL, text TEXT NOT NULL, percent DOUBLE PRECISION, count BIGINT,
+    item_id BIGINT, item_label TEXT, item_region TEXT, category TEXT, revision BIGINT NOT NULL, created_at TEXT,
+    updated_at TEXT, seq BIGINT NOT NULL DEFAULT 1, late BIGINT NOT NULL DEFAULT 0, deleted_at TEXT);
+CREATE UNIQUE INDEX checkin_entry ON checkin (identity_id, schedule, work_date, seq);
+CREATE INDEX idx_checkin_work_date ON checkin (work_date);
+CREATE TABLE checkin_revision ({ID}, checkin_id BIGINT REFERENCES checkin (id), revision BIGINT, kind TEXT,
+    text TEXT, percent DOUBLE PRECISION, count BIGINT, item_id BIGINT, item_label TEXT, item_region TEXT,
+    category TEXT, changed_at TEXT);
+CREATE UNIQUE INDEX idx_checkin_revision_checkin_id_revision ON checkin_revision (checkin_id, revision);
+CREATE TABLE excused_day ({ID}, identity_id BIGINT NOT NULL REFERENCES identity (id), work_date TEXT NOT NULL,
+    reason TEXT, created_at TEXT);
+CREATE UNIQUE INDEX idx_excused_day_identity_id_work_date ON excused_day (identity_id, work_date);
+"""), ("m002_live_days_index", """
+CREATE INDEX checkin_live_days ON checkin (identity_id, schedule, work_date, deleted_at, late);
+""")])
+
+
 
 @migrations()
 def m003_live_days_index(db) -> None:
@@ -100,6 +127,7 @@ def _members(column: str, org_id: int | None, identity_ids: Iterable[int] | None
 
 class Checkins(Repository):
     migrations = migrations
+    pg_migrations = pg_migrations
 
     def _entries(self, conn, identity_id: int, work_date: str, schedule: str) -> list[CheckinEntry]:
         cur = conn.execute("SELECT * FROM checkin WHERE identity_id = ? AND schedule = ? AND work_date = ? "
@@ -116,14 +144,15 @@ class Checkins(Repository):
         """Add an entry for the day (the day's next number); returns the stored row."""
         day = _iso(work_date)
         values = [fields.get(k) for k in FIELDS]
-        with self.transaction() as conn:
-            seq = conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM checkin WHERE identity_id = ? AND "
-                               "schedule = ? AND work_date = ?", [identity_id, schedule, day]).fetchone()[0]
+        with self.transaction(lock=f"checkin:{identity_id}") as conn:
+            # the day's next number and the new row in one statement (a round trip less per check-in)
             cur = conn.execute(
                 f"INSERT INTO checkin (identity_id, org_id, schedule, work_date, seq, late, {', '.join(FIELDS)}, "
-                f"revision, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, {', '.join('?' * len(FIELDS))}, 1, ?, ?)",
-                [identity_id, org_id, schedule, day, seq, int(late), *values, now, now])
-            row = self._entry(conn, cur.lastrowid)
+                f"revision, created_at, updated_at) SELECT ?, ?, ?, ?, COALESCE(MAX(seq), 0) + 1, ?, "
+                f"{', '.join('?' * len(FIELDS))}, 1, ?, ? FROM checkin WHERE identity_id = ? AND schedule = ? "
+                "AND work_date = ? RETURNING *",
+                [identity_id, org_id, schedule, day, int(late), *values, now, now, identity_id, schedule, day])
+            row = dict(zip([c[0] for c in cur.description], cur.fetchone()))
             self._add_revision(conn, row, "late" if late else "create", now)
         return row
 
@@ -139,7 +168,7 @@ class Checkins(Repository):
         (after, before), or None when there is no such entry."""
         day = _iso(work_date)
         changes = {k: v for k, v in changes.items() if k in FIELDS}
-        with self.transaction() as conn:
+        with self.transaction(lock=f"checkin:{identity_id}") as conn:
             before = self._pick(conn, identity_id, day, seq, schedule)
             if before is None:
                 return None
@@ -158,7 +187,7 @@ class Checkins(Repository):
                schedule: str = DAILY) -> CheckinEntry | None:
         """Withdraw one entry (kept, with its history, but no longer counted); None when there is none."""
         day = _iso(work_date)
-        with self.transaction() as conn:
+        with self.transaction(lock=f"checkin:{identity_id}") as conn:
             row = self._pick(conn, identity_id, day, seq, schedule)
             if row is None:
                 return None
@@ -283,9 +312,11 @@ class Checkins(Repository):
         out = {}
         # CROSS JOIN: members first, then each one's entries by the covering index (the planner would
         # otherwise walk the work_date index and look up every row)
+        # PostgreSQL: string_agg for group_concat, and its planner needs no CROSS JOIN hint (nor allows ON after one)
+        concat, join = ("string_agg", "JOIN") if self.postgres else ("group_concat", "CROSS JOIN")
         for ident, marked in self.db.execute(
-                "SELECT m.identity_id, group_concat(c.work_date || CASE WHEN c.late THEN '+' ELSE '' END) "
-                "FROM org_member m CROSS JOIN checkin c ON c.identity_id = m.identity_id AND c.schedule = ? "
+                f"SELECT m.identity_id, {concat}(c.work_date || CASE WHEN c.late = 1 THEN '+' ELSE '' END, ',') "
+                f"FROM org_member m {join} checkin c ON c.identity_id = m.identity_id AND c.schedule = ? "
                 f"AND c.work_date BETWEEN ? AND ? AND c.deleted_at IS NULL {where} GROUP BY m.identity_id",
                 [schedule, _iso(start), _iso(end), *params]):
             entries = marked.split(",")

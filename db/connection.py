@@ -27,9 +27,11 @@ MAX_PARAMS = 500  # bound values per statement, well under SQLite's limit
 
 def is_busy(err: BaseException) -> bool:
     """True for "database is locked / busy": another connection held the write lock past the timeout,
-    so trying again later can succeed (callers outside db/ need not know sqlite3's exceptions)."""
+    so trying again later can succeed (callers outside db/ need not know sqlite3's or psycopg's exceptions)."""
+    from db.postgres import is_busy as pg_busy
+
     text = str(err).lower()
-    return isinstance(err, sqlite3.OperationalError) and ("locked" in text or "busy" in text)
+    return (isinstance(err, sqlite3.OperationalError) and ("locked" in text or "busy" in text)) or pg_busy(err)
 
 
 def utc(instant: dt.datetime) -> str:
@@ -42,8 +44,17 @@ def marks(values) -> str:
     return ",".join("?" * len(values))
 
 
+def open_connection(target: str | Path):
+    """A SQLite file (or ":memory:") or, for a postgresql:// URL, the PostgreSQL backend (db/postgres.py)."""
+    from db.postgres import PgConnection, is_url
+
+    return PgConnection(str(target)) if is_url(str(target)) else Connection(target)
+
+
 class Connection:
     """The database file (or memory), its lock, and its transactions."""
+
+    backend = "sqlite"
 
     def __init__(self, path: str | Path = ":memory:"):
         self.path = str(path)
@@ -75,9 +86,10 @@ class Connection:
                 time.sleep(0.02)
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self, lock: str | None = "all") -> Iterator[sqlite3.Connection]:
         """One write transaction (BEGIN IMMEDIATE … COMMIT, ROLLBACK on any error); inside another, it
-        joins it. Yields the raw connection for executemany and cursors."""
+        joins it. Yields the raw connection for executemany and cursors. `lock` says how much a verb
+        must hold on PostgreSQL (db/postgres.py); SQLite's write lock is always the whole file."""
         with self.lock:
             if self._depth:
                 self._depth += 1
@@ -120,14 +132,19 @@ class Repository:
     plain dicts typed in db/rows.py, so another backend can implement the same verbs."""
 
     migrations: Migrations | None = None  # the feature's schema steps, applied by the Store on open
+    pg_migrations = None  # the same schema on PostgreSQL (db.postgres.PgMigrations)
 
     def __init__(self, conn: Connection, store: "Store"):
         self.conn = conn
         self.db = conn.db
         self.store = store  # to reach another repository inside one transaction
 
-    def transaction(self):
-        return self.conn.transaction()
+    def transaction(self, lock: str | None = "all"):
+        return self.conn.transaction(lock)
+
+    @property
+    def postgres(self) -> bool:
+        return self.conn.backend == "postgresql"
 
     def query(self, sql: str, params=()) -> list[dict]:
         """Every row of a SELECT as a dict."""

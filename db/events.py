@@ -10,6 +10,7 @@ import json
 from sqlite_utils.migrations import Migrations
 
 from db.connection import Repository
+from db.postgres import ID, PgMigrations
 
 migrations = Migrations("events")
 
@@ -23,12 +24,18 @@ def m001_inbound_event(db) -> None:
     db["inbound_event"].create_index(["platform", "event_key"], unique=True)
 
 
+pg_migrations = PgMigrations("events", [("m001_inbound_event", f"""
+CREATE TABLE inbound_event ({ID}, platform TEXT NOT NULL, event_key TEXT NOT NULL, received_at TEXT, reply TEXT);
+CREATE UNIQUE INDEX idx_inbound_event_platform_event_key ON inbound_event (platform, event_key);
+""")])
+
 class Events(Repository):
     migrations = migrations
+    pg_migrations = pg_migrations
 
     def claim(self, platform: str, event_key: str, now: str = "") -> bool:
         """True the first time a (platform, key) is seen; False for every retry."""
-        with self.transaction():
+        with self.transaction(lock=None):
             cur = self.db.execute(
                 "INSERT INTO inbound_event (platform, event_key, received_at) VALUES (?, ?, ?) "
                 "ON CONFLICT(platform, event_key) DO NOTHING",
@@ -38,7 +45,7 @@ class Events(Repository):
 
     def save_reply(self, platform: str, event_key: str, reply: object) -> None:
         """Keep what the first delivery was answered, for its retries."""
-        with self.transaction():
+        with self.transaction(lock=None):
             self.db.execute(
                 "UPDATE inbound_event SET reply = ? WHERE platform = ? AND event_key = ?",
                 [json.dumps(reply, ensure_ascii=False), platform, event_key],

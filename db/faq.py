@@ -8,6 +8,7 @@ from typing import Iterable
 from sqlite_utils.migrations import Migrations
 
 from db.connection import Repository, marks
+from db.postgres import ID, PgMigrations
 from db.rows import BuildStatus, FaqBuild, FaqEntry, FaqKind
 from db.values import storable
 
@@ -49,8 +50,25 @@ def m002_listed_and_build_record(db) -> None:
                             "pid": int, "detail": str}, pk="id")
 
 
+pg_migrations = PgMigrations("faq", [("m001_faq_ask_log_build", f"""
+CREATE TABLE faq_entry ({ID}, kind TEXT NOT NULL, question TEXT NOT NULL, answer TEXT, section TEXT,
+    source_key TEXT, created_at TEXT, updated_at TEXT, listed BIGINT NOT NULL DEFAULT 1);
+CREATE INDEX idx_faq_entry_kind ON faq_entry (kind);
+CREATE TABLE faq_phrasing ({ID}, entry_id BIGINT REFERENCES faq_entry (id), text TEXT);
+CREATE INDEX idx_faq_phrasing_entry_id ON faq_phrasing (entry_id);
+CREATE TABLE faq_source ({ID}, entry_id BIGINT REFERENCES faq_entry (id), position BIGINT, region TEXT,
+    doc_key TEXT, passage_id BIGINT);
+CREATE INDEX idx_faq_source_entry_id ON faq_source (entry_id);
+CREATE TABLE ask_log ({ID}, at TEXT, platform TEXT, region TEXT, question TEXT, norm TEXT, decision TEXT,
+    score DOUBLE PRECISION, candidates TEXT, resolved_by BIGINT);
+CREATE INDEX idx_ask_log_at ON ask_log (at);
+CREATE TABLE faq_build ({ID}, version TEXT, status TEXT, started_at TEXT, finished_at TEXT, pid BIGINT,
+    detail TEXT);
+""")])
+
 class Faq(Repository):
     migrations = migrations
+    pg_migrations = pg_migrations
 
     def replace_generated(self, entries: Iterable[dict], now: str = "") -> int:
         """Swap the generated entries for a new set (curated ones are untouched); returns the count."""

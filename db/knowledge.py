@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+import unicodedata
 from typing import Iterable, Iterator, Sequence
 
 from sqlite_utils.migrations import Migrations
 
 from db.connection import Repository, marks
+from db.postgres import ID, PgMigrations
 from db.values import storable
 
 migrations = Migrations("knowledge")
@@ -41,6 +43,46 @@ def m001_documents_items_passages(db) -> None:
     db["passage"].enable_fts(["tokens"], tokenize="unicode61", create_triggers=True)
     db.execute("CREATE VIRTUAL TABLE passage_vocab USING fts5vocab(passage_fts, 'row')")
 
+# PostgreSQL: the passage's FTS5 terms (fts_terms) in a text[] with a GIN index answer the same
+# postings and document frequencies as FTS5's doclists and vocabulary.
+pg_migrations = PgMigrations("knowledge", [("m001_documents_items_passages", f"""
+CREATE TABLE document (key TEXT PRIMARY KEY, title TEXT, issuer TEXT, region TEXT, year BIGINT, date TEXT,
+    date_text TEXT, printed_by TEXT, doc_number TEXT, recipients TEXT, path TEXT, sha1 TEXT, indexed_at TEXT);
+CREATE TABLE item ({ID}, doc_key TEXT REFERENCES document (key), position BIGINT, kind TEXT, section_no TEXT,
+    section TEXT, sub_no TEXT, sub TEXT, item_no TEXT, heading TEXT, body TEXT, label TEXT);
+CREATE INDEX idx_item_doc_key ON item (doc_key);
+CREATE TABLE passage ({ID}, doc_key TEXT REFERENCES document (key), item_id BIGINT REFERENCES item (id),
+    position BIGINT, kind TEXT, text TEXT, norm TEXT, tokens TEXT, terms TEXT[] NOT NULL DEFAULT '{{}}');
+CREATE INDEX idx_passage_doc_key ON passage (doc_key);
+CREATE INDEX idx_passage_item_id ON passage (item_id);
+CREATE INDEX idx_passage_terms ON passage USING gin (terms);
+""")])
+
+
+
+def fts_terms(text: str) -> list[str]:
+    """The terms FTS5's unicode61 tokenizer makes of a text (what PostgreSQL stores in passage.terms):
+    runs of letters, digits and private-use characters, lower-cased, Latin diacritics removed."""
+    terms, run = [], []
+    for ch in text or "":
+        if unicodedata.category(ch)[0] in "LN" or unicodedata.category(ch) == "Co":
+            run.append(ch)
+        elif run:
+            terms.append("".join(run))
+            run = []
+    if run:
+        terms.append("".join(run))
+    return [_fold(t) for t in terms]
+
+
+def _fold(term: str) -> str:
+    term = term.lower()
+    if term.isascii():
+        return term
+    return "".join(c for c in unicodedata.normalize("NFD", term)
+                   if not (unicodedata.category(c) == "Mn" and c <= "\u036f")) if any(
+        "\u00c0" <= c <= "\u024f" for c in term) else term
+
 
 def fts_query(tokens: Iterable[str]) -> str:
     """An FTS5 MATCH expression ORing the tokens, each quoted so no user text is FTS syntax."""
@@ -50,6 +92,7 @@ def fts_query(tokens: Iterable[str]) -> str:
 
 class Knowledge(Repository):
     migrations = migrations
+    pg_migrations = pg_migrations
 
     def replace_documents(self, docs: Sequence[tuple[dict, list[dict], list[list[dict]]]]) -> None:
         """Swap in new versions of documents atomically: (document, items, passages per item)."""
@@ -60,7 +103,9 @@ class Knowledge(Repository):
                 for item, item_passages in zip(items, passages):
                     item_id = self.db["item"].insert(dict(item, doc_key=doc["key"])).last_pk
                     self.db["passage"].insert_all(
-                        (dict(p, doc_key=doc["key"], item_id=item_id) for p in item_passages),
+                        (dict(p, doc_key=doc["key"], item_id=item_id,
+                              **({"terms": fts_terms(p.get("tokens"))} if self.postgres else {}))
+                         for p in item_passages),
                         batch_size=500,
                     )
 
@@ -82,11 +127,27 @@ class Knowledge(Repository):
         return (dict(zip(names, row)) for row in cur)
 
     def token_document_frequency(self) -> dict[str, int]:
-        """Token → number of passages containing it (FTS5's own vocabulary)."""
+        """Token → number of passages containing it (FTS5's own vocabulary; on PostgreSQL the same count
+        over the stored terms)."""
+        if self.postgres:
+            return {row[0]: row[1] for row in self.db.execute(
+                "SELECT t, count(DISTINCT p.id) FROM passage p, unnest(p.terms) AS t GROUP BY t")}
         return {row[0]: row[1] for row in self.db.execute("SELECT term, doc FROM passage_vocab")}
 
     def token_postings(self, token: str) -> list[int]:
-        """Ids of the passages whose tokens include `token` (FTS5's doclist, unranked: ~1 µs a row)."""
+        """Ids of the passages whose tokens include `token` (FTS5's doclist, unranked: ~1 µs a row), in
+        id order. A token FTS5 splits into several terms matches them as a phrase, on both backends."""
+        if self.postgres:
+            terms = fts_terms(token)
+            if not terms:
+                return []
+            if len(terms) == 1:  # the common case: the GIN index alone, ids only
+                return [r[0] for r in self.db.execute(
+                    "SELECT id FROM passage WHERE terms @> CAST(? AS TEXT[]) ORDER BY id", [terms])]
+            rows = self.db.execute("SELECT id, terms FROM passage WHERE terms @> CAST(? AS TEXT[]) ORDER BY id",
+                                   [terms]).fetchall()
+            n = len(terms)
+            return [r[0] for r in rows if any(r[1][i:i + n] == terms for i in range(len(r[1]) - n + 1))]
         try:
             return [r[0] for r in self.db.execute(
                 "SELECT rowid FROM passage_fts WHERE passage_fts MATCH ?", [fts_query([token])])]

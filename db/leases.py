@@ -11,6 +11,7 @@ import datetime as dt
 from sqlite_utils.migrations import Migrations
 
 from db.connection import Repository, utc
+from db.postgres import PgMigrations
 
 migrations = Migrations("leases")
 
@@ -20,8 +21,13 @@ def m001_work_lease(db) -> None:
     db["work_lease"].create({"name": str, "holder": str, "lease_until": str}, pk="name")
 
 
+pg_migrations = PgMigrations("leases", [("m001_work_lease", """
+CREATE TABLE work_lease (name TEXT PRIMARY KEY, holder TEXT, lease_until TEXT);
+""")])
+
 class Leases(Repository):
     migrations = migrations
+    pg_migrations = pg_migrations
 
     def acquire(self, name: str, holder: str, now: dt.datetime, until: dt.datetime) -> bool:
         """Take (or renew) the lease `name` until `until`; False while another holder's is still valid."""

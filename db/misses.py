@@ -11,6 +11,7 @@ from sqlite_utils.migrations import Migrations
 
 from db.connection import Repository
 from db.connection import marks as _marks
+from db.postgres import ID, PgMigrations
 from db.rows import MissGroupRow
 
 migrations = Migrations("misses")
@@ -32,8 +33,21 @@ def m001_miss_groups(db) -> None:
     db["miss_group_token"].create_index(["group_id"])
 
 
+pg_migrations = PgMigrations("misses", [("m001_miss_groups", f"""
+ALTER TABLE ask_log ADD COLUMN group_id BIGINT;
+CREATE INDEX idx_ask_log_group_id_question ON ask_log (group_id, question);
+CREATE INDEX idx_ask_log_resolved_by_group_id ON ask_log (resolved_by, group_id);
+CREATE TABLE miss_group ({ID}, question TEXT NOT NULL, seed TEXT NOT NULL, seed_norm TEXT, seed_words TEXT,
+    count BIGINT DEFAULT 0, last_at TEXT, regions TEXT DEFAULT '', resolved_by BIGINT);
+CREATE INDEX idx_miss_group_resolved_by_count_question ON miss_group (resolved_by, count, question);
+CREATE TABLE miss_group_token (token TEXT, group_id BIGINT);
+CREATE INDEX idx_miss_group_token_token ON miss_group_token (token);
+CREATE INDEX idx_miss_group_token_group_id ON miss_group_token (group_id);
+""")])
+
 class Misses(Repository):
     migrations = migrations
+    pg_migrations = pg_migrations
 
     def log(self, at: str, platform: str, region: str | None, question: str, norm: str,
                      decision: str, score: float, candidates: list, group_id: int | None = None) -> int:
@@ -52,8 +66,8 @@ class Misses(Repository):
         if group is None:
             return
         shown, regions = group
-        changes = "count = count + 1, last_at = max(coalesce(last_at, ''), ?)"
-        params: list = [at]
+        changes = "count = count + 1, last_at = CASE WHEN last_at IS NULL OR last_at < ? THEN ? ELSE last_at END"
+        params: list = [at, at]
         if region and region not in regions.split("、"):
             changes += ", regions = ?"
             params.append("、".join(filter(None, [regions, region])))
@@ -141,7 +155,7 @@ class Misses(Repository):
         and disappear when empty. Returns how many misses were removed."""
         with self.transaction():
             ids = [r[0] for r in self.db.execute("SELECT id FROM ask_log WHERE at < ? ORDER BY at LIMIT ?",
-                                                 [before, limit if limit else -1])]
+                                                 [before, limit if limit else 2 ** 62])]
             touched, removed = set(), 0
             for start in range(0, len(ids), 500):
                 chunk = ids[start:start + 500]

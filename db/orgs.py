@@ -25,7 +25,7 @@ class Orgs(Repository):
 
     def all(self) -> list[Org]:
         """Every org: id, name, platform, platform_chat_id (None for a named org), region, timezone."""
-        return self._where("1", [])
+        return self._where("TRUE", [])
 
     def of_chat(self, platform: str, chat_id: str) -> Org | None:
         """The org a group chat is, when it has been used as one."""
@@ -38,7 +38,7 @@ class Orgs(Repository):
     def ensure_group(self, platform: str, chat_id: str, title: str, timezone: str,
                      region: str | None = None, now: str = "") -> Org:
         """The org of a group chat, created on first use; its name follows the chat's title."""
-        with self.transaction():
+        with self.transaction(lock=None):
             self.db.execute(
                 "INSERT INTO org (name, platform, platform_chat_id, region, timezone, created_at) "
                 "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(platform, platform_chat_id) WHERE platform_chat_id "
@@ -50,7 +50,7 @@ class Orgs(Repository):
     def ensure_named(self, name: str, platform: str, timezone: str, region: str | None = None,
                      now: str = "") -> Org:
         """A named org (no group chat), created the first time someone names it."""
-        with self.transaction():
+        with self.transaction(lock=None):
             self.db.execute(
                 "INSERT INTO org (name, platform, platform_chat_id, region, timezone, created_at) "
                 "VALUES (?, ?, NULL, ?, ?, ?) ON CONFLICT(name) WHERE platform_chat_id IS NULL DO NOTHING",
@@ -68,7 +68,7 @@ class Orgs(Repository):
 
     def join(self, identity_id: int, org_id: int, now: str = "") -> bool:
         """Make the member belong to this org (leaving any other); True when that changed anything."""
-        with self.transaction():
+        with self.transaction(lock=None):
             cur = self.db.execute(
                 "INSERT INTO org_member (identity_id, org_id, joined_at) VALUES (?, ?, ?) "
                 "ON CONFLICT(identity_id) DO UPDATE SET org_id = excluded.org_id, joined_at = excluded.joined_at "

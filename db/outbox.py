@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Iterable
+from typing import Callable, Iterable
 
 from sqlite_utils.migrations import Migrations
 
 from db.connection import Repository, marks, utc
+from db.postgres import ID, PgMigrations
 from db.rows import FINAL_STATES as FINAL
 from db.rows import Delivery, DeliveryState, Occurrence, OccurrenceState, OutboxRow, ToSubscribers
 
@@ -55,8 +56,33 @@ def m002_delivery_summary(db) -> None:
     db["delivery_summary"].create({"occurrence_id": int, "state": str, "count": int}, pk=("occurrence_id", "state"))
 
 
+pg_migrations = PgMigrations("scheduler", [("m001_occurrence_outbox_summary", f"""
+CREATE TABLE occurrence ({ID}, kind TEXT NOT NULL, subject TEXT NOT NULL, occurrence_key TEXT NOT NULL,
+    fire_at TEXT NOT NULL, expires_at TEXT, payload TEXT, state TEXT DEFAULT 'planned', created_at TEXT,
+    expanded_at TEXT, detail TEXT);
+CREATE UNIQUE INDEX idx_occurrence_kind_subject_occurrence_key ON occurrence (kind, subject, occurrence_key);
+CREATE INDEX idx_occurrence_state_fire_at ON occurrence (state, fire_at);
+CREATE INDEX idx_occurrence_kind_state ON occurrence (kind, state);
+CREATE TABLE outbox ({ID}, dedupe_key TEXT NOT NULL, occurrence_id BIGINT REFERENCES occurrence (id), kind TEXT,
+    platform TEXT NOT NULL, chat_id TEXT NOT NULL, chat_type TEXT, subject TEXT, text TEXT NOT NULL,
+    priority BIGINT DEFAULT 5, state TEXT DEFAULT 'pending', attempts BIGINT DEFAULT 0, next_attempt_at TEXT,
+    lease_until TEXT, claimed_by TEXT, attempted_at TEXT, finished_at TEXT, detail TEXT, created_at TEXT);
+CREATE UNIQUE INDEX idx_outbox_dedupe_key ON outbox (dedupe_key);
+CREATE INDEX idx_outbox_platform_state_next_attempt_at ON outbox (platform, state, next_attempt_at);
+CREATE INDEX idx_outbox_occurrence_id_state ON outbox (occurrence_id, state);
+CREATE INDEX idx_outbox_platform_attempted_at ON outbox (platform, attempted_at);
+CREATE INDEX outbox_due ON outbox (platform, priority, id) WHERE state = 'pending';
+CREATE TABLE send_lease (platform TEXT PRIMARY KEY, holder TEXT, lease_until TEXT);
+CREATE TABLE scheduler_mark (name TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE delivery_summary (occurrence_id BIGINT, state TEXT, count BIGINT, PRIMARY KEY (occurrence_id, state));
+""")])
+
+ATTEMPTED = ("sending", "sent", "uncertain", "failed")  # what counts against a rate limit
+
+
 class Outbox(Repository):
     migrations = migrations
+    pg_migrations = pg_migrations
 
     # ------------------------------------------------------------ occurrences
 
@@ -135,12 +161,12 @@ class Outbox(Repository):
             "INSERT INTO outbox (dedupe_key, occurrence_id, kind, platform, chat_id, chat_type, subject, text, "
             "priority, state, attempts, next_attempt_at, created_at) "
             "SELECT :key || '|' || c.platform || ':' || c.platform_chat_id, :occurrence, :kind, c.platform, "
-            "c.platform_chat_id, COALESCE(c.chat_type, 'private'), CASE WHEN :titled THEN c.title END, :text, "
+            "c.platform_chat_id, COALESCE(c.chat_type, 'private'), CASE WHEN :titled = 1 THEN c.title END, :text, "
             ":priority, 'pending', 0, :stamp, :stamp FROM subscription s JOIN chat c ON c.id = s.chat "
             "WHERE :region IS NULL OR s.region IS NULL OR s.region = :region ORDER BY s.id "
             "ON CONFLICT(dedupe_key) DO NOTHING",
-            dict(key=spec.key, occurrence=occurrence_id, kind=spec.kind, titled=spec.title_as_subject, text=spec.text,
-                 priority=spec.priority, stamp=stamp, region=spec.region or None))
+            dict(key=spec.key, occurrence=occurrence_id, kind=spec.kind, titled=int(spec.title_as_subject),
+                 text=spec.text, priority=spec.priority, stamp=stamp, region=spec.region or None))
         return max(cur.rowcount, 0)
 
     def set_occurrence_state(self, occurrence_id: int, old: OccurrenceState, new: OccurrenceState,
@@ -178,12 +204,12 @@ class Outbox(Repository):
         its rate limit does not hide every other chat's deliveries behind it."""
         return self.query(
             "SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY chat_id ORDER BY priority, id) AS nth "
-            "FROM outbox WHERE platform = ? AND state = 'pending' AND next_attempt_at <= ?) "
+            "FROM outbox WHERE platform = ? AND state = 'pending' AND next_attempt_at <= ?) AS due "
             "WHERE nth <= ? ORDER BY priority, id LIMIT ?", [platform, utc(now), per_chat, limit])
 
     def claim_delivery(self, delivery_id: int, holder: str, now: dt.datetime, lease: dt.timedelta) -> bool:
         """Take one pending delivery for sending; False when another process already has it."""
-        with self.transaction():
+        with self.transaction(lock=None):
             cur = self.db.execute(
                 "UPDATE outbox SET state = 'sending', claimed_by = ?, attempted_at = ?, lease_until = ?, "
                 "attempts = attempts + 1 WHERE id = ? AND state = 'pending'",
@@ -193,14 +219,26 @@ class Outbox(Repository):
     def finish_delivery(self, delivery_id: int, holder: str, state: DeliveryState, now: dt.datetime, detail: str = "",
                         retry_at: dt.datetime | None = None) -> None:
         """Record what the platform said; state "pending" with retry_at puts it back in the queue."""
-        with self.transaction():
+        with self.transaction(lock=None):
             self.db.execute(
                 "UPDATE outbox SET state = ?, finished_at = ?, detail = ?, next_attempt_at = COALESCE(?, "
                 "next_attempt_at), lease_until = NULL WHERE id = ? AND claimed_by = ? AND state = 'sending'",
                 [state, utc(now), detail[:500], utc(retry_at) if retry_at else None, delivery_id, holder])
 
+    def finish_deliveries(self, outcomes: list[tuple[int, DeliveryState, str, dt.datetime | None]], holder: str,
+                          now: dt.datetime) -> None:
+        """Record many sends' outcomes — (delivery id, state, detail, retry at) — in one transaction."""
+        if not outcomes:
+            return
+        with self.transaction(lock=None) as conn:
+            conn.executemany(
+                "UPDATE outbox SET state = ?, finished_at = ?, detail = ?, next_attempt_at = COALESCE(?, "
+                "next_attempt_at), lease_until = NULL WHERE id = ? AND claimed_by = ? AND state = 'sending'",
+                [(state, utc(now), detail[:500], utc(retry_at) if retry_at else None, delivery_id, holder)
+                 for delivery_id, state, detail, retry_at in outcomes])
+
     def skip_delivery(self, delivery_id: int, now: dt.datetime, detail: str) -> None:
-        with self.transaction():
+        with self.transaction(lock=None):
             self.db.execute("UPDATE outbox SET state = 'skipped', finished_at = ?, detail = ? "
                             "WHERE id = ? AND state = 'pending'", [utc(now), detail, delivery_id])
 
@@ -211,6 +249,47 @@ class Outbox(Repository):
                 "UPDATE outbox SET state = 'uncertain', finished_at = ?, detail = '发送中断，无法确认是否送达' "
                 "WHERE state = 'sending' AND lease_until < ?", [utc(now), utc(now)])
             return cur.rowcount
+
+    def claim_batch(self, platform: str, holder: str, clock: Callable[[], dt.datetime], lease: dt.timedelta,
+                    limit: int,
+                    pick: Callable[[dt.datetime, list[OutboxRow], list[dict]], tuple[list[int], float | None]],
+                    overall: dt.timedelta, keyed: dt.timedelta) -> tuple[list[OutboxRow], float | None]:
+        """Claim up to `limit` due deliveries of a platform, for workers sending side by side: one short
+        transaction holding the platform's send lock reads the candidates (FOR UPDATE SKIP LOCKED on
+        PostgreSQL) and the attempts every process recorded within the rate windows — all of them within
+        `overall`, the candidates' chats' within `keyed` — and `pick(candidates, attempts)` says which the
+        limits allow now and how long until the next would be. The chosen are claimed in the same
+        transaction, so the windows in the database are the one global truth. "Now" is read from `clock`
+        once the lock is held: a claim stamped with a time from before it waited could land in a window
+        it never checked. Returns (claimed rows, wait); ([], None) when nothing is due."""
+        skip = " FOR UPDATE SKIP LOCKED" if self.postgres else ""
+        with self.transaction(lock=f"send:{platform}"):
+            now = clock()
+            stamp = utc(now)
+            candidates = self.query(
+                "SELECT * FROM outbox WHERE platform = ? AND state = 'pending' AND next_attempt_at <= ? "
+                "ORDER BY priority, id LIMIT ?" + skip, [platform, stamp, limit])
+            if not candidates:
+                return [], None
+            since, keyed_since = utc(now - overall), utc(now - keyed)
+            recent = self.query(f"SELECT chat_id, chat_type, attempted_at FROM outbox WHERE platform = ? AND "
+                                f"attempted_at >= ? AND state IN ({marks(ATTEMPTED)})", [platform, since, *ATTEMPTED])
+            chats = sorted({c["chat_id"] for c in candidates})
+            if keyed_since < since:
+                recent += self.query(
+                    f"SELECT chat_id, chat_type, attempted_at FROM outbox WHERE platform = ? AND chat_id IN "
+                    f"({marks(chats)}) AND attempted_at >= ? AND attempted_at < ? AND state IN ({marks(ATTEMPTED)})",
+                    [platform, *chats, keyed_since, since, *ATTEMPTED])
+            chosen, wait = pick(now, candidates, sorted(recent, key=lambda r: r["attempted_at"]))
+            if not chosen:
+                return [], wait
+            self.db.execute(
+                "UPDATE outbox SET state = 'sending', claimed_by = ?, attempted_at = ?, lease_until = ?, "
+                f"attempts = attempts + 1 WHERE state = 'pending' AND id IN ({marks(chosen)})",
+                [holder, stamp, utc(now + lease), *chosen])
+        picked = set(chosen)
+        return [dict(c, state="sending", claimed_by=holder, attempted_at=stamp) for c in candidates
+                if c["id"] in picked], wait
 
     def recent_attempts(self, platform: str, since: dt.datetime) -> list[dict]:
         """Sends attempted since `since` (sent, uncertain or in flight), to seed the rate limits."""
@@ -258,7 +337,7 @@ class Outbox(Repository):
             self.db.execute(
                 "INSERT INTO delivery_summary (occurrence_id, state, count) SELECT occurrence_id, state, count(*) "
                 f"FROM outbox WHERE {chosen} AND occurrence_id IS NOT NULL GROUP BY occurrence_id, state "
-                "ON CONFLICT(occurrence_id, state) DO UPDATE SET count = count + excluded.count", [*ids, *FINAL])
+                "ON CONFLICT(occurrence_id, state) DO UPDATE SET count = delivery_summary.count + excluded.count", [*ids, *FINAL])
             return max(self.db.execute(f"DELETE FROM outbox WHERE {chosen}", [*ids, *FINAL]).rowcount, 0)
 
     # ------------------------------------------------------------ leases and marks

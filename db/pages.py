@@ -12,6 +12,7 @@ import json
 from sqlite_utils.migrations import Migrations
 
 from db.connection import Repository
+from db.postgres import ID, PgMigrations
 from db.rows import PendingPage
 
 migrations = Migrations("pages")
@@ -35,19 +36,27 @@ def m002_pending_page_per_chat(db) -> None:
     db["pending_page"].create_index(["platform", "user_id", "chat_id"], unique=True)
 
 
+pg_migrations = PgMigrations("pages", [("m001_pending_page", f"""
+CREATE TABLE pending_page ({ID}, platform TEXT NOT NULL, user_id TEXT NOT NULL, more TEXT, choices TEXT,
+    updated_at TEXT, chat_id TEXT NOT NULL DEFAULT '');
+CREATE UNIQUE INDEX idx_pending_page_platform_user_id_chat_id ON pending_page (platform, user_id, chat_id);
+""")])
+
 class Pages(Repository):
     migrations = migrations
+    pg_migrations = pg_migrations
 
     def save(self, platform: str, user_id: str, more: str | None = "",
                           choices: list[tuple[str, str]] | None = None, now: str = "", chat_id: str = "") -> None:
         """Remember the unsent rest of a reply and the (label, command) choices it offered; None keeps
         what is remembered of either."""
         chat_id = chat_id or user_id
-        with self.transaction():
+        with self.transaction(lock=None):
             self.db.execute(
                 "INSERT INTO pending_page (platform, user_id, chat_id, more, choices, updated_at) "
                 "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(platform, user_id, chat_id) DO UPDATE SET "
-                "more = coalesce(excluded.more, more), choices = coalesce(excluded.choices, choices), "
+                "more = coalesce(excluded.more, pending_page.more), "
+                "choices = coalesce(excluded.choices, pending_page.choices), "
                 "updated_at = excluded.updated_at",
                 [platform, user_id, chat_id, more, None if choices is None else json.dumps(choices, ensure_ascii=False),
                  now],

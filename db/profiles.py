@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlite_utils.migrations import Migrations
 
 from db.connection import Repository
+from db.postgres import ID, PgMigrations
 from db.rows import AdminAuditRow, Chat, GrantedAdmin, Identity, Role
 
 migrations = Migrations("profiles")
@@ -36,15 +37,28 @@ def m002_handles_and_admin_audit(db) -> None:
     )
 
 
+pg_migrations = PgMigrations("profiles", [("m001_identity_chat_admin_audit", f"""
+CREATE TABLE identity ({ID}, platform TEXT NOT NULL, platform_user_id TEXT NOT NULL, name TEXT, region TEXT,
+    role TEXT DEFAULT 'member', created_at TEXT, updated_at TEXT, handle TEXT);
+CREATE UNIQUE INDEX idx_identity_platform_platform_user_id ON identity (platform, platform_user_id);
+CREATE INDEX idx_identity_platform_handle ON identity (platform, handle);
+CREATE TABLE chat ({ID}, platform TEXT NOT NULL, platform_chat_id TEXT NOT NULL, chat_type TEXT, title TEXT,
+    region TEXT, created_at TEXT);
+CREATE UNIQUE INDEX idx_chat_platform_platform_chat_id ON chat (platform, platform_chat_id);
+CREATE TABLE admin_audit ({ID}, at TEXT NOT NULL, action TEXT NOT NULL, actor TEXT NOT NULL, actor_name TEXT,
+    target TEXT NOT NULL, target_name TEXT);
+""")])
+
 class Profiles(Repository):
     migrations = migrations
+    pg_migrations = pg_migrations
 
     def get(self, platform: str, user_id: str) -> Identity | None:
         return self.one("SELECT * FROM identity WHERE platform = ? AND platform_user_id = ?", [platform, user_id])
 
     def ensure(self, platform: str, user_id: str, name: str = "", now: str = "", handle: str = "") -> Identity:
         """The identity row for a platform user, created on first contact; name and handle kept current."""
-        with self.transaction():
+        with self.transaction(lock=None):
             self.db.execute(
                 "INSERT INTO identity (platform, platform_user_id, name, handle, role, created_at, updated_at) "
                 "VALUES (?, ?, ?, ?, 'member', ?, ?) ON CONFLICT(platform, platform_user_id) DO UPDATE SET "
@@ -126,7 +140,7 @@ class Profiles(Repository):
     def ensure_chat(self, platform: str, chat_id: str, chat_type: str = "private", title: str = "",
                     now: str = "") -> Chat:
         """The chat's row, created the first time the bot hears from it; its title kept current."""
-        with self.transaction():
+        with self.transaction(lock=None):
             self.db.execute(
                 "INSERT INTO chat (platform, platform_chat_id, chat_type, title, created_at) VALUES (?, ?, ?, ?, ?) "
                 "ON CONFLICT(platform, platform_chat_id) DO UPDATE SET "

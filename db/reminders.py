@@ -15,6 +15,7 @@ from typing import Iterable
 from sqlite_utils.migrations import Migrations
 
 from db.connection import Repository, utc
+from db.postgres import ID, PgMigrations
 from db.rows import Deadline, Subscriber, WorkdayOverride
 from db.values import storable
 
@@ -96,6 +97,25 @@ def m003_plan_points_apart(db) -> None:
                "WHERE plan_point IS NOT NULL AND deleted_at IS NULL")
     db.execute("CREATE INDEX idx_plan_point_due_at ON plan_point (due_at)")
 
+pg_migrations = PgMigrations("reminders", [("m001_deadline_subscription_workday_plan_point", f"""
+CREATE TABLE deadline ({ID}, title TEXT NOT NULL, due_at TEXT NOT NULL, due_date TEXT NOT NULL, due_time TEXT,
+    due_text TEXT, leads TEXT, alert_time TEXT, region TEXT, source TEXT NOT NULL, plan_point BIGINT, doc_key TEXT,
+    doc_title TEXT, doc_year BIGINT, section TEXT, excerpt TEXT, created_by TEXT, created_at TEXT, updated_at TEXT,
+    deleted_at TEXT, next_alert_at TEXT, owner_chat TEXT);
+CREATE INDEX idx_deadline_next_alert_at ON deadline (next_alert_at);
+CREATE INDEX idx_deadline_due_at ON deadline (due_at);
+CREATE UNIQUE INDEX deadline_adopted ON deadline (plan_point, COALESCE(owner_chat, ''))
+    WHERE plan_point IS NOT NULL AND deleted_at IS NULL;
+CREATE TABLE subscription ({ID}, chat BIGINT NOT NULL, region TEXT, subscribed_by TEXT, created_at TEXT);
+CREATE UNIQUE INDEX idx_subscription_chat ON subscription (chat);
+CREATE TABLE workday_override (date TEXT PRIMARY KEY, workday BIGINT, note TEXT, set_by TEXT);
+CREATE TABLE plan_point ({ID}, source_key TEXT NOT NULL UNIQUE, title TEXT NOT NULL, due_at TEXT NOT NULL,
+    due_date TEXT NOT NULL, due_time TEXT, due_text TEXT, region TEXT, doc_key TEXT, doc_title TEXT,
+    doc_year BIGINT, section TEXT, excerpt TEXT, found_at TEXT, deleted_at TEXT);
+CREATE INDEX idx_plan_point_due_at ON plan_point (due_at);
+""")])
+
+
 
 def times(row: dict) -> dict:
     """Instants in a row as the store's sortable UTC text."""
@@ -108,6 +128,7 @@ DEADLINE_FIELDS = ("title", "due_at", "due_date", "due_time", "due_text", "leads
 
 class Reminders(Repository):
     migrations = migrations
+    pg_migrations = pg_migrations
 
     # ------------------------------------------------------------ deadlines
 

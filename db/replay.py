@@ -11,6 +11,7 @@ from __future__ import annotations
 from sqlite_utils.migrations import Migrations
 
 from db.connection import Repository
+from db.postgres import ID, PgMigrations
 
 migrations = Migrations("replay")
 
@@ -25,8 +26,16 @@ def m001_callback_nonce(db) -> None:
     db["callback_nonce"].create_index(["timestamp"])
 
 
+pg_migrations = PgMigrations("replay", [("m001_callback_nonce", f"""
+CREATE TABLE callback_nonce ({ID}, platform TEXT NOT NULL, timestamp BIGINT NOT NULL, nonce TEXT NOT NULL,
+    digest TEXT NOT NULL);
+CREATE UNIQUE INDEX idx_callback_nonce_platform_timestamp_nonce ON callback_nonce (platform, timestamp, nonce);
+CREATE INDEX idx_callback_nonce_timestamp ON callback_nonce (timestamp);
+""")])
+
 class Replay(Repository):
     migrations = migrations
+    pg_migrations = pg_migrations
 
     def remember(self, platform: str, timestamp: int, nonce: str, digest: str, oldest: int) -> bool:
         """False when this (timestamp, nonce) was already used with a different body. Pairs whose

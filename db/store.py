@@ -25,10 +25,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlite_utils.migrations import Migrations
-
 from db.checkins import Checkins
-from db.connection import Connection, Repository
+from db.connection import Repository, open_connection
 from db.events import Events
 from db.faq import Faq
 from db.knowledge import Knowledge
@@ -46,7 +44,7 @@ from db.web import Web
 
 
 class Store:
-    """One database (a SQLite file in WAL mode, or memory for tests) and its repositories."""
+    """One database (a SQLite file in WAL mode, memory for tests, or a postgresql:// URL) and its repositories."""
 
     # Listed in dependency order: their migration sets are applied in this order (checkins reference identity).
     REPOSITORIES: tuple[tuple[str, type[Repository]], ...] = (
@@ -72,26 +70,33 @@ class Store:
     web: Web
 
     def __init__(self, path: str | Path = ":memory:"):
-        self.conn = Connection(path)
+        self.conn = open_connection(path)
         self.path = self.conn.path
         self.db = self.conn.db  # for tests that look at a table directly; features use the repositories
         self.lock = self.conn.lock
         for name, repository in self.REPOSITORIES:
             setattr(self, name, repository(self.conn, self))
-        self.conn.migrate(self.migration_sets())
+        self.conn.migrate(self.migration_sets(self.conn.backend))
+
+    @property
+    def backend(self) -> str:
+        """"sqlite" or "postgresql"."""
+        return self.conn.backend
 
     @classmethod
-    def migration_sets(cls) -> list[Migrations]:
-        """Every repository's schema steps, in the order they are applied."""
-        seen: list[Migrations] = []
+    def migration_sets(cls, backend: str = "sqlite") -> list:
+        """Every repository's schema steps for the backend, in the order they are applied."""
+        attribute = "pg_migrations" if backend == "postgresql" else "migrations"
+        seen: list = []
         for _, repository in cls.REPOSITORIES:
-            if repository.migrations is not None and repository.migrations not in seen:
-                seen.append(repository.migrations)
+            steps = getattr(repository, attribute)
+            if steps is not None and steps not in seen:
+                seen.append(steps)
         return seen
 
-    def transaction(self):
+    def transaction(self, lock: str | None = "all"):
         """One write transaction across repositories (see db/connection.py)."""
-        return self.conn.transaction()
+        return self.conn.transaction(lock)
 
     def set_busy_timeout(self, ms: int) -> None:
         """How long a write waits for another connection's write lock before "database is locked"."""

@@ -12,6 +12,7 @@ from typing import Iterable, Iterator, Sequence
 from sqlite_utils.migrations import Migrations
 
 from db.connection import MAX_PARAMS, Repository, marks
+from db.postgres import PgMigrations
 
 migrations = Migrations("vectors")
 
@@ -22,8 +23,14 @@ def m001_vector(db) -> None:
     db["vector"].create_index(["model"])
 
 
+pg_migrations = PgMigrations("vectors", [("m001_vector", """
+CREATE TABLE vector (key TEXT PRIMARY KEY, model TEXT NOT NULL, dim BIGINT, data BYTEA);
+CREATE INDEX idx_vector_model ON vector (model);
+""")])
+
 class Vectors(Repository):
     migrations = migrations
+    pg_migrations = pg_migrations
 
     def get(self, keys: Sequence[str]) -> dict[str, bytes]:
         """The stored vectors (float16 bytes) of the keys that have one."""

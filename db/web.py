@@ -13,6 +13,7 @@ import json
 from sqlite_utils.migrations import Migrations
 
 from db.connection import Repository, marks, utc
+from db.postgres import ID, PgMigrations
 from db.values import storable
 
 migrations = Migrations("web")
@@ -42,6 +43,22 @@ def m001_web(db) -> None:
         pk="id", not_null={"actor", "filename", "state"})
 
 
+pg_migrations = PgMigrations("web", [("m001_web", f"""
+CREATE TABLE web_secret (name TEXT PRIMARY KEY, value TEXT, created_at TEXT);
+CREATE TABLE web_link (jti TEXT PRIMARY KEY, platform TEXT NOT NULL, user_id TEXT NOT NULL, name TEXT, chats TEXT,
+    created_at TEXT, expires_at TEXT NOT NULL, used_at TEXT);
+CREATE INDEX idx_web_link_expires_at ON web_link (expires_at);
+CREATE TABLE web_session (id_hash TEXT PRIMARY KEY, platform TEXT NOT NULL, user_id TEXT NOT NULL, name TEXT,
+    chats TEXT, csrf TEXT NOT NULL, flash TEXT, created_at TEXT, expires_at TEXT NOT NULL);
+CREATE INDEX idx_web_session_expires_at ON web_session (expires_at);
+CREATE TABLE web_audit ({ID}, at TEXT NOT NULL, actor TEXT NOT NULL, actor_name TEXT, action TEXT NOT NULL,
+    target TEXT, detail TEXT, org_id BIGINT);
+CREATE INDEX idx_web_audit_org_id_id ON web_audit (org_id, id);
+CREATE TABLE web_upload ({ID}, actor TEXT NOT NULL, filename TEXT NOT NULL, path TEXT, state TEXT NOT NULL,
+    stage TEXT, percent BIGINT, message TEXT, created_at TEXT, finished_at TEXT);
+""")])
+
+
 def _row(cursor) -> dict | None:
     row = cursor.fetchone()
     return dict(zip([c[0] for c in cursor.description], row)) if row else None
@@ -51,6 +68,7 @@ class Web(Repository):
     """store.web: the dashboard's secret, links, sessions, audit and uploads."""
 
     migrations = migrations
+    pg_migrations = pg_migrations
 
     # ------------------------------------------------------------ the signing secret
 

@@ -3,6 +3,7 @@ Context with an injectable clock (tests move time instead of sleeping)."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 from pathlib import Path
 
@@ -95,14 +96,61 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
+@pytest.fixture(scope="session")
+def pg_server():
+    """A PostgreSQL server of the run's own (tests/pg_server.py), started on first use, stopped by PID
+    at the end. Never skipped: when it cannot start, the error names what to install."""
+    from pg_server import PgServer
+
+    server = PgServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_indexed(pg_server, embedder) -> str:
+    """A PostgreSQL database with the bundled plans and their vectors, built once: the template each
+    test's database is copied from."""
+    from knowledge.dense import ensure_vectors
+
+    url = pg_server.create_database(name="plans")
+    with Store(url) as store:
+        index_plans(store)
+        ensure_vectors(store, embedder)
+    return "plans"
+
+
 @pytest.fixture
-def store(indexed_db, tmp_path) -> Store:
-    """A writable store of its own per test, with the plans already indexed."""
+def backend() -> str:
+    """Which database the `store` fixture opens; a module runs on both with
+    `backend = pytest.fixture(params=["sqlite", "postgresql"])(both_backends)`. TUANWU_TEST_BACKEND=postgresql
+    runs every other test's store on PostgreSQL too (a whole-suite check of the second backend)."""
+    return os.environ.get("TUANWU_TEST_BACKEND", "sqlite")
+
+
+@pytest.fixture
+def db_target(request, backend, indexed_db, tmp_path) -> str:
+    """A database of the test's own with the plans indexed: a copied SQLite file's path, or the URL of a
+    PostgreSQL database copied from the template."""
     import shutil
 
+    if backend == "postgresql":
+        server = request.getfixturevalue("pg_server")
+        return server.create_database(template=request.getfixturevalue("pg_indexed"))
     path = tmp_path / "test.db"
     shutil.copy(indexed_db, path)
-    s = Store(path)
+    return str(path)
+
+
+def both_backends(request) -> str:
+    """The `backend` fixture of a module that runs on SQLite and on PostgreSQL (see `backend`)."""
+    return request.param
+
+
+@pytest.fixture
+def store(db_target) -> Store:
+    """A writable store of its own per test, with the plans already indexed."""
+    s = Store(db_target)
     yield s
     s.close()
 

@@ -11,11 +11,13 @@ import datetime as dt
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from db import Store  # noqa: E402
+from handlers.core.ratelimit import Limit  # noqa: E402
 from handlers.core.scheduler import Scheduler  # noqa: E402
 from handlers.core.types import Context, Reply, SendResult, Sender, Settings  # noqa: E402
 
@@ -45,11 +47,21 @@ def main() -> None:
     ap.add_argument("--delay", type=float, default=0.0)
     ap.add_argument("--loops", type=int, default=1)
     ap.add_argument("--no-exclusive", action="store_true")
+    ap.add_argument("--realtime", action="store_true", help="the clock runs from --at (rate-limit waits pass)")
+    ap.add_argument("--limit", type=int, default=0, help="the fake platform takes at most N sends a second")
+    ap.add_argument("--start-at", type=float, default=0.0, help="wait until this epoch second (a common start)")
     args = ap.parse_args()
     at = dt.datetime.fromisoformat(args.at)
     store = Store(args.db)
-    ctx = Context(store=store, kb=None, settings=Settings(db_path=args.db), clock=lambda: at)
+    while time.time() < args.start_at:
+        time.sleep(0.005)
+    started = time.monotonic()
+    clock = (lambda: at + dt.timedelta(seconds=time.monotonic() - started)) if args.realtime else (lambda: at)
+    ctx = Context(store=store, kb=None, settings=Settings(db_path=args.db), clock=clock)
     senders = {p: LogPlatform(p, args.log, args.delay) for p in args.platform or ["fake"]}
+    if args.limit:
+        for sender in senders.values():
+            sender.limits = (Limit("fake-overall", args.limit, 1.0),)
     for _ in range(args.loops):
         asyncio.run(Scheduler(ctx, senders, exclusive=not args.no_exclusive).tick())
 

@@ -1,18 +1,18 @@
 """Check-in storage under concurrency and restarts, and the verbs the reminder scheduler relies on."""
 import datetime as dt
 import multiprocessing
-import shutil
 import threading
 from concurrent.futures import ProcessPoolExecutor
 
 import pytest
 
-from conftest import FakeClock
+from conftest import FakeClock, both_backends
 from db import Store
 from handlers.core.router import dispatch
 from handlers.core.types import Context, Incoming, Settings
 
 DAY = dt.date(2026, 11, 23)
+backend = pytest.fixture(params=["sqlite", "postgresql"])(both_backends)
 
 
 def _check_in(path: str, user: str, text: str = "组织青年大学习第12期学习") -> str:
@@ -44,9 +44,8 @@ def _threads(n: int, target) -> None:
         t.join()
 
 
-def test_fifty_concurrent_check_ins_from_threads_are_fifty_rows(indexed_db, tmp_path):
-    path = str(tmp_path / "c.db")
-    shutil.copy(indexed_db, path)
+def test_fifty_concurrent_check_ins_from_threads_are_fifty_rows(db_target):
+    path = db_target
     replies = []
     _threads(50, lambda i: replies.append(_check_in(path, str(i))))
     assert len(replies) == 50 and all("已打卡" in r for r in replies)
@@ -58,9 +57,8 @@ def test_fifty_concurrent_check_ins_from_threads_are_fifty_rows(indexed_db, tmp_
 
 
 @pytest.mark.slow
-def test_fifty_concurrent_check_ins_from_processes_are_fifty_rows(indexed_db, tmp_path):
-    path = str(tmp_path / "p.db")
-    shutil.copy(indexed_db, path)
+def test_fifty_concurrent_check_ins_from_processes_are_fifty_rows(db_target):
+    path = db_target
     with ProcessPoolExecutor(max_workers=5, mp_context=multiprocessing.get_context("spawn")) as pool:
         replies = list(pool.map(_check_in, [path] * 50, [str(i) for i in range(50)]))
     assert all("已打卡" in r for r in replies)
@@ -69,9 +67,8 @@ def test_fifty_concurrent_check_ins_from_processes_are_fifty_rows(indexed_db, tm
         assert store.db["checkin_revision"].count == 50
 
 
-def test_one_member_checking_in_from_many_threads_keeps_every_entry_numbered_once(indexed_db, tmp_path):
-    path = str(tmp_path / "same.db")
-    shutil.copy(indexed_db, path)
+def test_one_member_checking_in_from_many_threads_keeps_every_entry_numbered_once(db_target):
+    path = db_target
     _check_in(path, "1")
     _threads(20, lambda i: _check_in(path, "1", f"第{i}次：开展志愿服务"))
     with Store(path) as store:
@@ -83,9 +80,8 @@ def test_one_member_checking_in_from_many_threads_keeps_every_entry_numbered_onc
 
 
 @pytest.mark.slow
-def test_one_member_checking_in_from_many_processes_keeps_every_entry(indexed_db, tmp_path):
-    path = str(tmp_path / "same-p.db")
-    shutil.copy(indexed_db, path)
+def test_one_member_checking_in_from_many_processes_keeps_every_entry(db_target):
+    path = db_target
     with ProcessPoolExecutor(max_workers=5, mp_context=multiprocessing.get_context("spawn")) as pool:
         list(pool.map(_check_in, [path] * 20, ["1"] * 20, [f"第{i}条" for i in range(20)]))
     with Store(path) as store:
@@ -94,9 +90,8 @@ def test_one_member_checking_in_from_many_processes_keeps_every_entry(indexed_db
         assert sorted(e["text"] for e in entries) == sorted(f"第{i}条" for i in range(20))
 
 
-def test_check_ins_survive_a_restart(indexed_db, tmp_path):
-    path = str(tmp_path / "r.db")
-    shutil.copy(indexed_db, path)
+def test_check_ins_survive_a_restart(db_target):
+    path = db_target
     _check_in(path, "5")
     with Store(path) as store:
         row = store.checkins.last_of_day(store.profiles.get("telegram", "5")["id"], DAY)

@@ -5,13 +5,17 @@ import asyncio
 import datetime as dt
 import threading
 
+import pytest
+
 from db import Store
 from handlers.core import sending
 from handlers.core.router import dispatch
 from handlers.core.scheduler import Scheduler
 from handlers.core.types import Context, SendResult
-from conftest import SHANGHAI, message, operator
+from conftest import SHANGHAI, message, operator, both_backends
 from scheduling import FakePlatform, group, tick
+
+backend = pytest.fixture(params=["sqlite", "postgresql"])(both_backends)
 
 
 def at(month, day, hour=9, minute=0, year=2026):

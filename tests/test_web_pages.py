@@ -10,7 +10,7 @@ import time
 import openpyxl
 import pytest
 
-from conftest import SHANGHAI, message, operator
+from conftest import SHANGHAI, both_backends, message, operator
 from handlers.checkin.rates import percent_text
 from handlers.dashboard import progress
 from handlers.dashboard.viewer import viewer_of
@@ -18,6 +18,8 @@ from handlers.core.router import dispatch
 from handlers.core.types import GROUP, SendResult
 from scheduling import FakePlatform, tick
 from web_harness import ask_link, csrf_of, serving, signed_in
+
+backend = pytest.fixture(params=["sqlite", "postgresql"])(both_backends)
 
 
 def at(clock, day, hour=9):

@@ -18,6 +18,12 @@ QUESTION = "入团前需要参加多少学时的团课？"
 
 
 @pytest.fixture
+def backend() -> str:
+    """These tests hold SQLite's file lock themselves: they are about the SQLite deployment."""
+    return "sqlite"
+
+
+@pytest.fixture
 def short_busy_timeout(monkeypatch):
     """1 s instead of 10: a lock held 2.5 s outlasts it, as a 15 s lock outlasts the real one."""
     monkeypatch.setattr(db.connection, "BUSY_TIMEOUT_MS", 1000)

@@ -107,11 +107,13 @@ def admin_deliveries(ctx: Context, key: str, text: str) -> list[Delivery]:
 class Scheduler:
     """Runs ticks for one process: `await Scheduler(ctx, {"telegram": sender}).tick()`."""
 
-    def __init__(self, ctx: Context, senders: dict[str, Sender], *, exclusive: bool = True,
+    def __init__(self, ctx: Context, senders: dict[str, Sender], *, exclusive: bool | None = None,
                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep, holder: str | None = None):
         from handlers.core.router import load_features
 
         load_features()  # the feature modules register their planners and kinds
+        if exclusive is None:  # TUANWU_SEND=shared: many workers drain together within global limits
+            exclusive = ctx.settings.env.get("TUANWU_SEND", "").strip().lower() != "shared"
         self.ctx, self.senders, self.exclusive, self.sleep = ctx, senders, exclusive, sleep
         self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 

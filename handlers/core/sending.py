@@ -4,6 +4,8 @@ Each platform's limits are rolling windows (handlers/core/ratelimit.py) seeded f
 database says were attempted within the last window, so a restart — or another process that sent a
 moment ago — cannot burst past a limit. A send lease lets only one process drain a platform at a time;
 within it each delivery is still claimed atomically (pending → sending), so no send is ever doubled.
+Without the lease (`exclusive=False`: many tick workers on PostgreSQL) workers drain side by side, and
+each claim checks the limits against every worker's attempts in the database (`_run_shared`).
 """
 from __future__ import annotations
 
@@ -23,8 +25,17 @@ SEND_TIMEOUT = 30.0  # seconds; past it the outcome is unknown: uncertain
 MAX_ATTEMPTS = 5
 IN_FLIGHT = 8  # concurrent sends per platform; the limiter counts each at its start
 BATCH = 500
+SHARED_IN_FLIGHT = 64  # side by side, each claim takes a batch (one transaction for many sends)
+CANDIDATES = 256  # due deliveries a shared claim looks at: chats waiting for their limit do not hide the rest
 REFETCH = dt.timedelta(seconds=2)
 SAFETY = 0.002  # seconds added to each rate-limit wait: clocks and the platform's own counting differ a little
+
+
+def _global(limit: Limit) -> bool:
+    """A limit on the whole platform (one key for every target), not per chat."""
+    a, b = limit.key({"chat_id": "a", "chat_type": "group"}), limit.key({"chat_id": "b", "chat_type": "private"})
+    return a is not None and a == b
+
 
 
 def limits_for(platform: str, sender: Sender) -> tuple[Limit, ...]:
@@ -49,8 +60,12 @@ class PlatformDrain:
         self.window = max((w.limit.window for w in self.limiter.windows), default=0.0)
         self.paused_until = 0.0
         self.lease_until: dt.datetime | None = None
+        self.outcomes: list | None = None  # side by side: outcomes recorded in batches, not one commit each
 
     async def run(self) -> None:
+        if not self.exclusive:
+            await self._run_shared()
+            return
         if not self._lease():
             log.debug("%s: another process is sending, skipping", self.platform)
             return
@@ -88,6 +103,76 @@ class PlatformDrain:
                     if self.stop_at and self.now() + dt.timedelta(seconds=soonest) > self.stop_at:
                         return  # out of budget: what is left waits for the next tick
                     await self.sleep(soonest + SAFETY)
+
+    async def _run_shared(self) -> None:
+        """Side by side with other workers (no send lease): each claim takes only what the platform's
+        limits allow given every worker's recorded attempts (db outbox.claim_batch), so the limits hold
+        across processes and machines while the deliveries are shared out."""
+        slots, tasks = asyncio.Semaphore(SHARED_IN_FLIGHT), set()
+        self.outcomes = []
+        limits = limits_for(self.platform, self.sender)
+        overall = max((lim.window for lim in limits if _global(lim)), default=0.0)
+        keyed = max((lim.window for lim in limits), default=0.0)
+        try:
+            while not (self.stop_at and self.now() >= self.stop_at):
+                if len(tasks) >= SHARED_IN_FLIGHT:
+                    await asyncio.wait(set(tasks), return_when=asyncio.FIRST_COMPLETED)
+                    continue
+                free = SHARED_IN_FLIGHT - len(tasks)
+                self._flush()
+                rows, wait = self.store.outbox.claim_batch(
+                    self.platform, self.holder, self.now, CLAIM_LEASE, CANDIDATES,
+                    lambda now, candidates, recent: self._pick(limits, now, candidates, recent, free),
+                    dt.timedelta(seconds=overall), dt.timedelta(seconds=keyed))
+                if not rows:
+                    if wait is None:
+                        if not tasks:
+                            return  # nothing due: done until the next tick
+                        await asyncio.wait(set(tasks), return_when=asyncio.FIRST_COMPLETED)
+                        continue
+                    if self.stop_at and self.now() + dt.timedelta(seconds=wait) > self.stop_at:
+                        return
+                    await self.sleep(wait + SAFETY)
+                    continue
+                for row in rows:
+                    reason = self.wanted(row, self.now())
+                    if reason:
+                        self.store.outbox.finish_delivery(row["id"], self.holder, "skipped", self.now(), reason)
+                        self.counts["skipped"] += 1
+                        continue
+                    await slots.acquire()
+                    task = asyncio.create_task(self._deliver(row, slots))
+                    tasks.add(task)
+                    task.add_done_callback(tasks.discard)
+        finally:
+            if tasks:
+                await asyncio.gather(*tasks)
+            self._flush()
+
+    def _flush(self) -> None:
+        outcomes, self.outcomes = self.outcomes, []
+        self.store.outbox.finish_deliveries(outcomes, self.holder, self.now())
+
+    def _pick(self, limits, at: dt.datetime, candidates: list[dict], recent: list[dict],
+              free: int) -> tuple[list[int], float | None]:
+        """The candidates the limits allow at `at` (at most `free`), given the attempts recorded by every
+        worker; else how long until one would be allowed."""
+        now = at.timestamp()
+        if self.paused_until > now:  # the platform said "retry after": this worker waits it out
+            return [], self.paused_until - now
+        limiter = RateLimiter(limits)
+        for row in recent:
+            limiter.record(row, _ts(row["attempted_at"]))
+        chosen, soonest = [], None
+        for row in candidates:
+            if len(chosen) >= free:
+                break
+            wait = limiter.try_acquire(row, now)
+            if wait > 0:
+                soonest = wait if soonest is None else min(soonest, wait)
+            else:
+                chosen.append(row["id"])
+        return chosen, soonest
 
     async def _pass(self, rows: list[dict], slots: asyncio.Semaphore, tasks: set):
         """Send every row the limits allow now; return the rows left and, if none went, how long to wait."""
@@ -143,5 +228,8 @@ class PlatformDrain:
         elif status not in ("sent", "failed", "uncertain"):
             log.error("%s sender returned unknown status %r", self.platform, status)
             status = "uncertain"
-        self.store.outbox.finish_delivery(row["id"], self.holder, status, now, result.detail, retry_at)
+        if self.outcomes is not None:
+            self.outcomes.append((row["id"], status, result.detail, retry_at))
+        else:
+            self.store.outbox.finish_delivery(row["id"], self.holder, status, now, result.detail, retry_at)
         self.counts["retried" if status == "pending" else status] += 1
