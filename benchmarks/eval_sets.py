@@ -6,6 +6,7 @@ and per kind — nothing of a holdout question or answer.
 
     python benchmarks/eval_sets.py                      # the dev split: every tests/data/*-dev.jsonl
     python benchmarks/eval_sets.py --split holdout      # pass rates only
+    python benchmarks/eval_sets.py --split final        # the last, untouched measurement (pass rates only)
     python benchmarks/eval_sets.py --sets paraphrase scope --show-failures   # dev only
     TUANWU_EMBEDDER=off python benchmarks/eval_sets.py  # the lexical engine alone, for comparison
 
@@ -160,13 +161,13 @@ def grade(path: Path, db: Path) -> list[tuple[str, str, str | None, str]]:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--split", default="dev", choices=("dev", "holdout"))
+    ap.add_argument("--split", default="dev", choices=("dev", "holdout", "final"))
     ap.add_argument("--sets", nargs="*", help="set names, e.g. paraphrase notices scope (default: all)")
     ap.add_argument("--show-failures", action="store_true", help="print each failed question (dev split only)")
     ap.add_argument("--json", help="write {set: {passed, total, kinds}} to this file")
     args = ap.parse_args()
     if args.show_failures and args.split != "dev":
-        ap.error("--show-failures is for the dev split only: holdout questions stay unseen")
+        ap.error("--show-failures is for the dev split only: holdout and final questions stay unseen")
     files = set_files(args.split, args.sets)
     if not files:
         ap.error(f"no sets tests/data/*-{args.split}.jsonl")

@@ -9,6 +9,9 @@ score nor the cosine tells them apart. What does:
 - **Only named in a list.** The question's rarest word is, in this passage, one item of a list
   (“创青春”“挑战杯”等大赛; 希望工程、青年文明号和“三下乡”等载体) while the question asks how, when, how
   much or whether about it: the passage names it, it does not say that.
+- **Not named.** A question that is only "who does X" (由谁来任命), "where to do X" (去哪里复核) or "may
+  one do X" (还能补训吗) is not answered by a passage that never names X, however much of the subject
+  it shares — unless, for "may one", the passage states a rule that allows or forbids (可以, 不得 …).
 - **Another number.** The passage names the same thing with another number — 七年级、八年级 for the
   question's 九年级, 一星…五星 for 六星, 第二批 for 第三批: it lists the others, not the one asked about.
 """
@@ -65,7 +68,7 @@ def numbered(q: Query) -> list[tuple[str, re.Pattern]]:
 
 CLAUSE = re.compile(r"[^，,；;。：:！？!?]+")
 LIST_MARKS = re.compile(r"、|”“|\"\"|》《|[和及与]")
-DETAIL_ASK = re.compile(r"怎么|怎样|如何|咋|吗|(?<![什那怎])么$|没有|不[？?]?$|是否|能否|可否|\bhow (?:do|can|to|should)\b|\bcan i\b|\bdo i\b")
+DETAIL_ASK = re.compile(r"在哪|哪里|哪儿|怎么|怎样|如何|咋|吗|(?<![什那怎])么$|没有|不[？?]?$|是否|能否|可否|\bhow (?:do|can|to|should)\b|\bcan i\b|\bdo i\b")
 
 
 def asks_detail(q: Query) -> bool:
@@ -134,6 +137,9 @@ def check(kb, hits: list, q: Query) -> None:
             break
         for h in todo:
             checked.add(h.pid)
+            if h.contrast:  # checked before (the lexical hits, when the dense neighbours join them)
+                required.add(h.contrast)
+                continue
             word = contrasted(_context(kb, h), pairs) or renumbered(h.passage["norm"], names)
             if word:
                 required.add(word)
@@ -170,3 +176,36 @@ def _demote(h, word: str) -> None:
     h.fits = False
     h.score *= CONTRAST_FACTOR
     h.lexical = h.score
+
+
+# "成员由谁来任命", "去哪里复核", "还能补训吗": who does a thing, where, whether one may. A passage that
+# never names the deed does not say.
+DOER = re.compile(r"谁(?:来|去|负责)?(?P<thing>[^，,。；;！!？?]{1,12}?)(?:呢|啊)?[？?]?$")
+WHERE_DEED = re.compile(r"(?:去|到|在)(?:哪儿?|哪里)(?P<thing>[^，,。；;！!？?]{1,12}?)(?:呢|啊)?[？?]?$")
+ALLOWED_DEED = re.compile(r"(?:还能|能不能|可不可以|可以|能|要不要|需不需要|还要|要|需要|还给|还)(?P<thing>[^，,。；;！!？?]{1,12}?)(?:吗|不|没有?)[？?]?$")
+ASKED_DEED = (DOER, WHERE_DEED, ALLOWED_DEED)
+RULING = re.compile(r"不得|不予|不安排|不再|不能|不可|可以|必须|须|应当|允许|禁止|一律|方可")
+
+
+def deed_check(hits: list, q: Query) -> None:
+    """Hits that do not name the deed the question asks the doer of (由谁来任命), the place of (去哪里复核)
+    or the leave for (还能补训吗) cannot hold the answer: they share the subject, not the question."""
+    if q.lang != "zh":
+        return
+    clauses = [c for c in re.split(r"[，,、。；;！!？?]", q.norm.rstrip("？?")) if c.strip()]
+    # Only a question that is nothing but that: "…咋转？团市委有说法没" asks how, then whether the
+    # document says so at all.
+    m = next(filter(None, (p.search(clauses[0]) for p in ASKED_DEED)), None) if len(clauses) == 1 else None
+    if m is None or re.match(r"啥|什么|哪|多少|几", m.group("thing")):
+        return  # "能拿到什么" asks what
+    thing = m.group("thing")
+    wanted = [t for t in q.terms if len(t.text) > 1 and t.text in thing]
+    if not wanted:
+        return
+    allowed = m.re is ALLOWED_DEED
+    for h in hits[:CHECKED]:
+        forms = {f for f, _ in h.matched}
+        if not any(set(t.alts) & forms or t.text in forms for t in wanted):
+            if allowed and RULING.search(h.passage["text"]):
+                continue  # "能入团不" — "七年级本学期不安排发展": a rule that allows or forbids may answer it
+            h.holds = False

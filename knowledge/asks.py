@@ -13,9 +13,9 @@ import re
 
 # Tried in order: the first kind whose pattern occurs is what the question asks for.
 KINDS: tuple[tuple[str, re.Pattern], ...] = (
-    ("duration", re.compile(r"多久|多长时间|多少天|几天|几个月|多少个月|几年|多少年|多少时间|多长")),
+    ("duration", re.compile(r"多久|多长时间|多少天|(?<!好)几天|(?<!好)几个月|多少个月|(?<!好)几年|多少年|多少时间|多长")),
     ("when", re.compile(r"什么时候|何时|哪天|哪一天|几月|几号|哪个月|截止到?什么|啥时候|什么时间|几点")),
-    ("number", re.compile(r"多少|几[个名人场次期批项届位家所支篇条件户周岁倍元学课小分]|几成|多大比例|比例|占比|百分之几|多高|多大")),
+    ("number", re.compile(r"多少|(?<!好)几[个名人场次期批项届位家所支篇条件户周岁倍元学课小分]|几成|多大比例|比例|占比|百分之几|多高|多大")),
     ("who", re.compile(r"谁|哪个部门|哪位|什么人|哪些人|哪个单位|哪一级|哪个组织|找哪")),
     ("where", re.compile(r"哪里|哪儿|在哪|什么地方|什么地址|地址|去哪")),
     ("why", re.compile(r"为什么|为何|什么原因|原因是")),

@@ -26,6 +26,7 @@ from knowledge.embed import Embedder
 from knowledge.semantic import Semantic
 from knowledge.answer import Answer, compose, curated_answer
 from knowledge.normalize import compact
+from knowledge.faq_curated import best_curated
 from knowledge.faq_index import FAQ_ANSWER, FaqIndex, FaqMatch
 from knowledge.ingest.meta import places_of
 from knowledge.query import Analyzer
@@ -259,11 +260,21 @@ class KnowledgeBase:
                 if answer is not None:
                     return answer
         result = search(self, q, region)
-        if faq_first and self.semantic.available and not settled(result):
-            # Neither the FAQ's words nor the passages are sure: a paraphrase of an FAQ question?
-            # (The confident paths above never wait for the model; the search's question vector is reused.)
-            qvec = result.qvec if result.qvec is not None else self.query_vector(question.strip())
-            match = self.faq.match_vector(qvec, question) if qvec is not None else None
+        if faq_first:
+            qvec = None
+            if self.semantic.available and not settled(result):
+                # Neither the FAQ's words nor the passages are sure: a paraphrase of an FAQ question?
+                # (The confident paths above never wait for the model; the search's question vector is reused.)
+                qvec = result.qvec if result.qvec is not None else self.query_vector(question.strip())
+            # An admin's entry that answers as well as the best passage is preferred (by words and meaning:
+            # the model is asked only when an entry's words compete).
+            vector = (lambda: qvec) if qvec is not None else (lambda: self.query_vector(question.strip()))
+            curated = best_curated(self, q, result.best if result.decision != "decline" else 0.0, vector)
+            answer = self._faq_answer(curated, q, region) if curated else None
+            if answer is not None:
+                return answer
+        if faq_first and qvec is not None:
+            match = self.faq.match_vector(qvec, question)
             if match and answerable.contradicts(q, self._faq_text(match)):
                 match = None  # found by meaning, but about 入团 where the question asks 入党
             answer = self._faq_answer(match, q, region) if match else None

@@ -53,6 +53,13 @@ def named_terms(words: tuple[str, ...]) -> frozenset[str]:
     return frozenset(canonical.get(w, w) for w in words if w in terms)
 
 
+def names_missing(words: tuple[str, ...], text: str) -> bool:
+    """Whether a league term the question names (lexicon user dictionary) is absent from `text` in all
+    its synonyms' forms: "三会一课" is not in "“三会两制一课”指的是什么", although they share the shape."""
+    terms, groups = _user_terms(), lexicon.synonym_groups()
+    return any(not any(form in text for form in groups.get(w, (w,))) for w in words if w in terms)
+
+
 @lru_cache(maxsize=1)
 def _user_terms() -> frozenset[str]:
     return frozenset(lexicon.user_terms())
@@ -106,7 +113,7 @@ class FaqIndex:
             if not same_ask(question, text):
                 continue  # same words, but one asks how long and the other what to hand in
             p_named = named_terms(p_words)
-            if named and p_named and not named & p_named:
+            if (named and p_named and not named & p_named) or names_missing(words, p_norm):
                 continue  # about another thing of the same shape: 三会一课 is not 三会两制一课
             sim = (fuzz.ratio(norm, p_norm) + fuzz.token_sort_ratio(joined, " ".join(sorted(p_words)))) / 200
             sim += CURATED_EDGE if kind == "curated" else 0.0
@@ -161,6 +168,10 @@ class _Vectors:
         self.matrix = np.array([v for _, v in rows], dtype=np.float32).reshape(len(rows), embedder.dim)
         self.answer_ids = [e for e, _ in a_rows]
         self.answers = np.array([v for _, v in a_rows], dtype=np.float32).reshape(len(a_rows), embedder.dim)
+
+    def answer_scores(self, qvec: np.ndarray) -> dict[int, float]:
+        """Entry → cosine of the question with its answer (a "passage" vector, as the documents' are)."""
+        return dict(zip(self.answer_ids, (self.answers @ qvec).tolist()))
 
     def scores(self, qvec: np.ndarray) -> dict[int, float]:
         """Entry → mean of its best phrasing cosine and its answer cosine (the phrasing alone when

@@ -43,6 +43,12 @@ UNIT_CUES = {
     "days": (r"几天|多少天|how many days", _NUM + r"\s*(?:天|日|个工作日|周|星期)"),
     "hours": (r"几个小时|多少小时|几小时|多少学时|几学时|多少个学时|how many hours", _NUM + r"\s*(?:个)?(?:小时|学时|课时)"),
     "words": (r"多少字|几个字|how many words", _NUM + r"\s*字"),
+    "lessons": (r"几节|多少节", _NUM + r"\s*节"),
+    # "哪年成立": a year, not any date ("探索成立" names none)
+    "year": (r"哪[一1]?年(?![级度龄])|几几年|什么年份|哪个年份|which year|what year", r"(?:19|20)\d{2}|[今明去前]年"),
+    # a means of contact asked for by name: a line without it does not answer (a phone is not a fax)
+    "fax": (r"传真|\bfax\b", r"传真|\bfax\b"),
+    "postcode": (r"邮编|邮政编码|postcode|zip code", r"邮编|邮政编码|(?<!\d)\d{6}(?!\d)"),
 }
 UNIT_RE = {name: (re.compile(cue), re.compile(unit)) for name, (cue, unit) in UNIT_CUES.items()}
 # How much a question word counts, as a share of its idf (term_weight, unknown_factor, _terms):

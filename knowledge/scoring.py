@@ -26,6 +26,7 @@ CONTACT_IN_TEXT = re.compile(r"电话|邮箱|地址|邮编|@|\d{7,}")
 DURATION_IN_TEXT = re.compile(r"(?:\d+|[一二两三四五六七八九十半]+)\s*(?:个)?(?:工作日|天|日|周|星期|个月|月|年|小时|分钟|学时|学期)"
                               r"|每(?:个)?(?:年|半年|季度|月|周|星期|天|日|学期|期)")
 TYPE_MISS = 0.15
+LENGTH_ASKED = re.compile(r"多长时间|多长|how long")
 STRICT_NUMBER = False  # a passage that cannot hold the kind of fact asked for (a date for 哪天) is no answer
 DATE_IN_TEXT = re.compile(r"\d{4}年\d{1,2}月|(?<![\d个])\d{1,2}月(?:底|份|\d{1,2}日)?|年底|(?<![\d一二两三四五六七八九十几])年内|月底|\d{1,2}日前|"
                           r"\d{1,2}[:：]\d{2}|[周星期][一二三四五六日天]|"
@@ -86,7 +87,7 @@ def score(kb, q: Query, terms: list[Term], parts: dict[str, list[str]], p: dict)
         # title line or the "…办公室印发" line would otherwise win every question about the notice).
         # Only words that tell documents apart count so: every notice's issuer is a 委员会.
         form = next((alt for alt in term.alts if len(alt) > 1 and alt not in used
-                     and doc_key in kb.identity_documents(alt)), None)
+                     and doc_key in kb.identity_documents(alt)), None) if doc_key else None
         if form is not None:
             m = 1.0
         else:
@@ -100,7 +101,7 @@ def score(kb, q: Query, terms: list[Term], parts: dict[str, list[str]], p: dict)
     score = gained / total if total else 0.0
     bonus, holds = _intent_bonus(q, p)
     score = min(score * _length_factor(len(p["text"])) + bonus, 1.0)
-    return Hit(p["id"], p, kb.docs[p["doc_key"]], score, tuple(matched), lexical=score, fits=bonus >= 0,
+    return Hit(p["id"], p, kb.docs.get(doc_key, {}), score, tuple(matched), lexical=score, fits=bonus >= 0,
                holds=holds)
 
 
@@ -174,6 +175,20 @@ def _length_factor(length: int) -> float:
     return 1.0 if length <= 80 else 1.0 / (1.0 + LENGTH_PENALTY * math.log2(length / 80))
 
 
+def _holds_length(text: str) -> bool:
+    """A span of time or a period, not a calendar date read as one (4月19日 is no "19日", 2024年 no "2024年")."""
+    for m in DURATION_IN_TEXT.finditer(text):
+        span, before, after = m.group(0), text[max(m.start() - 1, 0):m.start()], text[m.end():m.end() + 1]
+        if span.endswith("日") and before == "月":
+            continue  # the day of a date
+        if span.endswith("年") and re.match(r"\d{4}", span):
+            continue  # a calendar year
+        if span.endswith("月") and not span.endswith("个月") and (after.isdigit() or after in "底份初中"):
+            continue  # a month of a date
+        return True
+    return False
+
+
 def _intent_bonus(q: Query, p: dict) -> tuple[float, bool]:
     """Reward a passage holding the kind of fact asked for; penalise one that cannot hold it. Also
     whether it can hold it at all (a date for 哪天, an amount for 多少钱, an age for 几岁)."""
@@ -196,7 +211,8 @@ def _intent_bonus(q: Query, p: dict) -> tuple[float, bool]:
     elif "duration" in q.intents:
         ok = DURATION_IN_TEXT.search(text) or DATE_IN_TEXT.search(text)
         bonus += 0.05 if ok else -TYPE_MISS
-        holds &= bool(ok)
+        # "多久" may mean "by when" (多久交 → 6月底前); "多长时间" asks for a length: a date is no answer
+        holds &= bool(_holds_length(text) if LENGTH_ASKED.search(q.norm) else ok)
     if "contact" in q.intents:
         bonus += 0.15 if p["kind"] == "contact" else (0.0 if CONTACT_IN_TEXT.search(text) else -0.06)
     elif p["kind"] == "contact":

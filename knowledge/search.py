@@ -32,6 +32,7 @@ def search(kb, q: Query, asker_region: str | None = None) -> Result:
     hits.sort(key=lambda h: (-h.score, h.pid))
     answerable.check(kb, hits, q)
     answerable.mention_check(hits, q)
+    answerable.deed_check(hits, q)
     result = decision.lexical_decision(hits, q, asker_region)
     if decision.settled(result) or not kb.semantic.available:
         return result  # the fast path: a confident lexical answer never waits for the model
@@ -43,9 +44,10 @@ def search(kb, q: Query, asker_region: str | None = None) -> Result:
     more = [pid for pid, _ in near if pid not in ids]
     extra = [score(kb, q, terms, parts, p) for p in kb.passages(more).values()]
     extra.sort(key=lambda h: (-h.score, h.pid))
-    answerable.check(kb, extra, q)
     answerable.mention_check(extra, q)
+    answerable.deed_check(extra, q)
     hits += extra
+    answerable.check(kb, hits, q)  # together: a contrast seen among the words' hits binds the neighbours too
     cosines = index.similarity(qvec, [h.pid for h in hits])
     for h in hits:
         h.cosine = cosines.get(h.pid)

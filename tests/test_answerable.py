@@ -111,6 +111,32 @@ ASSESSMENT = """共青团青禾电子有限公司委员会
 """
 
 
+LECTURERS = """共青团青禾区委员会关于做好2025年宣讲工作的通知
+
+各街道团工委：
+
+一、组建
+
+区青年讲师团由区团委牵头组建，成员从全区优秀团干部中遴选。讲师团成员遴选于10月8日进行。
+
+二、协会
+
+区青年志愿者协会于2018年成立，负责全区志愿者注册。协会每月组织一次志愿者培训。
+
+三、宣讲安排
+
+讲师团成员每人每学期到学校宣讲不少于4节课。宣讲活动在“青禾学堂”“青春课堂”等阵地开展。
+
+四、联系方式
+
+联系人：区团委宣传部 王老师
+联系电话：0571-87654321
+
+共青团青禾区委员会
+2025年9月20日
+"""
+
+
 @pytest.fixture(scope="module")
 def kb(tmp_path_factory, data_dir):
     folder = tmp_path_factory.mktemp("notice")
@@ -118,6 +144,7 @@ def kb(tmp_path_factory, data_dir):
     (folder / "qinghe_branch.txt").write_text(BRANCH_LIFE, encoding="utf-8")
     (folder / "qinghe_stars.txt").write_text(STARS, encoding="utf-8")
     (folder / "qinghe_assessment.txt").write_text(ASSESSMENT, encoding="utf-8")
+    (folder / "qinghe_lecturers.txt").write_text(LECTURERS, encoding="utf-8")
     store = Store(folder / "kb.db")
     report = index_plans(store, [folder])
     assert not report.failed
@@ -234,3 +261,47 @@ def test_answers_in_words_plans_use_for_a_date_or_an_amount(kb):
     # "免费" answers 多少钱; "收到后5个工作日内" answers 什么时候: they are no date or amount in figures.
     assert "免费" in kb.ask("团员证要交多少钱？").text
     assert "5个工作日内" in kb.ask("发展名单报上去，校团委什么时候审核完？").text
+
+
+def test_a_means_of_contact_asked_by_name_is_not_answered_by_another(kb):
+    assert "0571-87654321" in kb.ask("区团委宣传部的电话是多少？").text
+    answer = kb.ask("区团委宣传部的传真号是多少？")
+    assert not answer.matched, answer.text
+
+
+def test_a_year_asked_for_is_not_answered_by_a_sentence_without_one(kb):
+    assert "2018年" in kb.ask("区青年志愿者协会是哪年成立的？").text
+    answer = kb.ask("讲师团成员遴选是哪一年开始的？")
+    assert not answer.matched, answer.text
+
+
+def test_a_count_of_lessons_needs_lessons_and_a_length_is_no_date(kb):
+    assert "4节课" in kb.ask("讲师团成员每学期要宣讲几节课？").text
+    for question in ("协会的志愿者培训一次上几节课？", "遴选要多长时间？"):
+        answer = kb.ask(question)
+        assert not answer.matched, answer.text
+
+
+def test_where_a_programme_only_named_in_a_list_takes_place_is_not_answered(kb):
+    answer = kb.ask("“青禾学堂”在哪里上课？")
+    assert not answer.matched, answer.text
+
+
+
+def test_who_does_a_thing_is_not_answered_by_a_passage_that_never_names_the_deed(kb):
+    assert "区团委" in kb.ask("区青年讲师团由谁牵头组建？").text
+    answer = kb.ask("区青年讲师团的成员由谁来任命？")
+    assert not answer.matched, answer.text
+
+
+def test_where_to_do_a_thing_is_not_answered_by_a_passage_that_never_names_the_deed(kb):
+    assert "区青少年宫" in kb.ask("星级志愿者培训在哪里进行？").text
+    answer = kb.ask("星级志愿者申请去哪里复核？")
+    assert not answer.matched, answer.text
+
+
+def test_whether_one_may_do_a_thing_needs_the_deed_or_a_rule(kb):
+    # Named, or a rule that allows or forbids (可以, 不得 …): the passage can say yes or no.
+    assert "按学期交纳" in kb.ask("学生团员的团费能按学期交吗？").text
+    answer = kb.ask("协会的志愿者培训没去的话还能补训吗？")
+    assert not answer.matched, answer.text

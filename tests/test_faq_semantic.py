@@ -169,7 +169,7 @@ def test_curated_paraphrases_dev_set(e5, indexed_db, data_dir, tmp_path, capsys)
     with capsys.disabled():
         print(f"\nfaq-curated-dev: paraphrases found {hits}/{n} ({hits / n:.0%}), "
               f"distractors kept apart {kept}/{m} ({kept / m:.0%})")
-    assert hits / n >= 0.45 and kept / m >= 0.9
+    assert hits / n >= 0.55 and kept / m >= 0.9
 
 
 @pytest.mark.slow
@@ -180,10 +180,30 @@ def test_curated_paraphrases_holdout_set(e5, indexed_db, data_dir, tmp_path, cap
     with capsys.disabled():
         print(f"\nfaq-curated-holdout: paraphrases found {hits}/{n} ({hits / n:.0%}), "
               f"distractors kept apart {kept}/{m} ({kept / m:.0%})")
-    assert hits / n >= 0.25 and kept / m >= 0.85  # a regression guard, below the rates first measured
+    assert hits / n >= 0.4 and kept / m >= 0.85  # a regression guard, below the rates last measured (15/30, 19/20)
 
 
 def test_the_issue_example_with_the_real_model(kb_with, e5):
     kb, entry = kb_with(e5)
     assert f"常见问题 #{entry}" in kb.ask("团支部换届得提前多长时间跟上级团委打报告").text
     assert f"常见问题 #{entry}" not in kb.ask("团支部换届选举要向上级团委报告哪些材料？").text
+
+
+def test_an_entry_that_answers_is_preferred_to_a_plan_passage_that_only_names_the_term(kb_with, e5):
+    # The plans name “三会两制一课” (严格落实…制度) and the lexical path would answer with that sentence;
+    # an admin's entry that says what it is answers better: its words and its meaning both agree.
+    kb, _ = kb_with(e5)
+    entry = kb.store.faq.add("“三会两制一课”包括哪些会议和制度？",
+                             "“三会”是团员大会、团支部委员会会议和团小组会，“两制”是团员教育评议制度和团员年度团籍注册制度，“一课”是团课。")
+    kb.reload_faq()
+    assert f"常见问题 #{entry}" in kb.ask("三会两制一课里的两制是啥").text
+    # The entry names no count: a question for one is not answered by it.
+    assert f"常见问题 #{entry}" not in kb.ask("三会两制一课一年要搞几次").text
+
+
+def test_several_months_is_not_a_question_for_a_length_of_time(kb_with):
+    # 好几个月 means "for months": the question asks what happens, as the entry does, not how long.
+    kb, _ = kb_with(None)
+    entry = kb.store.faq.add("团员不参加组织生活会怎样？", "经教育仍不改正的，按自行脱团处理。")
+    kb.reload_faq()
+    assert f"常见问题 #{entry}" in kb.ask("团员好几个月不参加组织生活会怎样？").text

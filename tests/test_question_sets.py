@@ -21,6 +21,7 @@ DATA = Path(__file__).parent / "data"
 PLAN_FLOORS = {"qa-extra.jsonl": 0.91, "qa-holdout.jsonl": 0.78, "qa-final.jsonl": 0.85}
 NOTICE_FLOORS = {
     ("dev", "notices"): 0.88, ("dev", "paraphrase"): 0.92, ("dev", "scope"): 0.95,
+    ("dev", "scope-nearmiss"): 0.74,  # 31 near misses (18 declined) and 31 answerable guards (30 answered)
     ("holdout", "notices"): 0.82, ("holdout", "paraphrase"): 0.75, ("holdout", "scope"): 0.25,
 }
 
