@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 import time
 from array import array
-from collections import Counter, OrderedDict
 from functools import lru_cache
 
 ROW_CACHE = 50_000  # passage rows kept in memory (~40 MB at most)
@@ -16,7 +15,6 @@ REFRESH_EVERY = 2.0  # seconds between checks for another process's re-index or 
 PLACE_CORE = re.compile(r"([\u4e00-\u9fff]{2,3}?)(?:省|市|县|区|镇|乡|街道)")
 IDENTITY_SHARE = 0.25  # a title/issuer word in at most this share of documents names its document
 SENTENCE_CACHE = 4096  # items whose sentences are kept
-POSTINGS_CACHE = 2_000_000  # passage ids of recently used tokens' posting lists (8 MB)
 
 import numpy as np
 
@@ -26,6 +24,7 @@ from knowledge.embed import Embedder
 from knowledge.semantic import Semantic
 from knowledge.answer import Answer, compose, curated_answer
 from knowledge.normalize import compact
+from knowledge.postings import Postings
 from knowledge.faq_curated import best_curated
 from knowledge.faq_index import FAQ_ANSWER, FaqIndex, FaqMatch
 from knowledge.ingest.meta import places_of
@@ -83,9 +82,7 @@ class KnowledgeBase:
         self._kind_ids: dict[tuple[str, tuple[str, ...] | None], list[int]] = {}
         self._rows: dict[int, dict] = {}
         self._recent_items: list[int] = []  # the items of the passages last asked for (see item_sentences)
-        self._postings: OrderedDict[str, array] = OrderedDict()
-        self._postings_size = 0
-        self._warm_postings()
+        self._postings = Postings(self.store, self.df)
         self.doc_index = {key: i for i, key in enumerate(self.docs)}
         pairs = list(self.store.knowledge.passage_documents())
         self.doc_of = array("i", [-1]) * (max((pid for pid, _ in pairs), default=0) + 1)
@@ -146,42 +143,12 @@ class KnowledgeBase:
         return found
 
     def postings(self, token: str) -> array:
-        """The passage ids holding a token, from FTS5, kept in a bounded LRU (questions reuse terms)."""
-        return self.postings_many([token])[token]
+        """The passage ids holding a token (knowledge/postings.py keeps them)."""
+        return self._postings.many([token])[token]
 
     def postings_many(self, tokens: list[str]) -> dict[str, array]:
-        """`postings` of a question's tokens: those not cached are read together (on PostgreSQL one
-        round trip to the server for all of them, not one per token)."""
-        out: dict[str, array] = {}
-        for token in tokens:
-            ids = self._postings.get(token)
-            if ids is not None:
-                self._postings.move_to_end(token)
-                out[token] = ids
-        missing = [t for t in tokens if t not in out]
-        if missing:
-            for token, found in self.store.knowledge.token_postings_many(missing).items():
-                out[token] = ids = array("i", found)
-                self._postings[token] = ids
-                self._postings_size += len(ids)
-            while self._postings_size > POSTINGS_CACHE and len(self._postings) > 1:
-                _, old = self._postings.popitem(last=False)
-                self._postings_size -= len(old)
-        return out
-
-    def _warm_postings(self) -> None:
-        """Fill the postings cache with the rarest tokens' lists, rarest first, up to its size, in one read
-        (on PostgreSQL only: see Knowledge.rare_token_postings). Rare tokens are the ones questions read
-        (candidates take the most informative first); a common one is still read on demand."""
-        used, max_df = 0, 0
-        for n, tokens in sorted(Counter(self.df.values()).items()):  # every token of a frequency, or none
-            if used + n * tokens > POSTINGS_CACHE:
-                break
-            used, max_df = used + n * tokens, n
-        lists = sorted(self.store.knowledge.rare_token_postings(max_df), key=lambda tl: -len(tl[1]))
-        for token, ids in lists:  # most common first: the LRU drops those before the rare ones
-            self._postings[token] = array("i", ids)
-            self._postings_size += len(ids)
+        """The passage ids of each of a question's tokens, the uncached ones read in one go."""
+        return self._postings.many(tokens)
 
     @lru_cache(maxsize=512)
     def document_tokens(self, doc_key: str) -> tuple[tuple[int, frozenset[str]], ...]:

@@ -43,7 +43,7 @@ def test_a_new_question_costs_three_round_trips_however_many_words(pg_kb, statem
 
 
 def test_the_rare_words_posting_lists_are_read_once_at_start(pg_kb, statements):
-    assert pg_kb._postings_size > 0  # the five plans' lists all fit in the cache
+    assert pg_kb._postings.held > 0  # the five plans' lists all fit in the cache
     pg_kb.ask("团费收缴和团员发展有什么要求？")
     assert not [sql for sql in statements if "terms @>" in sql], statements
     assert pg_kb.postings("团费").tolist() == pg_kb.store.knowledge.token_postings("团费")
