@@ -35,7 +35,10 @@ class ContextPool:
         ctx = getattr(self._local, "ctx", None)
         if ctx is None:
             store = type(self.ctx.store)(self.ctx.store.path)
-            kb = type(self.ctx.kb)(store, self.ctx.settings.data_dir) if self.ctx.kb is not None else None
+            # The worker's knowledge base answers with the same embedder as the original: without it a
+            # webhook worker would answer by words alone what the console answers by meaning.
+            kb = (None if self.ctx.kb is None
+                  else type(self.ctx.kb)(store, self.ctx.settings.data_dir, self.ctx.kb.embedder))
             ctx = self._local.ctx = replace(self.ctx, store=store, kb=kb)
             with self._lock:
                 self._opened.append(store)

@@ -52,30 +52,10 @@ class Refused(Exception):
         self.response = response
 
 
-class WebPool(ContextPool):
-    """Worker contexts whose knowledge base has the app's embedder (FAQ edits embed their entries,
-    未答 groups by meaning) — as chat's own context has."""
-
-    def context(self) -> Context:
-        if self.shared:
-            return self.ctx
-        ctx = getattr(self._local, "ctx", None)
-        if ctx is None:
-            from dataclasses import replace
-
-            store = type(self.ctx.store)(self.ctx.store.path)
-            kb = None if self.ctx.kb is None else type(self.ctx.kb)(store, self.ctx.settings.data_dir,
-                                                                 self.ctx.kb.embedder)
-            ctx = self._local.ctx = replace(self.ctx, store=store, kb=kb)
-            with self._lock:
-                self._opened.append(store)
-        return ctx
-
-
 class WebServer:
     def __init__(self, ctx: Context, workers: int = 4):
         self.ctx = ctx
-        self.pool = WebPool(ctx, workers, name="web-worker")
+        self.pool = ContextPool(ctx, workers, name="web-worker")
         self.templates = Environment(loader=FileSystemLoader(str(HERE / "templates")), trim_blocks=True,
                                      lstrip_blocks=True, autoescape=select_autoescape(("html",)))
         self.templates.filters.update(pct=percent, ratio=ratio)
