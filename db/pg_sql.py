@@ -100,7 +100,9 @@ class RawConnection:
     def __init__(self, owner: "PgConnection"):
         self.owner = owner
 
-    def execute(self, sql: str, params=None) -> Result:
+    def execute(self, sql: str, params=None, prepared: bool = False) -> Result:
+        """`prepared` (PostgreSQL only): bind the values server-side in a statement the connection prepares
+        once — for a hot statement whose parameters are plain values (text, numbers, NULL)."""
         params = _params(params)
         if params is not None and not params and not isinstance(params, dict):
             params = None  # no placeholders: the SQL goes as written (a `%` stays a `%`)
@@ -111,8 +113,8 @@ class RawConnection:
         if m and m.group(1) in self.owner.id_tables and "RETURNING" not in sql.upper():
             text += " RETURNING id"
             returning = True
-        with self.owner.cursor() as cur:
-            cur.execute(text, params)
+        with self.owner.cursor(prepared) as cur:
+            cur.execute(text, params, prepare=True) if prepared else cur.execute(text, params)
             return Result(cur, returning)
 
     def executemany(self, sql: str, seq) -> Result:

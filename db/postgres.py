@@ -48,6 +48,11 @@ def is_busy(err: BaseException) -> bool:
                             errors.QueryCanceled))
 
 
+def is_duplicate(err: BaseException) -> bool:
+    """A unique key refused the row (another writer stored the same key first)."""
+    return isinstance(err, errors.UniqueViolation)
+
+
 class PgConnection:
     """A pool of connections to one database, and its transactions (see the module docstring)."""
 
@@ -79,14 +84,24 @@ class PgConnection:
         conn.execute(f"SET lock_timeout = {int(self.lock_timeout_ms)}")
 
     @contextmanager
-    def cursor(self) -> Iterator[psycopg.Cursor]:
+    def cursor(self, prepared: bool = False) -> Iterator[psycopg.Cursor]:
+        """A cursor on the thread's transaction, else on a pooled connection. `prepared`: one binding
+        values server-side, for a hot statement each connection prepares once (parsed and planned once)."""
+        def open_cursor(conn):
+            return psycopg.Cursor(conn) if prepared else conn.cursor()
+
         conn = getattr(self._local, "conn", None)
         if conn is not None:
-            with conn.cursor() as cur:
+            with open_cursor(conn) as cur:
                 yield cur
             return
-        with self.pool.connection() as conn, conn.cursor() as cur:
+        with self.pool.connection() as conn, open_cursor(conn) as cur:
             yield cur
+
+    @property
+    def in_transaction(self) -> bool:
+        """Whether this thread is inside `transaction()` (its statements join that one)."""
+        return getattr(self._local, "conn", None) is not None
 
     def _take(self, conn: psycopg.Connection, lock: str | None) -> None:
         if lock == "all":

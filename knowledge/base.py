@@ -8,14 +8,13 @@ from __future__ import annotations
 import re
 import time
 from array import array
-from collections import OrderedDict
 from functools import lru_cache
 
 ROW_CACHE = 50_000  # passage rows kept in memory (~40 MB at most)
 REFRESH_EVERY = 2.0  # seconds between checks for another process's re-index or FAQ edit
 PLACE_CORE = re.compile(r"([\u4e00-\u9fff]{2,3}?)(?:省|市|县|区|镇|乡|街道)")
 IDENTITY_SHARE = 0.25  # a title/issuer word in at most this share of documents names its document
-POSTINGS_CACHE = 2_000_000  # passage ids of recently used tokens' posting lists (8 MB)
+SENTENCE_CACHE = 4096  # items whose sentences are kept
 
 import numpy as np
 
@@ -25,6 +24,7 @@ from knowledge.embed import Embedder
 from knowledge.semantic import Semantic
 from knowledge.answer import Answer, compose, curated_answer
 from knowledge.normalize import compact
+from knowledge.postings import Postings
 from knowledge.faq_curated import best_curated
 from knowledge.faq_index import FAQ_ANSWER, FaqIndex, FaqMatch
 from knowledge.ingest.meta import places_of
@@ -81,8 +81,8 @@ class KnowledgeBase:
                                  self._names_by_spelling())
         self._kind_ids: dict[tuple[str, tuple[str, ...] | None], list[int]] = {}
         self._rows: dict[int, dict] = {}
-        self._postings: OrderedDict[str, array] = OrderedDict()
-        self._postings_size = 0
+        self._recent_items: list[int] = []  # the items of the passages last asked for (see item_sentences)
+        self._postings = Postings(self.store, self.df)
         self.doc_index = {key: i for i, key in enumerate(self.docs)}
         pairs = list(self.store.knowledge.passage_documents())
         self.doc_of = array("i", [-1]) * (max((pid for pid, _ in pairs), default=0) + 1)
@@ -114,7 +114,7 @@ class KnowledgeBase:
         self._checked = time.monotonic()
         self.mentions_year.cache_clear()
         self.document_tokens.cache_clear()
-        self.item_sentences.cache_clear()
+        self._sentences: dict[int, tuple[tuple[int, str], ...]] = {}
         self.document_identity.cache_clear()
         self.identity_documents.cache_clear()
 
@@ -138,21 +138,17 @@ class KnowledgeBase:
             if len(self._rows) > ROW_CACHE:
                 self._rows.clear()
             self._rows.update(self.store.knowledge.passages_by_id(missing))
-        return {i: self._rows[i] for i in ids if i in self._rows}
+        found = {i: self._rows[i] for i in ids if i in self._rows}
+        self._recent_items = [r["item_id"] for r in found.values() if r["item_id"]]
+        return found
 
     def postings(self, token: str) -> array:
-        """The passage ids holding a token, from FTS5, kept in a bounded LRU (questions reuse terms)."""
-        ids = self._postings.get(token)
-        if ids is not None:
-            self._postings.move_to_end(token)
-            return ids
-        ids = array("i", self.store.knowledge.token_postings(token))
-        self._postings[token] = ids
-        self._postings_size += len(ids)
-        while self._postings_size > POSTINGS_CACHE and len(self._postings) > 1:
-            _, old = self._postings.popitem(last=False)
-            self._postings_size -= len(old)
-        return ids
+        """The passage ids holding a token (knowledge/postings.py keeps them)."""
+        return self._postings.many([token])[token]
+
+    def postings_many(self, tokens: list[str]) -> dict[str, array]:
+        """The passage ids of each of a question's tokens, the uncached ones read in one go."""
+        return self._postings.many(tokens)
 
     @lru_cache(maxsize=512)
     def document_tokens(self, doc_key: str) -> tuple[tuple[int, frozenset[str]], ...]:
@@ -172,10 +168,20 @@ class KnowledgeBase:
         keys = frozenset(key for key in self.docs if word in self.document_identity(key))
         return keys if len(keys) <= max(2, len(self.docs) * IDENTITY_SHARE) else frozenset()
 
-    @lru_cache(maxsize=4096)
     def item_sentences(self, item_id: int) -> tuple[tuple[int, str], ...]:
-        """(position, sentence) of every passage of an item, in order."""
-        return tuple((p["position"], p["text"]) for p in self.store.knowledge.item_passages(item_id))
+        """(position, sentence) of every passage of an item, in order. A miss reads the items of the
+        passages last fetched too (a question's candidates), in one query: the answer checks several
+        of them, and on PostgreSQL each query is a round trip."""
+        got = self._sentences.get(item_id)
+        if got is None:
+            if len(self._sentences) > SENTENCE_CACHE:
+                self._sentences.clear()
+            wanted = list(dict.fromkeys([item_id, *(i for i in self._recent_items if i not in self._sentences)]))
+            read = self.store.knowledge.item_sentences_many(wanted)
+            for i in wanted:
+                self._sentences[i] = tuple(read.get(i, ()))
+            got = self._sentences[item_id]
+        return got
 
     def passages_of_kind(self, kind: str, doc_keys: list[str] | None) -> list[int]:
         key = (kind, tuple(doc_keys) if doc_keys else None)

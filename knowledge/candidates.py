@@ -51,9 +51,10 @@ def lexical(kb, q: Query, terms: list[Term], doc_keys: list[str] | None) -> list
     else:
         allowed = {kb.doc_index[k] for k in doc_keys} if doc_keys else None
         doc_of = kb.doc_of
+        postings = kb.postings_many(chosen)  # one round trip for the question's uncached tokens
         for tok in chosen:
             w = weights[tok]
-            for pid in kb.postings(tok):
+            for pid in postings[tok]:
                 if allowed is None or doc_of[pid] in allowed:
                     acc[pid] += w
     ids = heapq.nlargest(CANDIDATES, acc, key=acc.__getitem__)
