@@ -6,7 +6,7 @@ import warnings
 import openpyxl
 import pytest
 
-from conftest import SHANGHAI, message
+from conftest import SHANGHAI, message, operator
 from handlers.checkin import chart
 from handlers.core.router import dispatch
 
@@ -173,3 +173,15 @@ def test_a_members_export_holds_only_their_own_check_ins(ctx, clock):
 def test_bad_export_month(ctx, text, expect):
     reply = say(ctx, text)
     assert expect in reply.text and reply.attachment is None
+
+
+def test_a_holiday_does_not_break_the_streak(ctx, clock):
+    # An admin makes Wed 18 a rest day (工作日 … 休息); Tue 17 and Thu 19 checked: the holiday between
+    # them neither breaks nor extends the run, as the weekend does not.
+    at(clock, 16)
+    assert "休息" in dispatch(ctx, operator("工作日 2026-11-18 休息"))[0].text
+    for day in (16, 17, 19):
+        at(clock, day)
+        say(ctx, "打卡 组织青年大学习")
+    text = say(ctx, "进度").text
+    assert "连续打卡：3天" in text, text

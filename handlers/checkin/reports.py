@@ -28,9 +28,12 @@ def is_rest_day(day: dt.date) -> bool:
     return day.weekday() >= 5
 
 
-def streak(days: set[str], excused: set[str], today: dt.date) -> int:
+def streak(days: set[str], excused: set[str], today: dt.date, work: frozenset[str] | None = None,
+           since: dt.date | None = None) -> int:
     """Consecutive check-in days up to today (today may still be open); rest and excused days
-    without a check-in neither break nor extend it."""
+    without a check-in neither break nor extend it. `work` holds the workdays (holidays and 调休 of the
+    calendar and the admins' overrides, rates.workdays) from `since` on; before `since`, or without it,
+    weekends are the rest days."""
     count, day = 0, today
     if today.isoformat() not in days:
         day -= dt.timedelta(days=1)
@@ -38,7 +41,12 @@ def streak(days: set[str], excused: set[str], today: dt.date) -> int:
         iso = day.isoformat()
         if iso in days:
             count += 1
-        elif not (iso in excused or is_rest_day(day)):
+        elif iso in excused:
+            pass
+        elif work is not None and since is not None and day >= since:
+            if iso in work:
+                break
+        elif not is_rest_day(day):
             break
         day -= dt.timedelta(days=1)
     return count
@@ -80,7 +88,11 @@ def progress(ctx: Context, msg: Incoming, args: str) -> Reply:
     tallies, _ = rates.member_tallies(ctx, [_mine(me)], None, start, me.today, me.tz)
     mine = tallies[me.id]
     all_off = set(ctx.store.checkins.excused(me.id, me.today - dt.timedelta(days=3660), me.today))
-    lines.append(f"连续打卡：{streak(ctx.store.checkins.days(me.id), all_off, me.today)}天 · "
+    mine_days = ctx.store.checkins.days(me.id)
+    # The calendar is read for the last year at most (a query a day); older days count weekends as rest.
+    since = max(dt.date.fromisoformat(min(mine_days)), me.today - dt.timedelta(days=365)) if mine_days else me.today
+    run = streak(mine_days, all_off, me.today, rates.workdays(ctx, since, me.today), since)
+    lines.append(f"连续打卡：{run}天 · "
                  f"近7天打卡{len(by_day)}天，请假{len(off)}天 · 打卡率{rates.percent_text(mine.rate)}"
                  f"（{len(mine.done)}/{len(mine.expected)}个工作日）")
     items = Counter(r["item_label"].split(" › ")[-1] for rows in by_day.values() for r in rows if r["item_label"])

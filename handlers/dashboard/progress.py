@@ -146,6 +146,7 @@ def org_page(ctx: Context, viewer: Viewer, org_id: int, page: int = 1) -> dict |
     long_ago = today - dt.timedelta(days=STREAK_DAYS - 1)
     marks = ctx.store.checkins.day_marks([org_id], long_ago, today)
     off = ctx.store.checkins.excused_of_orgs([org_id], long_ago, today)
+    streak_work = rates.workdays(ctx, long_ago, today)  # a holiday does not break a streak
     tallies = rates.tally_marks(start, today, rates.workdays(ctx, start, today), ids, _within(marks, start, today),
                                 [(i, d) for i, d in off if d >= start.isoformat()], joined)
     excused_by: dict[int, set[str]] = defaultdict(set)
@@ -161,7 +162,8 @@ def org_page(ctx: Context, viewer: Viewer, org_id: int, page: int = 1) -> dict |
             "missing" if iso in t.expected else "off"
         people.append({"name": display_name(m), "state": state, "rate": t.rate, "done": len(t.done),
                        "expected": len(t.expected), "entries": entries.get(m["identity_id"], []),
-                       "streak": streak(marks.get(m["identity_id"], (set(),))[0], excused_by[m["identity_id"]], today)})
+                       "streak": streak(marks.get(m["identity_id"], (set(),))[0], excused_by[m["identity_id"]], today,
+                                         streak_work, long_ago)})
     order = {"missing": 0, "excused": 1, "checked": 2, "off": 3}
     people.sort(key=lambda p: (order[p["state"]], p["rate"] if p["rate"] is not None else 101, p["name"]))
     states = defaultdict(list)
