@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from handlers.checkin.common import days_between
 from handlers.core.types import Context
-from handlers.reminders.workdays import is_workday
+from handlers.reminders.workdays import workday_set
 
 
 NONE: frozenset[str] = frozenset()
@@ -55,7 +55,7 @@ def percent_text(value: float | None) -> str:
 
 
 def workdays(ctx: Context, start: dt.date, end: dt.date) -> frozenset[str]:
-    return frozenset(d.isoformat() for d in days_between(start, end) if is_workday(ctx, d)[0])
+    return workday_set(ctx, days_between(start, end))
 
 
 def tally(start: dt.date, end: dt.date, work: frozenset[str], member_ids: Iterable[int], rows: Iterable[dict],

@@ -7,6 +7,7 @@ Monday to Friday, with a warning to the admins once per year so they can add ove
 from __future__ import annotations
 
 import datetime as dt
+from typing import Iterable
 
 from handlers.core.arguments import date
 from handlers.core.dates import iso_label
@@ -31,7 +32,16 @@ def calendar_says(day: dt.date) -> bool | None:
 
 def is_workday(ctx: Context, day: dt.date) -> tuple[bool, str]:
     """(workday?, where the answer came from: "override" | "calendar" | "fallback")."""
-    override = ctx.store.reminders.workday_override(day)
+    return _decide(ctx.store.reminders.workday_override(day), day)
+
+
+def workday_set(ctx: Context, days: Iterable[dt.date]) -> frozenset[str]:
+    """The workdays among `days` (ISO dates), the admins' overrides read in one query, not one a day."""
+    overrides = {r["date"]: bool(r["workday"]) for r in ctx.store.reminders.workday_overrides()}
+    return frozenset(iso for day in days if _decide(overrides.get(iso := day.isoformat()), day)[0])
+
+
+def _decide(override: bool | None, day: dt.date) -> tuple[bool, str]:
     if override is not None:
         return override, "override"
     said = calendar_says(day)
