@@ -201,7 +201,9 @@ def _plan_note(ctx: Context, d: dict) -> str:
     return note
 
 
-def _target(ctx: Context, args: str, verb: str) -> tuple[dict | None, str, str]:
+def _target(ctx: Context, msg: Incoming, args: str, verb: str) -> tuple[dict | None, str, str]:
+    """The deadline `args` numbers, the rest of `args`, and what to answer instead when there is none or
+    `msg`'s sender may not change it."""
     head, _, rest = args.partition(" ")
     if m := POINT.match(head):
         return None, rest, (f"文{m[1]} 是文件中的时间节点，只读，不能{verb}。"
@@ -210,15 +212,17 @@ def _target(ctx: Context, args: str, verb: str) -> tuple[dict | None, str, str]:
     if not m:
         return None, rest, f"请写上截止事项的编号（发送“截止”可以看到），例如：截止 {verb} 3"
     d = ctx.store.reminders.deadline(int(m[1]))
-    return d, rest.strip(), ("" if d else f"没有编号为 {m[1]} 的截止事项（发送“截止”查看编号）。")
+    if d is None:
+        return None, rest, f"没有编号为 {m[1]} 的截止事项（发送“截止”查看编号）。"
+    if not may_change(ctx, msg, d):
+        return None, rest, refusal(msg, f"{verb}截止事项 [{d['id']}]（不是本群的）")
+    return d, rest.strip(), ""
 
 
 def change(ctx: Context, msg: Incoming, args: str) -> str:
-    d, rest, problem = _target(ctx, args, "修改")
+    d, rest, problem = _target(ctx, msg, args, "修改")
     if d is None:
         return problem
-    if not may_change(ctx, msg, d):
-        return refusal(msg, f"修改截止事项 [{d['id']}]（不是本群的）")
     now, changes = ctx.now(), {}
     field, _, value = rest.partition(" ")
     if field in ("标题", "事项", "title"):
@@ -250,11 +254,9 @@ def change(ctx: Context, msg: Incoming, args: str) -> str:
 
 
 def delete(ctx: Context, msg: Incoming, args: str) -> str:
-    d, _, problem = _target(ctx, args, "删除")
+    d, _, problem = _target(ctx, msg, args, "删除")
     if d is None:
         return problem
-    if not may_change(ctx, msg, d):
-        return refusal(msg, f"删除截止事项 [{d['id']}]（不是本群的）")
     ctx.store.reminders.delete_deadline(d["id"], ctx.now())
     ctx.store.outbox.cancel_occurrences("deadline", str(d["id"]), "截止事项已删除")
     return f"已删除截止事项 [{d['id']}]：{d['title']}，不会再发送它的提醒。"
