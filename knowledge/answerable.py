@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 
 from knowledge import lexicon
+from knowledge.asks import asks
 from knowledge.normalize import normalize
 from knowledge.query import Query
 
@@ -112,11 +113,16 @@ def renumbered(text: str, names: list[tuple[str, re.Pattern]]) -> str:
     return ""
 
 
-def contradicts(q: Query, text: str) -> str:
+def contradicts(q: Query, text: str, doc_years: tuple[int, ...] = ()) -> str:
     """The question's word that `text` (an FAQ entry's question and answer) replaces by a contrasting or
-    renumbered one, or "": an entry found by meaning must not answer 入党 with 入团, 六星 with 二星."""
+    renumbered one, or "": an entry found by meaning must not answer 入党 with 入团, 六星 with 二星 — nor
+    a question about 2018 with a 2017 plan's entry that never names 2018 (`doc_years`: its sources')."""
     text = normalize(text)
-    return contrasted(text, contrasts(q)) or renumbered(text, numbered(q))
+    word = contrasted(text, contrasts(q)) or renumbered(text, numbered(q))
+    if not word and doc_years and q.years and not set(doc_years) & set(q.years):
+        if not any(_names_year(text, year, bool(DATED.search(q.norm))) for year in q.years):
+            word = str(q.years[0])
+    return word
 
 
 def check(kb, hits: list, q: Query) -> None:
@@ -193,19 +199,61 @@ def deed_check(hits: list, q: Query) -> None:
     if q.lang != "zh":
         return
     clauses = [c for c in re.split(r"[，,、。；;！!？?]", q.norm.rstrip("？?")) if c.strip()]
-    # Only a question that is nothing but that: "…咋转？团市委有说法没" asks how, then whether the
-    # document says so at all.
-    m = next(filter(None, (p.search(clauses[0]) for p in ASKED_DEED)), None) if len(clauses) == 1 else None
-    if m is None or re.match(r"啥|什么|哪|多少|几", m.group("thing")):
-        return  # "能拿到什么" asks what
+    # Only a question that is nothing but that, or that only sets the scene before it ("那2000块经费，
+    # 能报销高铁票不"): "…咋转？团市委有说法没" asks how, then whether the document says so at all.
+    if not clauses or re.search(r"[？?]", q.norm.rstrip("？?")) or any(asks(c) for c in clauses[:-1]):
+        return
+    # After a scene, only "may one": "…的考核，材料找谁对接" asks for the contact a passage names
+    # without the verb.
+    patterns = ASKED_DEED if len(clauses) == 1 else (ALLOWED_DEED,)
+    m = next(filter(None, (p.search(clauses[-1]) for p in patterns)), None)
+    if m is None or re.match(r"啥|什么|哪|多少|几", m.group("thing")) or _inside_word(q, clauses[-1], m.start("thing"), m.end("thing")):
+        return  # "能拿到什么" asks what; "要求一样不": 要 is part of 要求, not "need one"
     thing = m.group("thing")
-    wanted = [t for t in q.terms if len(t.text) > 1 and t.text in thing]
+    wanted = [t for t in q.terms if len(t.text) > 1 and (t.text in thing or (len(thing) > 1 and thing in t.text))]
     if not wanted:
         return
-    allowed = m.re is ALLOWED_DEED
-    for h in hits[:CHECKED]:
+    # A rule that allows or forbids may answer "能入团不" ("七年级本学期不安排发展") — not a question that
+    # first sets a scene and then names its deed ("…优秀的团员，奖学金评定能加分吗"): that deed is the point.
+    allowed = m.re is ALLOWED_DEED and len(clauses) == 1
+    for h in hits:  # all of them (a set lookup each): else the ninth best becomes the answer
         forms = {f for f, _ in h.matched}
         if not any(set(t.alts) & forms or t.text in forms for t in wanted):
             if allowed and RULING.search(h.passage["text"]):
                 continue  # "能入团不" — "七年级本学期不安排发展": a rule that allows or forbids may answer it
             h.holds = False
+
+
+def _inside_word(q: Query, clause: str, at: int, end: int) -> bool:
+    """Whether the modal matched before `at` is part of a question word that splits the deed (要求一样:
+    要求 ends inside 求一样) — not one that is modal and deed together (能加分)."""
+    for t in q.terms:
+        start = clause.find(t.text)
+        if start != -1 and start < at < start + len(t.text) < end:
+            return True
+    return False
+
+
+def year_check(kb, hits: list, q: Query) -> None:
+    """A question about a year no answering document is of ("枣庄团市委2019年开展了多少场宣讲", the plan
+    being 2020's) is not answered by a passage that never names that year: the plan's "年内40场" is
+    2020's figure. A date in that year ("2018年1月26日前报送") names a deadline, not the year the
+    question is about, unless the question asks about a date in it too."""
+    if not q.years:
+        return
+    dated = DATED.search(q.norm)
+    for h in hits:  # all of them: else a lower one that does not name the year either answers
+        if h.doc.get("year") in q.years:
+            continue
+        text = _context(kb, h)
+        if not any(_names_year(text, year, bool(dated)) for year in q.years):
+            h.holds = False
+
+
+DATED = re.compile(r"(?:19|20)\d\d\s*年\s*\d{1,2}\s*月")
+
+
+def _names_year(text: str, year: int, dates_count: bool) -> bool:
+    if dates_count:
+        return str(year) in text
+    return bool(re.search(rf"{year}(?!\d)(?!\s*年\s*\d{{1,2}}\s*月)", text))

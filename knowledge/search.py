@@ -33,6 +33,7 @@ def search(kb, q: Query, asker_region: str | None = None) -> Result:
     answerable.check(kb, hits, q)
     answerable.mention_check(hits, q)
     answerable.deed_check(hits, q)
+    answerable.year_check(kb, hits, q)
     result = decision.lexical_decision(hits, q, asker_region)
     if decision.settled(result) or not kb.semantic.available:
         return result  # the fast path: a confident lexical answer never waits for the model
@@ -46,6 +47,7 @@ def search(kb, q: Query, asker_region: str | None = None) -> Result:
     extra.sort(key=lambda h: (-h.score, h.pid))
     answerable.mention_check(extra, q)
     answerable.deed_check(extra, q)
+    answerable.year_check(kb, extra, q)
     hits += extra
     answerable.check(kb, hits, q)  # together: a contrast seen among the words' hits binds the neighbours too
     cosines = index.similarity(qvec, [h.pid for h in hits])

@@ -1,0 +1,88 @@
+"""Near misses a cadre actually asks, on notices written for this test: a year the notice is not of, and
+"may one do X" after a scene. Each is declined; its answerable twin, asked the same way, is answered.
+Lexical engine (deterministic), plus the generated FAQ where an entry would answer by itself."""
+import pytest
+
+from db import Store
+from knowledge import faq
+from knowledge.base import KnowledgeBase
+from knowledge.index import index_plans
+
+ASSESSMENT = """共青团青禾县委员会
+
+关于做好2023年度基层团组织工作考核的通知
+
+各乡镇团委、县直各单位团组织：
+
+一、考核材料
+
+各单位须于2024年1月20日前将年度工作总结和考核自评表报送县团委组织部。
+
+二、宣讲活动
+
+全年开展不少于30场青年宣讲活动，每场参加人数不少于50人。
+
+三、阵地建设
+
+县青年志愿者协会于2021年成立，负责全县志愿者注册和培训。
+
+共青团青禾县委员会
+2023年11月6日
+"""
+
+PRACTICE = """共青团青禾师范学院委员会
+
+关于做好2025年暑期社会实践团队立项工作的通知
+
+各学院团委：
+
+一、团队立项
+
+校级重点团队每支资助2000元，经费可用于购买意外保险和印制宣传材料。经费不得用于发放个人补贴。
+
+二、成果认定
+
+完成实践并通过审核的学生，在第二课堂成绩单“社会实践”模块记2学分。
+
+共青团青禾师范学院委员会
+2025年6月10日
+"""
+
+
+@pytest.fixture(scope="module")
+def kb(tmp_path_factory, data_dir):
+    folder = tmp_path_factory.mktemp("scope")
+    (folder / "qinghe_assessment_2023.txt").write_text(ASSESSMENT, encoding="utf-8")
+    (folder / "qinghe_practice_2025.txt").write_text(PRACTICE, encoding="utf-8")
+    store = Store(folder / "kb.db")
+    assert not index_plans(store, [folder]).failed
+    kb = KnowledgeBase(store, str(data_dir), None)
+    faq.rebuild(kb)  # the generated entries answer first: they must decline the same near misses
+    kb.reload_faq()
+    return kb
+
+
+def test_a_question_about_another_year_is_not_answered_by_this_years_figure(kb):
+    assert "30场" in kb.ask("青禾县团委今年要开展多少场宣讲？").text
+    # The notice names 2021 (the association), so 2021 is a year the documents know — but the 30 sessions
+    # are 2023's, and the sentence never says 2021.
+    answer = kb.ask("2021年一共开展了多少场青年宣讲活动？")
+    assert not answer.matched, answer.text
+
+
+def test_a_deadline_in_the_asked_year_does_not_make_a_plan_of_that_year(kb):
+    assert "1月20日" in kb.ask("2023年度考核材料什么时候报送？").text
+    # 2024年1月20日 is the deadline for 2023's assessment: nothing is said about 2024's.
+    answer = kb.ask("2024年度考核材料什么时候报送？")
+    assert not answer.matched, answer.text
+    # … unless the question asks about a date in that year itself.
+    assert "1月20日" in kb.ask("2024年1月要报送什么材料？").text
+
+
+def test_may_one_after_a_scene_needs_the_deed_even_beside_a_rule(kb):
+    assert "意外保险" in kb.ask("重点团队那2000元经费，能购买意外保险吗？").text
+    # The scene shares every word with the notice; the deed (报销车票) is nowhere in it, and the rule next to
+    # it (不得用于发放个人补贴) is about something else.
+    for question in ("重点团队那2000元经费，能报销往返车票吗？", "实践通过审核的学生，奖学金评定能加分吗？"):
+        answer = kb.ask(question)
+        assert not answer.matched, (question, answer.text)
