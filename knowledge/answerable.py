@@ -189,7 +189,11 @@ def _demote(h, word: str) -> None:
 DOER = re.compile(r"谁(?:来|去|负责)?(?P<thing>[^，,。；;！!？?]{1,12}?)(?:呢|啊)?[？?]?$")
 WHERE_DEED = re.compile(r"(?:去|到|在)(?:哪儿?|哪里)(?P<thing>[^，,。；;！!？?]{1,12}?)(?:呢|啊)?[？?]?$")
 ALLOWED_DEED = re.compile(r"(?:还能|能不能|可不可以|可以|能|要不要|需不需要|还要|要|需要|还给|还)(?P<thing>[^，,。；;！!？?]{1,12}?)(?:吗|不|没有?)[？?]?$")
-ASKED_DEED = (DOER, WHERE_DEED, ALLOWED_DEED)
+# "记录表有没有统一模板", "有补助吗": whether a thing exists. A passage that never names it does not say.
+EXISTS = re.compile(r"(?:有没有(?P<thing>[^，,。；;！!？?]{1,12}?)(?:呢|啊)?|有(?P<item>[^，,。；;！!？?]{1,12}?)(?:吗|没有?))[？?]?$")
+# "多久开一次支委会": how often a thing happens — a passage that never names the thing does not say.
+HOW_OFTEN = re.compile(r"(?:多久|多长时间)[^，,。；;！!？?]{0,3}?[一1]次(?P<thing>[^，,。；;！!？?]{1,12}?)(?:呢|啊)?[？?]?$")
+ASKED_DEED = (DOER, WHERE_DEED, ALLOWED_DEED, EXISTS, HOW_OFTEN)
 RULING = re.compile(r"不得|不予|不安排|不再|不能|不可|可以|必须|须|应当|允许|禁止|一律|方可")
 
 
@@ -205,11 +209,13 @@ def deed_check(hits: list, q: Query) -> None:
         return
     # After a scene, only "may one": "…的考核，材料找谁对接" asks for the contact a passage names
     # without the verb.
-    patterns = ASKED_DEED if len(clauses) == 1 else (ALLOWED_DEED,)
-    m = next(filter(None, (p.search(clauses[-1]) for p in patterns)), None)
-    if m is None or re.match(r"啥|什么|哪|多少|几", m.group("thing")) or _inside_word(q, clauses[-1], m.start("thing"), m.end("thing")):
+    patterns = ASKED_DEED if len(clauses) == 1 else (ALLOWED_DEED, EXISTS)
+    # The frame that starts first is the question's ("有固定的格式要求吗" is "有…吗", not "要…吗").
+    m = min(filter(None, (p.search(clauses[-1]) for p in patterns)), key=lambda m: m.start(), default=None)
+    slot = "item" if m is not None and m.group("thing") is None else "thing"  # EXISTS has two forms
+    if m is None or re.match(r"啥|什么|哪|多少|几", m.group(slot)) or _inside_word(q, clauses[-1], m.start(slot), m.end(slot)):
         return  # "能拿到什么" asks what; "要求一样不": 要 is part of 要求, not "need one"
-    thing = m.group("thing")
+    thing = m.group(slot)
     wanted = [t for t in q.terms if len(t.text) > 1 and (t.text in thing or (len(thing) > 1 and thing in t.text))]
     if not wanted:
         return
@@ -257,3 +263,4 @@ def _names_year(text: str, year: int, dates_count: bool) -> bool:
     if dates_count:
         return str(year) in text
     return bool(re.search(rf"{year}(?!\d)(?!\s*年\s*\d{{1,2}}\s*月)", text))
+

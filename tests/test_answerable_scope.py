@@ -1,5 +1,5 @@
-"""Near misses a cadre actually asks, on notices written for this test: a year the notice is not of, and
-"may one do X" after a scene. Each is declined; its answerable twin, asked the same way, is answered.
+"""Near misses a cadre actually asks, on notices written for this test: a year the notice is not of,
+"may one do X" after a scene, "is there X", "how often does X happen". Each is declined; its answerable twin, asked the same way, is answered.
 Lexical engine (deterministic), plus the generated FAQ where an entry would answer by itself."""
 import pytest
 
@@ -42,7 +42,11 @@ PRACTICE = """共青团青禾师范学院委员会
 
 二、成果认定
 
-完成实践并通过审核的学生，在第二课堂成绩单“社会实践”模块记2学分。
+完成实践并通过审核的学生，在第二课堂成绩单“社会实践”模块记2学分。每支团队提交实践报告1份。
+
+三、例会
+
+各团队每周召开1次队务例会，总结当周实践进展。
 
 共青团青禾师范学院委员会
 2025年6月10日
@@ -86,3 +90,18 @@ def test_may_one_after_a_scene_needs_the_deed_even_beside_a_rule(kb):
     for question in ("重点团队那2000元经费，能报销往返车票吗？", "实践通过审核的学生，奖学金评定能加分吗？"):
         answer = kb.ask(question)
         assert not answer.matched, (question, answer.text)
+
+
+def test_is_there_a_thing_needs_the_thing_named(kb):
+    assert "2000元" in kb.ask("重点团队有没有经费资助？").text
+    # 实践报告 is named, a template for it is not.
+    for question in ("实践报告有没有统一模板？", "实践报告有固定的格式要求吗？"):
+        answer = kb.ask(question)
+        assert not answer.matched, (question, answer.text)
+
+
+def test_how_often_a_thing_happens_needs_the_thing_named(kb):
+    assert "每周召开1次" in kb.ask("团队多久开一次队务例会？").text
+    # 每周 is there, and 召开1次, but not for a meeting of the college's committee.
+    answer = kb.ask("团队多久开一次院团委联席会？")
+    assert not answer.matched, answer.text
