@@ -11,7 +11,10 @@ score nor the cosine tells them apart. What does:
   much or whether about it: the passage names it, it does not say that.
 - **Not named.** A question that is only "who does X" (由谁来任命), "where to do X" (去哪里复核) or "may
   one do X" (还能补训吗) is not answered by a passage that never names X, however much of the subject
-  it shares — unless, for "may one", the passage states a rule that allows or forbids (可以, 不得 …).
+  it shares — unless, for "may one", the passage suspends the whole activity (本学期不安排发展). Nor is
+  "is there X" (有没有统一模板) or "how often X" (多久开一次支委会), nor "may one X" after a scene
+  (…那2000块经费，能报销高铁票不).
+- **Another year.** A question about a year no answering document is of needs a passage naming it.
 - **Another number.** The passage names the same thing with another number — 七年级、八年级 for the
   question's 九年级, 一星…五星 for 六星, 第二批 for 第三批: it lists the others, not the one asked about.
 """
@@ -194,7 +197,10 @@ EXISTS = re.compile(r"(?:有没有(?P<thing>[^，,。；;！!？?]{1,12}?)(?:呢
 # "多久开一次支委会": how often a thing happens — a passage that never names the thing does not say.
 HOW_OFTEN = re.compile(r"(?:多久|多长时间)[^，,。；;！!？?]{0,3}?[一1]次(?P<thing>[^，,。；;！!？?]{1,12}?)(?:呢|啊)?[？?]?$")
 ASKED_DEED = (DOER, WHERE_DEED, ALLOWED_DEED, EXISTS, HOW_OFTEN)
-RULING = re.compile(r"不得|不予|不安排|不再|不能|不可|可以|必须|须|应当|允许|禁止|一律|方可")
+# A rule that names its own verb (可以按实收取, 不得强制, 不予结业) answers "may one X" only when that verb is
+# X — then X is named. One that suspends the whole activity for its subject (七年级本学期不安排发展) answers
+# whatever is asked of it.
+RULING = re.compile(r"不安排|暂不|暂停|不开展|不组织|不再(?:开展|安排|组织|受理|办理)")
 
 
 def deed_check(hits: list, q: Query) -> None:
@@ -219,14 +225,14 @@ def deed_check(hits: list, q: Query) -> None:
     wanted = [t for t in q.terms if len(t.text) > 1 and (t.text in thing or (len(thing) > 1 and thing in t.text))]
     if not wanted:
         return
-    # A rule that allows or forbids may answer "能入团不" ("七年级本学期不安排发展") — not a question that
-    # first sets a scene and then names its deed ("…优秀的团员，奖学金评定能加分吗"): that deed is the point.
+    # A suspended activity may answer "能入团不" ("七年级本学期不安排发展") — not a question that first
+    # sets a scene and then names its deed ("…优秀的团员，奖学金评定能加分吗"): that deed is the point.
     allowed = m.re is ALLOWED_DEED and len(clauses) == 1
     for h in hits:  # all of them (a set lookup each): else the ninth best becomes the answer
         forms = {f for f, _ in h.matched}
         if not any(set(t.alts) & forms or t.text in forms for t in wanted):
             if allowed and RULING.search(h.passage["text"]):
-                continue  # "能入团不" — "七年级本学期不安排发展": a rule that allows or forbids may answer it
+                continue  # "能入团不" — "七年级本学期不安排发展": nothing of the kind this term
             h.holds = False
 
 

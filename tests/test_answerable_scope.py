@@ -53,11 +53,33 @@ PRACTICE = """共青团青禾师范学院委员会
 """
 
 
+DUES = """共青团青禾县第三中学委员会
+
+关于做好2025年秋季学期团费收缴和团员发展工作的通知
+
+各班团支部：
+
+一、团费
+
+（一）学生团员每月交纳团费0.2元，按学期交清。
+
+（二）团员自愿多交团费的，可以本人书面申请后按实收取，团组织不得强制多交。
+
+二、发展团员
+
+本学期七年级学生不安排发展团员。
+
+共青团青禾县第三中学委员会
+2025年9月1日
+"""
+
+
 @pytest.fixture(scope="module")
 def kb(tmp_path_factory, data_dir):
     folder = tmp_path_factory.mktemp("scope")
     (folder / "qinghe_assessment_2023.txt").write_text(ASSESSMENT, encoding="utf-8")
     (folder / "qinghe_practice_2025.txt").write_text(PRACTICE, encoding="utf-8")
+    (folder / "qinghe_dues_2025.txt").write_text(DUES, encoding="utf-8")
     store = Store(folder / "kb.db")
     assert not index_plans(store, [folder]).failed
     kb = KnowledgeBase(store, str(data_dir), None)
@@ -104,4 +126,12 @@ def test_how_often_a_thing_happens_needs_the_thing_named(kb):
     assert "每周召开1次" in kb.ask("团队多久开一次队务例会？").text
     # 每周 is there, and 召开1次, and 团队 — but for the team's own meeting, not a joint one.
     answer = kb.ask("团队多久开一次联席会？")
+    assert not answer.matched, answer.text
+
+
+def test_may_one_is_answered_by_a_suspended_activity_not_by_a_rule_on_another_verb(kb):
+    assert "按实收取" in kb.ask("团员想自愿多交团费可以吗？").text
+    assert "不安排" in kb.ask("七年级的娃这学期能入团不？").text
+    # 可以…按实收取 and 不得强制 rule on other verbs: whether the extra can be refunded is not said.
+    answer = kb.ask("多交的团费以后还能退回来吗？")
     assert not answer.matched, answer.text
