@@ -270,3 +270,16 @@ def _names_year(text: str, year: int, dates_count: bool) -> bool:
         return str(year) in text
     return bool(re.search(rf"{year}(?!\d)(?!\s*年\s*\d{{1,2}}\s*月)", text))
 
+
+
+def sources_hold(kb, q: Query, rows: list[dict]) -> bool:
+    """Whether one of an FAQ entry's source passages could hold the answer, judged as a passage would be
+    (the kind of fact asked): an entry made from "限额40人" does not answer "多少钱"
+    however close its question's words are. An entry with no source passage (an admin's) is not judged."""
+    from knowledge.scoring import score, sub_words  # scoring is heavier; only an FAQ match needs it
+
+    if not rows:
+        return True
+    terms = list(q.terms)
+    hits = [score(kb, q, terms, sub_words(terms), row) for row in rows]
+    return any(h.holds for h in hits)

@@ -257,8 +257,14 @@ class KnowledgeBase:
         return " ".join([entry["question"], entry.get("answer") or ""] + [r["text"] for r in rows.values()])
 
     def _contradicts(self, q: Query, match: FaqMatch) -> str:
-        """The question's word an FAQ entry answers for something else (入团 for 入党, 2017 for 2018), or ""."""
-        return answerable.contradicts(q, self._faq_text(match), self._faq_years(match))
+        """The question's word an FAQ entry answers for something else (入团 for 入党, 2017 for 2018), or
+        "?" when none of its source passages could hold the answer (a number asked, none written)."""
+        word = answerable.contradicts(q, self._faq_text(match), self._faq_years(match))
+        if word:
+            return word
+        sources = self.faq.sources.get(match.entry_id, [])
+        rows = self.passages([s["passage_id"] for s in sources if s["passage_id"]])
+        return "" if answerable.sources_hold(self, q, list(rows.values())) else "?"
 
     def _faq_years(self, match: FaqMatch) -> tuple[int, ...]:
         """The years of the documents an FAQ entry was made from (none for an admin's own entry)."""

@@ -38,7 +38,7 @@ PRACTICE = """共青团青禾师范学院委员会
 
 一、团队立项
 
-校级重点团队每支资助2000元，经费可用于购买意外保险和印制宣传材料。经费不得用于发放个人补贴。
+校级重点团队每支资助2000元，经费可用于购买意外保险和印制宣传材料。经费不得用于发放个人补贴。出发前各团队成员须参加不少于4课时的安全培训。
 
 二、成果认定
 
@@ -47,6 +47,10 @@ PRACTICE = """共青团青禾师范学院委员会
 三、例会
 
 各团队每周召开1次队务例会，总结当周实践进展。
+
+四、交流会
+
+7月20日举办暑期实践团队交流会，限额60人。
 
 共青团青禾师范学院委员会
 2025年6月10日
@@ -135,3 +139,17 @@ def test_may_one_is_answered_by_a_suspended_activity_not_by_a_rule_on_another_ve
     # 可以…按实收取 and 不得强制 rule on other verbs: whether the extra can be refunded is not said.
     answer = kb.ask("多交的团费以后还能退回来吗？")
     assert not answer.matched, answer.text
+
+
+def test_lessons_asked_are_answered_in_class_periods(kb):
+    assert "4课时" in kb.ask("出发前的安全培训要上几节课？").text
+
+
+def test_an_faq_entry_is_not_an_answer_when_its_source_cannot_hold_the_kind_asked(kb):
+    from knowledge import answerable
+
+    rows = [r for r in kb.passages(list(range(1, 200))).values() if "限额60人" in r["text"]]
+    assert rows
+    # The entry made from "7月20日举办…交流会，限额60人" answers how many, or when — not how much money.
+    assert answerable.sources_hold(kb, kb.analyzer.analyze("暑期实践团队交流会限额多少人？", None), rows)
+    assert not answerable.sources_hold(kb, kb.analyzer.analyze("暑期实践团队交流会要交多少钱？", None), rows)
