@@ -196,7 +196,9 @@ ALLOWED_DEED = re.compile(r"(?:还能|能不能|可不可以|可以|能|要不�
 EXISTS = re.compile(r"(?:有没有(?P<thing>[^，,。；;！!？?]{1,12}?)(?:呢|啊)?|有(?P<item>[^，,。；;！!？?]{1,12}?)(?:吗|没有?))[？?]?$")
 # "多久开一次支委会": how often a thing happens — a passage that never names the thing does not say.
 HOW_OFTEN = re.compile(r"(?:多久|多长时间)[^，,。；;！!？?]{0,3}?[一1]次(?P<thing>[^，,。；;！!？?]{1,12}?)(?:呢|啊)?[？?]?$")
-ASKED_DEED = (DOER, WHERE_DEED, ALLOWED_DEED, EXISTS, HOW_OFTEN)
+# "每个市能推荐几个": how many one may — of the deed named (推荐), not of another (评定).
+QUOTA = re.compile(r"(?:能|可以|可)(?P<thing>[^，,。；;！!？?]{2,6}?)(?:几|多少)[个名人次项份]?(?:呢|啊)?[？?]?$")
+ASKED_DEED = (DOER, WHERE_DEED, ALLOWED_DEED, EXISTS, HOW_OFTEN, QUOTA)
 # A rule that names its own verb (可以按实收取, 不得强制, 不予结业) answers "may one X" only when that verb is
 # X — then X is named. One that suspends the whole activity for its subject (七年级本学期不安排发展) answers
 # whatever is asked of it.

@@ -1,5 +1,5 @@
 """Near misses a cadre actually asks, on notices written for this test: a year the notice is not of,
-"may one do X" after a scene, "is there X", "how often does X happen". Each is declined; its answerable twin, asked the same way, is answered.
+"may one do X" after a scene, "is there X", "how often does X happen", "how many may one X". Each is declined; its answerable twin, asked the same way, is answered.
 Lexical engine (deterministic), plus the generated FAQ where an entry would answer by itself."""
 import pytest
 
@@ -71,7 +71,7 @@ DUES = """共青团青禾县第三中学委员会
 
 二、发展团员
 
-本学期七年级学生不安排发展团员。
+本学期七年级学生不安排发展团员。星级团员一星由团支部评定，二星由团总支评定，三星由校团委评定。
 
 共青团青禾县第三中学委员会
 2025年9月1日
@@ -153,3 +153,10 @@ def test_an_faq_entry_is_not_an_answer_when_its_source_cannot_hold_the_kind_aske
     # The entry made from "7月20日举办…交流会，限额60人" answers how many, or when — not how much money.
     assert answerable.sources_hold(kb, kb.analyzer.analyze("暑期实践团队交流会限额多少人？", None), rows)
     assert not answerable.sources_hold(kb, kb.analyzer.analyze("暑期实践团队交流会要交多少钱？", None), rows)
+
+
+def test_how_many_one_may_needs_the_deed_named(kb):
+    assert "校团委" in kb.ask("星级团员三星由谁评定？").text
+    # Who awards each star is said; how many a branch may put forward (推荐) is not.
+    answer = kb.ask("星级团员三星每个支部能推荐几个？")
+    assert not answer.matched, answer.text
