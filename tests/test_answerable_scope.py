@@ -1,6 +1,7 @@
 """Near misses a cadre actually asks, on notices written for this test: a year the notice is not of,
-"may one do X" after a scene, "is there X", "how often does X happen", "how many may one X". Each is declined; its answerable twin, asked the same way, is answered.
-Lexical engine (deterministic), plus the generated FAQ where an entry would answer by itself."""
+"may one do X" after a scene, "is there X", "how often does X happen", "how many may one X". Each is
+declined; its answerable twin, asked the same way, is answered. Lexical engine (deterministic), plus the
+generated FAQ where an entry would answer by itself."""
 import pytest
 
 from db import Store
