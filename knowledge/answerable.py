@@ -9,21 +9,20 @@ score nor the cosine tells them apart. What does:
 - **Only named in a list.** The question's rarest word is, in this passage, one item of a list
   (“创青春”“挑战杯”等大赛; 希望工程、青年文明号和“三下乡”等载体) while the question asks how, when, how
   much or whether about it: the passage names it, it does not say that.
-- **Not named.** A question that is only "who does X" (由谁来任命), "where to do X" (去哪里复核) or "may
-  one do X" (还能补训吗) is not answered by a passage that never names X, however much of the subject
-  it shares — unless, for "may one", the passage suspends the whole activity (本学期不安排发展). Nor is
-  "is there X" (有没有统一模板) or "how often X" (多久开一次支委会), nor "may one X" after a scene
-  (…那2000块经费，能报销高铁票不).
-- **Another year.** A question about a year no answering document is of needs a passage naming it.
+- **Not named.** A question that asks the doer, the place, the leave, the existence, the frequency or
+  the quota of a deed (由谁来任命, 去哪里复核, 还能补训吗, 有没有模板, 多久开一次支委会, 能推荐几个) is not
+  answered by a passage that never names the deed: `knowledge/deeds.py`.
 - **Another number.** The passage names the same thing with another number — 七年级、八年级 for the
   question's 九年级, 一星…五星 for 六星, 第二批 for 第三批: it lists the others, not the one asked about.
+- **Another year.** A question about a year no answering document is of (枣庄2019年…, the plan being
+  2020's) needs a passage naming that year; a deadline in it (2018年1月26日前报送) does not count.
+- **A topic line.** "团员组织关系转接和团籍管理；" — one line of a course's contents — does not say how.
 """
 from __future__ import annotations
 
 import re
 
 from knowledge import lexicon
-from knowledge.asks import asks
 from knowledge.normalize import normalize
 from knowledge.query import Query
 
@@ -173,6 +172,16 @@ def mention_check(hits: list, q: Query) -> None:
         form, _ = max(h.matched, key=lambda m: (m[1], m[0]))
         if len(form) > 1 and weights.get(form, 0) > 0 and listed_only(h.passage["text"], form):
             h.holds = False
+    if HOW.search(q.norm):  # not "培训包括组织关系转接吗": a topic line says that much
+        for h in hits:  # all of them (one regex each): else a lower one of the same list answers
+            if TOPIC_LINE.fullmatch(h.passage["text"].strip()):
+                h.holds = False  # "团员组织关系转接和团籍管理；": one topic of a list, not how it is done
+
+
+# One line of an enumeration of topics (a course's contents, a list of duties): a short phrase with no
+# clause of its own, closed by a semicolon.
+TOPIC_LINE = re.compile(r"[^，,。：:]{2,24}[；;]")
+HOW = re.compile(r"怎么|怎样|如何|咋|\bhow (?:do|can|to|should|does|is|are)\b")
 
 
 def _context(kb, h) -> str:
@@ -185,67 +194,6 @@ def _demote(h, word: str) -> None:
     h.fits = False
     h.score *= CONTRAST_FACTOR
     h.lexical = h.score
-
-
-# "成员由谁来任命", "去哪里复核", "还能补训吗": who does a thing, where, whether one may. A passage that
-# never names the deed does not say.
-DOER = re.compile(r"谁(?:来|去|负责)?(?P<thing>[^，,。；;！!？?]{1,12}?)(?:呢|啊)?[？?]?$")
-WHERE_DEED = re.compile(r"(?:去|到|在)(?:哪儿?|哪里)(?P<thing>[^，,。；;！!？?]{1,12}?)(?:呢|啊)?[？?]?$")
-ALLOWED_DEED = re.compile(r"(?:还能|能不能|可不可以|可以|能|要不要|需不需要|还要|要|需要|还给|还)(?P<thing>[^，,。；;！!？?]{1,12}?)(?:吗|不|没有?)[？?]?$")
-# "记录表有没有统一模板", "有补助吗": whether a thing exists. A passage that never names it does not say.
-EXISTS = re.compile(r"(?:有没有(?P<thing>[^，,。；;！!？?]{1,12}?)(?:呢|啊)?|有(?P<item>[^，,。；;！!？?]{1,12}?)(?:吗|没有?))[？?]?$")
-# "多久开一次支委会": how often a thing happens — a passage that never names the thing does not say.
-HOW_OFTEN = re.compile(r"(?:多久|多长时间)[^，,。；;！!？?]{0,3}?[一1]次(?P<thing>[^，,。；;！!？?]{1,12}?)(?:呢|啊)?[？?]?$")
-# "每个市能推荐几个": how many one may — of the deed named (推荐), not of another (评定).
-QUOTA = re.compile(r"(?:能|可以|可)(?P<thing>[^，,。；;！!？?]{2,6}?)(?:几|多少)[个名人次项份]?(?:呢|啊)?[？?]?$")
-ASKED_DEED = (DOER, WHERE_DEED, ALLOWED_DEED, EXISTS, HOW_OFTEN, QUOTA)
-# A rule that names its own verb (可以按实收取, 不得强制, 不予结业) answers "may one X" only when that verb is
-# X — then X is named. One that suspends the whole activity for its subject (七年级本学期不安排发展) answers
-# whatever is asked of it.
-RULING = re.compile(r"不安排|暂不|暂停|不开展|不组织|不再(?:开展|安排|组织|受理|办理)")
-
-
-def deed_check(hits: list, q: Query) -> None:
-    """Hits that do not name the deed the question asks the doer of (由谁来任命), the place of (去哪里复核)
-    or the leave for (还能补训吗) cannot hold the answer: they share the subject, not the question."""
-    if q.lang != "zh":
-        return
-    clauses = [c for c in re.split(r"[，,、。；;！!？?]", q.norm.rstrip("？?")) if c.strip()]
-    # Only a question that is nothing but that, or that only sets the scene before it ("那2000块经费，
-    # 能报销高铁票不"): "…咋转？团市委有说法没" asks how, then whether the document says so at all.
-    if not clauses or re.search(r"[？?]", q.norm.rstrip("？?")) or any(asks(c) for c in clauses[:-1]):
-        return
-    # After a scene, only "may one": "…的考核，材料找谁对接" asks for the contact a passage names
-    # without the verb.
-    patterns = ASKED_DEED if len(clauses) == 1 else (ALLOWED_DEED, EXISTS)
-    # The frame that starts first is the question's ("有固定的格式要求吗" is "有…吗", not "要…吗").
-    m = min(filter(None, (p.search(clauses[-1]) for p in patterns)), key=lambda m: m.start(), default=None)
-    slot = "item" if m is not None and m.group("thing") is None else "thing"  # EXISTS has two forms
-    if m is None or re.match(r"啥|什么|哪|多少|几", m.group(slot)) or _inside_word(q, clauses[-1], m.start(slot), m.end(slot)):
-        return  # "能拿到什么" asks what; "要求一样不": 要 is part of 要求, not "need one"
-    thing = m.group(slot)
-    wanted = [t for t in q.terms if len(t.text) > 1 and (t.text in thing or (len(thing) > 1 and thing in t.text))]
-    if not wanted:
-        return
-    # A suspended activity may answer "能入团不" ("七年级本学期不安排发展") — not a question that first
-    # sets a scene and then names its deed ("…优秀的团员，奖学金评定能加分吗"): that deed is the point.
-    allowed = m.re is ALLOWED_DEED and len(clauses) == 1
-    for h in hits:  # all of them (a set lookup each): else the ninth best becomes the answer
-        forms = {f for f, _ in h.matched}
-        if not any(set(t.alts) & forms or t.text in forms for t in wanted):
-            if allowed and RULING.search(h.passage["text"]):
-                continue  # "能入团不" — "七年级本学期不安排发展": nothing of the kind this term
-            h.holds = False
-
-
-def _inside_word(q: Query, clause: str, at: int, end: int) -> bool:
-    """Whether the modal matched before `at` is part of a question word that splits the deed (要求一样:
-    要求 ends inside 求一样) — not one that is modal and deed together (能加分)."""
-    for t in q.terms:
-        start = clause.find(t.text)
-        if start != -1 and start < at < start + len(t.text) < end:
-            return True
-    return False
 
 
 def year_check(kb, hits: list, q: Query) -> None:

@@ -1,7 +1,7 @@
 """Near misses a cadre actually asks, on notices written for this test: a year the notice is not of,
-"may one do X" after a scene, "is there X", "how often does X happen", "how many may one X". Each is
-declined; its answerable twin, asked the same way, is answered. Lexical engine (deterministic), plus the
-generated FAQ where an entry would answer by itself."""
+"may one do X" after a scene, "is there X", "how often does X happen", "how many may one X", "how to X"
+asked of a line in a list of topics. Each is declined; its answerable twin, asked the same way, is
+answered. Lexical engine (deterministic), plus the generated FAQ where an entry would answer by itself."""
 import pytest
 
 from db import Store
@@ -26,6 +26,16 @@ ASSESSMENT = """共青团青禾县委员会
 三、阵地建设
 
 县青年志愿者协会于2021年成立，负责全县志愿者注册和培训。
+
+四、培训内容
+
+县团委年内举办基层团干部培训班，培训内容如下：
+
+1．团的基础知识；
+
+2．团员组织关系转接和团籍管理；
+
+3．团费收缴和管理。
 
 共青团青禾县委员会
 2023年11月6日
@@ -161,3 +171,11 @@ def test_how_many_one_may_needs_the_deed_named(kb):
     # Who awards each star is said; how many a branch may put forward (推荐) is not.
     answer = kb.ask("星级团员三星每个支部能推荐几个？")
     assert not answer.matched, answer.text
+
+
+def test_how_to_do_a_thing_is_not_answered_by_its_line_in_a_list_of_topics(kb):
+    # "团员组织关系转接和团籍管理；" is one topic of a training course: it says the course covers it, not how.
+    assert kb.ask("团干部培训班讲不讲组织关系转接？").matched
+    for question in ("参军入伍的团员，团组织关系怎么转？", "团员组织关系怎么转接？"):
+        answer = kb.ask(question)
+        assert not answer.matched, (question, answer.text)
