@@ -14,6 +14,7 @@ import dataclasses
 import logging
 import re
 import time
+from collections.abc import Callable
 
 from telegram import (BotCommand, BotCommandScopeAllChatAdministrators, BotCommandScopeChat, BotCommandScopeDefault,
                       Message, MessageEntity, Update)
@@ -24,13 +25,14 @@ from telegram.ext import (AIORateLimiter, Application, ApplicationHandlerStop, C
 
 from handlers.core import router
 from handlers.adapters.context_pool import ContextPool
-from handlers.adapters.telegram_send import send_reply
+from handlers.adapters.telegram_send import PICK, picked_command, send_reply, too_long
 from handlers.core.types import ADMIN, GROUP, GROUP_ADMIN, MEMBER, PRIVATE, Context, Incoming, Reply
 
 log = logging.getLogger(__name__)
 
 PLATFORM = "telegram"
 APOLOGY = "抱歉，处理这条消息时出错了，已记录。请稍后再试。"
+STALE_BUTTON = "这个按钮已过期（之后又给出了新的选项）。请点最新消息里的按钮，或直接重新输入。"
 ALLOWED_UPDATES = [UpdateType.MESSAGE, UpdateType.CALLBACK_QUERY]
 ADMIN_STATUSES = {ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER}
 
@@ -178,14 +180,15 @@ class TelegramAdapter:
                        chat_id=str(chat.id if chat else query.from_user.id), chat_type=GROUP if in_group else PRIVATE,
                        user_name=query.from_user.full_name, chat_title=(chat.title or "") if chat else "",
                        event_key=str(update.update_id))
-        await self.answer(msg)
+        await self.answer(msg, handle=self.button)
 
-    async def answer(self, msg: Incoming, reply_to: int | None = None) -> None:
+    async def answer(self, msg: Incoming, reply_to: int | None = None,
+                     handle: Callable[[Context, Incoming], list[Reply]] | None = None) -> None:
         """Dispatch one message (in the worker: the core is synchronous) and send the replies."""
         if msg.in_group:
             admin = await self.admins.is_admin(self.app.bot, int(msg.chat_id), int(msg.user_id))
             msg = dataclasses.replace(msg, chat_admin=admin)
-        for reply in await self.pool.run(self.handle, msg):
+        for reply in await self.pool.run(handle or self.handle, msg):
             await self.deliver(reply, int(msg.chat_id), reply_to)
 
     def handle(self, ctx: Context, msg: Incoming) -> list[Reply]:
@@ -196,7 +199,22 @@ class TelegramAdapter:
         store.profiles.ensure(PLATFORM, msg.user_id, msg.user_name, now, msg.user_handle)
         if msg.in_group:
             store.profiles.ensure_chat(PLATFORM, msg.chat_id, GROUP, msg.chat_title, now)
-        return router.dispatch(ctx, msg) + router.first_contact(ctx, msg, known)
+        replies = router.dispatch(ctx, msg) + router.first_contact(ctx, msg, known)
+        offered = [(c.label, c.command) for r in replies if not r.is_push for c in r.choices]
+        if any(too_long(command) for _, command in offered):
+            # Their buttons carry a digest: the commands wait in the chat's stored choices (any worker reads them).
+            store.pages.save(PLATFORM, msg.chat_id, more=None, choices=offered, now=now, chat_id=msg.chat_id)
+        return replies
+
+    def button(self, ctx: Context, msg: Incoming) -> list[Reply]:
+        """A pressed button: its command dispatched as if typed; a `pick:` button's command read back first."""
+        if not msg.text.startswith(PICK):
+            return self.handle(ctx, msg)
+        page = ctx.store.pages.get(PLATFORM, msg.chat_id, msg.chat_id)
+        command = picked_command(msg.text, page["choices"] if page else [])
+        if command is None:
+            return [Reply(STALE_BUTTON)]
+        return self.handle(ctx, dataclasses.replace(msg, text=command))
 
     async def deliver(self, reply: Reply, chat_id: int, reply_to: int | None = None) -> None:
         if reply.is_push:
