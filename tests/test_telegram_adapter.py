@@ -285,5 +285,15 @@ def test_a_long_button_from_replaced_choices_says_it_expired_and_records_nothing
     old = _buttons(tg.api.sent()[-1])[0]["callback_data"]
     tg.feed(message_update(f"打咔 {LONG_CHECK_IN}，另外走访了三户困难青年家庭", uid=62))  # new choices
     tg.feed(callback_update(old, uid=62))
-    assert "已过期" in tg.api.texts()[-1]
+    assert "已失效" in tg.api.texts()[-1]
     assert ctx.store.checkins.count() == 0
+
+
+def test_replying_with_the_number_picks_the_suggestion_as_the_text_says(tg, ctx):
+    ctx.store.profiles.set_region("telegram", "63", "东莞")
+    tg.feed(message_update(f"打咔 {LONG_CHECK_IN}", uid=63))
+    assert "回复序号" in tg.api.texts()[-1]
+    tg.feed(message_update("1", uid=63))
+    assert "已打卡" in tg.api.texts()[-1]
+    tg.feed(message_update("1", uid=63))  # the pick used them up: "1" is no second check-in
+    assert ctx.store.checkins.count() == 1

@@ -25,14 +25,14 @@ from telegram.ext import (AIORateLimiter, Application, ApplicationHandlerStop, C
 
 from handlers.core import router
 from handlers.adapters.context_pool import ContextPool
-from handlers.adapters.telegram_send import PICK, picked_command, send_reply, too_long
+from handlers.adapters.telegram_send import PICK, pick_data, send_reply
 from handlers.core.types import ADMIN, GROUP, GROUP_ADMIN, MEMBER, PRIVATE, Context, Incoming, Reply
 
 log = logging.getLogger(__name__)
 
 PLATFORM = "telegram"
 APOLOGY = "抱歉，处理这条消息时出错了，已记录。请稍后再试。"
-STALE_BUTTON = "这个按钮已过期（之后又给出了新的选项）。请点最新消息里的按钮，或直接重新输入。"
+STALE_BUTTON = "这个按钮已失效（之后又给出了新的选项，或它是给别人的）。请点最新消息里的按钮，或直接输入。"
 ALLOWED_UPDATES = [UpdateType.MESSAGE, UpdateType.CALLBACK_QUERY]
 ADMIN_STATUSES = {ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER}
 
@@ -199,19 +199,14 @@ class TelegramAdapter:
         store.profiles.ensure(PLATFORM, msg.user_id, msg.user_name, now, msg.user_handle)
         if msg.in_group:
             store.profiles.ensure_chat(PLATFORM, msg.chat_id, GROUP, msg.chat_title, now)
-        replies = router.dispatch(ctx, msg) + router.first_contact(ctx, msg, known)
-        offered = [(c.label, c.command) for r in replies if not r.is_push for c in r.choices]
-        if any(too_long(command) for _, command in offered):
-            # Their buttons carry a digest: the commands wait in the chat's stored choices (any worker reads them).
-            store.pages.save(PLATFORM, msg.chat_id, more=None, choices=offered, now=now, chat_id=msg.chat_id)
-        return replies
+        return router.dispatch(ctx, msg) + router.first_contact(ctx, msg, known)
 
     def button(self, ctx: Context, msg: Incoming) -> list[Reply]:
-        """A pressed button: its command dispatched as if typed; a `pick:` button's command read back first."""
+        """A pressed button: its command dispatched as if typed. A `pick:` button (its command was over
+        Telegram's 64 bytes) stands for one of the choices the router keeps for this user and chat."""
         if not msg.text.startswith(PICK):
             return self.handle(ctx, msg)
-        page = ctx.store.pages.get(PLATFORM, msg.chat_id, msg.chat_id)
-        command = picked_command(msg.text, page["choices"] if page else [])
+        command = router.remembered_command(ctx, msg, lambda c: pick_data(c) == msg.text)
         if command is None:
             return [Reply(STALE_BUTTON)]
         return self.handle(ctx, dataclasses.replace(msg, text=command))

@@ -2,7 +2,7 @@
 
 Long texts are split under the 4,096-character limit at line breaks, `Reply.choices` become an inline
 keyboard on the last message sent (a command over the Bot API's 64 bytes of callback data — a corrected
-check-in, a question to answer — travels as `pick:<digest>` and is read back from the stored choices), and `TelegramSender` maps the Bot API's errors to the
+check-in, a question to answer — travels as `pick:<digest>` and is read back from the choices the router keeps), and `TelegramSender` maps the Bot API's errors to the
 scheduler's `SendResult` statuses (a timed-out send is "uncertain": it may have been delivered).
 """
 from __future__ import annotations
@@ -77,11 +77,6 @@ def too_long(command: str) -> bool:
 def pick_data(command: str) -> str:
     """The callback data of a choice: its command, or a digest of it when the command is too long."""
     return f"{PICK}{hashlib.sha256(command.encode()).hexdigest()[:16]}" if too_long(command) else command
-
-
-def picked_command(data: str, stored: list[tuple[str, str]]) -> str | None:
-    """The stored command a `pick:` button stands for; None when it was replaced by later choices."""
-    return next((command for _, command in stored if pick_data(command) == data), None)
 
 
 def keyboard(choices: tuple[Choice, ...]) -> InlineKeyboardMarkup | None:
