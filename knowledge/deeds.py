@@ -27,6 +27,7 @@ ASKED_DEED = (DOER, WHERE_DEED, ALLOWED_DEED, EXISTS, HOW_OFTEN, QUOTA)
 # A rule that names its own verb (可以按实收取, 不得强制, 不予结业) answers "may one X" only when that verb is
 # X — then X is named. One that suspends the whole activity for its subject (七年级本学期不安排发展) answers
 # whatever is asked of it.
+RULED_VERB = r"(?:不得|不予|不能|不可|不|可以|可|须|应当|禁止)"
 RULING = re.compile(r"不安排|暂不|暂停|不开展|不组织|不再(?:开展|安排|组织|受理|办理)")
 
 
@@ -55,11 +56,15 @@ def deed_check(hits: list, q: Query) -> None:
     # A suspended activity may answer "能入团不" ("七年级本学期不安排发展") — not a question that first
     # sets a scene and then names its deed ("…优秀的团员，奖学金评定能加分吗"): that deed is the point.
     allowed = m.re is ALLOWED_DEED and len(clauses) == 1
+    # "还要设支委会吗" — "不设委员会"; "还能评优秀不" — "不得评为优秀": a rule on the deed's own verb answers.
+    ruled = re.compile(RULED_VERB + re.escape(thing[0])) if m.re is ALLOWED_DEED else None
     for h in hits:  # all of them (a set lookup each): else the ninth best becomes the answer
         forms = {f for f, _ in h.matched}
         if not any(set(t.alts) & forms or t.text in forms for t in wanted):
             if allowed and RULING.search(h.passage["text"]):
                 continue  # "能入团不" — "七年级本学期不安排发展": nothing of the kind this term
+            if ruled is not None and ruled.search(h.passage["text"]):
+                continue
             h.holds = False
 
 

@@ -80,6 +80,8 @@ DUES = """共青团青禾县第三中学委员会
 
 （二）团员自愿多交团费的，可以本人书面申请后按实收取，团组织不得强制多交。
 
+（三）连续3个月以上未交纳团费的团员，当年不得评为优秀团员。
+
 二、发展团员
 
 本学期七年级学生不安排发展团员。星级团员一星由团支部评定，二星由团总支评定，三星由校团委评定。
@@ -179,3 +181,9 @@ def test_how_to_do_a_thing_is_not_answered_by_its_line_in_a_list_of_topics(kb):
     for question in ("参军入伍的团员，团组织关系怎么转？", "团员组织关系怎么转接？"):
         answer = kb.ask(question)
         assert not answer.matched, (question, answer.text)
+
+
+def test_may_one_after_a_scene_is_answered_by_a_rule_on_the_deeds_own_verb(kb):
+    # 评优秀 is not written, but 不得评为优秀 rules on the very verb: that is the answer.
+    answer = kb.ask("团员连续3个月以上没交团费，当年还能评优秀不？")
+    assert answer.matched and "不得评为优秀" in answer.text, answer.text
