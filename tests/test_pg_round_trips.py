@@ -113,3 +113,23 @@ def test_a_broadcast_batch_is_claimed_and_finished_in_few_statements(pg_server, 
     # the planner knows the broadcast is there (never analysed: -1, and at 100,000 it chose to sort)
     assert store.outbox.db.execute("SELECT reltuples FROM pg_class WHERE relname = 'outbox'").fetchone()[0] >= 2900
     store.close()
+
+
+def test_a_question_about_several_documents_reads_their_passages_in_one_query(pg_kb, statements, indexed_db):
+    """A question restricted to a few documents scans their passages' token sets: read together, one
+    round trip, not one a document (up to 12 at 100k passages), and the same sets as on SQLite."""
+    pg_kb.ask("宁波和枣庄的要点里对“智慧团建”系统各有什么要求？")
+    scans = [sql for sql in statements if "tokens FROM passage WHERE doc_key" in sql]
+    assert len(scans) <= 1, scans
+    keys = list(pg_kb.docs)
+    pg_kb.reload()
+    statements.clear()
+    got = pg_kb.documents_tokens(keys)
+    assert len(statements) == 1 and len(got) == len(keys) >= 5
+    lite = Store(indexed_db)
+    assert {k: [(pid, sorted(t)) for pid, t in v] for k, v in got.items()} == {
+        k: [(pid, sorted(t.split())) for pid, t in lite.knowledge.document_tokens(k)] for k in keys}
+    lite.close()
+    statements.clear()
+    pg_kb.documents_tokens(keys[:2])
+    assert statements == []  # kept until the index changes

@@ -5,7 +5,8 @@ database says were attempted within the last window, so a restart — or another
 moment ago — cannot burst past a limit. A send lease lets only one process drain a platform at a time;
 within it each delivery is still claimed atomically (pending → sending), so no send is ever doubled.
 Without the lease (`exclusive=False`: many tick workers on PostgreSQL) workers drain side by side, and
-each claim checks the limits against every worker's attempts in the database (`_run_shared`).
+each claim checks the limits against every worker's attempts in the database (`_run_shared`) and may
+reserve a slot that frees a moment later, its send waiting for that instant (`_pick`).
 """
 from __future__ import annotations
 
