@@ -16,6 +16,7 @@ REFRESH_EVERY = 2.0  # seconds between checks for another process's re-index or 
 PLACE_CORE = re.compile(r"([\u4e00-\u9fff]{2,3}?)(?:省|市|县|区|镇|乡|街道)")
 IDENTITY_SHARE = 0.25  # a title/issuer word in at most this share of documents names its document
 SENTENCE_CACHE = 4096  # items whose sentences are kept
+DOC_TOKEN_CACHE = 512  # documents whose passages' token sets are kept
 
 import numpy as np
 
@@ -116,7 +117,7 @@ class KnowledgeBase:
         self._version = self.store.knowledge.version()
         self._checked = time.monotonic()
         self.mentions_year.cache_clear()
-        self.document_tokens.cache_clear()
+        self._doc_tokens: dict[str, tuple[tuple[int, frozenset[str]], ...]] = {}
         self._sentences: dict[int, tuple[tuple[int, str], ...]] = {}
         self.document_identity.cache_clear()
         self.identity_documents.cache_clear()
@@ -153,10 +154,21 @@ class KnowledgeBase:
         """The passage ids of each of a question's tokens, the uncached ones read in one go."""
         return self._postings.many(tokens)
 
-    @lru_cache(maxsize=512)
     def document_tokens(self, doc_key: str) -> tuple[tuple[int, frozenset[str]], ...]:
         """Each passage of a document with its token set (for questions restricted to a few documents)."""
-        return tuple((pid, frozenset(tokens.split())) for pid, tokens in self.store.knowledge.document_tokens(doc_key))
+        return self.documents_tokens([doc_key])[doc_key]
+
+    def documents_tokens(self, doc_keys: list[str]) -> dict[str, tuple[tuple[int, frozenset[str]], ...]]:
+        """`document_tokens` of several documents, the uncached ones read in one query (a question about a
+        dozen documents cost a dozen round trips on PostgreSQL); kept until the index changes."""
+        cache = self._doc_tokens
+        missing = [k for k in dict.fromkeys(doc_keys) if k not in cache]
+        if missing:
+            if len(cache) + len(missing) > DOC_TOKEN_CACHE:
+                cache.clear()
+            for key, rows in self.store.knowledge.document_tokens_many(missing).items():
+                cache[key] = tuple((pid, frozenset(tokens.split())) for pid, tokens in rows)
+        return {k: cache[k] for k in doc_keys}
 
     @lru_cache(maxsize=4096)
     def document_identity(self, doc_key: str) -> str:
