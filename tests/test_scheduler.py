@@ -255,3 +255,44 @@ def test_side_by_side_a_slot_about_to_free_is_reserved_and_sent_at_its_instant(c
     times = sorted(stamped.values())
     assert max(sum(1 for u in times if t <= u < t + 1.0) for t in times) == 2
     assert times[-1] - times[0] < 2.1  # six at two a second: three windows, no slot lost between them
+
+
+def test_side_by_side_a_send_that_would_leave_late_goes_back_to_the_queue_unsent(ctx, clock):
+    """A send counted at its claim's instant must leave then: on a machine so busy that it would leave
+    later than sending.LATE after, it is given back and claimed again, so the platform's own clock never
+    sees more sends in a window than the limit allows. Nothing is lost or sent twice."""
+    from db.rows import Delivery
+    from handlers.core.ratelimit import Limit
+    from handlers.core.sending import LATE
+
+    class Busy(FakePlatform):
+        async def send(self, reply):
+            self.clock.advance(seconds=0.03)  # each send costs the machine 30 ms before it leaves
+            return await super().send(reply)
+
+    platform = Busy("fake", clock)
+    platform.limits = (Limit("fake-overall", 4, 1.0),)
+    ctx.store.outbox.queue_deliveries(
+        [Delivery(f"t|fake:c{n}", "fake", f"c{n}", "周五开会", kind="t") for n in range(12)], clock.now)
+    stamps: dict[str, list[float]] = {}
+    claim_batch = ctx.store.outbox.claim_batch
+
+    def watched(*args, **kw):
+        rows, wait = claim_batch(*args, **kw)
+        for r in rows:
+            stamps.setdefault(r["chat_id"], []).append(dt.datetime.fromisoformat(r["attempted_at"]).timestamp())
+        return rows, wait
+
+    async def sleep(seconds: float) -> None:
+        clock.advance(seconds=seconds)
+        await asyncio.sleep(0)
+
+    ctx.store.outbox.claim_batch = watched
+    for _ in range(4):  # ticks until the queue is empty
+        asyncio.run(Scheduler(ctx, {"fake": platform}, sleep=sleep, exclusive=False).tick())
+    assert sorted(s.chat_id for s in platform.sent) == sorted(f"c{n}" for n in range(12))  # each once
+    assert any(len(v) > 1 for v in stamps.values())  # some were given back and claimed again
+    for sent in platform.sent:
+        assert sent.at - stamps[sent.chat_id][-1] <= LATE + 1e-6
+    assert {r["state"] for r in ctx.store.outbox.deliveries()} == {"sent"}
+    assert max(r["attempts"] for r in ctx.store.outbox.deliveries()) == 1  # a give-back is no attempt
