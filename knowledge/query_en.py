@@ -25,6 +25,9 @@ league's plan plans document documents say says said mention mentions mentioned 
 call kind type sort""".split())
 
 
+PLACE_KINDS = frozenset("county district city town township province street subdistrict village".split())
+
+
 def is_english(text: str) -> bool:
     letters = sum(ch.isalpha() for ch in text)
     ascii_letters = sum(ch.isascii() and ch.isalpha() for ch in text)
@@ -77,7 +80,9 @@ def analyze_english(an: Analyzer, raw: str) -> Query:
             if spelled and word not in EN_STOP:
                 # A document's name written in pinyin (Keqiao, Runtong, Xian'an): its Chinese form.
                 terms.setdefault(word, Term(word, spelled, an.term_weight(spelled[0])[0]))
-                i += 1
+                # "Yuyang county", "Keqiao district": the place's own kind, not a region of its own
+                # (the glossary's bare "county" is the bundled 团县委).
+                i += 2 if i + 1 < len(words) and words[i + 1] in PLACE_KINDS else 1
                 continue
             if word not in EN_STOP and not word.isdigit() and len(word) > 2:
                 found = dictionary_term(an, words, i) if CEDICT_FACTOR else None

@@ -25,6 +25,11 @@ CONTACT_IN_TEXT = re.compile(r"电话|邮箱|地址|邮编|@|\d{7,}")
 # How long, or how often ("多久开一次": 每月): a span of time, or a period things recur in.
 DURATION_IN_TEXT = re.compile(r"(?:\d+|[一二两三四五六七八九十半]+)\s*(?:个)?(?:工作日|天|日|周|星期|个月|月|年|小时|分钟|学时|学期)"
                               r"|每(?:个)?(?:年|半年|季度|月|周|星期|天|日|学期|期)")
+# Where something is: an address, a building or a room (长征路126号, 1106室, 三楼, 报告厅).
+PLACE_IN_TEXT = re.compile(r"地址|地点|\d+号(?!文)|\d+室|[\d一二三四五六七八九十]+楼|[路街道巷](?:\d|[一二三四五六七八九十]+号)"
+                           r"|报告厅|会议室|教室|礼堂|党校|大厦|中心(?:[\d一二三四五六七八九十]|三楼|二楼)|广场")
+WHERE_ASKED = re.compile(r"在哪|哪里|哪儿|什么地方|去哪|地点|\bwhere\b")
+REACH_ASKED = re.compile(r"电话|邮箱|联系|手机|邮编|找谁|phone|e-?mail|contact")
 TYPE_MISS = 0.15
 LENGTH_ASKED = re.compile(r"多长时间|多长|how long")
 STRICT_NUMBER = False  # a passage that cannot hold the kind of fact asked for (a date for 哪天) is no answer
@@ -213,7 +218,10 @@ def _intent_bonus(q: Query, p: dict) -> tuple[float, bool]:
         bonus += 0.05 if ok else -TYPE_MISS
         # "多久" may mean "by when" (多久交 → 6月底前); "多长时间" asks for a length: a date is no answer
         holds &= bool(_holds_length(text) if LENGTH_ASKED.search(q.norm) else ok)
-    if "contact" in q.intents:
+    if "contact" in q.intents and WHERE_ASKED.search(q.norm) and not REACH_ASKED.search(q.norm):
+        # "在哪儿办": a place — an address or a room, not a phone line.
+        bonus += 0.1 if PLACE_IN_TEXT.search(text) else -0.06
+    elif "contact" in q.intents:
         bonus += 0.15 if p["kind"] == "contact" else (0.0 if CONTACT_IN_TEXT.search(text) else -0.06)
     elif p["kind"] == "contact":
         bonus -= 0.1  # a contact line answers "who/how to reach", not what the item is about

@@ -1,0 +1,85 @@
+"""A newly ingested notice answers the slot asked for — the day and hour, the place — from its own short
+sentences, even when another document has many longer sentences that share the question's common words.
+The notices are written here (lexical engine: deterministic)."""
+import pytest
+
+from db import Store
+from knowledge.base import KnowledgeBase
+from knowledge.index import PLANS_DIR, index_plans
+
+TRAINING = """共青团青禾县委员会
+
+关于举办2025年青禾县基层团干部培训班的通知
+
+各乡镇团委，县直各单位团组织：
+
+为提升基层团干部履职能力，团县委决定举办培训班。现将有关事项通知如下：
+
+一、培训时间
+
+2025年6月4日至6日，共3天。6月3日9:00—11:30报到。
+
+二、培训地点
+
+青禾县委党校（青禾县人民路88号）三楼报告厅；周六下午的现场教学在县青年之家。
+
+三、有关要求
+
+学员报到时须携带身份证和笔记本。培训期间安排“三下乡”经验交流，每个乡镇发言不超过5分钟。
+
+联系人：团县委组织部 王明；电话：0739-5551234
+
+共青团青禾县委员会
+2025年5月20日
+"""
+
+
+def _plan() -> str:
+    """Another region's plan: many sentences on 团干部 and 培训班 (none says when to report), and many on
+    other work, so that those words are rare enough to weigh."""
+    lines = ["共青团石浦市委员会", "", "石浦共青团2025年工作要点", "", "一、加强团干部队伍建设", ""]
+    for n in range(1, 46):
+        lines.append(f"{n}．第{n}期团干部培训班要围绕团干部履职能力设置第{n}个专题，培训班结束后开展测评。")
+    lines += ["", "二、服务青年发展", ""]
+    for n in range(1, 301):
+        lines.append(f"{n}．第{n}个社区要做好青年志愿服务登记和第{n}批青少年权益维护工作。")
+    lines += ["", "共青团石浦市委员会", "2025年1月10日", ""]
+    return "\n".join(lines)
+
+
+@pytest.fixture(scope="module")
+def kb(tmp_path_factory, data_dir):
+    folder = tmp_path_factory.mktemp("slots")
+    (folder / "qinghe_training.txt").write_text(TRAINING, encoding="utf-8")
+    (folder / "shipu_plan.txt").write_text(_plan(), encoding="utf-8")
+    store = Store(folder / "kb.db")
+    assert not index_plans(store, [PLANS_DIR, folder]).failed  # with the bundled plans, as a cadre has them
+    return KnowledgeBase(store, str(data_dir), None)
+
+
+def test_the_report_day_and_hour_come_from_the_notice_the_question_names(kb):
+    # 青禾 and 培训班 are words of the notice's title, not of its short 报到 sentence: they must still
+    # bring that sentence in among the candidates, ahead of the plan's many 团干部培训班 sentences.
+    answer = kb.ask("青禾团干部培训班哪天报到，几点？")
+    assert answer.matched and "6月3日" in answer.text, answer.text
+    # the clock time is one fact, not cut at its colon ("6月3日9。")
+    lead = answer.text.splitlines()[0]
+    assert "9:00" in lead and "11:30" in lead, answer.text
+
+
+def test_where_is_answered_with_the_place_not_the_phone_line(kb):
+    answer = kb.ask("青禾培训班在哪儿办？")
+    assert answer.matched and "人民路88号" in answer.text, answer.text
+    assert "0739-5551234" not in answer.text.splitlines()[0], answer.text
+
+
+def test_an_everyday_yixia_is_no_numbered_name(kb):
+    # 发一下 is "send it"; 一下 must not read as a numbered name that "周六下午" gives with another number.
+    answer = kb.ask("青禾培训班的地址发一下")
+    assert answer.matched and "人民路88号" in answer.text, answer.text
+
+
+def test_a_county_named_in_pinyin_is_the_notice_not_the_bundled_county_plan(kb):
+    q = kb.analyzer.analyze("Qinghe county cadre training: where is it held?")
+    assert any("青禾" in alt for t in q.terms for alt in t.alts), q.terms
+    assert not q.regions, q.regions  # "county" after a name is that place's kind, not a region filter
