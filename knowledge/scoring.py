@@ -30,6 +30,8 @@ PLACE_IN_TEXT = re.compile(r"地址|地点|\d+号(?!文)|\d+室|[\d一二三四�
                            r"|报告厅|会议室|教室|礼堂|党校|大厦|中心(?:[\d一二三四五六七八九十]|三楼|二楼)|广场")
 WHERE_ASKED = re.compile(r"在哪|哪里|哪儿|什么地方|去哪|地点|\bwhere\b")
 REACH_ASKED = re.compile(r"电话|邮箱|联系|手机|邮编|找谁|phone|e-?mail|contact")
+CALENDAR_ASKED = re.compile(r"几号|哪天|哪一天|哪日|几月几|什么日子|日期")
+CALENDAR_IN_TEXT = re.compile(r"\d{1,2}月\d{1,2}[日号]|\d{1,2}月(?:底|末|初|中|上旬|中旬|下旬)|年底|年末|月底|[上中下]旬")
 TYPE_MISS = 0.15
 LENGTH_ASKED = re.compile(r"多长时间|多长|how long")
 STRICT_NUMBER = False  # a passage that cannot hold the kind of fact asked for (a date for 哪天) is no answer
@@ -211,7 +213,9 @@ def _intent_bonus(q: Query, p: dict) -> tuple[float, bool]:
         pass  # the unit decides below
     elif "date" in q.intents:
         ok = (p["kind"] == "meta" and about_document) or DATE_IN_TEXT.search(text)
-        bonus += 0.08 if ok else -TYPE_MISS
+        # "几号", "哪天" ask for a day of the calendar: "调动后1个月内" is a date only by a stretch
+        calendar = not CALENDAR_ASKED.search(q.norm) or CALENDAR_IN_TEXT.search(text)
+        bonus += (0.08 if calendar else 0.03) if ok else -TYPE_MISS
         holds &= bool(ok)
     elif "duration" in q.intents:
         ok = DURATION_IN_TEXT.search(text) or DATE_IN_TEXT.search(text)
@@ -236,5 +240,6 @@ def _intent_bonus(q: Query, p: dict) -> tuple[float, bool]:
         holds &= bool(ok) or not STRICT_NUMBER
     if q.units and not all(unit.search(text) for unit in q.units):
         bonus -= TYPE_MISS  # "几岁离队" is not answered by a sentence that names no age
-        holds = False
+        # … but "讲几次，共多少学时" is answered in part by "共8讲，合计12学时"
+        holds &= len(q.units) > 1 and any(unit.search(text) for unit in q.units)
     return bonus, holds

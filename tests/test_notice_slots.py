@@ -6,6 +6,7 @@ import pytest
 from db import Store
 from knowledge.base import KnowledgeBase
 from knowledge.index import PLANS_DIR, index_plans
+from knowledge.query import dials
 
 TRAINING = """共青团青禾县委员会
 
@@ -34,6 +35,33 @@ TRAINING = """共青团青禾县委员会
 """
 
 
+TRANSFER = """华岳建工集团团委
+
+关于做好新入职团员组织关系转接工作的通知
+
+各二级单位团委：
+
+一、转接时限
+
+1．在集团内部二级单位之间调动的团员，应在调动后1个月内完成组织关系转接。
+
+2．新入职团员的组织关系9月20日前全部完成转接。
+
+3．集团团委管理转接工作，每月汇总各单位转接情况，对超过30天未完成转接的单位通报。
+
+二、入职教育
+
+新入职团员须参加不少于2课时的团员入职教育，由二级单位团委组织。
+
+三、联系方式
+
+集团团委：赵宁，电话0551-66668888
+
+华岳建工集团团委
+2025年7月1日
+"""
+
+
 def _plan() -> str:
     """Another region's plan: many sentences on 团干部 and 培训班 (none says when to report), and many on
     other work, so that those words are rare enough to weigh."""
@@ -52,6 +80,7 @@ def kb(tmp_path_factory, data_dir):
     folder = tmp_path_factory.mktemp("slots")
     (folder / "qinghe_training.txt").write_text(TRAINING, encoding="utf-8")
     (folder / "shipu_plan.txt").write_text(_plan(), encoding="utf-8")
+    (folder / "huayue_transfer.txt").write_text(TRANSFER, encoding="utf-8")
     store = Store(folder / "kb.db")
     assert not index_plans(store, [PLANS_DIR, folder]).failed  # with the bundled plans, as a cadre has them
     return KnowledgeBase(store, str(data_dir), None)
@@ -83,3 +112,34 @@ def test_a_county_named_in_pinyin_is_the_notice_not_the_bundled_county_plan(kb):
     q = kb.analyzer.analyze("Qinghe county cadre training: where is it held?")
     assert any("青禾" in alt for t in q.terms for alt in t.alts), q.terms
     assert not q.regions, q.regions  # "county" after a name is that place's kind, not a region filter
+
+
+def test_which_day_is_answered_with_a_calendar_date_not_a_time_limit(kb):
+    # "几号" asks for a day: "调动后1个月内" shares the words, "9月20日前" is the day.
+    answer = kb.ask("团员组织关系最晚几号得转完？")
+    assert answer.matched and "9月20日" in answer.text, answer.text
+    # and it is the passage ranked first (quoted first), not a tie broken by position
+    assert "9月20日" in kb.search("团员组织关系最晚几号得转完？").hits[0].passage["text"]
+
+
+def test_lessons_asked_are_answered_in_class_hours(kb):
+    answer = kb.ask("新入职团员的入职教育要上几节课？")
+    assert answer.matched and "2课时" in answer.text, answer.text
+
+
+def test_who_and_which_phone_is_answered_with_the_contact_line(kb):
+    # "电话多少" asks for the number to dial, not a quantity: the contact line leads, not the
+    # sentence with the most figures.
+    answer = kb.ask("集团团委管转接的是谁，电话多少")
+    assert answer.matched and "0551-66668888" in answer.text and "赵宁" in answer.text, answer.text
+    assert dials("集团团委管转接的是谁，电话多少") and not dials("电话多少，要交多少份材料")
+
+
+def test_chinese_words_inside_an_english_question_count(kb):
+    answer = kb.ask("Huayue: how many hours is the 入职教育?")
+    assert answer.matched and "2课时" in answer.text, answer.text
+
+
+def test_each_county_is_any_county_not_the_bundled_county_plan(kb):
+    q = kb.analyzer.analyze("How many people can each county recommend?")
+    assert not q.regions, q.regions
