@@ -30,6 +30,7 @@ from knowledge.search import Hit, Result
 QUOTE_MAX = 150  # characters of one region's quotation on the first page
 QUOTE_MANY = 100  # … when three regions share the page
 QUOTE_FEW = 80  # … when four do
+ENUMERATION_ASKED = re.compile(r"哪些|哪几|哪儿|哪里|是什么|指什么|包括|包含|有啥|是啥|\bwhat are\b|\bwhich\b")
 MORE_HINT, MORE_HINT_EN = "更多：回复 1", "More: reply 1"
 
 
@@ -76,7 +77,9 @@ def _compose(kb, result: Result, asker_region: str | None) -> Answer:
     if "contact" in q.intents:
         for h in result.hits:
             _add_contacts(kb, h)
-    blocks = [block_of(kb, h, "how" in q.intents) for h in result.hits]
+    # "“四进四信”，四进是进哪儿？": a quoted name asked about is spelled out in the sentences after it.
+    follow = "how" in q.intents or bool(q.quoted and ENUMERATION_ASKED.search(q.norm))
+    blocks = [block_of(kb, h, follow) for h in result.hits]
     regions = list(dict.fromkeys(b.region for b in blocks))
     terms = [(tuple({compact(a) for a in t.alts} | {compact(t.text)}), t.weight) for t in q.terms]
     unit, intents = asked_unit(q.norm), q.intents

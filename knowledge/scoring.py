@@ -18,6 +18,7 @@ from knowledge.query import Query, Term
 
 LENGTH_PENALTY = 0.06
 SINGLE_PREFIX = 0.6
+CONTRACTED = 0.8  # two question words the passage writes contracted (选拔培养 → 选培)
 HEADING_CREDIT = 0.9  # a term found only in the passage's heading
 MONEY_IN_TEXT = re.compile(r"\d+(?:\.\d+)?\s*(?:万|亿)?元|免费|不收(?:取)?(?:任何)?费|无需(?:缴纳|交纳|支付)|不得收取")
 NUMBER_IN_TEXT = re.compile(r"\d|[一二两三四五六七八九十百千万]+(?:分之|[个项类种条名级批届次场人天年周份张倍])|首届|双|半")
@@ -87,6 +88,7 @@ def score(kb, q: Query, terms: list[Term], parts: dict[str, list[str]], p: dict)
     body = text[text.find(HEAD_MARK) + 1:]
     doc_key = p["doc_key"]
     used: set[str] = set()
+    got: dict[str, tuple[float, str]] = {}
     # The terms with fewest forms pick first (assessment → 考核 before evaluation → 考核/评价/评估).
     for term in sorted(terms, key=lambda t: len(t.alts)):
         # Words of the document's title or issuer (咸安实验中学, 团费收缴) name the document: every one of
@@ -101,6 +103,11 @@ def score(kb, q: Query, terms: list[Term], parts: dict[str, list[str]], p: dict)
             m, form = _term_match(term, text, body, context, parts, tokens, used)
         if m >= 0.6:
             used.add(form)  # one word of the passage answers one word of the question (考核 for assessment)
+        got[term.text] = (m, form)
+    if q.lang == "zh":
+        _contractions(q, text, got)
+    for term in terms:
+        m, form = got[term.text]
         total += term.weight
         gained += term.weight * m
         if m >= 0.6:
@@ -110,6 +117,18 @@ def score(kb, q: Query, terms: list[Term], parts: dict[str, list[str]], p: dict)
     score = min(score * _length_factor(len(p["text"])) + bonus, 1.0)
     return Hit(p["id"], p, kb.docs.get(doc_key, {}), score, tuple(matched), lexical=score, fits=bonus >= 0,
                holds=holds)
+
+
+def _contractions(q: Query, text: str, got: dict[str, tuple[float, str]]) -> None:
+    """Two words the question writes in full that the passage contracts to their first characters
+    (选拔培养 → 选培, 帮扶救助 → 帮救): both count, a little less than written out."""
+    words = [t.text for t in q.terms]
+    for a, b in zip(words, words[1:]):
+        if len(a) < 2 or len(b) < 2 or got[a][0] >= 0.6 or got[b][0] >= 0.6 or a[0] == b[0]:
+            continue
+        short = a[0] + b[0]
+        if short in text and short not in q.norm:
+            got[a] = got[b] = (CONTRACTED, short)
 
 
 def _term_match(term: Term, text: str, body: str, context: str, sub_words: dict[str, list[str]],
