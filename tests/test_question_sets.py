@@ -4,8 +4,9 @@ facts that must appear, regions that must be named, declines where expected.
 The qa-* sets ask about the five bundled plans; they were seen by the people who wrote the lexicon
 (which has since been cut back to general vocabulary), so they guard against regressions and measure
 little else. The notices-/paraphrase-/scope- sets were written apart from the code (tests/data/README.md);
-notices-* questions are asked after that split's notices are indexed. The holdout files are only ever
-scored here and by benchmarks/eval_sets.py: a failure names ids and rates, never a question.
+notices-* questions are asked after that split's notices are indexed. The holdout and final splits are
+spent (tuning material since the sealed final2 split was written); final2 is never scored here: the lead
+scores it once.
 """
 import json
 from pathlib import Path
@@ -22,7 +23,7 @@ PLAN_FLOORS = {"qa-extra.jsonl": 0.91, "qa-holdout.jsonl": 0.78, "qa-final.jsonl
 NOTICE_FLOORS = {
     ("dev", "notices"): 0.88, ("dev", "paraphrase"): 0.92, ("dev", "scope"): 0.95,
     ("dev", "scope-nearmiss"): 0.74,  # 31 near misses (18 declined) and 31 answerable guards (30 answered)
-    ("holdout", "notices"): 0.82, ("holdout", "paraphrase"): 0.75, ("holdout", "scope"): 0.25,
+    ("holdout", "notices"): 0.85, ("holdout", "paraphrase"): 0.80, ("holdout", "scope"): 0.30,
 }
 
 
