@@ -33,6 +33,8 @@ WHERE_ASKED = re.compile(r"在哪|哪里|哪儿|什么地方|去哪|地点|\bwhe
 REACH_ASKED = re.compile(r"电话|邮箱|联系|手机|邮编|找谁|phone|e-?mail|contact")
 CALENDAR_ASKED = re.compile(r"几号|哪天|哪一天|哪日|几月几|什么日子|日期")
 CALENDAR_IN_TEXT = re.compile(r"\d{1,2}月\d{1,2}[日号]|\d{1,2}月(?:底|末|初|中|上旬|中旬|下旬)|年底|年末|月底|[上中下]旬")
+CONSEQUENCE_ASKED = re.compile(r"会[咋怎]样|会怎么样|会如何|有[啥什]么?后果|后果|会不会被|怎么处理|怎么处罚|\bwhat happens\b")
+CONSEQUENCE_IN_TEXT = re.compile(r"不予|不再|取消|不纳入|不得|视为|追回|撤销|通报|处分|处置|处理|扣除|责令|限期|暂停|停止|降为|不能参加")
 TYPE_MISS = 0.15
 LENGTH_ASKED = re.compile(r"多长时间|多长|how long")
 STRICT_NUMBER = False  # a passage that cannot hold the kind of fact asked for (a date for 哪天) is no answer
@@ -241,6 +243,9 @@ def _intent_bonus(q: Query, p: dict) -> tuple[float, bool]:
         bonus += 0.05 if ok else -TYPE_MISS
         # "多久" may mean "by when" (多久交 → 6月底前); "多长时间" asks for a length: a date is no answer
         holds &= bool(_holds_length(text) if LENGTH_ASKED.search(q.norm) else ok)
+    if CONSEQUENCE_ASKED.search(q.norm):
+        # "交晚了会咋样", "没去有啥后果": the sentence that says what follows (不予, 取消, 不再接受 …)
+        bonus += 0.08 if CONSEQUENCE_IN_TEXT.search(text) else 0.0
     if "contact" in q.intents and WHERE_ASKED.search(q.norm) and not REACH_ASKED.search(q.norm):
         # "在哪儿办": a place — an address or a room, not a phone line.
         bonus += 0.1 if PLACE_IN_TEXT.search(text) else -0.06

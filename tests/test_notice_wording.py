@@ -30,10 +30,34 @@ PLAN = """共青团青禾县委员会
 """
 
 
+ACTIVITIES = """共青团青禾县石门街道工作委员会
+
+关于开展“周末青春汇”青年活动的通知
+
+各社区团支部：
+
+一、活动安排
+
+每周六下午在街道青年之家开展活动，每场限30人。
+
+二、报名方式
+
+关注“青禾青年”公众号报名，各场活动开始前2天截止报名。报名后无故缺席累计3次的，本年度内不再接受其报名。
+
+三、工作要求
+
+各社区团支部每月组织青年参加活动不少于1次，做好活动宣传。
+
+共青团青禾县石门街道工作委员会
+2025年3月1日
+"""
+
+
 @pytest.fixture(scope="module")
 def kb(tmp_path_factory, data_dir):
     folder = tmp_path_factory.mktemp("wording")
     (folder / "qinghe_plan.txt").write_text(PLAN, encoding="utf-8")
+    (folder / "shimen_activities.txt").write_text(ACTIVITIES, encoding="utf-8")
     store = Store(folder / "kb.db")
     assert not index_plans(store, [folder]).failed
     return KnowledgeBase(store, str(data_dir), None)
@@ -48,3 +72,9 @@ def test_words_the_plan_contracts_still_find_their_sentence(kb):
 def test_a_quoted_campaign_asked_about_is_shown_with_the_sentence_that_spells_it_out(kb):
     answer = kb.ask("“三进三信”里的三进是进哪儿？")
     assert answer.matched and "进团课" in answer.text and "进网络" in answer.text, answer.text
+
+
+def test_what_follows_is_answered_with_the_sentence_that_says_it(kb):
+    # 报了名 is the verb 报名 split by 了; "会有啥后果" asks for the sentence that says what follows.
+    answer = kb.ask("周末青春汇活动报了名又没去，会有啥后果？")
+    assert answer.matched and "不再接受其报名" in answer.text.splitlines()[0] + answer.text[:200], answer.text
