@@ -246,9 +246,9 @@ def _intent_bonus(q: Query, p: dict) -> tuple[float, bool]:
     if CONSEQUENCE_ASKED.search(q.norm):
         # "交晚了会咋样", "没去有啥后果": the sentence that says what follows (不予, 取消, 不再接受 …)
         bonus += 0.08 if CONSEQUENCE_IN_TEXT.search(text) else 0.0
-    if "contact" in q.intents and WHERE_ASKED.search(q.norm) and not REACH_ASKED.search(q.norm):
-        # "在哪儿办": a place — an address or a room, not a phone line.
-        bonus += 0.1 if PLACE_IN_TEXT.search(text) else -0.06
+    if WHERE_ASKED.search(q.norm) and not REACH_ASKED.search(q.norm):
+        # "在哪儿办", "去哪儿办": a place — an address or a room, not a phone line.
+        bonus += 0.1 if PLACE_IN_TEXT.search(text) else (-0.06 if "contact" in q.intents else 0.0)
     elif "contact" in q.intents:
         bonus += 0.15 if p["kind"] == "contact" else (0.0 if CONTACT_IN_TEXT.search(text) else -0.06)
     elif p["kind"] == "contact":

@@ -43,11 +43,13 @@ TRANSFER = """华岳建工集团团委
 
 一、转接时限
 
-1．在集团内部二级单位之间调动的团员，应在调动后1个月内完成组织关系转接。
+1．在集团内部二级单位之间调动的团员，应在调动后1个月内在网上办理组织关系转接。
 
 2．新入职团员的组织关系9月20日前全部完成转接。
 
 3．集团团委管理转接工作，每月汇总各单位转接情况，对超过30天未完成转接的单位通报。
+
+4．无法在网上转接组织关系的，团员本人持纸质介绍信到华岳大厦1106室办理。
 
 二、入职教育
 
@@ -143,3 +145,9 @@ def test_chinese_words_inside_an_english_question_count(kb):
 def test_each_county_is_any_county_not_the_bundled_county_plan(kb):
     q = kb.analyzer.analyze("How many people can each county recommend?")
     assert not q.regions, q.regions
+
+
+def test_where_to_go_is_answered_with_the_sentence_that_names_a_room(kb):
+    # "去哪儿办" without 地址 or 电话: still a place asked for — the sentence naming a room answers.
+    answer = kb.ask("网上转不了组织关系的话，带啥去哪儿办？")
+    assert answer.matched and "1106室" in answer.text.splitlines()[0] + answer.text[:160], answer.text

@@ -23,7 +23,7 @@ PLAN_FLOORS = {"qa-extra.jsonl": 0.91, "qa-holdout.jsonl": 0.78, "qa-final.jsonl
 NOTICE_FLOORS = {
     ("dev", "notices"): 0.88, ("dev", "paraphrase"): 0.92, ("dev", "scope"): 0.95,
     ("dev", "scope-nearmiss"): 0.74,  # 31 near misses (18 declined) and 31 answerable guards (30 answered)
-    ("holdout", "notices"): 0.85, ("holdout", "paraphrase"): 0.80, ("holdout", "scope"): 0.30,
+    ("holdout", "notices"): 0.88, ("holdout", "paraphrase"): 0.80, ("holdout", "scope"): 0.30,
 }
 
 
