@@ -9,6 +9,7 @@ import re
 import time
 from array import array
 from functools import lru_cache
+from pathlib import Path
 
 ROW_CACHE = 50_000  # passage rows kept in memory (~40 MB at most)
 REFRESH_EVERY = 2.0  # seconds between checks for another process's re-index or FAQ edit
@@ -39,7 +40,9 @@ class KnowledgeBase:
     def __init__(self, store, data_dir: str = "data", embedder: Embedder | None = None):
         segment.setup(data_dir)
         self.store = store
-        self.semantic = Semantic(store, embedder)
+        # A database in memory (tests, the shipped-vector build) keeps its matrix to itself.
+        self.cache = None if store.path == ":memory:" else Path(data_dir) / "cache"
+        self.semantic = Semantic(store, embedder, self.cache)
         self.reload()
 
     @property
@@ -49,7 +52,7 @@ class KnowledgeBase:
 
     @embedder.setter
     def embedder(self, embedder: Embedder | None) -> None:
-        self.semantic = Semantic(self.store, embedder)
+        self.semantic = Semantic(self.store, embedder, self.cache)
 
     def refresh(self) -> None:
         """Reload when another process or worker re-indexed the plans or edited the FAQ (checked at
