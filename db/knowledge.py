@@ -13,7 +13,7 @@ from typing import Iterable, Iterator, Sequence
 
 from sqlite_utils.migrations import Migrations
 
-from db.connection import Repository, marks
+from db.connection import MAX_PARAMS, Repository, marks
 from db.postgres import ID, PgMigrations
 from db.values import storable
 
@@ -192,7 +192,19 @@ class Knowledge(Repository):
 
     def document_tokens(self, doc_key: str) -> list[tuple[int, str]]:
         """(passage id, space-joined tokens) of one document's passages."""
-        return [(r[0], r[1]) for r in self.db.execute("SELECT id, tokens FROM passage WHERE doc_key = ?", [doc_key])]
+        return self.document_tokens_many([doc_key])[doc_key]
+
+    def document_tokens_many(self, doc_keys: Sequence[str]) -> dict[str, list[tuple[int, str]]]:
+        """`document_tokens` of several documents in one query (one round trip on PostgreSQL, where a
+        question about a dozen documents read them one by one), by passage id within each."""
+        keys = list(dict.fromkeys(doc_keys))
+        out: dict[str, list[tuple[int, str]]] = {k: [] for k in keys}
+        for n in range(0, len(keys), MAX_PARAMS):
+            chunk = keys[n:n + MAX_PARAMS]
+            for pid, key, tokens in self.db.execute(
+                    f"SELECT id, doc_key, tokens FROM passage WHERE doc_key IN ({marks(chunk)}) ORDER BY id", chunk):
+                out[key].append((pid, tokens))
+        return out
 
     def passage_documents(self) -> list[tuple[int, str]]:
         """(passage id, document key) for every passage."""

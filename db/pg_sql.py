@@ -63,8 +63,11 @@ class Result:
 
     def __init__(self, cur: psycopg.Cursor, returned_id: bool = False):
         self.rowcount = cur.rowcount
-        self.description = [(c.name,) for c in cur.description] if cur.description else None
-        rows = cur.fetchall() if cur.description else []
+        # psycopg builds `description` anew at each reading (a Column object a column): read it once —
+        # a check-in's 18 columns read three times were a quarter of its client time
+        described = cur.description
+        self.description = [(c.name,) for c in described] if described else None
+        rows = cur.fetchall() if described else []
         self.lastrowid = None
         if returned_id:
             self.lastrowid = rows[0][0] if rows else None

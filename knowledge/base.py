@@ -17,6 +17,7 @@ PLACE_SUFFIXES = "省市县区镇乡"
 PLACE_CORE = re.compile(r"([\u4e00-\u9fff]{2,3}?)(?:省|市|县|区|镇|乡|街道)")
 IDENTITY_SHARE = 0.25  # a title/issuer word in at most this share of documents names its document
 SENTENCE_CACHE = 4096  # items whose sentences are kept
+DOC_TOKEN_CACHE = 512  # documents whose passages' token sets are kept
 
 import numpy as np
 
@@ -120,7 +121,7 @@ class KnowledgeBase:
         self._version = self.store.knowledge.version()
         self._checked = time.monotonic()
         self.mentions_year.cache_clear()
-        self.document_tokens.cache_clear()
+        self._doc_tokens: dict[str, tuple[tuple[int, frozenset[str]], ...]] = {}
         self._sentences: dict[int, tuple[tuple[int, str], ...]] = {}
         self.document_identity.cache_clear()
         self.identity_documents.cache_clear()
@@ -157,10 +158,21 @@ class KnowledgeBase:
         """The passage ids of each of a question's tokens, the uncached ones read in one go."""
         return self._postings.many(tokens)
 
-    @lru_cache(maxsize=512)
     def document_tokens(self, doc_key: str) -> tuple[tuple[int, frozenset[str]], ...]:
         """Each passage of a document with its token set (for questions restricted to a few documents)."""
-        return tuple((pid, frozenset(tokens.split())) for pid, tokens in self.store.knowledge.document_tokens(doc_key))
+        return self.documents_tokens([doc_key])[doc_key]
+
+    def documents_tokens(self, doc_keys: list[str]) -> dict[str, tuple[tuple[int, frozenset[str]], ...]]:
+        """`document_tokens` of several documents, the uncached ones read in one query (a question about a
+        dozen documents cost a dozen round trips on PostgreSQL); kept until the index changes."""
+        cache = self._doc_tokens
+        missing = [k for k in dict.fromkeys(doc_keys) if k not in cache]
+        if missing:
+            if len(cache) + len(missing) > DOC_TOKEN_CACHE:
+                cache.clear()
+            for key, rows in self.store.knowledge.document_tokens_many(missing).items():
+                cache[key] = tuple((pid, frozenset(tokens.split())) for pid, tokens in rows)
+        return {k: cache[k] for k in doc_keys}
 
     @lru_cache(maxsize=4096)
     def document_identity(self, doc_key: str) -> str:
@@ -229,7 +241,7 @@ class KnowledgeBase:
         faq_first = q.lang == "zh" and not out_of_scope(self, q)
         if faq_first:
             match = self.faq.match(question)
-            if match and match.similarity >= FAQ_ANSWER and not answerable.contradicts(q, self._faq_text(match)):
+            if match and match.similarity >= FAQ_ANSWER and not self._contradicts(q, match):
                 answer = self._faq_answer(match, q, region)
                 if answer is not None:
                     return answer
@@ -249,7 +261,7 @@ class KnowledgeBase:
                 return answer
         if faq_first and qvec is not None:
             match = self.faq.match_vector(qvec, question)
-            if match and answerable.contradicts(q, self._faq_text(match)):
+            if match and self._contradicts(q, match):
                 match = None  # found by meaning, but about 入团 where the question asks 入党
             answer = self._faq_answer(match, q, region) if match else None
             if answer is not None:
@@ -262,6 +274,23 @@ class KnowledgeBase:
         sources = self.faq.sources.get(match.entry_id, [])
         rows = self.passages([s["passage_id"] for s in sources if s["passage_id"]])
         return " ".join([entry["question"], entry.get("answer") or ""] + [r["text"] for r in rows.values()])
+
+    def _contradicts(self, q: Query, match: FaqMatch) -> str:
+        """The question's word an FAQ entry answers for something else (入团 for 入党, 2017 for 2018), or
+        "?" when none of its source passages could hold the answer (a number asked, none written)."""
+        word = answerable.contradicts(q, self._faq_text(match), self._faq_years(match))
+        if word:
+            return word
+        sources = self.faq.sources.get(match.entry_id, [])
+        rows = self.passages([s["passage_id"] for s in sources if s["passage_id"]])
+        return "" if answerable.sources_hold(self, q, list(rows.values())) else "?"
+
+    def _faq_years(self, match: FaqMatch) -> tuple[int, ...]:
+        """The years of the documents an FAQ entry was made from (none for an admin's own entry)."""
+        sources = self.faq.sources.get(match.entry_id, [])
+        rows = self.passages([s["passage_id"] for s in sources if s["passage_id"]])
+        return tuple(sorted({self.docs[r["doc_key"]]["year"] for r in rows.values()
+                             if r["doc_key"] in self.docs and self.docs[r["doc_key"]]["year"]}))
 
     def _faq_answer(self, match: FaqMatch, q: Query, region: str | None) -> Answer | None:
         entry = self.faq.entries[match.entry_id]

@@ -44,8 +44,8 @@ def lexical(kb, q: Query, terms: list[Term], doc_keys: list[str] | None) -> list
     acc: dict[int, float] = defaultdict(float)
     if doc_keys and len(doc_keys) <= SCAN_DOCUMENTS:
         # A few documents: scanning their passages' token sets beats reading global doclists.
-        for key in doc_keys:
-            for pid, toks in kb.document_tokens(key):
+        for key, passages in kb.documents_tokens(doc_keys).items():  # one read for the uncached ones
+            for pid, toks in passages:
                 for tok in toks.intersection(weights):
                     acc[pid] += weights[tok]
     else:

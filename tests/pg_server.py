@@ -75,14 +75,15 @@ class PgServer:
             tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
             raise RuntimeError(f"{' '.join(args[:1])} failed ({out.returncode}): {out.stderr.strip()}\n{tail}")
 
-    def start(self, durable: bool = False) -> "PgServer":
+    def start(self, durable: bool = False, settings: dict[str, str] | None = None) -> "PgServer":
         """Tests run without fsync (a crash loses the throw-away cluster, never anything that matters);
-        `durable` keeps PostgreSQL's defaults, for benchmarks."""
+        `durable` keeps PostgreSQL's defaults, for benchmarks; `settings` adds server settings (-c)."""
         self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
                   "--locale=C", "--no-sync")
         options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c max_connections=200"
         if not durable:
             options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        options += "".join(f" -c {name}={value}" for name, value in (settings or {}).items())
         self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.dir / "server.log"), "-w",
                   "-t", "60", "start")
         self.pid = int((self.data / "postmaster.pid").read_text().split()[0])

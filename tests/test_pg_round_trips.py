@@ -76,3 +76,60 @@ def test_a_check_in_is_one_statement_with_no_transaction_around_it(pg_kb, statem
     assert (first["seq"], first["percent"], first["count"], second["seq"], second["late"]) == (1, 50.0, 3, 2, 1)
     assert [(r["revision"], r["kind"], r["text"]) for r in store.checkins.history(second["id"])] == [
         (1, "late", "开展志愿服务")]
+
+
+def test_a_broadcast_batch_is_claimed_and_finished_in_few_statements(pg_server, statements):
+    """A tick worker sending side by side claims a batch reading the platform's window as one row per
+    claimed instant (not one per send) and records the batch's outcomes in one statement, not one each;
+    a broadcast of thousands refreshes the planner's statistics, so a claim walks the due index instead
+    of sorting every pending delivery (70 ms a claim at 100,000)."""
+    import datetime as dt
+
+    from db.rows import Delivery
+
+    store = Store(pg_server.create_database())
+    now = dt.datetime(2026, 11, 23, 1, 0, tzinfo=dt.timezone.utc)
+    store.outbox.queue_deliveries([Delivery(f"b|fake:c{n}", "fake", f"c{n}", "通知", kind="b") for n in range(3000)], now)
+    seen = []
+
+    def pick(at, candidates, totals, per_chat):
+        seen.append(totals)
+        return [c["id"] for c in candidates[:100]], 0.0
+
+    for k in range(3):
+        rows, _ = store.outbox.claim_batch("fake", "w1", lambda: now + dt.timedelta(seconds=0.1 * k),
+                                           dt.timedelta(minutes=2), 256, pick, dt.timedelta(seconds=1),
+                                           dt.timedelta(0))
+        assert len(rows) == 100 and rows[0]["attempts"] == 0
+    assert [len(t) for t in seen] == [0, 1, 2] and seen[-1][0][1] == 100  # (instant, sends), not 200 rows
+    statements.clear()
+    store.outbox.finish_deliveries([(r["id"], "sent", "", None) for r in rows], "w1", now)
+    assert len(statements) == 1, statements
+    assert sum(1 for r in store.outbox.deliveries(state="sent")) == 100
+    plan = "\n".join(r[0] for r in store.outbox.db.execute(
+        "EXPLAIN SELECT id, chat_id, chat_type, priority FROM outbox WHERE platform = 'fake' AND state = 'pending' "
+        "AND next_attempt_at <= '2026-11-23T01:00:00.000000Z' ORDER BY priority, id LIMIT 256"))
+    assert "outbox_due" in plan and "Sort" not in plan, plan
+    # the planner knows the broadcast is there (never analysed: -1, and at 100,000 it chose to sort)
+    assert store.outbox.db.execute("SELECT reltuples FROM pg_class WHERE relname = 'outbox'").fetchone()[0] >= 2900
+    store.close()
+
+
+def test_a_question_about_several_documents_reads_their_passages_in_one_query(pg_kb, statements, indexed_db):
+    """A question restricted to a few documents scans their passages' token sets: read together, one
+    round trip, not one a document (up to 12 at 100k passages), and the same sets as on SQLite."""
+    pg_kb.ask("宁波和枣庄的要点里对“智慧团建”系统各有什么要求？")
+    scans = [sql for sql in statements if "tokens FROM passage WHERE doc_key" in sql]
+    assert len(scans) <= 1, scans
+    keys = list(pg_kb.docs)
+    pg_kb.reload()
+    statements.clear()
+    got = pg_kb.documents_tokens(keys)
+    assert len(statements) == 1 and len(got) == len(keys) >= 5
+    lite = Store(indexed_db)
+    assert {k: [(pid, sorted(t)) for pid, t in v] for k, v in got.items()} == {
+        k: [(pid, sorted(t.split())) for pid, t in lite.knowledge.document_tokens(k)] for k in keys}
+    lite.close()
+    statements.clear()
+    pg_kb.documents_tokens(keys[:2])
+    assert statements == []  # kept until the index changes

@@ -35,3 +35,16 @@ def test_a_key_of_none_skips_that_limit():
     assert limiter.try_acquire("private", 0) == 0
     assert limiter.try_acquire("g1", 0) == 0
     assert limiter.try_acquire("g1", 1) == 59
+
+
+def test_a_send_reserved_ahead_does_not_push_earlier_sends_out_of_the_window():
+    """Workers sharing the windows in the database may reserve a slot a moment ahead: recording it must
+    not drop the sends that still count for an earlier instant (a second of 2,176 sends was the result)."""
+    limiter = RateLimiter([Limit("overall", 3, 1.0)])
+    window = limiter.windows[0]
+    window.record("all", 9.5, 2)  # two sends at 9.5
+    window.record("all", 10.6)  # a third reserved for 10.6
+    assert limiter.wait("x", 10.1) > 0  # at 10.1 the span (9.1, 10.6] already holds three
+    window.record("all", 10.45)  # recorded out of order, kept in order
+    assert list(window._sent["all"]) == [9.5, 9.5, 10.45, 10.6]
+    assert limiter.wait("x", 10.55) == 0  # the two at 9.5 have left the window by then

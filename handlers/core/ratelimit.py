@@ -8,8 +8,10 @@ passed in, never read, so tests and the scheduler's injected clock drive it.
 """
 from __future__ import annotations
 
+import bisect
 from collections import deque
 from dataclasses import dataclass, replace
+from itertools import repeat
 from typing import Callable, Hashable, Iterable
 
 
@@ -72,8 +74,19 @@ class RollingWindow:
             return 0.0
         return log[len(log) - self.limit.count] + self.limit.window - now
 
-    def record(self, key: Hashable, at: float) -> None:
-        self._log(key, at).append(at)
+    def record(self, key: Hashable, at: float, sends: int = 1) -> None:
+        """`sends` sends to `key` at `at` (a batch claimed at one instant). The log stays in time order even
+        when it holds sends reserved for a moment ahead (workers sharing the windows in the database), so
+        `wait` — which counts every send after `now - window`, later ones included — never allows too many."""
+        # Not pruned here but in `wait`, at the instant asked about: a send reserved for later must not
+        # push out of the log sends that still count for an earlier instant.
+        log = self._sent.setdefault(key, deque())
+        if not log or log[-1] <= at:
+            log.extend(repeat(at, sends))
+            return
+        where = bisect.bisect_right(log, at)
+        for _ in range(sends):
+            log.insert(where, at)
 
 
 class RateLimiter:

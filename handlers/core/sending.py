@@ -5,7 +5,8 @@ database says were attempted within the last window, so a restart — or another
 moment ago — cannot burst past a limit. A send lease lets only one process drain a platform at a time;
 within it each delivery is still claimed atomically (pending → sending), so no send is ever doubled.
 Without the lease (`exclusive=False`: many tick workers on PostgreSQL) workers drain side by side, and
-each claim checks the limits against every worker's attempts in the database (`_run_shared`).
+each claim checks the limits against every worker's attempts in the database (`_run_shared`) and may
+reserve a slot that frees a moment later, its send waiting for that instant (`_pick`).
 """
 from __future__ import annotations
 
@@ -25,10 +26,14 @@ SEND_TIMEOUT = 30.0  # seconds; past it the outcome is unknown: uncertain
 MAX_ATTEMPTS = 5
 IN_FLIGHT = 8  # concurrent sends per platform; the limiter counts each at its start
 BATCH = 500
-SHARED_IN_FLIGHT = 64  # side by side, each claim takes a batch (one transaction for many sends)
+SHARED_IN_FLIGHT = 128  # side by side, each claim takes a batch (one transaction for many sends)
 CANDIDATES = 256  # due deliveries a shared claim looks at: chats waiting for their limit do not hide the rest
 REFETCH = dt.timedelta(seconds=2)
+LOOKAHEAD = 0.2  # seconds: a shared claim may reserve a rate-limit slot that frees this soon (see _pick)
 SAFETY = 0.002  # seconds added to each rate-limit wait: clocks and the platform's own counting differ a little
+
+
+_ANY_TARGET = {"chat_id": "", "chat_type": "private"}
 
 
 def _global(limit: Limit) -> bool:
@@ -112,7 +117,7 @@ class PlatformDrain:
         self.outcomes = []
         limits = limits_for(self.platform, self.sender)
         overall = max((lim.window for lim in limits if _global(lim)), default=0.0)
-        keyed = max((lim.window for lim in limits), default=0.0)
+        keyed = max((lim.window for lim in limits if not _global(lim)), default=0.0)
         try:
             while not (self.stop_at and self.now() >= self.stop_at):
                 if len(tasks) >= SHARED_IN_FLIGHT:
@@ -122,7 +127,8 @@ class PlatformDrain:
                 self._flush()
                 rows, wait = self.store.outbox.claim_batch(
                     self.platform, self.holder, self.now, CLAIM_LEASE, CANDIDATES,
-                    lambda now, candidates, recent: self._pick(limits, now, candidates, recent, free),
+                    lambda now, candidates, totals, per_chat: self._pick(limits, now, candidates, totals, per_chat,
+                                                                         free),
                     dt.timedelta(seconds=overall), dt.timedelta(seconds=keyed))
                 if not rows:
                     if wait is None:
@@ -132,7 +138,7 @@ class PlatformDrain:
                         continue
                     if self.stop_at and self.now() + dt.timedelta(seconds=wait) > self.stop_at:
                         return
-                    await self.sleep(wait + SAFETY)
+                    await self.sleep(max(wait - LOOKAHEAD / 2, 0.0) + SAFETY)  # a claim then can reserve it
                     continue
                 for row in rows:
                     reason = self.wanted(row, self.now())
@@ -141,7 +147,7 @@ class PlatformDrain:
                         self.counts["skipped"] += 1
                         continue
                     await slots.acquire()
-                    task = asyncio.create_task(self._deliver(row, slots))
+                    task = asyncio.create_task(self._deliver(row, slots, dt.datetime.fromisoformat(row["attempted_at"])))
                     tasks.add(task)
                     task.add_done_callback(tasks.discard)
         finally:
@@ -153,21 +159,43 @@ class PlatformDrain:
         outcomes, self.outcomes = self.outcomes, []
         self.store.outbox.finish_deliveries(outcomes, self.holder, self.now())
 
-    def _pick(self, limits, at: dt.datetime, candidates: list[dict], recent: list[dict],
-              free: int) -> tuple[list[int], float | None]:
-        """The candidates the limits allow at `at` (at most `free`), given the attempts recorded by every
-        worker; else how long until one would be allowed."""
+    def _pick(self, limits, at: dt.datetime, candidates: list[dict], totals: list[tuple[str, int]],
+              per_chat: list[dict], free: int) -> tuple[list[int], float | None]:
+        """The candidates the limits allow (at most `free`), given the attempts recorded by every worker —
+        (instant, sends) for the whole platform, the candidates' chats' own one by one: (ids, seconds
+        until their sends may start), or ([], seconds until one would be allowed; None when none can)."""
         now = at.timestamp()
         if self.paused_until > now:  # the platform said "retry after": this worker waits it out
             return [], self.paused_until - now
         limiter = RateLimiter(limits)
-        for row in recent:
-            limiter.record(row, _ts(row["attempted_at"]))
+        for window in limiter.windows:
+            if _global(window.limit):
+                key = window.limit.key(_ANY_TARGET)
+                for stamp, sends in totals:
+                    window.record(key, _ts(stamp), sends)
+            else:
+                for row in per_chat:
+                    if (key := window.limit.key(row)) is not None:
+                        window.record(key, _ts(row["attempted_at"]))
+        chosen, soonest = self._allowed(limiter, candidates, now, free)
+        if chosen or soonest is None or soonest > LOOKAHEAD:
+            return chosen, (0.0 if chosen else soonest)
+        # A slot frees within LOOKAHEAD: reserve it now, stamped with that instant (the sends wait for it
+        # in _deliver). Waking, queueing for the send lock and claiming take a busy machine tens of
+        # milliseconds, which — paid each time a slot comes free — would cost that share of the rate.
+        later = soonest + SAFETY
+        chosen, _ = self._allowed(limiter, candidates, now + later, free)
+        return (chosen, later) if chosen else ([], soonest)
+
+    @staticmethod
+    def _allowed(limiter: RateLimiter, candidates: list[dict], at: float, free: int) -> tuple[list[int], float | None]:
+        """The candidates (at most `free`) the limits allow at `at`, recorded in `limiter`, and if none,
+        how long until one would be allowed."""
         chosen, soonest = [], None
         for row in candidates:
             if len(chosen) >= free:
                 break
-            wait = limiter.try_acquire(row, now)
+            wait = limiter.try_acquire(row, at)
             if wait > 0:
                 soonest = wait if soonest is None else min(soonest, wait)
             else:
@@ -203,8 +231,10 @@ class PlatformDrain:
             task.add_done_callback(tasks.discard)
         return left, (None if progressed else soonest)
 
-    async def _deliver(self, row: dict, slots: asyncio.Semaphore) -> None:
+    async def _deliver(self, row: dict, slots: asyncio.Semaphore, not_before: dt.datetime | None = None) -> None:
         reply = Reply(row["text"], platform=row["platform"], chat_id=row["chat_id"])
+        if not_before is not None and (ahead := (not_before - self.now()).total_seconds()) > 0:
+            await self.sleep(ahead)  # a reserved slot: never before the instant the database counts it at
         try:
             result = await asyncio.wait_for(self.sender.send(reply), SEND_TIMEOUT)
         except asyncio.TimeoutError:
