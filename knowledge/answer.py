@@ -20,15 +20,17 @@ from typing import Literal
 
 from knowledge import lexicon, quotes
 from knowledge.blocks import Block, block_of, composed_text, first_quote, plain, rest_quote
-from knowledge.fact_finder import asked_unit, find_facts, implied_unit, subject_terms
+from knowledge.fact_finder import asked_unit, contact_of, find_facts, implied_unit, subject_terms
 from knowledge.leads import Pick, lead_line
 from knowledge.normalize import compact
+from knowledge.query import dials
 from knowledge.decision import ANSWER, NO_MATCH, Decline
 from knowledge.search import Hit, Result
 
 QUOTE_MAX = 150  # characters of one region's quotation on the first page
 QUOTE_MANY = 100  # … when three regions share the page
 QUOTE_FEW = 80  # … when four do
+ENUMERATION_ASKED = re.compile(r"哪些|哪几|哪儿|哪里|是什么|指什么|包括|包含|有啥|是啥|\bwhat are\b|\bwhich\b")
 MORE_HINT, MORE_HINT_EN = "更多：回复 1", "More: reply 1"
 
 
@@ -75,10 +77,14 @@ def _compose(kb, result: Result, asker_region: str | None) -> Answer:
     if "contact" in q.intents:
         for h in result.hits:
             _add_contacts(kb, h)
-    blocks = [block_of(kb, h, "how" in q.intents) for h in result.hits]
+    # "“四进四信”，四进是进哪儿？": a quoted name asked about is spelled out in the sentences after it.
+    follow = "how" in q.intents or bool(q.quoted and ENUMERATION_ASKED.search(q.norm))
+    blocks = [block_of(kb, h, follow) for h in result.hits]
     regions = list(dict.fromkeys(b.region for b in blocks))
     terms = [(tuple({compact(a) for a in t.alts} | {compact(t.text)}), t.weight) for t in q.terms]
     unit, intents = asked_unit(q.norm), q.intents
+    if "contact" in intents and dials(q.norm):
+        intents = intents - {"number"}  # "电话多少": the line to call, not the sentence with most figures
     if not intents & {"number", "money", "date"} and (unit := implied_unit(q.norm)):
         intents = intents | {"number"}
     subject = subject_terms(terms, unit)
@@ -96,7 +102,11 @@ def _compose(kb, result: Result, asker_region: str | None) -> Answer:
             picks[region] = Pick(block, found[0][1], [f for _, f, b in found if b is block])
         else:  # no fact: the block whose sentences hold most of the question (the first on a tie)
             mine = [b for b in blocks if b.region == region]
-            picks[region] = Pick(max(mine, key=lambda b: (_weight(b, terms), -mine.index(b))))
+            if "contact" in intents and (mine[0].hit.passage["kind"] == "contact"
+                                         or contact_of(mine[0].hit.passage["text"], q.norm)):
+                picks[region] = Pick(mine[0])  # "找谁，电话多少": the contact line the search ranked first
+            else:
+                picks[region] = Pick(max(mine, key=lambda b: (_weight(b, terms), -mine.index(b))))
     limit = QUOTE_MAX if len(regions) <= 2 else QUOTE_MANY if len(regions) == 3 else QUOTE_FEW
     lead = lead_line(kb, q, intents, blocks, picks, regions, asker_region, en)
     lines = [lead.text] if lead.text else []

@@ -42,6 +42,7 @@ def contrasts(q: Query) -> list[tuple[str, tuple[str, ...]]]:
 NUMERAL = r"(?:[一二三四五六七八九十两]|\d{1,2})"
 # A numeral followed by one of these counts something (3个, 5名, 2次, 6个月): asked, not a name.
 COUNTERS = set("个名位次回场年月日天周时分秒岁人元角万亿千百十份张本页条项件批届期倍号点级课学家所支米%")
+NOT_A_NUMBER = set("下些起直般样定致切同共律旦再贯向道并")  # 一下, 一些, 一起 … (一点 is a counter already)
 NUMBERED = re.compile(rf"(第|[高初大])?({NUMERAL})([\u4e00-\u9fff]{{1,2}})?")
 
 
@@ -53,6 +54,8 @@ def numbered(q: Query) -> list[tuple[str, re.Pattern]]:
     out = []
     for m in NUMBERED.finditer(q.norm):
         prefix, number, tail = m.group(1) or "", m.group(2), m.group(3) or ""
+        if not prefix and number == "一" and tail[:1] in NOT_A_NUMBER:
+            continue  # 发一下, 一起, 一般: 一 is part of an everyday word, it numbers nothing
         if prefix in ("高", "初", "大"):
             tail = ""  # 高一, 初三: the grade is the prefix and its number
         elif prefix != "第":

@@ -13,6 +13,7 @@ from pathlib import Path
 
 ROW_CACHE = 50_000  # passage rows kept in memory (~40 MB at most)
 REFRESH_EVERY = 2.0  # seconds between checks for another process's re-index or FAQ edit
+PLACE_SUFFIXES = "省市县区镇乡"
 PLACE_CORE = re.compile(r"([\u4e00-\u9fff]{2,3}?)(?:省|市|县|区|镇|乡|街道)")
 IDENTITY_SHARE = 0.25  # a title/issuer word in at most this share of documents names its document
 SENTENCE_CACHE = 4096  # items whose sentences are kept
@@ -103,7 +104,10 @@ class KnowledgeBase:
         for key in self.docs:
             identity = self.document_identity(key)
             # Words, and place names without their 市/区/镇 (咸安区 → 咸安: "Xian'an"; 梓山镇 → 梓山).
-            for word in segment.cut(identity) + PLACE_CORE.findall(identity):
+            words = segment.cut(identity)
+            # 峪阳县 → 峪阳 too: the regex alone would take 团峪阳 out of "共青团峪阳县委员会"
+            cores = [w[:-1] for w in words if len(w) >= 3 and w[-1] in PLACE_SUFFIXES]
+            for word in words + cores + PLACE_CORE.findall(identity):
                 if 2 <= len(word) <= 4 and all("\u4e00" <= ch <= "\u9fff" for ch in word) \
                         and word not in lexicon.stopwords() and word not in lexicon.generic_words():
                     for spelling in pinyin.spellings(word):

@@ -57,6 +57,15 @@ def lexical(kb, q: Query, terms: list[Term], doc_keys: list[str] | None) -> list
             for pid in postings[tok]:
                 if allowed is None or doc_of[pid] in allowed:
                     acc[pid] += w
+    # Words of a document's title or issuer (樊城, 培训班) are not in its passages' tokens, yet the scoring
+    # counts them for every passage of that document: so must the choice of candidates, or a short
+    # passage holding only the question's rare word ("5月21日…报到") loses its place to long ones of
+    # other documents that share several common words.
+    named = _named_documents(kb, terms)
+    if named:
+        doc_of = kb.doc_of
+        for pid in acc:
+            acc[pid] += named.get(doc_of[pid], 0.0)
     ids = heapq.nlargest(CANDIDATES, acc, key=acc.__getitem__)
     extra_kinds = set()
     if q.intents & {"date", "docnumber"}:
@@ -67,6 +76,19 @@ def lexical(kb, q: Query, terms: list[Term], doc_keys: list[str] | None) -> list
         ids += kb.passages_of_kind(kind, doc_keys)
     return list(dict.fromkeys(ids))
 
+
+def _named_documents(kb, terms: list[Term]) -> dict[int, float]:
+    """Document index → the idf weight of the question's words that name it (its title or issuer words)."""
+    out: dict[int, float] = defaultdict(float)
+    for term in terms:
+        best: dict[int, float] = {}
+        for alt in term.alts:
+            if len(alt) > 1:
+                for key in kb.identity_documents(alt):
+                    best[kb.doc_index[key]] = max(best.get(kb.doc_index[key], 0.0), kb.analyzer.idf(alt))
+        for doc, w in best.items():
+            out[doc] += w
+    return out
 
 
 def dense(kb, qvec: np.ndarray, doc_keys: list[str] | None, k: int = DENSE_CANDIDATES) -> list[tuple[int, float]]:

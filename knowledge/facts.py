@@ -8,6 +8,7 @@ own date words, "下周五", "月底", are knowledge/when.py's).
 from __future__ import annotations
 
 import calendar
+import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass
@@ -86,6 +87,7 @@ _BEFORE = re.compile(r"^\s*(?:前|之前|以前|止|截止|内|以内)")
 _LEAD_IN = re.compile(r"(?:于|在|到|至|截至|截止到?|最迟|务必在|须在|需在|确保)\s*$")
 _RANGE_JOIN = re.compile(r"^\s*(?:至|到|-|—|~|－)\s*\d")
 _RANGE_START = re.compile(r"\d\s*[年月日号]?\s*(?:至|到|-|—|~|－)\s*$")
+_CLOCK_END = re.compile(r"^\s*(?:至|到|-|—|~|－)\s*\d{1,2}[:：]\d{2}")  # "14:30—17:30": hours of one day
 OFF_WORK = dt.time(17, 30)  # "下班前": the end of the office day
 
 
@@ -218,6 +220,10 @@ def _drop_ranges(norm: str, facts: list[DateFact]) -> list[DateFact]:
     drop: set[int] = set()
     for i, f in enumerate(facts):
         tail = norm[f.end:]
+        clock = _CLOCK_END.match(tail) if f.time is not None else None
+        if clock:  # "5月21日14:30—17:30报到": one day and its hours, not a period between two dates
+            facts[i] = dataclasses.replace(f, text=f.text + clock.group(0).strip(), end=f.end + clock.end())
+            continue
         if _RANGE_JOIN.match(tail):
             drop.add(i)
             nxt = facts[i + 1] if i + 1 < len(facts) else None

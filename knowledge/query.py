@@ -63,6 +63,7 @@ ASKING = frozenset(("几", "多少", "哪", "哪一", "第几"))
 ASKED_UNIT = re.compile(r"月份|月|年|年度|天|日|号|周|星期|小时|个小时|分钟|学时|课时|次|回|场|人|名|元|岁|周岁|个月|届|批")
 COUNTING = re.compile(r"[哪几第\d一二两三四五六七八九十]+[个项样类种条件次批届名位点些大]")
 GENERIC_FACTOR = 0.35
+SPLIT_VERB = re.compile(r"[\u4e00-\u9fff]了[\u4e00-\u9fff]")
 SELF_CUES = ("我们", "我市", "本市", "我县", "本县", "咱们", "咱市", "我区", "本区", "本地", "our city", "our county")
 # "Here, where I am": a question about the asker's own place, which no document may cover.
 PLACE_SELF_CUES = ("我市", "本市", "我县", "本县", "咱市", "我区", "本区", "本地", "我们市", "我们县", "我们区",
@@ -235,6 +236,8 @@ class Analyzer:
             if re.fullmatch(r"[\d.]+", word) and len(word) < 2:
                 continue
             alts = tuple(sorted(groups.get(word, frozenset((word,))), key=lambda a: (a != word, a)))  # not set order: PYTHONHASHSEED
+            if SPLIT_VERB.fullmatch(word) and word not in self.df:
+                alts += (word[0] + word[2],)  # 报了名 → 报名, 交了费 → 交费: a verb split by 了 is the verb
             weight, known = self.term_weight(word)
             if not known and len(alts) > 1:
                 weight = max(self.term_weight(a)[0] for a in alts[1:])
@@ -254,5 +257,14 @@ def units_of(text: str) -> tuple[re.Pattern, ...]:
     return tuple(unit for cue, unit in UNIT_RE.values() if cue.search(text))
 
 
+# "电话多少", "邮编是多少": the 多少 asks for the number one dials, not a quantity.
+CONTACT_NUMBER = re.compile(r"(?:电话|号码|手机|手机号|邮编|传真)(?:号码|号)?(?:是|为)?多少")
+
+
 def intents_of(text: str) -> frozenset[str]:
     return frozenset(name for name, pattern in INTENT_RE.items() if pattern.search(text))
+
+
+def dials(text: str) -> bool:
+    """The question's 多少 asks only for a number to dial ("是谁，电话多少"), not for a quantity."""
+    return bool(CONTACT_NUMBER.search(text)) and not INTENT_RE["number"].search(CONTACT_NUMBER.sub("", text))

@@ -25,6 +25,11 @@ league's plan plans document documents say says said mention mentions mentioned 
 call kind type sort""".split())
 
 
+CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
+EVERY = frozenset("each every per all other".split())
+PLACE_KINDS = frozenset("county district city town township province street subdistrict village".split())
+
+
 def is_english(text: str) -> bool:
     letters = sum(ch.isalpha() for ch in text)
     ascii_letters = sum(ch.isascii() and ch.isalpha() for ch in text)
@@ -61,6 +66,9 @@ def analyze_english(an: Analyzer, raw: str) -> Query:
             if phrase in gloss and phrase not in EN_STOP:  # must, may …: no content of their own
                 renderings = gloss[phrase]
                 region = next((an._region_for(r) for r in renderings if an._region_for(r)), None)
+                if region and i and words[i - 1] in EVERY:
+                    i += size  # "each county", "every city": any of them, not the region so named
+                    break
                 if region:
                     if region not in q.regions:
                         q.regions.append(region)
@@ -77,7 +85,9 @@ def analyze_english(an: Analyzer, raw: str) -> Query:
             if spelled and word not in EN_STOP:
                 # A document's name written in pinyin (Keqiao, Runtong, Xian'an): its Chinese form.
                 terms.setdefault(word, Term(word, spelled, an.term_weight(spelled[0])[0]))
-                i += 1
+                # "Yuyang county", "Keqiao district": the place's own kind, not a region of its own
+                # (the glossary's bare "county" is the bundled 团县委).
+                i += 2 if i + 1 < len(words) and words[i + 1] in PLACE_KINDS else 1
                 continue
             if word not in EN_STOP and not word.isdigit() and len(word) > 2:
                 found = dictionary_term(an, words, i) if CEDICT_FACTOR else None
@@ -89,6 +99,12 @@ def analyze_english(an: Analyzer, raw: str) -> Query:
                 # An English word the glossary lacks: it counts, but for less than a known term.
                 terms.setdefault(word, Term(word, (word,), an.idf_max * EN_UNKNOWN_FACTOR))
             i += 1
+    # The document's own words written into the English (… rated 'basically qualified' (基本合格) …):
+    # the surest terms of all.
+    chinese = " ".join(CJK_RUN.findall(raw))
+    if chinese:
+        for term in an._terms(normalize(chinese)):
+            terms.setdefault(term.text, term)
     q.terms = list(terms.values())
     return q
 

@@ -16,8 +16,9 @@ from knowledge.normalize import compact
 OPEN, CLOSE = "「", "」"
 ELLIPSIS = "…"
 SENTENCE_END = "。！？!?"
-CLAUSE_END = re.compile(r"(?<=[，,；;：:。！？!?])")
-PIECE_END = re.compile(r"(?<=[，,；;：:。！？!?、])")
+# A colon between digits is a clock time (14:30, 12：00), not a pause: the time stays whole.
+CLAUSE_END = re.compile(r"(?<=[，,；;。！？!?])|(?<=[：:])(?!\d{2})")
+PIECE_END = re.compile(r"(?<=[，,；;。！？!?、])|(?<=[：:])(?!\d{2})")
 TRIM = "，,；;：:、 "  # punctuation left dangling at a cut
 # Passages whose text the ingest assembled (a table row with its headers, the document's data, a
 # department's contact linked to an item, a web footer's facts): shown as plain text, never quoted.

@@ -18,6 +18,7 @@ from knowledge.query import Query, Term
 
 LENGTH_PENALTY = 0.06
 SINGLE_PREFIX = 0.6
+CONTRACTED = 0.8  # two question words the passage writes contracted (选拔培养 → 选培)
 HEADING_CREDIT = 0.9  # a term found only in the passage's heading
 MONEY_IN_TEXT = re.compile(r"\d+(?:\.\d+)?\s*(?:万|亿)?元|免费|不收(?:取)?(?:任何)?费|无需(?:缴纳|交纳|支付)|不得收取")
 NUMBER_IN_TEXT = re.compile(r"\d|[一二两三四五六七八九十百千万]+(?:分之|[个项类种条名级批届次场人天年周份张倍])|首届|双|半")
@@ -25,6 +26,15 @@ CONTACT_IN_TEXT = re.compile(r"电话|邮箱|地址|邮编|@|\d{7,}")
 # How long, or how often ("多久开一次": 每月): a span of time, or a period things recur in.
 DURATION_IN_TEXT = re.compile(r"(?:\d+|[一二两三四五六七八九十半]+)\s*(?:个)?(?:工作日|天|日|周|星期|个月|月|年|小时|分钟|学时|学期)"
                               r"|每(?:个)?(?:年|半年|季度|月|周|星期|天|日|学期|期)")
+# Where something is: an address, a building or a room (长征路126号, 1106室, 三楼, 报告厅).
+PLACE_IN_TEXT = re.compile(r"地址|地点|\d+号(?!文)|\d+室|[\d一二三四五六七八九十]+楼|[路街道巷](?:\d|[一二三四五六七八九十]+号)"
+                           r"|报告厅|会议室|教室|礼堂|党校|大厦|中心(?:[\d一二三四五六七八九十]|三楼|二楼)|广场")
+WHERE_ASKED = re.compile(r"在哪|哪里|哪儿|什么地方|去哪|地点|\bwhere\b")
+REACH_ASKED = re.compile(r"电话|邮箱|联系|手机|邮编|找谁|phone|e-?mail|contact")
+CALENDAR_ASKED = re.compile(r"几号|哪天|哪一天|哪日|几月几|什么日子|日期")
+CALENDAR_IN_TEXT = re.compile(r"\d{1,2}月\d{1,2}[日号]|\d{1,2}月(?:底|末|初|中|上旬|中旬|下旬)|年底|年末|月底|[上中下]旬")
+CONSEQUENCE_ASKED = re.compile(r"会[咋怎]样|会怎么样|会如何|有[啥什]么?后果|后果|会不会被|怎么处理|怎么处罚|\bwhat happens\b")
+CONSEQUENCE_IN_TEXT = re.compile(r"不予|不再|取消|不纳入|不得|视为|追回|撤销|通报|处分|处置|处理|扣除|责令|限期|暂停|停止|降为|不能参加")
 TYPE_MISS = 0.15
 LENGTH_ASKED = re.compile(r"多长时间|多长|how long")
 STRICT_NUMBER = False  # a passage that cannot hold the kind of fact asked for (a date for 哪天) is no answer
@@ -80,6 +90,7 @@ def score(kb, q: Query, terms: list[Term], parts: dict[str, list[str]], p: dict)
     body = text[text.find(HEAD_MARK) + 1:]
     doc_key = p["doc_key"]
     used: set[str] = set()
+    got: dict[str, tuple[float, str]] = {}
     # The terms with fewest forms pick first (assessment → 考核 before evaluation → 考核/评价/评估).
     for term in sorted(terms, key=lambda t: len(t.alts)):
         # Words of the document's title or issuer (咸安实验中学, 团费收缴) name the document: every one of
@@ -94,6 +105,11 @@ def score(kb, q: Query, terms: list[Term], parts: dict[str, list[str]], p: dict)
             m, form = _term_match(term, text, body, context, parts, tokens, used)
         if m >= 0.6:
             used.add(form)  # one word of the passage answers one word of the question (考核 for assessment)
+        got[term.text] = (m, form)
+    if q.lang == "zh":
+        _contractions(q, text, got)
+    for term in terms:
+        m, form = got[term.text]
         total += term.weight
         gained += term.weight * m
         if m >= 0.6:
@@ -103,6 +119,18 @@ def score(kb, q: Query, terms: list[Term], parts: dict[str, list[str]], p: dict)
     score = min(score * _length_factor(len(p["text"])) + bonus, 1.0)
     return Hit(p["id"], p, kb.docs.get(doc_key, {}), score, tuple(matched), lexical=score, fits=bonus >= 0,
                holds=holds)
+
+
+def _contractions(q: Query, text: str, got: dict[str, tuple[float, str]]) -> None:
+    """Two words the question writes in full that the passage contracts to their first characters
+    (选拔培养 → 选培, 帮扶救助 → 帮救): both count, a little less than written out."""
+    words = [t.text for t in q.terms]
+    for a, b in zip(words, words[1:]):
+        if len(a) < 2 or len(b) < 2 or got[a][0] >= 0.6 or got[b][0] >= 0.6 or a[0] == b[0]:
+            continue
+        short = a[0] + b[0]
+        if short in text and short not in q.norm:
+            got[a] = got[b] = (CONTRACTED, short)
 
 
 def _term_match(term: Term, text: str, body: str, context: str, sub_words: dict[str, list[str]],
@@ -206,14 +234,22 @@ def _intent_bonus(q: Query, p: dict) -> tuple[float, bool]:
         pass  # the unit decides below
     elif "date" in q.intents:
         ok = (p["kind"] == "meta" and about_document) or DATE_IN_TEXT.search(text)
-        bonus += 0.08 if ok else -TYPE_MISS
+        # "几号", "哪天" ask for a day of the calendar: "调动后1个月内" is a date only by a stretch
+        calendar = not CALENDAR_ASKED.search(q.norm) or CALENDAR_IN_TEXT.search(text)
+        bonus += (0.08 if calendar else 0.03) if ok else -TYPE_MISS
         holds &= bool(ok)
     elif "duration" in q.intents:
         ok = DURATION_IN_TEXT.search(text) or DATE_IN_TEXT.search(text)
         bonus += 0.05 if ok else -TYPE_MISS
         # "多久" may mean "by when" (多久交 → 6月底前); "多长时间" asks for a length: a date is no answer
         holds &= bool(_holds_length(text) if LENGTH_ASKED.search(q.norm) else ok)
-    if "contact" in q.intents:
+    if CONSEQUENCE_ASKED.search(q.norm):
+        # "交晚了会咋样", "没去有啥后果": the sentence that says what follows (不予, 取消, 不再接受 …)
+        bonus += 0.08 if CONSEQUENCE_IN_TEXT.search(text) else 0.0
+    if WHERE_ASKED.search(q.norm) and not REACH_ASKED.search(q.norm):
+        # "在哪儿办", "去哪儿办": a place — an address or a room, not a phone line.
+        bonus += 0.1 if PLACE_IN_TEXT.search(text) else (-0.06 if "contact" in q.intents else 0.0)
+    elif "contact" in q.intents:
         bonus += 0.15 if p["kind"] == "contact" else (0.0 if CONTACT_IN_TEXT.search(text) else -0.06)
     elif p["kind"] == "contact":
         bonus -= 0.1  # a contact line answers "who/how to reach", not what the item is about
@@ -228,5 +264,6 @@ def _intent_bonus(q: Query, p: dict) -> tuple[float, bool]:
         holds &= bool(ok) or not STRICT_NUMBER
     if q.units and not all(unit.search(text) for unit in q.units):
         bonus -= TYPE_MISS  # "几岁离队" is not answered by a sentence that names no age
-        holds = False
+        # … but "讲几次，共多少学时" is answered in part by "共8讲，合计12学时"
+        holds &= len(q.units) > 1 and any(unit.search(text) for unit in q.units)
     return bonus, holds

@@ -23,9 +23,9 @@ PLAN_FLOORS = {"qa-extra.jsonl": 0.91, "qa-holdout.jsonl": 0.78, "qa-final.jsonl
 NOTICE_FLOORS = {
     ("dev", "notices"): 0.88, ("dev", "paraphrase"): 0.92, ("dev", "scope"): 0.95,
     ("dev", "scope-nearmiss"): 0.83,  # 31 near misses (23 declined) and 31 answerable guards (30 answered)
-    ("holdout", "notices"): 0.82, ("holdout", "paraphrase"): 0.75, ("holdout", "scope"): 0.5,
+    ("holdout", "notices"): 0.85, ("holdout", "paraphrase"): 0.78, ("holdout", "scope"): 0.5,
     # Holdout and final were read in the fourth round (spent): guards now, not measures.
-    ("final", "notices"): 0.70, ("final", "paraphrase"): 0.77, ("final", "scope"): 0.68,
+    ("final", "notices"): 0.80, ("final", "paraphrase"): 0.77, ("final", "scope"): 0.68,
 }
 
 
