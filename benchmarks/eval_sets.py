@@ -2,12 +2,12 @@
 """Score the assistant on the question sets written apart from the code, the way graders do: the split's
 notices are added with `python bot.py ingest` into a fresh database, then every set of that split is asked
 through `python bot.py ask --jsonl` and graded like ../shared/eval/grade.py. Prints pass rates per set
-and per kind — nothing of a holdout question or answer.
+and per kind — nothing of a sealed split's questions or answers.
 
     python benchmarks/eval_sets.py                      # the dev split: every tests/data/*-dev.jsonl
-    python benchmarks/eval_sets.py --split holdout      # pass rates only
-    python benchmarks/eval_sets.py --split final        # the last, untouched measurement (pass rates only)
-    python benchmarks/eval_sets.py --sets paraphrase scope --show-failures   # dev only
+    python benchmarks/eval_sets.py --split holdout      # holdout and final are spent: failures may be shown
+    python benchmarks/eval_sets.py --split final2       # the sealed split: pass rates only, scored once
+    python benchmarks/eval_sets.py --sets paraphrase scope --show-failures   # any split but final2
     TUANWU_EMBEDDER=off python benchmarks/eval_sets.py  # the lexical engine alone, for comparison
 
 A set is `tests/data/<name>-<split>.jsonl` (formats in tests/data/README.md); the notices are the files
@@ -31,6 +31,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
+SEALED = "final2"  # the split nobody tuning may read; holdout and final were read once spent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.grading import judge  # noqa: E402
@@ -161,13 +162,13 @@ def grade(path: Path, db: Path) -> list[tuple[str, str, str | None, str]]:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--split", default="dev", choices=("dev", "holdout", "final"))
+    ap.add_argument("--split", default="dev", choices=("dev", "holdout", "final", SEALED))
     ap.add_argument("--sets", nargs="*", help="set names, e.g. paraphrase notices scope (default: all)")
-    ap.add_argument("--show-failures", action="store_true", help="print each failed question (dev split only)")
+    ap.add_argument("--show-failures", action="store_true", help=f"print each failed question (not on {SEALED})")
     ap.add_argument("--json", help="write {set: {passed, total, kinds}} to this file")
     args = ap.parse_args()
-    if args.show_failures and args.split != "dev":
-        ap.error("--show-failures is for the dev split only: holdout and final questions stay unseen")
+    if args.show_failures and args.split == SEALED:
+        ap.error(f"--show-failures is not for {SEALED}: its questions stay unseen until it is scored")
     files = set_files(args.split, args.sets)
     if not files:
         ap.error(f"no sets tests/data/*-{args.split}.jsonl")

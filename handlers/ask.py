@@ -81,6 +81,7 @@ def more(ctx: Context, msg: Incoming, args: str) -> Reply:
 
 def keep_more(ctx: Context, msg: Incoming, rest: str) -> None:
     """Keep the rest of the latest answer for "更多" in this chat (an answer without a rest clears it,
-    so "1" never brings back an older answer's)."""
-    ctx.store.pages.save(msg.platform, msg.user_id, more=rest, now=ctx.now().isoformat(timespec="seconds"),
-                                chat_id=msg.chat)
+    so "1" never brings back an older answer's), and forget earlier choices: after an answer a bare "1"
+    is its 更多 (the router keeps the answer's own choices, if it offers any, after this)."""
+    ctx.store.pages.save(msg.platform, msg.user_id, more=rest, choices=[],
+                         now=ctx.now().isoformat(timespec="seconds"), chat_id=msg.chat)

@@ -9,11 +9,14 @@ score nor the cosine tells them apart. What does:
 - **Only named in a list.** The question's rarest word is, in this passage, one item of a list
   (“创青春”“挑战杯”等大赛; 希望工程、青年文明号和“三下乡”等载体) while the question asks how, when, how
   much or whether about it: the passage names it, it does not say that.
-- **Not named.** A question that is only "who does X" (由谁来任命), "where to do X" (去哪里复核) or "may
-  one do X" (还能补训吗) is not answered by a passage that never names X, however much of the subject
-  it shares — unless, for "may one", the passage states a rule that allows or forbids (可以, 不得 …).
+- **Not named.** A question that asks the doer, the place, the leave, the existence, the frequency or
+  the quota of a deed (由谁来任命, 去哪里复核, 还能补训吗, 有没有模板, 多久开一次支委会, 能推荐几个) is not
+  answered by a passage that never names the deed: `knowledge/deeds.py`.
 - **Another number.** The passage names the same thing with another number — 七年级、八年级 for the
   question's 九年级, 一星…五星 for 六星, 第二批 for 第三批: it lists the others, not the one asked about.
+- **Another year.** A question about a year no answering document is of (枣庄2019年…, the plan being
+  2020's) needs a passage naming that year; a deadline in it (2018年1月26日前报送) does not count.
+- **A topic line.** "团员组织关系转接和团籍管理；" — one line of a course's contents — does not say how.
 """
 from __future__ import annotations
 
@@ -112,11 +115,16 @@ def renumbered(text: str, names: list[tuple[str, re.Pattern]]) -> str:
     return ""
 
 
-def contradicts(q: Query, text: str) -> str:
+def contradicts(q: Query, text: str, doc_years: tuple[int, ...] = ()) -> str:
     """The question's word that `text` (an FAQ entry's question and answer) replaces by a contrasting or
-    renumbered one, or "": an entry found by meaning must not answer 入党 with 入团, 六星 with 二星."""
+    renumbered one, or "": an entry found by meaning must not answer 入党 with 入团, 六星 with 二星 — nor
+    a question about 2018 with a 2017 plan's entry that never names 2018 (`doc_years`: its sources')."""
     text = normalize(text)
-    return contrasted(text, contrasts(q)) or renumbered(text, numbered(q))
+    word = contrasted(text, contrasts(q)) or renumbered(text, numbered(q))
+    if not word and doc_years and q.years and not set(doc_years) & set(q.years):
+        if not any(_names_year(text, year, bool(DATED.search(q.norm))) for year in q.years):
+            word = str(q.years[0])
+    return word
 
 
 def check(kb, hits: list, q: Query) -> None:
@@ -164,6 +172,16 @@ def mention_check(hits: list, q: Query) -> None:
         form, _ = max(h.matched, key=lambda m: (m[1], m[0]))
         if len(form) > 1 and weights.get(form, 0) > 0 and listed_only(h.passage["text"], form):
             h.holds = False
+    if HOW.search(q.norm):  # not "培训包括组织关系转接吗": a topic line says that much
+        for h in hits:  # all of them (one regex each): else a lower one of the same list answers
+            if TOPIC_LINE.fullmatch(h.passage["text"].strip()):
+                h.holds = False  # "团员组织关系转接和团籍管理；": one topic of a list, not how it is done
+
+
+# One line of an enumeration of topics (a course's contents, a list of duties): a short phrase with no
+# clause of its own, closed by a semicolon.
+TOPIC_LINE = re.compile(r"[^，,。：:]{2,24}[；;]")
+HOW = re.compile(r"怎么|怎样|如何|咋|\bhow (?:do|can|to|should|does|is|are)\b")
 
 
 def _context(kb, h) -> str:
@@ -178,34 +196,40 @@ def _demote(h, word: str) -> None:
     h.lexical = h.score
 
 
-# "成员由谁来任命", "去哪里复核", "还能补训吗": who does a thing, where, whether one may. A passage that
-# never names the deed does not say.
-DOER = re.compile(r"谁(?:来|去|负责)?(?P<thing>[^，,。；;！!？?]{1,12}?)(?:呢|啊)?[？?]?$")
-WHERE_DEED = re.compile(r"(?:去|到|在)(?:哪儿?|哪里)(?P<thing>[^，,。；;！!？?]{1,12}?)(?:呢|啊)?[？?]?$")
-ALLOWED_DEED = re.compile(r"(?:还能|能不能|可不可以|可以|能|要不要|需不需要|还要|要|需要|还给|还)(?P<thing>[^，,。；;！!？?]{1,12}?)(?:吗|不|没有?)[？?]?$")
-ASKED_DEED = (DOER, WHERE_DEED, ALLOWED_DEED)
-RULING = re.compile(r"不得|不予|不安排|不再|不能|不可|可以|必须|须|应当|允许|禁止|一律|方可")
-
-
-def deed_check(hits: list, q: Query) -> None:
-    """Hits that do not name the deed the question asks the doer of (由谁来任命), the place of (去哪里复核)
-    or the leave for (还能补训吗) cannot hold the answer: they share the subject, not the question."""
-    if q.lang != "zh":
+def year_check(kb, hits: list, q: Query) -> None:
+    """A question about a year no answering document is of ("枣庄团市委2019年开展了多少场宣讲", the plan
+    being 2020's) is not answered by a passage that never names that year: the plan's "年内40场" is
+    2020's figure. A date in that year ("2018年1月26日前报送") names a deadline, not the year the
+    question is about, unless the question asks about a date in it too."""
+    if not q.years:
         return
-    clauses = [c for c in re.split(r"[，,、。；;！!？?]", q.norm.rstrip("？?")) if c.strip()]
-    # Only a question that is nothing but that: "…咋转？团市委有说法没" asks how, then whether the
-    # document says so at all.
-    m = next(filter(None, (p.search(clauses[0]) for p in ASKED_DEED)), None) if len(clauses) == 1 else None
-    if m is None or re.match(r"啥|什么|哪|多少|几", m.group("thing")):
-        return  # "能拿到什么" asks what
-    thing = m.group("thing")
-    wanted = [t for t in q.terms if len(t.text) > 1 and t.text in thing]
-    if not wanted:
-        return
-    allowed = m.re is ALLOWED_DEED
-    for h in hits[:CHECKED]:
-        forms = {f for f, _ in h.matched}
-        if not any(set(t.alts) & forms or t.text in forms for t in wanted):
-            if allowed and RULING.search(h.passage["text"]):
-                continue  # "能入团不" — "七年级本学期不安排发展": a rule that allows or forbids may answer it
+    dated = DATED.search(q.norm)
+    for h in hits:  # all of them: else a lower one that does not name the year either answers
+        if h.doc.get("year") in q.years:
+            continue
+        text = _context(kb, h)
+        if not any(_names_year(text, year, bool(dated)) for year in q.years):
             h.holds = False
+
+
+DATED = re.compile(r"(?:19|20)\d\d\s*年\s*\d{1,2}\s*月")
+
+
+def _names_year(text: str, year: int, dates_count: bool) -> bool:
+    if dates_count:
+        return str(year) in text
+    return bool(re.search(rf"{year}(?!\d)(?!\s*年\s*\d{{1,2}}\s*月)", text))
+
+
+
+def sources_hold(kb, q: Query, rows: list[dict]) -> bool:
+    """Whether one of an FAQ entry's source passages could hold the answer, judged as a passage would be
+    (the kind of fact asked): an entry made from "限额40人" does not answer "多少钱"
+    however close its question's words are. An entry with no source passage (an admin's) is not judged."""
+    from knowledge.scoring import score, sub_words  # scoring is heavier; only an FAQ match needs it
+
+    if not rows:
+        return True
+    terms = list(q.terms)
+    hits = [score(kb, q, terms, sub_words(terms), row) for row in rows]
+    return any(h.holds for h in hits)

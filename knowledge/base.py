@@ -9,6 +9,7 @@ import re
 import time
 from array import array
 from functools import lru_cache
+from pathlib import Path
 
 ROW_CACHE = 50_000  # passage rows kept in memory (~40 MB at most)
 REFRESH_EVERY = 2.0  # seconds between checks for another process's re-index or FAQ edit
@@ -38,7 +39,9 @@ class KnowledgeBase:
     def __init__(self, store, data_dir: str = "data", embedder: Embedder | None = None):
         segment.setup(data_dir)
         self.store = store
-        self.semantic = Semantic(store, embedder)
+        # A database in memory (tests, the shipped-vector build) keeps its matrix to itself.
+        self.cache = None if store.path == ":memory:" else Path(data_dir) / "cache"
+        self.semantic = Semantic(store, embedder, self.cache)
         self.reload()
 
     @property
@@ -48,7 +51,7 @@ class KnowledgeBase:
 
     @embedder.setter
     def embedder(self, embedder: Embedder | None) -> None:
-        self.semantic = Semantic(self.store, embedder)
+        self.semantic = Semantic(self.store, embedder, self.cache)
 
     def refresh(self) -> None:
         """Reload when another process or worker re-indexed the plans or edited the FAQ (checked at
@@ -222,7 +225,7 @@ class KnowledgeBase:
         faq_first = q.lang == "zh" and not out_of_scope(self, q)
         if faq_first:
             match = self.faq.match(question)
-            if match and match.similarity >= FAQ_ANSWER and not answerable.contradicts(q, self._faq_text(match)):
+            if match and match.similarity >= FAQ_ANSWER and not self._contradicts(q, match):
                 answer = self._faq_answer(match, q, region)
                 if answer is not None:
                     return answer
@@ -242,7 +245,7 @@ class KnowledgeBase:
                 return answer
         if faq_first and qvec is not None:
             match = self.faq.match_vector(qvec, question)
-            if match and answerable.contradicts(q, self._faq_text(match)):
+            if match and self._contradicts(q, match):
                 match = None  # found by meaning, but about 入团 where the question asks 入党
             answer = self._faq_answer(match, q, region) if match else None
             if answer is not None:
@@ -255,6 +258,23 @@ class KnowledgeBase:
         sources = self.faq.sources.get(match.entry_id, [])
         rows = self.passages([s["passage_id"] for s in sources if s["passage_id"]])
         return " ".join([entry["question"], entry.get("answer") or ""] + [r["text"] for r in rows.values()])
+
+    def _contradicts(self, q: Query, match: FaqMatch) -> str:
+        """The question's word an FAQ entry answers for something else (入团 for 入党, 2017 for 2018), or
+        "?" when none of its source passages could hold the answer (a number asked, none written)."""
+        word = answerable.contradicts(q, self._faq_text(match), self._faq_years(match))
+        if word:
+            return word
+        sources = self.faq.sources.get(match.entry_id, [])
+        rows = self.passages([s["passage_id"] for s in sources if s["passage_id"]])
+        return "" if answerable.sources_hold(self, q, list(rows.values())) else "?"
+
+    def _faq_years(self, match: FaqMatch) -> tuple[int, ...]:
+        """The years of the documents an FAQ entry was made from (none for an admin's own entry)."""
+        sources = self.faq.sources.get(match.entry_id, [])
+        rows = self.passages([s["passage_id"] for s in sources if s["passage_id"]])
+        return tuple(sorted({self.docs[r["doc_key"]]["year"] for r in rows.values()
+                             if r["doc_key"] in self.docs and self.docs[r["doc_key"]]["year"]}))
 
     def _faq_answer(self, match: FaqMatch, q: Query, region: str | None) -> Answer | None:
         entry = self.faq.entries[match.entry_id]

@@ -58,9 +58,10 @@ class Result:
 
 def lexical_decision(hits: list[Hit], q: Query, asker_region: str | None) -> Result:
     """Answer, choices or decline on the lexical scores alone."""
+    held_out = [h for h in hits if not answers(h)]
     hits = [h for h in hits if answers(h)]
     best = hits[0].score if hits else 0.0
-    if not hits or not confident(hits):
+    if not hits or not confident(hits, held_out):
         return Result(q, "decline", hits=hits[:3], reason=NO_MATCH, best=best)
     chosen, ambiguous = choose(hits, q, asker_region)
     return Result(q, "choices" if ambiguous else "answer", chosen, best=best)
@@ -126,12 +127,14 @@ def answers(hit: Hit) -> bool:
     return hit.holds and not hit.contrast
 
 
-def confident(hits: list[Hit]) -> bool:
-    """Enough of the question is covered — or a little less, when one item clearly stands out."""
+def confident(hits: list[Hit], held_out: list[Hit] = ()) -> bool:
+    """Enough of the question is covered — or a little less, when one item clearly stands out: above
+    the passages that cannot answer too (a sentence sharing only the year is no clear winner because the
+    one about the asked thing does not say that year)."""
     best = hits[0].score
     if best >= FLOOR:
         return True
-    runner_up = next((h.score for h in hits[1:] if h.item_id != hits[0].item_id), 0.0)
+    runner_up = max((h.score for h in [*hits[1:], *held_out] if h.item_id != hits[0].item_id), default=0.0)
     return best >= CLEAR_FLOOR and best >= runner_up * CLEAR_RATIO
 
 

@@ -2,7 +2,7 @@
 the in-memory matrix that dense search reads.
 
     ensure_vectors(store, embedder, progress=sys.stderr)  # shipped vectors first, then embed what is missing
-    index = DenseIndex.load(store, embedder, doc_index)    # every passage's vector in one float32 matrix
+    index = DenseIndex.load(store, embedder, doc_index, cache=Path("data/cache"))  # one float32 matrix
     index.nearest(qvec, k=20, docs={0, 3})                 # [(passage id, cosine)], within those documents
 
 The bundled plans' vectors ship in `knowledge/vectors/<model>.npz` (float16, keyed by the text key of
@@ -12,13 +12,22 @@ start. After the plans, the FAQ generator or the model change, rewrite that file
     python -m knowledge.dense
 
 (tests/test_dense.py fails while it is stale).
+
+With a cache folder, the matrix is also written there once, named by a digest of what it holds, and
+every process of the same documents maps that file read-only instead of building its own copy: N
+webhook workers on one machine share one matrix in the page cache (~150 MB at 100k passages) rather
+than holding N, and a restart loads it without reading every vector back from the database.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
 import re
 import sys
+import tempfile
 import threading
+import time
 from pathlib import Path
 from typing import Callable, Iterable, TextIO
 
@@ -28,6 +37,7 @@ from knowledge.embed import Embedder, VectorCache, VectorIndex, text_key
 
 log = logging.getLogger(__name__)
 SHIPPED_DIR = Path(__file__).parent / "vectors"
+STALE_AFTER = 7 * 24 * 3600  # s: a cached matrix unused this long is of documents replaced since
 
 
 def passage_text(text: str) -> str:
@@ -113,25 +123,27 @@ class DenseIndex:
         self._lock = threading.Lock()
 
     @classmethod
-    def load(cls, store, embedder: Embedder, doc_index: dict[str, int]) -> "DenseIndex":
-        """Read every passage's stored vector (streamed, so peak memory is about the matrix itself)."""
+    def load(cls, store, embedder: Embedder, doc_index: dict[str, int], cache: Path | None = None) -> "DenseIndex":
+        """Read every passage's stored vector (streamed, so peak memory is about the matrix itself) — or
+        map the matrix a process of the same documents left in `cache`."""
         model = embedder.model_id
-        ids, docs, row_of = [], [], {}
+        ids, docs, keys = [], [], []
         for row in store.knowledge.all_passages():
-            key = text_key(model, "passage", passage_text(row["text"]))
-            row_of.setdefault(key, []).append(len(ids))
+            keys.append(text_key(model, "passage", passage_text(row["text"])))
             ids.append(row["id"])
             docs.append(doc_index.get(row["doc_key"], -1))
-        matrix = np.zeros((len(ids), embedder.dim), np.float32)
-        for key, data in store.vectors.of_model(model):
-            rows = row_of.get(key)
-            if rows:
-                matrix[rows] = np.frombuffer(data, dtype=np.float16)
         ids = np.asarray(ids, dtype=np.int64)
         docs = np.asarray(docs, dtype=np.int32)
+        order = None
         if len(ids) > 1 and not np.all(ids[1:] > ids[:-1]):  # the store streams them by id: no copy needed
             order = np.argsort(ids, kind="stable")
-            ids, docs, matrix = ids[order], docs[order], matrix[order]
+            ids, docs, keys = ids[order], docs[order], [keys[i] for i in order]
+        path = cache / _cache_name(model, embedder.dim, keys) if cache is not None else None
+        matrix = _mapped(path, (len(keys), embedder.dim)) if path is not None else None
+        if matrix is None:
+            matrix, complete = _matrix(store, model, embedder.dim, keys)
+            if path is not None and complete:
+                matrix = _write_cache(path, matrix)
         return cls(ids, docs, matrix)
 
     def __len__(self) -> int:
@@ -169,6 +181,63 @@ class DenseIndex:
                     self._masks.clear()
                 mask = self._masks[docs] = np.isin(self.docs, np.fromiter(docs, dtype=np.int32))
             return mask
+
+
+def _matrix(store, model: str, dim: int, keys: list[str]) -> tuple[np.ndarray, bool]:
+    """The rows' vectors from the store, and whether every row had one."""
+    row_of: dict[str, list[int]] = {}
+    for n, key in enumerate(keys):
+        row_of.setdefault(key, []).append(n)
+    matrix = np.zeros((len(keys), dim), np.float32)
+    found = 0
+    for key, data in store.vectors.of_model(model):
+        rows = row_of.get(key)
+        if rows:
+            matrix[rows] = np.frombuffer(data, dtype=np.float16)
+            found += len(rows)
+    return matrix, found == len(keys)
+
+
+def _cache_name(model: str, dim: int, keys: list[str]) -> str:
+    digest = hashlib.sha256(f"{model}|{dim}|".encode())
+    for key in keys:
+        digest.update(key.encode())
+    return f"dense-{digest.hexdigest()[:24]}.npy"
+
+
+def _mapped(path: Path, shape: tuple[int, int]) -> np.ndarray | None:
+    """The cached matrix mapped read-only, or None when there is none (or it is damaged)."""
+    try:
+        matrix = np.load(path, mmap_mode="r")
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as err:
+        log.warning("dense cache %s unreadable (%s); rebuilding it", path.name, err)
+        return None
+    if matrix.shape != shape or matrix.dtype != np.float32:
+        log.warning("dense cache %s has shape %s, not %s; rebuilding it", path.name, matrix.shape, shape)
+        return None
+    return matrix
+
+
+def _write_cache(path: Path, matrix: np.ndarray) -> np.ndarray:
+    """Write the matrix for the next process (atomically: a reader never sees half a file), drop the
+    files of documents replaced long ago (a process still mapping one keeps reading it), and map it ourselves."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".dense-", suffix=".tmp")
+        with os.fdopen(fd, "wb") as out:
+            np.save(out, matrix)
+        os.replace(tmp, path)
+        stale = time.time() - STALE_AFTER
+        for old in path.parent.glob("dense-*.npy"):
+            if old != path and old.stat().st_mtime < stale:  # other databases may share the folder
+                old.unlink(missing_ok=True)
+    except OSError as err:
+        log.warning("dense cache not written to %s: %s", path.parent, err)
+        return matrix
+    mapped = _mapped(path, matrix.shape)
+    return matrix if mapped is None else mapped
 
 
 def ship(out: TextIO = sys.stdout) -> Path:

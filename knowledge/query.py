@@ -43,7 +43,7 @@ UNIT_CUES = {
     "days": (r"几天|多少天|how many days", _NUM + r"\s*(?:天|日|个工作日|周|星期)"),
     "hours": (r"几个小时|多少小时|几小时|多少学时|几学时|多少个学时|how many hours", _NUM + r"\s*(?:个)?(?:小时|学时|课时)"),
     "words": (r"多少字|几个字|how many words", _NUM + r"\s*字"),
-    "lessons": (r"几节|多少节", _NUM + r"\s*节"),
+    "lessons": (r"几节|多少节", _NUM + r"\s*(?:节|课时|讲)"),  # a 课时 or a 讲 is one lesson
     # "哪年成立": a year, not any date ("探索成立" names none)
     "year": (r"哪[一1]?年(?![级度龄])|几几年|什么年份|哪个年份|which year|what year", r"(?:19|20)\d{2}|[今明去前]年"),
     # a means of contact asked for by name: a line without it does not answer (a phone is not a fax)

@@ -8,7 +8,7 @@ passages too, every candidate gets both scores, and decision.fused_decision deci
 """
 from __future__ import annotations
 
-from knowledge import answerable, candidates, decision
+from knowledge import answerable, candidates, decision, deeds
 from knowledge.decision import Decline, Result
 from knowledge.query import Query, Term
 from knowledge.scoring import Hit, near_match, score, sub_words
@@ -32,7 +32,8 @@ def search(kb, q: Query, asker_region: str | None = None) -> Result:
     hits.sort(key=lambda h: (-h.score, h.pid))
     answerable.check(kb, hits, q)
     answerable.mention_check(hits, q)
-    answerable.deed_check(hits, q)
+    deeds.deed_check(hits, q)
+    answerable.year_check(kb, hits, q)
     result = decision.lexical_decision(hits, q, asker_region)
     if decision.settled(result) or not kb.semantic.available:
         return result  # the fast path: a confident lexical answer never waits for the model
@@ -45,7 +46,8 @@ def search(kb, q: Query, asker_region: str | None = None) -> Result:
     extra = [score(kb, q, terms, parts, p) for p in kb.passages(more).values()]
     extra.sort(key=lambda h: (-h.score, h.pid))
     answerable.mention_check(extra, q)
-    answerable.deed_check(extra, q)
+    deeds.deed_check(extra, q)
+    answerable.year_check(kb, extra, q)
     hits += extra
     answerable.check(kb, hits, q)  # together: a contrast seen among the words' hits binds the neighbours too
     cosines = index.similarity(qvec, [h.pid for h in hits])

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
+from pathlib import Path
 
 import numpy as np
 
@@ -22,9 +23,10 @@ IN_LINE = 256  # at most this many passages are embedded while a question waits 
 
 
 class Semantic:
-    def __init__(self, store, embedder: Embedder | None):
+    def __init__(self, store, embedder: Embedder | None, cache: Path | None = None):
         self.store = store
         self.embedder = embedder
+        self.cache = cache  # where the passage matrix is shared with other processes (knowledge/dense.py)
         self._index: DenseIndex | None = None
         self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
@@ -54,7 +56,7 @@ class Semantic:
                         if left < 0:
                             self._embed_in_background(-left)
                             return None
-                        self._index = DenseIndex.load(self.store, self.embedder, doc_index)
+                        self._index = DenseIndex.load(self.store, self.embedder, doc_index, self.cache)
                     except Exception as err:  # noqa: BLE001 — any model or data fault: answer lexically
                         self._off(err)
                         return None

@@ -92,3 +92,57 @@ def test_bot_ingest_embeds_a_new_notices_passages_with_a_progress_bar(tmp_path):
     assert "语义向量：新算" in run.stdout and "向量 [" in run.stderr
     store = Store(db)
     assert store.vectors.count(StubEmbedder().model_id) >= 2
+
+
+def _docs(store) -> dict[str, int]:
+    return {d["key"]: i for i, d in enumerate(store.knowledge.documents())}
+
+
+def _file_backed(matrix: np.ndarray) -> bool:
+    while matrix is not None:
+        if isinstance(matrix, np.memmap):
+            return True
+        matrix = matrix.base if isinstance(matrix.base, np.ndarray) else None
+    return False
+
+
+def test_workers_of_one_database_share_one_mapped_matrix_and_find_the_same(tmp_path, embedder):
+    store = Store(tmp_path / "w.db")
+    index_plans(store)
+    ensure_vectors(store, embedder)
+    cache = tmp_path / "cache"
+    first = DenseIndex.load(store, embedder, _docs(store), cache)
+    [written] = list(cache.glob("dense-*.npy"))
+    counting = Counting(embedder)
+    second = DenseIndex.load(Store(tmp_path / "w.db"), counting, _docs(store), cache)  # another worker
+    assert _file_backed(first.index.matrix) and _file_backed(second.index.matrix)
+    assert list(cache.glob("dense-*.npy")) == [written] and counting.texts == []
+    query = embedder.embed(["入团前要上多少学时的团课"], "query")[0]
+    assert second.nearest(query, 5) == first.nearest(query, 5)
+    assert first.nearest(query, 5) == DenseIndex.load(store, embedder, _docs(store)).nearest(query, 5)  # no cache
+
+
+def test_changed_documents_get_their_own_matrix_and_a_damaged_file_is_rebuilt(tmp_path, caplog):
+    embedder = StubEmbedder()
+    notice = tmp_path / "notice.txt"
+    notice.write_text("关于开展主题团日活动的通知\n一、团支部每月组织一次主题团日，参加人数不少于20人。\n", encoding="utf-8")
+    store = Store(tmp_path / "c.db")
+    index_plans(store, [notice])
+    ensure_vectors(store, embedder)
+    cache = tmp_path / "cache"
+    DenseIndex.load(store, embedder, _docs(store), cache)
+    [old] = list(cache.glob("dense-*.npy"))
+    notice.write_text(notice.read_text(encoding="utf-8") + "二、每季度开展一次团员教育评议。\n", encoding="utf-8")
+    index_plans(store, [notice])
+    ensure_vectors(store, embedder)
+    index = DenseIndex.load(store, embedder, _docs(store), cache)
+    [new] = [p for p in cache.glob("dense-*.npy") if p != old]
+    assert len(index) == store.knowledge.passage_count()
+    expected = np.array(index.index.matrix)  # a copy: the file under the mapping is about to be cut
+    del index
+    damaged = new.read_bytes()[:100]
+    new.unlink()
+    new.write_bytes(damaged)  # a disk that filled up, a copy cut short
+    rebuilt = DenseIndex.load(store, embedder, _docs(store), cache)
+    assert len(rebuilt) == len(expected) and np.array_equal(np.asarray(rebuilt.index.matrix), expected)
+    assert "rebuilding" in caplog.text

@@ -45,7 +45,7 @@ def test_a_near_miss_gets_the_corrected_command_as_a_choice(ctx, text, corrected
     name = corrected.split()[0]
     assert out.startswith(f"您是不是想用“{name}”？\n  {corrected}\n"), out
     assert "[1] " in out and "[2] 当作问题回答" in out
-    assert chat.choices[0].command == corrected
+    assert ctx.store.pages.get("console", chat.user)["choices"][0][1] == corrected  # what "1" would run
 
 
 def test_picking_the_suggestion_runs_the_corrected_command(ctx):
@@ -119,3 +119,17 @@ def test_every_listed_command_has_examples_that_are_that_command(ctx):
             found, _ = parse(example, ctx)
             assert found is cmd or (found is None and cmd.alias == "ask"), (cmd.name, example)
             assert note, (cmd.name, example)  # each example says what it does
+
+
+def test_after_an_answer_1_is_its_more_not_an_older_choice(ctx):
+    chat = console(ctx, user="u9")
+    shown(chat, "打咔 组织青年大学习第13期")  # choices offered, not taken
+    answer = shown(chat, "志愿服务")
+    assert answer.rstrip().endswith("更多：回复 1")
+    assert "✅ 已打卡" not in shown(chat, "1")
+    assert ctx.store.checkins.count() == 0
+
+
+def test_a_pick_offered_in_one_console_session_is_taken_in_the_next(ctx):
+    shown(console(ctx, user="u10"), "打咔 组织青年大学习第13期")
+    assert "✅ 已打卡" in shown(console(ctx, user="u10"), "1")

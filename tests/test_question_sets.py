@@ -4,8 +4,9 @@ facts that must appear, regions that must be named, declines where expected.
 The qa-* sets ask about the five bundled plans; they were seen by the people who wrote the lexicon
 (which has since been cut back to general vocabulary), so they guard against regressions and measure
 little else. The notices-/paraphrase-/scope- sets were written apart from the code (tests/data/README.md);
-notices-* questions are asked after that split's notices are indexed. The holdout files are only ever
-scored here and by benchmarks/eval_sets.py: a failure names ids and rates, never a question.
+notices-* questions are asked after that split's notices are indexed. The holdout and final files were
+read in the fourth round and are spent; the sealed final2 split is never scored here (only by the lead,
+with benchmarks/eval_sets.py). A failure names ids and rates, never a question.
 """
 import json
 from pathlib import Path
@@ -21,8 +22,10 @@ DATA = Path(__file__).parent / "data"
 PLAN_FLOORS = {"qa-extra.jsonl": 0.91, "qa-holdout.jsonl": 0.78, "qa-final.jsonl": 0.85}
 NOTICE_FLOORS = {
     ("dev", "notices"): 0.88, ("dev", "paraphrase"): 0.92, ("dev", "scope"): 0.95,
-    ("dev", "scope-nearmiss"): 0.74,  # 31 near misses (18 declined) and 31 answerable guards (30 answered)
-    ("holdout", "notices"): 0.82, ("holdout", "paraphrase"): 0.75, ("holdout", "scope"): 0.25,
+    ("dev", "scope-nearmiss"): 0.83,  # 31 near misses (23 declined) and 31 answerable guards (30 answered)
+    ("holdout", "notices"): 0.82, ("holdout", "paraphrase"): 0.75, ("holdout", "scope"): 0.5,
+    # Holdout and final were read in the fourth round (spent): guards now, not measures.
+    ("final", "notices"): 0.70, ("final", "paraphrase"): 0.77, ("final", "scope"): 0.68,
 }
 
 
@@ -41,7 +44,7 @@ def test_question_set_pass_rate(kb, name):
 @pytest.fixture(scope="module")
 def split_kbs(notices_kb):
     """One knowledge base per split: the bundled plans plus that split's notices, embedded."""
-    return {split: notices_kb(split) for split in ("dev", "holdout")}
+    return {split: notices_kb(split) for split in ("dev", "holdout", "final")}
 
 
 @pytest.mark.parametrize("split,name", sorted(NOTICE_FLOORS))

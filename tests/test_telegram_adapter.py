@@ -259,3 +259,41 @@ def test_reply_1_shows_the_rest_in_the_chat_it_was_asked_in(tg, ctx):
     assert group_rest.params["chat_id"] == -100123
     assert "从严管好团员队伍" in group_rest.params["text"]  # the lesson-hours answer's full citation
     assert "志愿服务品牌化" not in group_rest.params["text"]
+
+
+LONG_CHECK_IN = "今天组织支部全体团员集中学习了团章和团的十九大精神并开展讨论"
+
+
+def _buttons(call) -> list[dict]:
+    return [b for row in call.params["reply_markup"]["inline_keyboard"] for b in row]
+
+
+def test_a_suggestion_too_long_for_callback_data_still_works_when_tapped(tg, ctx):
+    ctx.store.profiles.set_region("telegram", "61", "东莞")
+    tg.feed(message_update(f"打咔 {LONG_CHECK_IN}", uid=61))
+    buttons = _buttons(tg.api.sent()[-1])
+    assert len(buttons) == 2  # both offered: none dropped for its length
+    assert all(len(b["callback_data"].encode()) <= 64 for b in buttons)
+    tg.feed(callback_update(buttons[0]["callback_data"], uid=61))
+    assert "已打卡" in tg.api.texts()[-1] and LONG_CHECK_IN in tg.api.texts()[-1]
+    assert ctx.store.checkins.count() == 1
+
+
+def test_a_long_button_from_replaced_choices_says_it_expired_and_records_nothing(tg, ctx):
+    ctx.store.profiles.set_region("telegram", "62", "东莞")
+    tg.feed(message_update(f"打咔 {LONG_CHECK_IN}", uid=62))
+    old = _buttons(tg.api.sent()[-1])[0]["callback_data"]
+    tg.feed(message_update(f"打咔 {LONG_CHECK_IN}，另外走访了三户困难青年家庭", uid=62))  # new choices
+    tg.feed(callback_update(old, uid=62))
+    assert "已失效" in tg.api.texts()[-1]
+    assert ctx.store.checkins.count() == 0
+
+
+def test_replying_with_the_number_picks_the_suggestion_as_the_text_says(tg, ctx):
+    ctx.store.profiles.set_region("telegram", "63", "东莞")
+    tg.feed(message_update(f"打咔 {LONG_CHECK_IN}", uid=63))
+    assert "回复序号" in tg.api.texts()[-1]
+    tg.feed(message_update("1", uid=63))
+    assert "已打卡" in tg.api.texts()[-1]
+    tg.feed(message_update("1", uid=63))  # the pick used them up: "1" is no second check-in
+    assert ctx.store.checkins.count() == 1

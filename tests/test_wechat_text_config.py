@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from handlers.adapters.wechat_config import ConfigError, WeChatConfig, robots_from
-from handlers.adapters.wechat_text import MORE_NOTE, choices_of, fit, render, split
+from handlers.adapters.wechat_text import MORE_NOTE, fit, render, split
 from handlers.core.router import picked
 from handlers.core.types import Choice, Reply
 from wechat_harness import OA_ENV, WECOM_ENV
@@ -37,7 +37,6 @@ def test_split_keeps_every_character_once_in_order():
 def test_choices_become_a_numbered_list_and_a_number_picks_one():
     reply = Reply("请选择所在地区：", choices=(Choice("东莞", "city 东莞"), Choice("枣庄", "city 枣庄")))
     assert render(reply) == "请选择所在地区：\n回复数字选择：\n1. 东莞\n2. 枣庄"
-    assert choices_of([reply, Reply("（另一条回复，没有选项）")]) == [("东莞", "city 东莞"), ("枣庄", "city 枣庄")]
     assert picked(" 2 ", reply.choices) == "city 枣庄"
     assert picked("3", reply.choices) is None and picked("0", reply.choices) is None
     assert picked("20学时", reply.choices) is None

@@ -60,7 +60,6 @@ class ConsoleChat:
         self.user = user
         self.out = out
         self.folder = folder or out_dir(ctx)
-        self.choices: tuple = ()
         self.known = False  # the user has an identity row
         self.after: Callable[[], object] | None = None  # run after each message: the scheduler's tick
 
@@ -70,11 +69,8 @@ class ConsoleChat:
                 now = self.ctx.now().isoformat(timespec="seconds")
                 self.ctx.store.profiles.ensure(PLATFORM, self.user, self.user, now)
             self.known = True
-        text = router.picked(line, self.choices) or line.strip()  # "2" picks the second offered choice
-        msg = Incoming(platform=PLATFORM, user_id=self.user, text=text, user_name=self.user)
-        replies = router.dispatch(self.ctx, msg)
-        self.choices = router.offered(r for r in replies if not r.is_push)
-        return replies
+        msg = Incoming(platform=PLATFORM, user_id=self.user, text=line.strip(), user_name=self.user)
+        return router.dispatch(self.ctx, msg)  # "2" picks the second offered choice there
 
     def show(self, reply: Reply) -> None:
         write_reply(reply, self.out, self.folder)

@@ -14,6 +14,7 @@ import dataclasses
 import logging
 import re
 import time
+from collections.abc import Callable
 
 from telegram import (BotCommand, BotCommandScopeAllChatAdministrators, BotCommandScopeChat, BotCommandScopeDefault,
                       Message, MessageEntity, Update)
@@ -24,13 +25,14 @@ from telegram.ext import (AIORateLimiter, Application, ApplicationHandlerStop, C
 
 from handlers.core import router
 from handlers.adapters.context_pool import ContextPool
-from handlers.adapters.telegram_send import send_reply
+from handlers.adapters.telegram_send import PICK, pick_data, send_reply
 from handlers.core.types import ADMIN, GROUP, GROUP_ADMIN, MEMBER, PRIVATE, Context, Incoming, Reply
 
 log = logging.getLogger(__name__)
 
 PLATFORM = "telegram"
 APOLOGY = "抱歉，处理这条消息时出错了，已记录。请稍后再试。"
+STALE_BUTTON = "这个按钮已失效（之后又给出了新的选项，或它是给别人的）。请点最新消息里的按钮，或直接输入。"
 ALLOWED_UPDATES = [UpdateType.MESSAGE, UpdateType.CALLBACK_QUERY]
 ADMIN_STATUSES = {ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER}
 
@@ -178,14 +180,15 @@ class TelegramAdapter:
                        chat_id=str(chat.id if chat else query.from_user.id), chat_type=GROUP if in_group else PRIVATE,
                        user_name=query.from_user.full_name, chat_title=(chat.title or "") if chat else "",
                        event_key=str(update.update_id))
-        await self.answer(msg)
+        await self.answer(msg, handle=self.button)
 
-    async def answer(self, msg: Incoming, reply_to: int | None = None) -> None:
+    async def answer(self, msg: Incoming, reply_to: int | None = None,
+                     handle: Callable[[Context, Incoming], list[Reply]] | None = None) -> None:
         """Dispatch one message (in the worker: the core is synchronous) and send the replies."""
         if msg.in_group:
             admin = await self.admins.is_admin(self.app.bot, int(msg.chat_id), int(msg.user_id))
             msg = dataclasses.replace(msg, chat_admin=admin)
-        for reply in await self.pool.run(self.handle, msg):
+        for reply in await self.pool.run(handle or self.handle, msg):
             await self.deliver(reply, int(msg.chat_id), reply_to)
 
     def handle(self, ctx: Context, msg: Incoming) -> list[Reply]:
@@ -197,6 +200,16 @@ class TelegramAdapter:
         if msg.in_group:
             store.profiles.ensure_chat(PLATFORM, msg.chat_id, GROUP, msg.chat_title, now)
         return router.dispatch(ctx, msg) + router.first_contact(ctx, msg, known)
+
+    def button(self, ctx: Context, msg: Incoming) -> list[Reply]:
+        """A pressed button: its command dispatched as if typed. A `pick:` button (its command was over
+        Telegram's 64 bytes) stands for one of the choices the router keeps for this user and chat."""
+        if not msg.text.startswith(PICK):
+            return self.handle(ctx, msg)
+        command = router.remembered_command(ctx, msg, lambda c: pick_data(c) == msg.text)
+        if command is None:
+            return [Reply(STALE_BUTTON)]
+        return self.handle(ctx, dataclasses.replace(msg, text=command))
 
     async def deliver(self, reply: Reply, chat_id: int, reply_to: int | None = None) -> None:
         if reply.is_push:

@@ -1,12 +1,14 @@
 """Telegram's outbound side: one neutral `Reply` → sendMessage / sendPhoto / sendDocument calls.
 
 Long texts are split under the 4,096-character limit at line breaks, `Reply.choices` become an inline
-keyboard on the last message sent, and `TelegramSender` maps the Bot API's errors to the
+keyboard on the last message sent (a command over the Bot API's 64 bytes of callback data — a corrected
+check-in, a question to answer — travels as `pick:<digest>` and is read back from the choices the router keeps), and `TelegramSender` maps the Bot API's errors to the
 scheduler's `SendResult` statuses (a timed-out send is "uncertain": it may have been delivered).
 """
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import warnings
 
@@ -22,6 +24,7 @@ log = logging.getLogger(__name__)
 TEXT_LIMIT = MessageLimit.MAX_TEXT_LENGTH  # 4096
 CAPTION_LIMIT = MessageLimit.CAPTION_LENGTH  # 1024
 CALLBACK_DATA_LIMIT = 64  # bytes, Bot API limit for InlineKeyboardButton.callback_data
+PICK = "pick:"  # callback data standing for a stored choice whose command is too long to travel itself
 SHORT_LABEL = 6  # labels up to this many characters (city names) share a row, three to a row
 
 
@@ -67,15 +70,18 @@ def chat_ref(chat_id: int | str) -> int | str:
         return chat_id  # "@channelname"
 
 
+def too_long(command: str) -> bool:
+    return len(command.encode()) > CALLBACK_DATA_LIMIT
+
+
+def pick_data(command: str) -> str:
+    """The callback data of a choice: its command, or a digest of it when the command is too long."""
+    return f"{PICK}{hashlib.sha256(command.encode()).hexdigest()[:16]}" if too_long(command) else command
+
+
 def keyboard(choices: tuple[Choice, ...]) -> InlineKeyboardMarkup | None:
-    """Inline buttons whose callback_data is the command the choice stands for."""
-    buttons = []
-    for choice in choices:
-        if len(choice.command.encode()) > CALLBACK_DATA_LIMIT:
-            # Telegram rejects the whole message for one over-long button; drop the button instead.
-            log.warning("choice command over %d bytes dropped: %r", CALLBACK_DATA_LIMIT, choice.command[:40])
-            continue
-        buttons.append(InlineKeyboardButton(choice.label[:64], callback_data=choice.command))
+    """Inline buttons whose callback_data is the command the choice stands for (or its `pick:` digest)."""
+    buttons = [InlineKeyboardButton(choice.label[:64], callback_data=pick_data(choice.command)) for choice in choices]
     if not buttons:
         return None
     width = 3 if all(len(b.text) <= SHORT_LABEL for b in buttons) else 1

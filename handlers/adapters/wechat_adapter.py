@@ -22,9 +22,9 @@ from handlers.core import router
 from handlers.adapters.context_pool import ContextPool
 from handlers.adapters.wechat_codec import MAX_SKEW, Inbound, OfficialAccountCodec, Rejected, WeComCodec, replay_key
 from handlers.adapters.wechat_push import Pusher
-from handlers.adapters.wechat_text import choices_of, fit, render_all
+from handlers.adapters.wechat_text import fit, render_all
 from handlers.help import WELCOME
-from handlers.core.types import Choice, Context, Incoming, Reply, Sender
+from handlers.core.types import Context, Incoming, Reply, Sender
 
 log = logging.getLogger(__name__)
 
@@ -204,12 +204,8 @@ class WeChatServer:
     async def _first_answer(self, kind: str, msg: Incoming, req: Request) -> str:
         if kind == "unsupported":
             return NOT_TEXT
-        page = await self.pool.run(lambda c: c.store.pages.get(self.platform, msg.user_id, msg.chat))
-        page = page or {"more": "", "choices": []}
         if kind == "subscribe":
             msg = replace(msg, text=router.OFFER_REGION)  # a new follower: the welcome offers the region choice
-        elif chosen := router.picked(msg.text, [Choice(label, cmd) for label, cmd in page["choices"]]):
-            msg = replace(msg, text=chosen)  # "2" picks the second offered choice
         work = self.pool.run(self.dispatch, msg)
         try:
             left = req.until - asyncio.get_running_loop().time()
@@ -218,10 +214,10 @@ class WeChatServer:
             replies = await asyncio.wait_for(asyncio.shield(work), left)
         except asyncio.TimeoutError:
             return self._finish_late(msg, work)
-        text = await self._passive(msg, replies, page)
+        text = await self._passive(msg, replies)
         return f"{WELCOME}\n\n{text}\n\n发送“帮助”查看全部命令。" if kind == "subscribe" else text
 
-    async def _passive(self, msg: Incoming, replies: list[Reply], page: dict) -> str:
+    async def _passive(self, msg: Incoming, replies: list[Reply]) -> str:
         """Render the replies for the 5 s answer; files and pushes to other chats go out afterwards."""
         own = [r for r in replies if not r.is_push]
         for r in replies:
@@ -237,9 +233,8 @@ class WeChatServer:
             else:
                 text += f"\n\n（未配置主动消息接口，无法发送文件 {r.attachment.filename}。）"
         head, rest = fit(text)
-        choices = choices_of(own)
-        if rest or choices or page["choices"]:
-            await self._save_page(msg, rest, choices)
+        if rest:
+            await self._save_page(msg, rest)  # the numbered choices are the router's to remember
         return head
 
     def _finish_late(self, msg: Incoming, work: asyncio.Future) -> str:
@@ -256,12 +251,12 @@ class WeChatServer:
                     self.pusher.later(r)
             else:
                 mine = render_all([r for r in replies if r.chat_id == msg.user_id])
-                self.pusher.track(self._save_page(msg, mine, choices_of(replies)))
+                self.pusher.track(self._save_page(msg, mine))
 
         work.add_done_callback(finished)
         return WORKING if can_push else WORKING_NO_PUSH
 
-    async def _save_page(self, msg: Incoming, text: str, choices: list) -> None:
+    async def _save_page(self, msg: Incoming, text: str) -> None:
         """What did not fit (or came too late) goes first in the chat's "更多", before the rest the
         handler itself kept there (an answer's further sentences and citations)."""
         now = self.ctx.now().isoformat(timespec="seconds")
@@ -269,7 +264,7 @@ class WeChatServer:
         def save(c: Context) -> None:
             kept = (c.store.pages.get(self.platform, msg.user_id, msg.chat) or {}).get("more", "")
             more = "\n\n".join(x for x in (text, kept) if x) if text else None
-            c.store.pages.save(self.platform, msg.user_id, more, choices, now, chat_id=msg.chat)
+            c.store.pages.save(self.platform, msg.user_id, more, None, now, chat_id=msg.chat)
 
         await self.pool.run(save)
 

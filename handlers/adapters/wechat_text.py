@@ -6,7 +6,6 @@ boundary and, where the text allows it, at the end of a line or a sentence.
 """
 from __future__ import annotations
 
-from handlers.core import router
 from handlers.core.types import Reply
 
 TEXT_LIMIT = 2048  # bytes
@@ -63,11 +62,6 @@ def render(reply: Reply) -> str:
 def render_all(replies: list[Reply]) -> str:
     """Several replies to one message become one passive reply (WeChat allows only one)."""
     return "\n\n".join(t for t in (render(r) for r in replies) if t)
-
-
-def choices_of(replies: list[Reply]) -> list[tuple[str, str]]:
-    """The choices a number picks from next (router.offered), as (label, command) pairs to remember."""
-    return [(c.label, c.command) for c in router.offered(replies)]
 
 
 def cdata_safe(text: str) -> str:

@@ -193,29 +193,38 @@ def _glued_args(ctx: Context, msg: Incoming | None, cmd: Command, word: str, aft
 
 
 def dispatch(ctx: Context, msg: Incoming) -> list[Reply]:
-    """Route one message to its handler and return the replies (never raises)."""
+    """Route one message to its handler and return the replies (never raises). A bare number picks from
+    the choices last offered in this chat, on every platform: they are kept in the store, so another
+    worker or a restarted console knows them too."""
     try:
-        if len(msg.text) > MAX_MESSAGE:
-            return [Reply(f"消息太长了（{len(msg.text)} 字），请控制在 {MAX_MESSAGE} 字以内，或分几条发送。")]
-        cmd, args = parse(msg.text, ctx, msg)
-        for observer in OBSERVERS:
-            observer(ctx, msg)
-        if cmd is None:
-            if not msg.addressed:
-                return []  # group chatter that is not for the bot
-            from handlers.core.near_miss import suggestion  # it reads this registry
-
-            if (offer := suggestion(ctx, msg)) is not None:
-                return [offer]
-            cmd, args = REGISTRY["ask"], msg.text.strip()
-        if cmd.roles != EVERYONE and not cmd.allows(role := ctx.role(msg)):
-            need = ADMIN if GROUP_ADMIN not in cmd.roles else GROUP_ADMIN
-            log.info("%s:%s (%s) refused %s", msg.platform, msg.user_id, role, cmd.alias)
-            return [Reply(refusal(msg, f"“{cmd.name}”", need))]
-        return _as_replies(cmd.handler(ctx, msg, args))
+        msg, had_choices = _pick_remembered(ctx, msg)
+        replies = _route(ctx, msg)
+        _remember_offered(ctx, msg, replies, had_choices)
+        return replies
     except Exception:
         log.exception("handler failed for %s message from %s", msg.platform, msg.user_id)
         return [Reply("抱歉，处理这条消息时出错了，已记录。请稍后再试，或换个说法。")]
+
+
+def _route(ctx: Context, msg: Incoming) -> list[Reply]:
+    if len(msg.text) > MAX_MESSAGE:
+        return [Reply(f"消息太长了（{len(msg.text)} 字），请控制在 {MAX_MESSAGE} 字以内，或分几条发送。")]
+    cmd, args = parse(msg.text, ctx, msg)
+    for observer in OBSERVERS:
+        observer(ctx, msg)
+    if cmd is None:
+        if not msg.addressed:
+            return []  # group chatter that is not for the bot
+        from handlers.core.near_miss import suggestion  # it reads this registry
+
+        if (offer := suggestion(ctx, msg)) is not None:
+            return [offer]
+        cmd, args = REGISTRY["ask"], msg.text.strip()
+    if cmd.roles != EVERYONE and not cmd.allows(role := ctx.role(msg)):
+        need = ADMIN if GROUP_ADMIN not in cmd.roles else GROUP_ADMIN
+        log.info("%s:%s (%s) refused %s", msg.platform, msg.user_id, role, cmd.alias)
+        return [Reply(refusal(msg, f"“{cmd.name}”", need))]
+    return _as_replies(cmd.handler(ctx, msg, args))
 
 
 # ------------------------------------------------------------ the same on every platform
@@ -244,6 +253,33 @@ def picked(text: str, choices: Sequence[Choice]) -> str | None:
     if stripped.isdecimal() and 1 <= int(stripped) <= len(choices):
         return choices[int(stripped) - 1].command
     return None
+
+
+def _pick_remembered(ctx: Context, msg: Incoming) -> tuple[Incoming, bool]:
+    """The message with a bare number replaced by the command it picks; and whether choices were waiting.
+    Only a bare number reads the store: every other message costs nothing here."""
+    if not (msg.addressed and msg.text.strip().isdecimal()):
+        return msg, False
+    page = ctx.store.pages.get(msg.platform, msg.user_id, msg.chat)
+    choices = [Choice(label, command) for label, command in (page["choices"] if page else [])]
+    chosen = picked(msg.text, choices)
+    return (replace(msg, text=chosen) if chosen else msg), bool(choices)
+
+
+def _remember_offered(ctx: Context, msg: Incoming, replies: list[Reply], had_choices: bool) -> None:
+    """Keep the choices these replies offer for the next bare number; a pick's own choices replace (or
+    clear) the ones it was picked from. An answer clears them too (handlers/ask.py): its "1" is 更多."""
+    choices = offered(r for r in replies if not r.is_push)
+    if choices or had_choices:
+        ctx.store.pages.save(msg.platform, msg.user_id, more=None, choices=[(c.label, c.command) for c in choices],
+                             now=ctx.now().isoformat(timespec="seconds"), chat_id=msg.chat)
+
+
+def remembered_command(ctx: Context, msg: Incoming, test: Callable[[str], bool]) -> str | None:
+    """The command among the choices last offered in this chat that passes `test` (a platform's button
+    that could not carry its command: Telegram's 64 bytes), or None when they were replaced since."""
+    page = ctx.store.pages.get(msg.platform, msg.user_id, msg.chat)
+    return next((command for _, command in (page["choices"] if page else []) if test(command)), None)
 
 
 def _as_replies(result: "Reply | str | Iterable[Reply] | None") -> list[Reply]:
