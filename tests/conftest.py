@@ -88,8 +88,9 @@ def kb(indexed_db, data_dir, embedder) -> KnowledgeBase:
 def notices_db(embedder, data_dir):
     """notices_db(split): a database file with the bundled plans plus that split's notices
     (tests/data/notices/<split>), embedded and with the FAQ generated as `bot.py ingest` does — built once
-    per run per split. Read-only: copy it to ask or write."""
-    from knowledge import faq
+    per run per split, the generated entries embedded (as a running bot's background thread leaves them),
+    so answers do not depend on how far that thread got. Read-only: copy it to ask or write."""
+    from knowledge import faq, faq_index
     from knowledge.dense import ensure_vectors
     from knowledge.index import PLANS_DIR
 
@@ -100,6 +101,7 @@ def notices_db(embedder, data_dir):
                 assert not report.failed, report.failed
                 ensure_vectors(store, embedder)
                 faq.rebuild(KnowledgeBase(store, str(data_dir), embedder))
+                faq_index.embed_generated(store, embedder)  # now, not in a background thread racing the asks
 
         return built_once(f"notices-{split}", build) / "kb.db"
 

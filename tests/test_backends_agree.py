@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from db import Store
-from knowledge import faq
+from knowledge import faq, faq_index
 from knowledge.base import KnowledgeBase
 from knowledge.dense import ensure_vectors
 from knowledge.index import PLANS_DIR, index_plans
@@ -46,6 +46,7 @@ def kbs(tmp_path_factory, pg_server, notices_db, data_dir, embedder):
     ensure_vectors(store, embedder)
     kb = KnowledgeBase(store, str(data_dir), embedder)
     faq.rebuild(kb)
+    faq_index.embed_generated(store, embedder)  # as notices_db does: no background thread racing the asks
     built["postgresql"] = KnowledgeBase(store, str(data_dir), embedder)  # opened after the build, as SQLite's
     yield built
     for kb in built.values():
