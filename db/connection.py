@@ -45,10 +45,15 @@ def marks(values) -> str:
 
 
 def open_connection(target: str | Path):
-    """A SQLite file (or ":memory:") or, for a postgresql:// URL, the PostgreSQL backend (db/postgres.py)."""
-    from db.postgres import PgConnection, is_url
+    """A SQLite file (or ":memory:") or, for a postgresql:// URL, the PostgreSQL backend (db/pg_connection.py,
+    imported here only: a SQLite deployment never loads psycopg)."""
+    from db.postgres import is_url
 
-    return PgConnection(str(target)) if is_url(str(target)) else Connection(target)
+    if is_url(str(target)):
+        from db.pg_connection import PgConnection
+
+        return PgConnection(str(target))
+    return Connection(target)
 
 
 class Connection:
@@ -89,7 +94,7 @@ class Connection:
     def transaction(self, lock: str | None = "all") -> Iterator[sqlite3.Connection]:
         """One write transaction (BEGIN IMMEDIATE … COMMIT, ROLLBACK on any error); inside another, it
         joins it. Yields the raw connection for executemany and cursors. `lock` says how much a verb
-        must hold on PostgreSQL (db/postgres.py); SQLite's write lock is always the whole file."""
+        must hold on PostgreSQL (db/pg_connection.py); SQLite's write lock is always the whole file."""
         with self.lock:
             if self._depth:
                 self._depth += 1

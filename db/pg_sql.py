@@ -6,7 +6,7 @@ The repositories keep one copy of their SQL, written in the common subset of SQL
 lastrowid) — and `PgDatabase` answers the handful of sqlite-utils calls the repositories make
 (`db.execute`, `db.query`, `db["table"].insert/insert_all/update/rows_where/count`, `db.conn`).
 Values are bound client-side (psycopg's ClientCursor), so a parameter is typed like a literal written
-in the SQL, as in SQLite. Connections and transactions are db/postgres.py's.
+in the SQL, as in SQLite. Connections and transactions are db/pg_connection.py's.
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Iterator
 import psycopg
 
 if TYPE_CHECKING:
-    from db.postgres import PgConnection
+    from db.pg_connection import PgConnection
 
 _INSERT = re.compile(r"^\s*INSERT\s+INTO\s+(\w+)", re.IGNORECASE)
 

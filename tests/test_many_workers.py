@@ -1,13 +1,11 @@
 """Several workers over one database (the PostgreSQL deployment; SQLite too, where it applies): a
 platform retry reaching another worker is still answered once, and an FAQ edit made through one
 worker is what another worker answers with next."""
-import multiprocessing
 import time
-from concurrent.futures import ProcessPoolExecutor
 
 import pytest
 
-from conftest import both_backends
+from conftest import both_backends, process_pool
 from db import Store
 from knowledge import base as knowledge_base
 from knowledge.base import KnowledgeBase
@@ -26,7 +24,7 @@ def _open(target: str, start_at: float) -> int:
 @pytest.mark.slow
 def test_workers_starting_together_on_an_empty_database_migrate_it_once(backend, pg_server, tmp_path):
     target = pg_server.create_database() if backend == "postgresql" else str(tmp_path / "fresh.db")
-    with ProcessPoolExecutor(max_workers=4, mp_context=multiprocessing.get_context("spawn")) as pool:
+    with process_pool(4) as pool:
         org_ids = list(pool.map(_open, [target] * 4, [time.time() + 3] * 4))
     assert len(set(org_ids)) == 1  # every worker sees the one schema and the one org
     with Store(target) as store:
@@ -44,7 +42,7 @@ def _claim_all(target: str, keys: list[str]) -> list[str]:
 @pytest.mark.slow
 def test_a_retry_landing_on_another_worker_is_claimed_once(db_target):
     keys = [f"msg-{n}" for n in range(300)]
-    with ProcessPoolExecutor(max_workers=4, mp_context=multiprocessing.get_context("spawn")) as pool:
+    with process_pool(4) as pool:
         won = list(pool.map(_claim_all, [db_target] * 4, [keys] * 4))
     claimed = [k for worker in won for k in worker]
     assert sorted(claimed) == sorted(keys)  # every event handled, by exactly one worker

@@ -60,7 +60,7 @@ def test_a_batch_of_postings_equals_one_token_at_a_time(pg_kb, tmp_path, indexed
 
 
 def test_a_check_in_is_one_statement_with_no_transaction_around_it(pg_kb, statements, monkeypatch):
-    from db.postgres import PgConnection
+    from db.pg_connection import PgConnection
 
     store = pg_kb.store
     member = store.profiles.ensure("telegram", "1", "张三", "2026-11-23T01:00:00Z")["id"]
