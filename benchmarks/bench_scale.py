@@ -125,7 +125,7 @@ def _queue(url: str, n: int) -> None:
 
 
 def _outcome(url: str, logs: list[Path]) -> dict:
-    sent, sent_at, left_at = Counter(), [], {}
+    sent, sent_at = Counter(), []
     for log in logs:
         if log.exists():
             for line in log.read_text().split("\n"):
@@ -133,7 +133,6 @@ def _outcome(url: str, logs: list[Path]) -> dict:
                 if chat and at:  # a line the SIGKILL cut short counts for neither
                     sent[chat] += 1
                     sent_at.append(float(at))
-                    left_at[chat] = float(at)
     sent_at.sort()
     with Store(url) as store:
         rows = store.outbox.deliveries()
@@ -147,16 +146,7 @@ def _outcome(url: str, logs: list[Path]) -> dict:
                 1 for r in rows if r["state"] == "uncertain" and sent[r["chat_id"]] > 1),
             "busiest_second": busiest, "busiest_second_sent": max(
                 (bisect.bisect_left(sent_at, t + 1.0) - i for i, t in enumerate(sent_at)), default=0), "span_s": round(times[-1] - times[0], 2) if times else 0.0,
-            "claimed_by": len({r["claimed_by"] for r in rows}), "late_ms_p50_p99_max": _lateness(rows, left_at)}
-
-
-def _lateness(rows: list[dict], left_at: dict[str, float]) -> list[float]:
-    """How long after the instant its claim was counted at each send really left (ms)."""
-    late = sorted(1000 * (left_at[r["chat_id"]] - dt.datetime.fromisoformat(r["attempted_at"]).timestamp())
-                  for r in rows if r["attempted_at"] and r["chat_id"] in left_at)
-    if not late:
-        return []
-    return [round(late[len(late) // 2], 1), round(late[int(len(late) * 0.99)], 1), round(late[-1], 1)]
+            "claimed_by": len({r["claimed_by"] for r in rows})}
 
 
 def bench_broadcast(url: str, deliveries: int, ceiling: int, workers: int = 4) -> dict:

@@ -253,19 +253,6 @@ class Outbox(Repository):
                         f"next_attempt_at), lease_until = NULL WHERE claimed_by = ? AND state = 'sending' "
                         f"AND id IN ({marks(chunk)})", [state, utc(now), detail, retry_at, holder, *chunk])
 
-    def release(self, ids: list[int], holder: str) -> None:
-        """Give claimed deliveries back unsent (their send would have left too late for the instant their
-        claim was counted at): pending again, the attempt and its instant undone, due at once."""
-        if not ids:
-            return
-        with self.transaction(lock=None):
-            for n in range(0, len(ids), MAX_PARAMS):
-                chunk = ids[n:n + MAX_PARAMS]
-                self.db.execute(
-                    "UPDATE outbox SET state = 'pending', claimed_by = NULL, attempted_at = NULL, lease_until = NULL, "
-                    f"attempts = attempts - 1 WHERE claimed_by = ? AND state = 'sending' AND id IN ({marks(chunk)})",
-                    [holder, *chunk])
-
     def skip_delivery(self, delivery_id: int, now: dt.datetime, detail: str) -> None:
         with self.transaction(lock=None):
             self.db.execute("UPDATE outbox SET state = 'skipped', finished_at = ?, detail = ? "

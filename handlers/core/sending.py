@@ -11,7 +11,6 @@ reserve a slot that frees a moment later, its send waiting for that instant (`_p
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import datetime as dt
 import logging
 from typing import Awaitable, Callable
@@ -32,10 +31,6 @@ CANDIDATES = 256  # due deliveries a shared claim looks at: chats waiting for th
 REFETCH = dt.timedelta(seconds=2)
 LOOKAHEAD = 0.2  # seconds: a shared claim may reserve a rate-limit slot that frees this soon (see _pick)
 SAFETY = 0.002  # seconds added to each rate-limit wait: clocks and the platform's own counting differ a little
-# Side by side, a send is counted at the instant its claim was stamped. On a busy machine a send can
-# leave after it; one leaving more than LATE after is given back unsent, and the platform-wide windows
-# count each send for LATE longer, so the platform's own clock never sees more than the limit in a window.
-LATE = 0.04
 
 
 _ANY_TARGET = {"chat_id": "", "chat_type": "private"}
@@ -119,9 +114,8 @@ class PlatformDrain:
         limits allow given every worker's recorded attempts (db outbox.claim_batch), so the limits hold
         across processes and machines while the deliveries are shared out."""
         slots, tasks = asyncio.Semaphore(SHARED_IN_FLIGHT), set()
-        self.outcomes, self.released = [], []
-        limits = tuple(dataclasses.replace(lim, window=lim.window + LATE) if _global(lim) else lim
-                       for lim in limits_for(self.platform, self.sender))
+        self.outcomes = []
+        limits = limits_for(self.platform, self.sender)
         overall = max((lim.window for lim in limits if _global(lim)), default=0.0)
         keyed = max((lim.window for lim in limits if not _global(lim)), default=0.0)
         try:
@@ -163,8 +157,6 @@ class PlatformDrain:
 
     def _flush(self) -> None:
         outcomes, self.outcomes = self.outcomes, []
-        released, self.released = self.released, []
-        self.store.outbox.release(released, self.holder)
         self.store.outbox.finish_deliveries(outcomes, self.holder, self.now())
 
     def _pick(self, limits, at: dt.datetime, candidates: list[dict], totals: list[tuple[str, int]],
@@ -243,11 +235,6 @@ class PlatformDrain:
         reply = Reply(row["text"], platform=row["platform"], chat_id=row["chat_id"])
         if not_before is not None and (ahead := (not_before - self.now()).total_seconds()) > 0:
             await self.sleep(ahead)  # a reserved slot: never before the instant the database counts it at
-        if not_before is not None and (self.now() - not_before).total_seconds() > LATE:
-            slots.release()  # too late for the instant it was counted at: back to the queue, unsent
-            self.released.append(row["id"])
-            self.counts["late"] += 1
-            return
         try:
             result = await asyncio.wait_for(self.sender.send(reply), SEND_TIMEOUT)
         except asyncio.TimeoutError:
