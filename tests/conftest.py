@@ -211,6 +211,18 @@ def process_pool(workers: int):
     return ProcessPoolExecutor(max_workers=workers, mp_context=context)
 
 
+def notices_written(folder: Path, notices: dict[str, str], data_dir: Path, *, with_plans: bool = False) -> KnowledgeBase:
+    """A lexical knowledge base over notices written by a test (file name → text) into `folder` — with
+    the bundled plans beside them when `with_plans`, as a cadre has them."""
+    from knowledge.index import PLANS_DIR
+
+    for name, text in notices.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    store = Store(folder / "kb.db")
+    assert not index_plans(store, [PLANS_DIR, folder] if with_plans else [folder]).failed
+    return KnowledgeBase(store, str(data_dir), None)
+
+
 def message(text: str, user: str = "u1", platform: str = "console", **kw) -> Incoming:
     return Incoming(platform=platform, user_id=user, text=text, **kw)
 

@@ -4,10 +4,8 @@ asked of a line in a list of topics. Each is declined; its answerable twin, aske
 answered. Lexical engine (deterministic), plus the generated FAQ where an entry would answer by itself."""
 import pytest
 
-from db import Store
+from conftest import notices_written
 from knowledge import faq
-from knowledge.base import KnowledgeBase
-from knowledge.index import index_plans
 
 ASSESSMENT = """共青团青禾县委员会
 
@@ -93,13 +91,9 @@ DUES = """共青团青禾县第三中学委员会
 
 @pytest.fixture(scope="module")
 def kb(tmp_path_factory, data_dir):
-    folder = tmp_path_factory.mktemp("scope")
-    (folder / "qinghe_assessment_2023.txt").write_text(ASSESSMENT, encoding="utf-8")
-    (folder / "qinghe_practice_2025.txt").write_text(PRACTICE, encoding="utf-8")
-    (folder / "qinghe_dues_2025.txt").write_text(DUES, encoding="utf-8")
-    store = Store(folder / "kb.db")
-    assert not index_plans(store, [folder]).failed
-    kb = KnowledgeBase(store, str(data_dir), None)
+    kb = notices_written(tmp_path_factory.mktemp("scope"), {
+        "qinghe_assessment_2023.txt": ASSESSMENT, "qinghe_practice_2025.txt": PRACTICE,
+        "qinghe_dues_2025.txt": DUES}, data_dir)
     faq.rebuild(kb)  # the generated entries answer first: they must decline the same near misses
     kb.reload_faq()
     return kb

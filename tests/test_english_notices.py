@@ -3,9 +3,7 @@ pinyin finds its own notice, and everyday English words reach the notice's Chine
 The two notices are written for this test (lexical engine: deterministic)."""
 import pytest
 
-from db import Store
-from knowledge.base import KnowledgeBase
-from knowledge.index import index_plans
+from conftest import notices_written
 
 KEQIAO = """共青团绍兴市柯桥区委员会
 
@@ -44,12 +42,8 @@ ZISHAN = """共青团于都县梓山镇委员会
 
 @pytest.fixture(scope="module")
 def kb(tmp_path_factory, data_dir):
-    folder = tmp_path_factory.mktemp("english")
-    (folder / "keqiao.txt").write_text(KEQIAO, encoding="utf-8")
-    (folder / "zishan.txt").write_text(ZISHAN, encoding="utf-8")
-    store = Store(folder / "kb.db")
-    assert not index_plans(store, [folder]).failed
-    return KnowledgeBase(store, str(data_dir), None)
+    return notices_written(tmp_path_factory.mktemp("english"), {"keqiao.txt": KEQIAO, "zishan.txt": ZISHAN},
+                           data_dir)
 
 
 def test_a_place_written_in_pinyin_finds_its_own_notice(kb):

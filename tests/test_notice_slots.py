@@ -3,9 +3,7 @@ sentences, even when another document has many longer sentences that share the q
 The notices are written here (lexical engine: deterministic)."""
 import pytest
 
-from db import Store
-from knowledge.base import KnowledgeBase
-from knowledge.index import PLANS_DIR, index_plans
+from conftest import notices_written
 from knowledge.query import dials
 
 TRAINING = """共青团青禾县委员会
@@ -79,13 +77,9 @@ def _plan() -> str:
 
 @pytest.fixture(scope="module")
 def kb(tmp_path_factory, data_dir):
-    folder = tmp_path_factory.mktemp("slots")
-    (folder / "qinghe_training.txt").write_text(TRAINING, encoding="utf-8")
-    (folder / "shipu_plan.txt").write_text(_plan(), encoding="utf-8")
-    (folder / "huayue_transfer.txt").write_text(TRANSFER, encoding="utf-8")
-    store = Store(folder / "kb.db")
-    assert not index_plans(store, [PLANS_DIR, folder]).failed  # with the bundled plans, as a cadre has them
-    return KnowledgeBase(store, str(data_dir), None)
+    return notices_written(tmp_path_factory.mktemp("slots"), {
+        "qinghe_training.txt": TRAINING, "shipu_plan.txt": _plan(), "huayue_transfer.txt": TRANSFER},
+        data_dir, with_plans=True)
 
 
 def test_the_report_day_and_hour_come_from_the_notice_the_question_names(kb):

@@ -3,9 +3,7 @@ quoted campaign name spelled out in the sentence after it. A cadre's everyday qu
 and show the answer. The notice is written here (lexical engine: deterministic)."""
 import pytest
 
-from db import Store
-from knowledge.base import KnowledgeBase
-from knowledge.index import index_plans
+from conftest import notices_written
 
 PLAN = """共青团青禾县委员会
 
@@ -55,12 +53,8 @@ ACTIVITIES = """共青团青禾县石门街道工作委员会
 
 @pytest.fixture(scope="module")
 def kb(tmp_path_factory, data_dir):
-    folder = tmp_path_factory.mktemp("wording")
-    (folder / "qinghe_plan.txt").write_text(PLAN, encoding="utf-8")
-    (folder / "shimen_activities.txt").write_text(ACTIVITIES, encoding="utf-8")
-    store = Store(folder / "kb.db")
-    assert not index_plans(store, [folder]).failed
-    return KnowledgeBase(store, str(data_dir), None)
+    return notices_written(tmp_path_factory.mktemp("wording"),
+                           {"qinghe_plan.txt": PLAN, "shimen_activities.txt": ACTIVITIES}, data_dir)
 
 
 def test_words_the_plan_contracts_still_find_their_sentence(kb):
