@@ -15,8 +15,10 @@
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import json
 import logging
+import signal
 import sys
 
 from handlers.core.types import Context, Settings
@@ -351,6 +353,8 @@ def main(argv: list[str] | None = None) -> int:
     from handlers.core.log_redaction import install
 
     install(settings.env)  # before anything can log a token, whatever the log level
+    if hasattr(signal, "SIGUSR1"):  # `kill -USR1 <pid>`: every thread's stack to stderr (the log), the process goes on
+        faulthandler.register(signal.SIGUSR1, all_threads=True)
     if args.command is None:
         if settings.env.get("TELEGRAM_BOT_TOKEN", "").strip():
             return cmd_telegram(args, settings)

@@ -14,6 +14,7 @@ import datetime as dt
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -80,6 +81,7 @@ def site(tmp_path_factory, indexed_db, embedder):
     log = open(folder / "server.log", "w")
     server = subprocess.Popen([sys.executable, str(ROOT / "bot.py"), "web", "--port", str(port)], cwd=ROOT,
                               env=env, stdout=log, stderr=subprocess.STDOUT)
+    SERVER.update(process=server, log=folder / "server.log")
     try:
         _wait_for(base, server, folder / "server.log")
         store = Store(db)
@@ -94,6 +96,19 @@ def site(tmp_path_factory, indexed_db, embedder):
         except subprocess.TimeoutExpired:
             server.kill()
         log.close()
+
+
+SERVER: dict = {}  # the `bot.py web` process this module started, and its log
+
+
+def _server_state(ctx: Context, upload_id: int) -> str:
+    """What to show when the server did not finish in time: the upload's row, and every thread's stack in
+    the server (it dumps them on SIGUSR1, bot.py) at the end of its log."""
+    server, log = SERVER["process"], SERVER["log"]
+    if server.poll() is None:
+        server.send_signal(signal.SIGUSR1)
+        time.sleep(2)
+    return f"upload row: {ctx.store.web.upload(upload_id)}\nserver log (end):\n{log.read_text()[-12000:]}"
 
 
 def _wait_for(base: str, server: subprocess.Popen, log: Path) -> None:
@@ -216,6 +231,8 @@ def test_an_unanswered_question_adopted_on_the_page_is_answered_in_chat(signed_i
 
 
 def test_a_plan_uploaded_on_the_page_can_be_asked_about(signed_in, tmp_path):
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     page, base, ctx, _ = signed_in
     plan = tmp_path / "南湖2026.txt"
     plan.write_text(PLAN, encoding="utf-8")
@@ -223,7 +240,11 @@ def test_a_plan_uploaded_on_the_page_can_be_asked_about(signed_in, tmp_path):
     page.set_input_files("#u-file", str(plan))
     page.click("form:has(#u-file) button[type=submit]")
     page.wait_for_url(re.compile(r"/files/\d+$"))
-    page.wait_for_selector("text=返回文件列表", timeout=120_000)  # the page refreshes itself until done
+    upload_id = int(page.url.rsplit("/", 1)[1])
+    try:
+        page.wait_for_selector("text=返回文件列表", timeout=120_000)  # the page refreshes itself until done
+    except PlaywrightTimeout:
+        pytest.fail(f"the upload page still said running after 120 s\n{_server_state(ctx, upload_id)}")
     assert "已索引《南湖共青团2026年工作要点》" in page.inner_text("#result")
     shot(page, "07-upload")
     page.goto(f"{base}/files")

@@ -249,3 +249,25 @@ def test_what_members_type_is_shown_as_text(ctx, where):
     with serving(ctx) as base:
         page = signed_in(base, token).get(path).text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x" in page and "<script>" not in page
+
+
+def test_an_upload_whose_ingest_thread_dies_is_shown_failed_not_running(tmp_path, monkeypatch):
+    """Whatever stops the ingest thread (here running out of memory), the progress page must stop
+    saying 处理中 and ask for the file again — it would otherwise refresh for ever."""
+    from db import Store
+    from handlers.core.types import Context, Settings
+    from handlers.dashboard import files
+
+    plan = tmp_path / "南湖2026.txt"
+    plan.write_text(PLAN, encoding="utf-8")
+    with Store(tmp_path / "t.db") as store:
+        ctx = Context(store=store, kb=None, settings=Settings.from_env({"TUANWU_DATA_DIR": str(tmp_path)}))
+        upload_id = store.web.add_upload("console:console", plan.name, str(plan), ctx.now())
+
+        def out_of_memory(*_):
+            raise MemoryError
+
+        monkeypatch.setattr(files, "ingest", out_of_memory)
+        files._ingest_apart(ctx, upload_id, plan)
+        row = store.web.upload(upload_id)
+    assert row["state"] == "failed" and "南湖2026.txt" in row["message"] and "重新上传" in row["message"]

@@ -13,6 +13,7 @@ import logging
 import re
 import shutil
 import threading
+import time
 from pathlib import Path
 
 from handlers.dashboard import audit
@@ -79,11 +80,29 @@ def _ingest_apart(ctx: Context, upload_id: int, path: Path) -> None:
     """The ingest on a connection of its own (SQLite connections are not shared between threads)."""
     from dataclasses import replace
 
-    store = type(ctx.store)(ctx.store.path)
     try:
-        ingest(replace(ctx, store=store, kb=None), upload_id, path)
-    finally:
-        store.close()
+        store = type(ctx.store)(ctx.store.path)
+        try:
+            ingest(replace(ctx, store=store, kb=None), upload_id, path)
+        finally:
+            store.close()
+    except BaseException:  # noqa: BLE001 - whatever stopped it, the page must not say "running" for ever
+        log.exception("upload %s: the ingest thread stopped", upload_id)
+        _finish_somehow(ctx, upload_id, f"{path.name}：处理时出错，已记录，请重新上传。")
+
+
+def _finish_somehow(ctx: Context, upload_id: int, message: str, tries: int = 5) -> None:
+    """Record the upload as failed unless it already ended — retrying while the database is busy."""
+    for attempt in range(tries):
+        try:
+            row = ctx.store.web.upload(upload_id)
+            if row is None or row["state"] != "running":
+                return
+            return _finish(ctx, upload_id, "failed", "失败", message)
+        except Exception:  # noqa: BLE001 - a busy or briefly unreachable database: try again
+            log.warning("upload %s: recording its failure (try %d of %d) failed", upload_id, attempt + 1, tries,
+                        exc_info=True)
+            time.sleep(2 ** attempt)
 
 
 def ingest(ctx: Context, upload_id: int, path: Path) -> None:
@@ -123,7 +142,7 @@ def ingest(ctx: Context, upload_id: int, path: Path) -> None:
                 f"语义向量新算 {embedded} 段；常见问题已重建 {faq} 条。现在就可以在聊天中提问了。")
     except Exception as err:  # noqa: BLE001 - the page must say it failed, whatever failed
         log.exception("upload %s failed", upload_id)
-        _finish(ctx, upload_id, "failed", "失败", f"{path.name}：处理时出错（{type(err).__name__}），已记录。")
+        _finish_somehow(ctx, upload_id, f"{path.name}：处理时出错（{type(err).__name__}），已记录。")
 
 
 def _finish(ctx: Context, upload_id: int, state: str, stage: str, message: str) -> None:
