@@ -242,6 +242,14 @@ def operator(text: str, **kw) -> Incoming:
 _OWNS_RUN_DIR = pytest.StashKey[bool]()
 
 
+def pytest_collection_modifyitems(config, items) -> None:
+    """The slow tests (processes, servers, whole question sets) first. pytest-xdist hands the workers one
+    module (or class) after another in this order (--no-loadscope-reorder in pyproject.toml; its default
+    orders them by test count), so the long ones start at once and the many quick ones fill the gaps,
+    rather than a long module starting last and running on alone."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)  # stable: each module's order kept
+
+
 def pytest_configure(config) -> None:
     """The main process makes the run's shared folder (tests/run_shared.py) before any worker starts."""
     if RUN_DIR not in os.environ:
