@@ -59,3 +59,15 @@ def test_group_chatter_is_still_ignored_unless_the_bot_is_addressed(ctx):
     group = dict(platform="telegram", chat_id="-7", chat_type=GROUP, chat_title="甲团支部")
     assert say(ctx, "大家好", user="g1", addressed=False, **group) == []
     assert "我是团务助手" in say(ctx, "大家好", user="g1", addressed=True, **group)[0].text
+
+
+@pytest.mark.parametrize("text,command", [("怎么打卡", "打卡 / checkin"), ("打卡怎么用？", "打卡 / checkin"),
+                                          ("如何请假", "请假 / leave"), ("截止咋弄", "截止 / deadlines")])
+def test_how_to_use_a_command_gets_that_commands_help(ctx, text, command):
+    (reply,) = say(ctx, text)
+    assert reply.text.startswith(command) and "例子：" in reply.text
+
+
+def test_how_to_do_something_the_documents_speak_of_is_still_a_question(ctx):
+    reply = say(ctx, "怎么入团", user="m5")[0]
+    assert "例子：" not in reply.text and "入团" in reply.text

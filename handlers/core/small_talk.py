@@ -1,8 +1,10 @@
-"""What people say that is neither a command nor a question: a greeting, thanks, "我是东莞的".
+"""What people say that is neither a command nor a question for the documents: a greeting, thanks,
+"我是东莞的", "怎么打卡".
 
 A cadre's first message is often 你好, and their last 谢谢; answering those from the documents gave
 "请把问题说得具体一些" or "抱歉，现有文件中没有找到…" — the bot sounded broken on day one. And people name
-their city in words ("我是枣庄的", "我们在东莞团市委") long before they learn the 城市 command. Only a
+their city in words ("我是枣庄的", "我们在东莞团市委") long before they learn the 城市 command, and ask
+how to use a command ("怎么打卡", "截止怎么用") instead of sending 帮助: they get that command's help. Only a
 whole message counts: "你好，入团要多少学时？" is still a question, and "我是团员" names no place, so it
 is asked like any other message.
 """
@@ -23,6 +25,9 @@ THANKS = frozenset("谢谢 谢谢你 谢谢您 多谢 感谢 好的谢谢 谢谢
                    "ok okay thanks thankyou thx".split())
 # 我是东莞的 / 我在枣庄 / 我们来自宁波市 / 我是东莞团市委的: who names a place and nothing else
 _WHERE = re.compile(r"(?:我|我们|俺|本人)(?:是|在|来自|这边是|这里是)(?P<place>.{2,16}?)(?:的|人|这边|这里)?")
+# 怎么打卡 / 如何请假 / 打卡怎么用 / 截止咋弄: how to use one of the bot's own commands
+_HOW_TO = re.compile(r"(?:请问)?(?:怎么|怎样|如何|咋)(?:才能|进行|使用|用)?(?P<a>[\u4e00-\u9fff]{2,4})"
+                     r"|(?P<b>[\u4e00-\u9fff]{2,4})(?:功能|命令)?(?:怎么|怎样|如何|咋)(?:用|使用|弄|操作|发)")
 _ORG = re.compile(r"(?:的)?(?:团市委|团县委|团区委|团委|团工委|团支部|团组织|共青团|市委|县委|区委)$")
 
 
@@ -40,7 +45,20 @@ def reply(ctx: Context, msg: Incoming) -> list[Reply] | None:
     found = _WHERE.fullmatch(bare)
     if found:
         return _set_region(ctx, msg, found.group("place"))
+    how = _HOW_TO.fullmatch(bare)
+    if how:
+        return _command_help(ctx, msg, how.group("a") or how.group("b"))
     return None
+
+
+def _command_help(ctx: Context, msg: Incoming, word: str) -> list[Reply] | None:
+    """帮助 <command> for a question about using one of the bot's commands (怎么入团 is no command: None)."""
+    from handlers.core.router import REGISTRY, dispatch
+
+    cmd = REGISTRY.get(word)
+    if cmd is None or cmd.hidden or word.isascii():
+        return None
+    return dispatch(ctx, replace(msg, text=f"帮助 {cmd.name}"))
 
 
 def _set_region(ctx: Context, msg: Incoming, said: str) -> list[Reply] | None:
