@@ -9,6 +9,7 @@ passages too, every candidate gets both scores, and decision.fused_decision deci
 from __future__ import annotations
 
 from knowledge import answerable, candidates, decision, deeds
+from knowledge.each_ask import quote_each_ask
 from knowledge.decision import Decline, Result
 from knowledge.query import Query, Term
 from knowledge.scoring import Hit, near_match, score, sub_words
@@ -36,10 +37,12 @@ def search(kb, q: Query, asker_region: str | None = None) -> Result:
     answerable.year_check(kb, hits, q)
     result = decision.lexical_decision(hits, q, asker_region)
     if decision.settled(result) or not kb.semantic.available:
+        quote_each_ask(kb, result)
         return result  # the fast path: a confident lexical answer never waits for the model
     qvec = kb.query_vector(q.raw)
     index = kb.dense() if qvec is not None else None
     if index is None:
+        quote_each_ask(kb, result)
         return result
     near = candidates.dense(kb, qvec, doc_keys)
     more = [pid for pid, _ in near if pid not in ids]
@@ -55,6 +58,7 @@ def search(kb, q: Query, asker_region: str | None = None) -> Result:
         h.cosine = cosines.get(h.pid)
     fused = decision.fused_decision(hits, near, q, asker_region, _key_terms(kb, terms), lexical=result)
     fused.qvec = qvec
+    quote_each_ask(kb, fused)
     return fused
 
 
