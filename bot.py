@@ -158,7 +158,7 @@ def _answer(ctx: Context, question: str, city: str | None) -> dict:
 
 def cmd_ingest(args, settings: Settings) -> int:
     from db import Store
-    from knowledge.dense import ensure_vectors
+    from knowledge.dense import ensure_vectors, progress_bar
     from knowledge.embed import shared_embedder
     from knowledge.index import index_plans
 
@@ -180,6 +180,9 @@ def cmd_ingest(args, settings: Settings) -> int:
         from knowledge.base import KnowledgeBase
 
         print(f"常见问题已按新文件重建：{faq_build.generate(KnowledgeBase(store, settings.data_dir, embedder))} 条。")
+        if embedder is not None:  # now, not in a running bot's background: its first answers are its later ones
+            embedded = faq_build.embed_now(store, embedder, report=progress_bar(sys.stderr, "问答向量"))
+            print(f"常见问题语义向量：新算 {embedded} 条。")
     # A file of a format ingest does not read, met in a folder, is skipped and named but is no
     # failure; a file that should have been read and was not (damaged, a scan, named on its own) is.
     return 1 if report.failed else 0
@@ -345,6 +348,17 @@ def parser() -> argparse.ArgumentParser:
     return ap
 
 
+def _stacks_on_sigusr1() -> None:
+    """`kill -USR1 <pid>`: every thread's stack to stderr (the log); the process goes on. Asking a worker
+    that seems stuck where it is costs nothing until then."""
+    if not hasattr(signal, "SIGUSR1"):
+        return
+    try:
+        faulthandler.register(signal.SIGUSR1, all_threads=True)
+    except (ValueError, OSError, AttributeError):  # stderr is no file (main() called with it captured)
+        pass
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if getattr(args, "verbose", False) else logging.WARNING,
@@ -353,8 +367,7 @@ def main(argv: list[str] | None = None) -> int:
     from handlers.core.log_redaction import install
 
     install(settings.env)  # before anything can log a token, whatever the log level
-    if hasattr(signal, "SIGUSR1"):  # `kill -USR1 <pid>`: every thread's stack to stderr (the log), the process goes on
-        faulthandler.register(signal.SIGUSR1, all_threads=True)
+    _stacks_on_sigusr1()
     if args.command is None:
         if settings.env.get("TELEGRAM_BOT_TOKEN", "").strip():
             return cmd_telegram(args, settings)

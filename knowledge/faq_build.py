@@ -56,18 +56,26 @@ def embed_in_background(store, embedder) -> None:
         threading.Thread(target=_embed, args=(store.path, embedder), name="faq-embed", daemon=True).start()
 
 
-def _embed(path: str, embedder) -> None:
-    """Embed the new generated entries for matching by meaning, on a connection of its own; then
-    record it, so running bots reload their FAQ with the vectors (store.knowledge.version)."""
-    from db import Store
+def embed_now(store, embedder, report=None) -> int:
+    """Embed the generated entries that have no vector yet, here and now (`ingest` and an upload do,
+    so the answers right after them are the answers an hour later); then record it, so running bots
+    reload their FAQ with the vectors (store.knowledge.version). Returns how many texts were embedded."""
     from knowledge.faq_index import embed_generated
+
+    n = embed_generated(store, embedder, report)
+    if n:
+        attempt = store.faq.build_begin(store.knowledge.document_version(), _now(), os.getpid())
+        store.faq.build_end(attempt, "embedded", _now(), f"{n} texts embedded")
+    return n
+
+
+def _embed(path: str, embedder) -> None:
+    """embed_now on a connection of its own, for a bot whose FAQ was generated without them."""
+    from db import Store
 
     try:
         with Store(path) as store:
-            n = embed_generated(store, embedder)
-            if n:  # a record changes store.knowledge.version: running bots reload their FAQ with the vectors
-                attempt = store.faq.build_begin(store.knowledge.document_version(), _now(), os.getpid())
-                store.faq.build_end(attempt, "embedded", _now(), f"{n} texts embedded")
+            embed_now(store, embedder)
     except Exception:
         log.exception("embedding the generated FAQ failed; it is matched by its words only")
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Callable
 
 import numpy as np
 from rapidfuzz import fuzz
@@ -199,17 +200,20 @@ def _stored(store, embedder, items: list[tuple[int, str]], kind) -> list[tuple[i
             for (eid, _), k in zip(items, keys) if k in found]
 
 
-def embed_generated(store, embedder) -> int:
+def embed_generated(store, embedder, report: Callable[[int, int], None] | None = None) -> int:
     """Embed the generated entries' questions and first source sentences that have no vector yet
-    (after a rebuild, in the background); returns how many texts were embedded."""
+    (after a rebuild); returns how many texts were embedded. `report(done, total)` follows progress."""
     index = FaqIndex(store)
     questions = sorted({e["question"] for e in index.entries.values() if e["kind"] != "curated"})
     answers = sorted({t for _, t in generated_answer_texts(store, index)})
-    cache, done = VectorCache(store, embedder), 0
+    cache, todo = VectorCache(store, embedder), []
     for texts, kind in ((questions, "query"), (answers, "passage")):
         keys = [text_key(embedder.model_id, kind, t) for t in texts]
-        have = store.vectors.get(keys)
-        todo = [t for t, k in zip(texts, keys) if k not in have]
-        cache.vectors(todo, kind)
-        done += len(todo)
+        have = store.vectors.present(keys)
+        todo.append(([t for t, k in zip(texts, keys) if k not in have], kind))
+    total = sum(len(texts) for texts, _ in todo)
+    done = 0
+    for texts, kind in todo:
+        cache.vectors(texts, kind, progress=(lambda n, _, before=done: report(before + n, total)) if report else None)
+        done += len(texts)
     return done

@@ -124,3 +124,24 @@ def test_a_changed_date_in_words_keeps_its_hour(ctx):
 def test_a_workday_set_with_a_date_in_words(ctx):
     assert "2026-12-24（周四）是工作日（管理员设置）" in say(ctx, "工作日 三十一天后 上班")
     assert ctx.store.reminders.workday_override(dt.date(2026, 12, 24)) is True
+
+
+@pytest.mark.parametrize("typed", ["截止 12月31日 提交年度考核材料", "提醒 12月31日 提交年度考核材料"])
+def test_a_date_and_a_matter_without_添加_is_offered_as_the_addition_and_adds_nothing_yet(ctx, typed):
+    (reply,) = dispatch(ctx, operator(typed))
+    assert "您是不是想添加截止事项" in reply.text and "抱歉" not in reply.text
+    assert [c.command for c in reply.choices] == ["截止 添加 12月31日 提交年度考核材料"]
+    assert not ctx.store.reminders.deadlines()
+    added = dispatch(ctx, operator("1"))[0].text  # the choice, picked by its number
+    assert "已添加截止事项 [" in added and "提交年度考核材料" in added
+
+
+def test_a_member_who_writes_a_date_and_a_matter_is_told_who_adds_deadlines(ctx):
+    reply = dispatch(ctx, message("提醒 12月31日 提交年度考核材料", user="member"))[0]
+    assert "由管理员或群管理员添加" in reply.text and not reply.choices
+    assert not ctx.store.reminders.deadlines()
+
+
+def test_提醒_alone_lists_what_is_coming(ctx):
+    say(ctx, "截止 添加 2026-12-31 提交年度考核材料")
+    assert "提交年度考核材料 — 还有 38 天" in say(ctx, "提醒")

@@ -2,12 +2,16 @@
 start without embedding anything, new passages embedded in batches by ingest, dense search restricted
 to the documents a question is about."""
 import io
+import re
 
 import numpy as np
 
 from db import Store
+from knowledge import faq
+from knowledge.base import KnowledgeBase
 from knowledge.dense import DenseIndex, ensure_vectors, passage_text, read_shipped
 from knowledge.embed import StubEmbedder, text_key
+from knowledge.faq_index import embed_generated
 from knowledge.index import index_plans
 
 
@@ -92,6 +96,21 @@ def test_bot_ingest_embeds_a_new_notices_passages_with_a_progress_bar(tmp_path):
     assert "语义向量：新算" in run.stdout and "向量 [" in run.stderr
     store = Store(db)
     assert store.vectors.count(StubEmbedder().model_id) >= 2
+    # its FAQ is embedded too, before ingest returns: a bot started next answers as it will an hour later
+    embedded = re.search(r"常见问题语义向量：新算 (\d+) 条", run.stdout)
+    assert embedded and int(embedded.group(1)) > 0 and "问答向量 [" in run.stderr, run.stdout
+    assert embed_generated(store, Counting(StubEmbedder())) == 0
+
+
+def test_a_fresh_database_of_the_bundled_plans_embeds_nothing_for_its_faq_either(embedder, data_dir):
+    """The generated FAQ's questions ship with the plans: a first start's matching by meaning is
+    complete at once, not filled in by a background thread racing the first questions."""
+    counting = Counting(embedder)
+    store = Store(":memory:")
+    index_plans(store)
+    ensure_vectors(store, counting)
+    faq.rebuild(KnowledgeBase(store, str(data_dir), counting), "2026-11-29T00:00:00+00:00")
+    assert embed_generated(store, counting) == 0 and counting.texts == []
 
 
 def _docs(store) -> dict[str, int]:

@@ -244,7 +244,8 @@ def test_a_plan_uploaded_on_the_page_can_be_asked_about(signed_in, tmp_path):
     try:
         page.wait_for_selector("text=返回文件列表", timeout=120_000)  # the page refreshes itself until done
     except PlaywrightTimeout:
-        pytest.fail(f"the upload page still said running after 120 s\n{_server_state(ctx, upload_id)}")
+        pytest.fail(f"no 返回文件列表 on the upload page after 120 s; it showed {page.url}:\n"
+                    f"{page.inner_text('body')[:1500]}\n{_server_state(ctx, upload_id)}")
     assert "已索引《南湖共青团2026年工作要点》" in page.inner_text("#result")
     shot(page, "07-upload")
     page.goto(f"{base}/files")

@@ -10,7 +10,7 @@ import pytest
 from handlers.core import router
 from handlers.adapters.wechat_adapter import NOT_TEXT, WORKING, WORKING_NO_PUSH
 from handlers.adapters.wechat_text import MORE_NOTE, TEXT_LIMIT
-from handlers.help import WELCOME
+from handlers.core.small_talk import WELCOME
 from handlers.core.regions import label
 from handlers.core.types import Attachment, Reply
 from conftest import message

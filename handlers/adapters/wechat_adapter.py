@@ -23,7 +23,7 @@ from handlers.adapters.context_pool import ContextPool
 from handlers.adapters.wechat_codec import MAX_SKEW, Inbound, OfficialAccountCodec, Rejected, WeComCodec, replay_key
 from handlers.adapters.wechat_push import Pusher
 from handlers.adapters.wechat_text import fit, render_all
-from handlers.help import WELCOME
+from handlers.core.small_talk import WELCOME
 from handlers.core.types import Context, Incoming, Reply, Sender
 
 log = logging.getLogger(__name__)

@@ -215,8 +215,11 @@ def _route(ctx: Context, msg: Incoming) -> list[Reply]:
     if cmd is None:
         if not msg.addressed:
             return []  # group chatter that is not for the bot
+        from handlers.core import small_talk
         from handlers.core.near_miss import suggestion  # it reads this registry
 
+        if (said := small_talk.reply(ctx, msg)) is not None:
+            return said
         if (offer := suggestion(ctx, msg)) is not None:
             return [offer]
         cmd, args = REGISTRY["ask"], msg.text.strip()

@@ -133,8 +133,12 @@ def ingest(ctx: Context, upload_id: int, path: Path) -> None:
             step("计算语义向量", 10)
             embedded = ensure_vectors(store, embedder, report=lambda done, total: step(
                 f"计算语义向量 {done}/{total}", 10 + int(80 * done / max(total, 1))))
-        step("重建常见问题", 92)
+        step("重建常见问题", 90)
         faq = faq_build.generate(KnowledgeBase(store, ctx.settings.data_dir, embedder))
+        if embedder is not None:  # before "done": the answers the page promises are the answers an hour later
+            step("计算常见问题的语义向量", 92)
+            faq_build.embed_now(store, embedder, report=lambda done, total: step(
+                f"计算常见问题的语义向量 {done}/{total}", 92 + int(7 * done / max(total, 1))))
         doc = next((d for d in store.knowledge.documents() if d["key"] == report.indexed[0]), {})
         _finish(ctx, upload_id, "done", "完成",
                 f"已索引《{doc.get('title') or path.stem}》：{report.passages} 段"

@@ -22,7 +22,7 @@ from handlers.core.dates import local_text
 from handlers.core.echo import clip
 from handlers.core.regions import find_region, not_found
 from handlers.core.router import command, refusal
-from handlers.core.types import MEMBER, Context, Incoming
+from handlers.core.types import MEMBER, Choice, Context, Incoming, Reply
 from handlers.reminders import alerts
 from handlers.reminders.listing import listing
 from knowledge.when import parse_when
@@ -41,9 +41,9 @@ USAGE = ("用法：截止 添加 <日期> <事项>，日期可写 2026-12-31、1
          "采用文件中的时间节点：截止 采用 文<编号> [日期]。")
 
 
-@command("截止", "deadlines", extra=("deadline", "截止日期"),
+@command("截止", "deadlines", extra=("deadline", "截止日期", "提醒"),
          glued=SubCommand(*ADD, *CHANGE, *DELETE, *ADOPT, *LIST, *ALL))
-def deadlines(ctx: Context, msg: Incoming, args: str) -> str:
+def deadlines(ctx: Context, msg: Incoming, args: str) -> Reply | str:
     """查看本地区即将到期的截止事项和文件中的时间节点；管理员可“截止 添加 2026-12-31 提交材料”、修改、删除、采用。
 
     截止                                              本地区即将到期的事项和文件中的时间节点（已过的合成一行）
@@ -56,6 +56,7 @@ def deadlines(ctx: Context, msg: Incoming, args: str) -> str:
     截止 删除 3                                        删除，不再提醒
     截止 采用 文3 2026-12-31                           把文件中的时间节点设为自己的截止事项（只读的节点由此才提醒）
     截止添加 12月31日 提交材料                          命令词后面不加空格也行
+    提醒 12月5日 交团费统计表                           忘了写“添加”：会问您是不是要添加这一条
     """
     verb, _, rest = args.strip().partition(" ")
     verb = verb.lower()
@@ -71,8 +72,22 @@ def deadlines(ctx: Context, msg: Incoming, args: str) -> str:
     if verb in ADOPT:
         return adopt(ctx, msg, rest.strip())
     if verb and verb not in LIST + ALL:
-        return f"不认识“{clip(verb, 10)}”。{USAGE}"
+        return _without_verb(ctx, msg, args.strip()) or f"不认识“{clip(verb, 10)}”。{USAGE}"
     return listing(ctx, msg, everything=verb in ALL)
+
+
+def _without_verb(ctx: Context, msg: Incoming, args: str) -> Reply | str | None:
+    """截止 12月5日 交团费统计表 (or 提醒 …): a date and a matter with no 添加 — offered as the addition it
+    nearly is, or, to a member, what they may do instead; None when it does not start with a date."""
+    when = parse_when(args, ctx.local_now().date())
+    if when is None or not args[when.end:].strip(" ，,：:"):
+        return None
+    if ctx.role(msg) == MEMBER:
+        return ("截止事项由管理员或群管理员添加，到时会提醒订阅的群。请把这件事告诉管理员；"
+                "发送“截止”查看即将到期的事项。")
+    corrected = f"截止 添加 {args}"
+    return Reply(f"您是不是想添加截止事项？\n  {corrected}\n（点按钮或回复 1 照此添加）",
+                 choices=(Choice(clip(corrected, 24), corrected),))
 
 
 def owner_of(ctx: Context, msg: Incoming) -> str | None:
