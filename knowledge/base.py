@@ -30,7 +30,7 @@ from knowledge.normalize import compact
 from knowledge.postings import Postings
 from knowledge.faq_curated import best_curated
 from knowledge.faq_index import FAQ_ANSWER, FaqIndex, FaqMatch
-from knowledge.ingest.meta import places_of
+from knowledge.ingest.meta import committees_of, places_of
 from knowledge.query import Analyzer
 from knowledge.query import Query
 from knowledge.decision import settled
@@ -75,6 +75,7 @@ class KnowledgeBase:
         for d in self.docs.values():
             d["places"] = places_of(d["region"] or "", d["issuer"] or "")  # 东莞市第一中学 → (东莞,)
             region_places.setdefault(d["region"], set()).update(d["places"])
+            region_places[d["region"]].update(committees_of(d["region"] or "", d["issuer"] or ""))
         self.df = self.store.knowledge.token_document_frequency()
         self.regions = sorted({d["region"] for d in self.docs.values()})
         self.doc_years = {d["year"] for d in self.docs.values() if d["year"]}

@@ -92,6 +92,7 @@ class Query:
     intents: frozenset[str] = frozenset()
     quoted: list[str] = field(default_factory=list)  # names the question quotes (“挑战杯”, 《…》), compact
     units: tuple[re.Pattern, ...] = ()  # "几岁", "几年" …: what the answer's number must be counted in
+    committee: str = ""  # "团县委" named: the regions it added are every county committee's (see search)
 
     @property
     def total_weight(self) -> float:
@@ -183,8 +184,11 @@ class Analyzer:
             q.years.append(int(m.group(1)))
         text = YEAR_RE.sub(" ", text)
         for org in lexicon.ORG_REGIONS:
-            if org in text and org in self.regions:
-                q.regions.append(org)
+            # the plan of the region so named, and every document a county's (district's) committee issued
+            regions = self.regions_for(org) if org in text else []
+            if regions:
+                q.regions += [r for r in regions if r not in q.regions]
+                q.committee = q.committee or org
                 text = text.replace(org, " ")
         for place in lexicon.find_places(text):
             regions = self.regions_for(place)

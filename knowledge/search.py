@@ -9,6 +9,7 @@ passages too, every candidate gets both scores, and decision.fused_decision deci
 from __future__ import annotations
 
 from knowledge import answerable, candidates, decision, deeds
+from knowledge.each_ask import quote_each_ask
 from knowledge.decision import Decline, Result
 from knowledge.query import Query, Term
 from knowledge.scoring import Hit, near_match, score, sub_words
@@ -20,7 +21,7 @@ def search(kb, q: Query, asker_region: str | None = None) -> Result:
     outside = out_of_scope(kb, q)
     if outside:
         return Result(q, "decline", reason=outside)
-    doc_keys = _documents_for(kb, q)
+    doc_keys = _documents_for(kb, q, asker_region)
     if doc_keys == []:
         return Result(q, "decline", reason=_not_covered(kb, q))
     terms = list(q.terms) + _year_terms(kb, q)
@@ -36,10 +37,12 @@ def search(kb, q: Query, asker_region: str | None = None) -> Result:
     answerable.year_check(kb, hits, q)
     result = decision.lexical_decision(hits, q, asker_region)
     if decision.settled(result) or not kb.semantic.available:
+        quote_each_ask(kb, result)
         return result  # the fast path: a confident lexical answer never waits for the model
     qvec = kb.query_vector(q.raw)
     index = kb.dense() if qvec is not None else None
     if index is None:
+        quote_each_ask(kb, result)
         return result
     near = candidates.dense(kb, qvec, doc_keys)
     more = [pid for pid, _ in near if pid not in ids]
@@ -55,6 +58,7 @@ def search(kb, q: Query, asker_region: str | None = None) -> Result:
         h.cosine = cosines.get(h.pid)
     fused = decision.fused_decision(hits, near, q, asker_region, _key_terms(kb, terms), lexical=result)
     fused.qvec = qvec
+    quote_each_ask(kb, fused)
     return fused
 
 
@@ -76,7 +80,7 @@ def out_of_scope(kb, q: Query) -> Decline | None:
     return None
 
 
-def _documents_for(kb, q: Query) -> list[str] | None:
+def _documents_for(kb, q: Query, asker_region: str | None = None) -> list[str] | None:
     """The documents a question is restricted to (None: all); [] when its region/year has none."""
     if not q.regions and not q.doc_years:
         return None
@@ -87,7 +91,24 @@ def _documents_for(kb, q: Query) -> list[str] | None:
     elif q.regions and q.years:
         dated = [d for d in docs if d["year"] in q.years]
         docs = dated or [d for d in docs if kb.mentions_year(d["key"], tuple(q.years))]
-    return [d["key"] for d in docs]
+    keys = [d["key"] for d in docs]
+    return _committee_documents(kb, q, keys, asker_region) if q.committee else keys
+
+
+def _committee_documents(kb, q: Query, keys: list[str], asker_region: str | None) -> list[str]:
+    """"团县委" is any county's league committee: of the committees' documents among `keys`, those the
+    question's other words name (助学金 → the county's 助学金 notice), else the asker's own, else the
+    plan of the region called so (the bundled 团县委 plan), else all of them; the other regions named
+    keep theirs."""
+    regions = set(kb.analyzer.regions_for(q.committee))
+    ours = [k for k in keys if kb.docs[k]["region"] in regions]
+    others = [k for k in keys if k not in ours]  # "团县委和枣庄…": 枣庄's stay
+    if len({kb.docs[k]["region"] for k in ours}) < 2:
+        return keys
+    named = {key for t in q.terms for alt in t.alts if len(alt) > 1 for key in kb.identity_documents(alt)}
+    chosen = ([k for k in ours if k in named] or [k for k in ours if kb.docs[k]["region"] == asker_region]
+              or [k for k in ours if kb.docs[k]["region"] == q.committee] or ours)
+    return chosen + others
 
 
 def _not_covered(kb, q: Query) -> Decline:

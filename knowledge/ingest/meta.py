@@ -229,6 +229,17 @@ def places_of(region: str, issuer: str = "") -> tuple[str, ...]:
     return tuple(dict.fromkeys(p for p in find_places(f"{region} {issuer}") if p != region))
 
 
+# "团县委", "团区委" name a kind of issuer, not one place: a county's or a district's league committee.
+COMMITTEE_OF = (("团县委", re.compile(r"县(?:委员会|委)$")), ("团区委", re.compile(r"区(?:委员会|委)$")))
+
+
+def committees_of(region: str, issuer: str = "") -> tuple[str, ...]:
+    """The generic names a cadre calls a document's issuer by ("助学金这事找团县委谁" of 共青团峪阳县委员会's
+    notice): 团县委 for a county's league committee, 团区委 for a district's."""
+    name = issuer or region
+    return tuple(org for org, pattern in COMMITTEE_OF if org != region and pattern.search(name))
+
+
 def meta_item(doc: Document) -> Item:
     """A sentence that states the document's metadata, so "文号是多少" / "哪天发布" are answerable."""
     parts = [f"《{doc.title}》"]
