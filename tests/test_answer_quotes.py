@@ -82,6 +82,7 @@ SETS = [(p, "dev") for p in sorted(DATA.glob("*-dev.jsonl"))] + [(p, "plans") fo
 SETS += [(SHARED_DEV, "plans")] if SHARED_DEV.exists() else []
 
 
+@pytest.mark.slow  # whole question sets
 @pytest.mark.parametrize("path,kb_name", [s for s in SETS if cases(s[0])], ids=lambda x: getattr(x, "name", x))
 def test_every_quotation_of_every_answer_is_the_documents_own(kbs, path, kb_name):
     kb = kbs[kb_name]
