@@ -38,6 +38,14 @@ class LogPlatform(Sender):
         return SendResult("sent")
 
 
+def _wait_for_the_others(folder: Path, workers: int, give_up: float = 120.0) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / str(os.getpid())).touch()
+    deadline = time.monotonic() + give_up
+    while len(list(folder.iterdir())) < workers and time.monotonic() < deadline:
+        time.sleep(0.005)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--db", required=True)
@@ -49,12 +57,14 @@ def main() -> None:
     ap.add_argument("--no-exclusive", action="store_true")
     ap.add_argument("--realtime", action="store_true", help="the clock runs from --at (rate-limit waits pass)")
     ap.add_argument("--limit", type=int, default=0, help="the fake platform takes at most N sends a second")
-    ap.add_argument("--start-at", type=float, default=0.0, help="wait until this epoch second (a common start)")
+    ap.add_argument("--together", nargs=2, metavar=("DIR", "N"),
+                    help="start once N workers are ready (each leaves a file in DIR): a common start however slowly "
+                         "a loaded machine spawns them")
     args = ap.parse_args()
     at = dt.datetime.fromisoformat(args.at)
     store = Store(args.db)
-    while time.time() < args.start_at:
-        time.sleep(0.005)
+    if args.together:
+        _wait_for_the_others(Path(args.together[0]), int(args.together[1]))
     started = time.monotonic()
     clock = (lambda: at + dt.timedelta(seconds=time.monotonic() - started)) if args.realtime else (lambda: at)
     ctx = Context(store=store, kb=None, settings=Settings(db_path=args.db), clock=clock)

@@ -76,6 +76,8 @@ def test_sigkill_mid_broadcast_then_restart_loses_and_doubles_nothing(ctx, clock
     deadline = time.monotonic() + 60
     while whole_lines(log) < 300 and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.01)
+    while not ctx.store.outbox.deliveries(state="sending") and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.001)  # a loaded machine may catch it between two batches: kill it with sends in flight
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     seal(log)
@@ -129,7 +131,7 @@ def test_workers_sharing_the_queue_keep_one_global_rate_limit(ctx, clock, tmp_pa
         ctx.store.reminders.subscribe("fake", f"c{n}", "group", f"群{n}", None, "test", clock.now)
     dispatch(ctx, operator("通知 周五前提交考核材料"))
     log = tmp_path / "platform.log"
-    extra = ["--no-exclusive", "--realtime", "--limit", "40", "--platform", "fake", "--start-at", str(time.time() + 5)]
+    extra = ["--no-exclusive", "--realtime", "--limit", "40", "--platform", "fake", "--together", str(tmp_path / "ready"), "3"]
     procs = [subprocess.Popen(child(ctx.store.path, clock.now, log, *extra)) for _ in range(3)]
     for p in procs:
         assert p.wait(timeout=120) == 0
