@@ -71,3 +71,13 @@ def test_how_to_use_a_command_gets_that_commands_help(ctx, text, command):
 def test_how_to_do_something_the_documents_speak_of_is_still_a_question(ctx):
     reply = say(ctx, "怎么入团", user="m5")[0]
     assert "例子：" not in reply.text and "入团" in reply.text
+
+
+@pytest.mark.parametrize("word", ["撤回", "撤销打卡！"])
+def test_undo_in_a_word_offers_to_withdraw_todays_check_in_and_deletes_nothing_yet(ctx, word):
+    say(ctx, "打卡 组织团课学习", user="m6")
+    (offer,) = say(ctx, word, user="m6")
+    assert "要撤回今天的打卡吗" in offer.text and [c.command for c in offer.choices] == ["打卡 删除"]
+    assert "✅ 组织团课学习" in say(ctx, "进度", user="m6")[0].text  # the word alone withdrew nothing
+    withdrawn = say(ctx, "1", user="m6")[0].text  # the choice, picked by its number
+    assert "已撤回" in withdrawn and "组织团课学习" in withdrawn
