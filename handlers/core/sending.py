@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import random
 from typing import Awaitable, Callable
 
 from handlers.core.ratelimit import PLATFORM_LIMITS, Limit, RateLimiter
@@ -138,7 +139,10 @@ class PlatformDrain:
                         continue
                     if self.stop_at and self.now() + dt.timedelta(seconds=wait) > self.stop_at:
                         return
-                    await self.sleep(max(wait - LOOKAHEAD / 2, 0.0) + SAFETY)  # a claim then can reserve it
+                    # A claim then can reserve it. The wake is jittered: workers told the same wait would
+                    # otherwise wake together and the fastest (or the one SQLite's busy handler favours)
+                    # take every slot while the others only ever wait — still within the lookahead.
+                    await self.sleep(max(wait - LOOKAHEAD / 2, 0.0) + SAFETY + random.uniform(0.0, LOOKAHEAD / 4))
                     continue
                 for row in rows:
                     reason = self.wanted(row, self.now())
